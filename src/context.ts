@@ -1,0 +1,32 @@
+import type { Config } from './config.js';
+import type { ConfigProblem } from './config-values.js';
+import type { Env } from './env-source.js';
+import type { Logger } from './logger.js';
+import type { Store } from './store.js';
+
+/** Output sinks; only cli.ts binds them to the real process streams. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** stdout is a terminal: tables and colour are allowed. */
+  stdoutIsTTY: boolean;
+  /** Colour allowed (TTY, no NO_COLOR, TERM != dumb). */
+  color: boolean;
+}
+
+/** What every command gets: parsed config, output, clock, identity. No globals below cli.ts. */
+export interface CommandContext {
+  config: Config;
+  problems: ConfigProblem[];
+  env: Env;
+  cwd: string;
+  io: Io;
+  logger: Logger;
+  now: () => Date;
+  hostname: string;
+  /** Invoking OS user (SUDO_USER when present), for the audit log. */
+  username: string;
+  pid: number;
+  /** Opens the database (creating it); throws when it cannot. */
+  openStore: () => Store;
+}

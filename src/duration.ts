@@ -1,0 +1,39 @@
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+/**
+ * Parses `90s`, `15m`, `4h`, `26h`, `7d`, `1h30m`, `500ms`; a bare number is seconds
+ * (as in coreutils `timeout`). Returns milliseconds, or undefined when malformed.
+ */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (const match of trimmed.matchAll(part)) {
+    total += Number(match[1]) * UNIT_MS[match[2] as Unit];
+    consumed += match[0].length;
+  }
+  if (consumed === 0 || consumed !== trimmed.length) return undefined;
+  return Math.round(total);
+}
+
+/** `1h 2m 3s`, `450ms`: how long something took or has been held, for people. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  let seconds = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+  ] as const) {
+    if (seconds >= size) {
+      parts.push(`${Math.floor(seconds / size)}${unit}`);
+      seconds %= size;
+    }
+  }
+  if (seconds > 0 || parts.length === 0) parts.push(`${seconds}s`);
+  return parts.join(' ');
+}

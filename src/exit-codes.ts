@@ -1,0 +1,16 @@
+/** Every exit code backup-alert can return; documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  /** test-email/test-notify/status/doctor: something is not healthy. */
+  failed: 1,
+  usage: 2,
+  /** status --nagios CRITICAL */
+  critical: 2,
+  internal: 70,
+  lockBusy: 75,
+  timedOut: 124,
+  notExecutable: 126,
+  notFound: 127,
+  /** 128 + signal number: killed by or interrupted by a signal. */
+  signalBase: 128,
+} as const;

@@ -1,0 +1,73 @@
+import { appendFileSync } from 'node:fs';
+
+export const LogLevel = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+export type LogLevelName = Exclude<keyof typeof LogLevel, 'silent'>;
+export type LogFormat = 'text' | 'json';
+
+export interface Logger {
+  debug(component: string, message: string): void;
+  info(component: string, message: string): void;
+  warn(component: string, message: string): void;
+  error(component: string, message: string): void;
+  /** Adds strings that must never be written (passwords, webhook URLs). */
+  addSecrets(...secrets: Array<string | undefined>): void;
+  /** Masks every registered secret in a text; for output that is not a log line. */
+  mask(text: string): string;
+}
+
+export interface LoggerOptions {
+  /** Where log lines go; the CLI passes stderr. */
+  write: (line: string) => void;
+  level?: keyof typeof LogLevel;
+  format?: LogFormat;
+  /** Also append every line to this file (the runbook greps app.log). */
+  file?: string;
+  now?: () => Date;
+}
+
+const LABEL: Record<LogLevelName, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+
+/** Lines shaped as the runbook shows them: `[INFO] [Backup] message`. */
+export function createLogger(options: LoggerOptions): Logger {
+  const threshold = LogLevel[options.level ?? 'info'];
+  const format = options.format ?? 'text';
+  const now = options.now ?? (() => new Date());
+  const secrets = new Set<string>();
+  let fileBroken = false;
+
+  const mask = (text: string): string => {
+    let masked = text;
+    for (const secret of secrets) masked = masked.split(secret).join('***');
+    return masked;
+  };
+
+  const emit = (level: LogLevelName, component: string, message: string): void => {
+    const text = mask(message);
+    const time = now().toISOString();
+    const line =
+      format === 'json'
+        ? JSON.stringify({ time, level, component, message: text })
+        : `[${LABEL[level]}] [${component}] ${text}`;
+    if (LogLevel[level] >= threshold) options.write(`${line}\n`);
+    if (options.file && !fileBroken) {
+      try {
+        appendFileSync(options.file, format === 'json' ? `${line}\n` : `${time} ${line}\n`, { mode: 0o600 });
+      } catch (error) {
+        fileBroken = true;
+        options.write(`[WARN] [Logger] Cannot append to log file ${options.file}: ${String(error)}\n`);
+      }
+    }
+  };
+
+  return {
+    debug: (c, m) => emit('debug', c, m),
+    info: (c, m) => emit('info', c, m),
+    warn: (c, m) => emit('warn', c, m),
+    error: (c, m) => emit('error', c, m),
+    addSecrets: (...values) => {
+      // Very short values would mask ordinary words; a 1-3 character password is not worth hiding that way.
+      for (const value of values) if (value && value.length >= 4) secrets.add(value);
+    },
+    mask,
+  };
+}

@@ -1,0 +1,297 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './store-schema.js';
+
+export type RunStatus = 'running' | 'success' | 'failure' | 'abandoned';
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'success', 'failure', 'abandoned'];
+export type NotificationStatus = 'sent' | 'failed' | 'pending';
+
+export interface RunRow {
+  backup_id: string;
+  type: string;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  error_message: string | null;
+  output_tail: string | null;
+  script: string | null;
+  host: string | null;
+  log_path: string | null;
+  pid: number | null;
+}
+
+export interface NewRun {
+  type: string;
+  startedAt: string;
+  script: string | null;
+  host: string;
+  pid: number;
+  /** Log path with `{id}` standing for the allocated backup ID. */
+  logPathTemplate: string | null;
+}
+
+export interface RunOutcome {
+  status: 'success' | 'failure' | 'abandoned';
+  finishedAt: string;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  outputTail: string | null;
+}
+
+export interface NotificationRow {
+  id: number;
+  notification_type: string;
+  channel: string;
+  recipient: string | null;
+  subject: string | null;
+  status: NotificationStatus;
+  error_message: string | null;
+  sent_at: string | null;
+  attempts: number;
+  payload: string | null;
+  backup_id: string | null;
+  created_at: string;
+}
+
+export interface NewNotification {
+  notificationType: string;
+  channel: string;
+  recipient: string | null;
+  subject: string | null;
+  status: NotificationStatus;
+  errorMessage: string | null;
+  sentAt: string;
+  attempts: number;
+  payload: string | null;
+  backupId: string | null;
+}
+
+export interface AuditEntry {
+  operation: string;
+  backupId: string | null;
+  username: string;
+  host: string;
+  status: string;
+  details: unknown;
+  createdAt: string;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  type?: string;
+  limit?: number;
+}
+
+/** `BKP-YYYYMMDD-HHMMSS-{type}` from a UTC start time; `-2`, `-3` for a clash within one second. */
+export function backupIdFor(startedAt: Date, type: string, attempt: number): string {
+  const iso = startedAt.toISOString();
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  return `BKP-${stamp}-${type}${attempt > 1 ? `-${attempt}` : ''}`;
+}
+
+/** SQLite in WAL mode with a busy timeout, so a cron run and an operator's `history` never collide. */
+export class Store {
+  readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Opens (creating with 0700 dir / 0600 file) and migrates the database. */
+  static open(path: string, options: { readonly?: boolean } = {}): Store {
+    if (!options.readonly && path !== ':memory:' && !existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, 'a', 0o600));
+    }
+    const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    try {
+      db.pragma('busy_timeout = 5000');
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        migrate(db);
+      }
+      return new Store(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Inserts the `running` row under a fresh backup ID and returns that ID. */
+  insertRun(run: NewRun, startedAt: Date): { backupId: string; logPath: string | null } {
+    const exists = this.db.prepare('SELECT 1 FROM backup_logs WHERE backup_id = ?').pluck();
+    const insert = this.db.prepare(
+      `INSERT INTO backup_logs (backup_id, type, status, started_at, script, host, log_path, pid)
+       VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`,
+    );
+    return this.db.transaction(() => {
+      for (let attempt = 1; ; attempt++) {
+        const backupId = backupIdFor(startedAt, run.type, attempt);
+        if (exists.get(backupId)) continue;
+        const logPath = run.logPathTemplate?.replace('{id}', backupId) ?? null;
+        insert.run(backupId, run.type, run.startedAt, run.script, run.host, logPath, run.pid);
+        return { backupId, logPath };
+      }
+    }).immediate();
+  }
+
+  finishRun(backupId: string, outcome: RunOutcome): void {
+    this.db
+      .prepare(
+        `UPDATE backup_logs SET status = ?, finished_at = ?, duration_ms = ?, exit_code = ?, signal = ?,
+           error_message = ?, output_tail = ? WHERE backup_id = ?`,
+      )
+      .run(
+        outcome.status,
+        outcome.finishedAt,
+        outcome.durationMs,
+        outcome.exitCode,
+        outcome.signal,
+        outcome.errorMessage,
+        outcome.outputTail,
+        backupId,
+      );
+  }
+
+  getRun(backupId: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM backup_logs WHERE backup_id = ?').get(backupId) as RunRow | undefined;
+  }
+
+  /**
+   * Marks `running` rows whose wrapper is gone as `abandoned` and returns them (to be alerted).
+   * `isGone` decides from host and PID; rows from other hosts are left to those hosts.
+   */
+  markAbandoned(isGone: (row: RunRow) => boolean, finishedAt: string): RunRow[] {
+    const running = this.db.prepare("SELECT * FROM backup_logs WHERE status = 'running'").all() as RunRow[];
+    const gone = running.filter(isGone);
+    if (gone.length === 0) return [];
+    const update = this.db.prepare(
+      `UPDATE backup_logs SET status = 'abandoned', finished_at = ?, error_message = ?
+       WHERE backup_id = ? AND status = 'running'`,
+    );
+    const message = (row: RunRow) =>
+      `Backup wrapper (PID ${row.pid ?? '?'}) died before the run finished; outcome unknown`;
+    this.db.transaction(() => {
+      for (const row of gone) update.run(finishedAt, message(row), row.backup_id);
+    })();
+    return gone.map((row) => ({ ...row, status: 'abandoned', finished_at: finishedAt, error_message: message(row) }));
+  }
+
+  /** Newest first. */
+  listRuns(filter: RunFilter = {}): RunRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.type) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    const sql = `SELECT * FROM backup_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id DESC LIMIT ?`;
+    params.push(filter.limit ?? -1);
+    return this.db.prepare(sql).all(...params) as RunRow[];
+  }
+
+  /** Types that have at least one run. */
+  types(): string[] {
+    return this.db.prepare('SELECT DISTINCT type FROM backup_logs ORDER BY type').pluck().all() as string[];
+  }
+
+  latestRun(type: string, status?: RunStatus): RunRow | undefined {
+    return this.listRuns(status ? { type, status, limit: 1 } : { type, limit: 1 })[0];
+  }
+
+  /** Finished runs of a type that failed since its last success (running rows are skipped). */
+  consecutiveFailures(type: string): number {
+    const rows = this.db
+      .prepare(
+        `SELECT status FROM backup_logs WHERE type = ? AND status != 'running'
+         ORDER BY started_at DESC, id DESC LIMIT 1000`,
+      )
+      .pluck()
+      .all(type) as RunStatus[];
+    let count = 0;
+    for (const status of rows) {
+      if (status === 'success') break;
+      count++;
+    }
+    return count;
+  }
+
+  insertNotification(n: NewNotification): number {
+    const result = this.db
+      .prepare(
+        `INSERT INTO notification_logs (notification_type, channel, recipient, subject, status, error_message,
+           sent_at, attempts, payload, backup_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        n.notificationType,
+        n.channel,
+        n.recipient,
+        n.subject,
+        n.status,
+        n.errorMessage,
+        n.sentAt,
+        n.attempts,
+        n.payload,
+        n.backupId,
+        n.sentAt,
+      );
+    return Number(result.lastInsertRowid);
+  }
+
+  updateNotification(
+    id: number,
+    patch: { status: NotificationStatus; errorMessage: string | null; sentAt: string; attempts: number },
+  ): void {
+    this.db
+      .prepare('UPDATE notification_logs SET status = ?, error_message = ?, sent_at = ?, attempts = ? WHERE id = ?')
+      .run(patch.status, patch.errorMessage, patch.sentAt, patch.attempts, id);
+  }
+
+  pendingNotifications(): NotificationRow[] {
+    return this.db
+      .prepare("SELECT * FROM notification_logs WHERE status = 'pending' ORDER BY created_at, id")
+      .all() as NotificationRow[];
+  }
+
+  listNotifications(backupId?: string): NotificationRow[] {
+    return (
+      backupId
+        ? this.db.prepare('SELECT * FROM notification_logs WHERE backup_id = ? ORDER BY id').all(backupId)
+        : this.db.prepare('SELECT * FROM notification_logs ORDER BY id').all()
+    ) as NotificationRow[];
+  }
+
+  audit(entry: AuditEntry): void {
+    this.db
+      .prepare(
+        `INSERT INTO backup_audit_logs (operation, backup_id, username, ip_address, status, details, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        entry.operation,
+        entry.backupId,
+        entry.username,
+        entry.host,
+        entry.status,
+        entry.details === undefined ? null : JSON.stringify(entry.details),
+        entry.createdAt,
+      );
+  }
+}
