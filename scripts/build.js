@@ -1,7 +1,8 @@
 // Bundles the CLI into dist/ so the published bin starts fast: one file for
 // the success path, separate chunks for code only a failure needs.
-import { build } from 'esbuild';
+
 import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({

@@ -50,7 +50,12 @@ export function parseBoolean(
   return fallback;
 }
 
-export function parsePort(variable: string, value: string | undefined, fallback: number, problems: Problems): number {
+export function parsePort(
+  variable: string,
+  value: string | undefined,
+  fallback: number,
+  problems: Problems,
+): number {
   if (value === undefined || value.trim() === '') return fallback;
   const port = Number(value.trim());
   if (Number.isInteger(port) && port >= 1 && port <= 65_535) return port;
@@ -84,7 +89,11 @@ export function parseOptionalDuration(
 }
 
 /** Accepts http(s) URLs only; the message names the variable but never echoes the URL (it holds tokens). */
-export function parseWebhookUrl(variable: string, value: string | undefined, problems: Problems): string | undefined {
+export function parseWebhookUrl(
+  variable: string,
+  value: string | undefined,
+  problems: Problems,
+): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   let url: URL;
   try {
@@ -113,7 +122,11 @@ export function redactUrl(value: string): string {
   }
 }
 
-export function parseRedactPatterns(variable: string, value: string | undefined, problems: Problems): RegExp[] {
+export function parseRedactPatterns(
+  variable: string,
+  value: string | undefined,
+  problems: Problems,
+): RegExp[] {
   const patterns: RegExp[] = [];
   for (const source of splitList(value)) {
     try {

@@ -145,7 +145,12 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       3,
       problems,
     ),
-    notifyRecovery: parseBoolean('BACKUP_ALERT_NOTIFY_RECOVERY', env['BACKUP_ALERT_NOTIFY_RECOVERY'], false, problems),
+    notifyRecovery: parseBoolean(
+      'BACKUP_ALERT_NOTIFY_RECOVERY',
+      env['BACKUP_ALERT_NOTIFY_RECOVERY'],
+      false,
+      problems,
+    ),
     secrets: [smtpPassword, slackRaw, teamsRaw, webhookRaw, webhookSecret].filter(
       (value): value is string => value !== undefined && value !== '',
     ),

@@ -36,7 +36,9 @@ export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
       return { env: options.processEnv, envFileMissing: path };
     }
     const source = options.envFileFlag !== undefined ? '--env-file' : 'BACKUP_ALERT_ENV_FILE';
-    throw new UsageError(`Cannot read env file ${path} (${source}): ${errorMessage(error)}`, { cause: error });
+    throw new UsageError(`Cannot read env file ${path} (${source}): ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   const fromFile = parse(text);
   const merged: Record<string, string | undefined> = { ...fromFile };
@@ -62,7 +64,10 @@ export function readSecret(
     try {
       return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      problems.push({ variable: `${name}_FILE`, message: `cannot read ${path}: ${errorCode(error) ?? 'error'}` });
+      problems.push({
+        variable: `${name}_FILE`,
+        message: `cannot read ${path}: ${errorCode(error) ?? 'error'}`,
+      });
       return undefined;
     }
   }
@@ -72,7 +77,10 @@ export function readSecret(
       return readFileSync(join(credentials, name), 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') {
-        problems.push({ variable: name, message: `cannot read credential ${name}: ${errorCode(error) ?? 'error'}` });
+        problems.push({
+          variable: name,
+          message: `cannot read credential ${name}: ${errorCode(error) ?? 'error'}`,
+        });
       }
     }
   }

@@ -109,7 +109,10 @@ export class Store {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       closeSync(openSync(path, 'a', 0o600));
     }
-    const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    const db = new Database(path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
     try {
       db.pragma('busy_timeout = 5000');
       if (!options.readonly) {
@@ -135,15 +138,17 @@ export class Store {
       `INSERT INTO backup_logs (backup_id, type, status, started_at, script, host, log_path, pid)
        VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`,
     );
-    return this.db.transaction(() => {
-      for (let attempt = 1; ; attempt++) {
-        const backupId = backupIdFor(startedAt, run.type, attempt);
-        if (exists.get(backupId)) continue;
-        const logPath = run.logPathTemplate?.replace('{id}', backupId) ?? null;
-        insert.run(backupId, run.type, run.startedAt, run.script, run.host, logPath, run.pid);
-        return { backupId, logPath };
-      }
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        for (let attempt = 1; ; attempt++) {
+          const backupId = backupIdFor(startedAt, run.type, attempt);
+          if (exists.get(backupId)) continue;
+          const logPath = run.logPathTemplate?.replace('{id}', backupId) ?? null;
+          insert.run(backupId, run.type, run.startedAt, run.script, run.host, logPath, run.pid);
+          return { backupId, logPath };
+        }
+      })
+      .immediate();
   }
 
   finishRun(backupId: string, outcome: RunOutcome): void {
@@ -165,7 +170,9 @@ export class Store {
   }
 
   getRun(backupId: string): RunRow | undefined {
-    return this.db.prepare('SELECT * FROM backup_logs WHERE backup_id = ?').get(backupId) as RunRow | undefined;
+    return this.db.prepare('SELECT * FROM backup_logs WHERE backup_id = ?').get(backupId) as
+      | RunRow
+      | undefined;
   }
 
   /**
@@ -185,7 +192,12 @@ export class Store {
     this.db.transaction(() => {
       for (const row of gone) update.run(finishedAt, message(row), row.backup_id);
     })();
-    return gone.map((row) => ({ ...row, status: 'abandoned', finished_at: finishedAt, error_message: message(row) }));
+    return gone.map((row) => ({
+      ...row,
+      status: 'abandoned',
+      finished_at: finishedAt,
+      error_message: message(row),
+    }));
   }
 
   /** Newest first. */
@@ -260,7 +272,9 @@ export class Store {
     patch: { status: NotificationStatus; errorMessage: string | null; sentAt: string; attempts: number },
   ): void {
     this.db
-      .prepare('UPDATE notification_logs SET status = ?, error_message = ?, sent_at = ?, attempts = ? WHERE id = ?')
+      .prepare(
+        'UPDATE notification_logs SET status = ?, error_message = ?, sent_at = ?, attempts = ? WHERE id = ?',
+      )
       .run(patch.status, patch.errorMessage, patch.sentAt, patch.attempts, id);
   }
 

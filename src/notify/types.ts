@@ -50,7 +50,10 @@ export class DeliveryError extends Error {
   readonly attempts: number;
   readonly permanent: boolean;
   readonly code: string | undefined;
-  constructor(message: string, options: { attempts: number; permanent: boolean; code?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { attempts: number; permanent: boolean; code?: string; cause?: unknown },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'DeliveryError';
     this.attempts = options.attempts;

@@ -1,0 +1,332 @@
+import { hostname as osHostname, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { BACKUP_TYPES, loadConfig } from './config.js';
+import type { CommandContext, Io } from './context.js';
+import { type Env, resolveEnv } from './env-source.js';
+import { errorMessage, InternalError, UsageError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { createLogger, type LogFormat } from './logger.js';
+import type { SignalSource } from './signals.js';
+import { Store } from './store.js';
+import { VERSION } from './version.js';
+
+export interface MainDeps {
+  env: Env;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  now: () => Date;
+  hostname: string;
+  username: string;
+  pid: number;
+  signals: SignalSource;
+  /** Packaged templates/; differs between the bundle and the sources. */
+  defaultTemplateDir: string;
+}
+
+interface CommonOptions {
+  envFile?: string;
+  db?: string;
+  verbose?: boolean;
+  silent?: boolean;
+  logFormat?: LogFormat;
+}
+
+/** Parses argv, runs one command, returns the exit code. Never calls process.exit. */
+export async function main(argv: readonly string[], deps: MainDeps): Promise<number> {
+  const program = buildProgram(deps);
+  let exitCode: number = ExitCode.ok;
+  program.hook('postAction', (_thisCommand, actionCommand) => {
+    exitCode = (actionCommand as Command & { exitCodeResult?: number }).exitCodeResult ?? ExitCode.ok;
+  });
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      if (error.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (error instanceof UsageError) {
+      deps.stderr(`backup-alert: ${error.message}\n`);
+      return ExitCode.usage;
+    }
+    const detail =
+      error instanceof InternalError && error.cause
+        ? `${error.message}: ${errorMessage(error.cause)}`
+        : errorMessage(error);
+    deps.stderr(
+      `backup-alert: internal error: ${detail}\nThis is a bug in backup-alert, please report it with the command you ran.\n`,
+    );
+    if (deps.env['BACKUP_ALERT_DEBUG'] && error instanceof Error && error.stack)
+      deps.stderr(`${error.stack}\n`);
+    return ExitCode.internal;
+  }
+}
+
+function buildProgram(deps: MainDeps): Command {
+  const program = new Command('backup-alert')
+    .description('Run a backup script, record every run, and alert people when it fails.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
+    .enablePositionalOptions();
+
+  /** Adds the options every command takes and wires the action with a ready context. */
+  const command = <O extends object>(
+    name: string,
+    description: string,
+    example: string,
+    build: (cmd: Command) => Command,
+    action: (options: O & CommonOptions, ctx: CommandContext, args: string[]) => Promise<number>,
+  ): Command => {
+    const cmd = build(
+      program
+        .command(name)
+        .description(description)
+        .exitOverride()
+        .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr }),
+    )
+      .option('--env-file <path>', 'read settings from this env file (default ./.env)')
+      .option('--db <path>', 'SQLite database (default $STATE_DIRECTORY or ~/.local/state/backup-alert/)')
+      .option('-v, --verbose', 'more log output (debug lines)')
+      .option('-s, --silent', 'only errors in log output')
+      .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']))
+      .addHelpText('after', `\nExample:\n  ${example}\n`)
+      .action(async function (this: Command) {
+        const options = this.opts<O & CommonOptions>();
+        const ctx = createContext(options, deps);
+        (this as Command & { exitCodeResult?: number }).exitCodeResult = await action(
+          options,
+          ctx,
+          this.args,
+        );
+      });
+    return cmd;
+  };
+
+  command<{
+    type: string;
+    script?: string;
+    timeout?: string;
+    killAfter?: string;
+    quiet?: boolean;
+    lock: boolean;
+  }>(
+    'run',
+    'run the backup script, record the run, alert on failure',
+    'backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h',
+    (cmd) =>
+      cmd
+        .addOption(new Option('-t, --type <type>', 'backup type').choices(BACKUP_TYPES).makeOptionMandatory())
+        .option('--script <path>', 'backup script (default $BACKUP_ALERT_SCRIPT)')
+        .option('--timeout <dur>', 'kill the script after this long (90s, 15m, 4h, 7d)')
+        .option('--kill-after <dur>', 'grace between SIGTERM and SIGKILL (default 10s)')
+        .option('-q, --quiet', "print the script's output only if it fails (cron mails only then)")
+        .option('--no-lock', 'allow overlapping runs of the same script')
+        .argument('[args...]', 'arguments passed to the script (after --)')
+        .passThroughOptions(),
+    async (options, ctx, args) => {
+      const { runCommand } = await import('./run.js');
+      return runCommand({ ...options, args }, ctx, deps.signals);
+    },
+  );
+
+  command<{ to?: string; verifyOnly?: boolean }>(
+    'test-email',
+    'check the SMTP settings and send a test message',
+    'backup-alert test-email --to admin@example.com',
+    (cmd) =>
+      cmd
+        .option('--to <addr>', 'recipients, comma-separated (default $BACKUP_ALERT_EMAIL)')
+        .option('--verify-only', 'only check the connection and login, send nothing'),
+    async (options, ctx) => {
+      const { testEmailCommand } = await import('./test-email.js');
+      return testEmailCommand(options, ctx);
+    },
+  );
+
+  command<{ channel: string }>(
+    'test-notify',
+    'send a clearly-marked test alert through each configured channel',
+    'backup-alert test-notify --channel slack',
+    (cmd) =>
+      cmd.addOption(
+        new Option('--channel <channel>', 'which channel')
+          .choices(['email', 'slack', 'teams', 'webhook', 'all'])
+          .default('all'),
+      ),
+    async (options, ctx) => {
+      const { testNotifyCommand } = await import('./test-notify.js');
+      return testNotifyCommand(options, ctx);
+    },
+  );
+
+  command<{ status?: string; type?: string; limit: string; json?: boolean }>(
+    'history',
+    'list recorded runs, newest first',
+    'backup-alert history --status failure --limit 10',
+    (cmd) =>
+      cmd
+        .addOption(
+          new Option('--status <status>', 'only runs with this status').choices([
+            'success',
+            'failure',
+            'running',
+            'abandoned',
+          ]),
+        )
+        .addOption(new Option('--type <type>', 'only runs of this type').choices(BACKUP_TYPES))
+        .option('-n, --limit <n>', 'at most this many runs', '20')
+        .option('--json', 'a JSON array'),
+    async (options, ctx) => {
+      const { historyCommand } = await import('./history.js');
+      return historyCommand(options, ctx);
+    },
+  );
+
+  command<{ type?: string; maxAge?: string; json?: boolean; nagios?: boolean }>(
+    'status',
+    'latest run per type; exit 1 when it failed or is older than --max-age',
+    'backup-alert status --type daily --max-age 26h --nagios',
+    (cmd) =>
+      cmd
+        .addOption(new Option('--type <type>', 'only this type').choices(BACKUP_TYPES))
+        .option('--max-age <dur>', 'the latest success must be younger than this (e.g. 26h)')
+        .addOption(new Option('--json', 'JSON output').conflicts('nagios'))
+        .option('--nagios', 'monitoring-plugin output: OK|WARNING|CRITICAL, exit 0/1/2'),
+    async (options, ctx) => {
+      const { statusCommand } = await import('./status.js');
+      return statusCommand(options, ctx);
+    },
+  );
+
+  command<{ json?: boolean; send?: boolean }>(
+    'doctor',
+    'check the configuration (runbook §12.1) and print a ✔/✖ checklist',
+    'backup-alert doctor --env-file /etc/backup-alert/env',
+    (cmd) => cmd.option('--json', 'JSON output').option('--send', 'also send a test request to each webhook'),
+    async (options, ctx) => {
+      const { doctorCommand } = await import('./doctor.js');
+      return doctorCommand(options, ctx);
+    },
+  );
+
+  command<object>(
+    'retry',
+    're-send notifications that could not be delivered',
+    'backup-alert retry',
+    (cmd) => cmd,
+    async (options, ctx) => {
+      const { retryCommand } = await import('./retry.js');
+      return retryCommand(options, ctx);
+    },
+  );
+
+  command<{ olderThan: string; dryRun?: boolean }>(
+    'prune',
+    'delete old runs, their notifications and log files',
+    'backup-alert prune --older-than 90d --dry-run',
+    (cmd) =>
+      cmd
+        .requiredOption('--older-than <dur>', 'delete what is older than this (e.g. 90d)')
+        .option('--dry-run', 'only report what would be deleted'),
+    async (options, ctx) => {
+      const { pruneCommand } = await import('./prune.js');
+      return pruneCommand(options, ctx);
+    },
+  );
+
+  command<object>(
+    'completion',
+    'print a shell completion script',
+    'backup-alert completion bash > /etc/bash_completion.d/backup-alert',
+    (cmd) => cmd.addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish'])),
+    async (_options, ctx, args) => {
+      const { completionCommand } = await import('./completion.js');
+      return completionCommand(args[0] ?? '', ctx);
+    },
+  );
+
+  return program;
+}
+
+function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
+  const { env, envFile } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  const { config, problems } = loadConfig(
+    env,
+    { db: options.db },
+    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile },
+  );
+  const level = options.silent ? 'error' : options.verbose ? 'debug' : 'info';
+  const logger = createLogger({
+    write: deps.stderr,
+    level,
+    format: options.logFormat ?? 'text',
+    file: config.logFile,
+    now: deps.now,
+  });
+  logger.addSecrets(...config.secrets);
+  const color = deps.stdoutIsTTY && !env['NO_COLOR'] && env['TERM'] !== 'dumb';
+  const io: Io = { stdout: deps.stdout, stderr: deps.stderr, stdoutIsTTY: deps.stdoutIsTTY, color };
+  return {
+    config,
+    problems,
+    env,
+    cwd: deps.cwd,
+    io,
+    logger,
+    now: deps.now,
+    hostname: deps.hostname,
+    username: deps.username,
+    pid: deps.pid,
+    openStore: () => Store.open(config.dbPath),
+  };
+}
+
+/** The process entry: binds main() to the real process. The only place that exits. */
+export function start(): void {
+  const env = process.env;
+  let username = env['SUDO_USER'] || env['USER'] || env['LOGNAME'] || '';
+  if (!username) {
+    try {
+      username = userInfo().username;
+    } catch {
+      username = String(process.getuid?.() ?? 'unknown');
+    }
+  }
+  const deps: MainDeps = {
+    env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    now: () => new Date(),
+    hostname: osHostname(),
+    username,
+    pid: process.pid,
+    signals: {
+      on: (signal, handler) => {
+        process.on(signal, handler);
+        return () => process.off(signal, handler);
+      },
+    },
+    defaultTemplateDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'templates'),
+  };
+  main(process.argv.slice(2), deps).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`backup-alert: internal error: ${errorMessage(error)}\n`);
+      process.exitCode = ExitCode.internal;
+    },
+  );
+}
