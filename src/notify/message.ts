@@ -131,8 +131,6 @@ export function plainTextBody(alert: FailureAlert, lang: Lang, systemUrl: string
   const heading =
     alert.kind === 'test' ? t.testHeading : alert.kind === 'recovery' ? t.recoveryHeading : t.heading;
   const lines: string[] = [heading, ''];
-  const late = lateNotice(alert, lang);
-  if (late) lines.push(late, '');
   lines.push(
     `${t.backupId}: ${alert.backupId}`,
     `${t.type}: ${alert.type}`,
@@ -140,6 +138,8 @@ export function plainTextBody(alert: FailureAlert, lang: Lang, systemUrl: string
     `${t.error}: ${singleLine(alert.error)}`,
   );
   for (const fact of extraFacts(alert, lang)) lines.push(`${fact.label}: ${singleLine(fact.value)}`);
+  const late = lateNotice(alert, lang);
+  if (late) lines.push(late);
   if (alert.outputTail.trim()) {
     lines.push('', `${t.outputTail}:`, tailOf(alert.outputTail.replace(/\s+$/, ''), PLAIN_TAIL_LIMIT));
   }
