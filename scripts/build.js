@@ -1,13 +1,15 @@
 // Bundles the CLI into dist/ so the published bin starts fast: one file for
 // the success path, separate chunks for code only a failure needs.
-
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+const root = new URL('..', import.meta.url).pathname;
+const staging = `${root}dist.${process.pid}`;
+const retired = `${root}dist.old.${process.pid}`;
+
 await build({
   entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -22,3 +24,11 @@ await build({
   },
   logLevel: 'warning',
 });
+// Swap in whole so a test spawning the CLI meanwhile never sees half a build.
+try {
+  renameSync(`${root}dist`, retired);
+} catch {
+  // first build
+}
+renameSync(staging, `${root}dist`);
+rmSync(retired, { recursive: true, force: true });
