@@ -278,6 +278,19 @@ export class Store {
       .run(patch.status, patch.errorMessage, patch.sentAt, patch.attempts, id);
   }
 
+  /**
+   * Takes a pending row for one re-send: true only for the one process whose update matched,
+   * so a `retry` racing a `run` never sends the same alert twice.
+   */
+  claimNotification(id: number, attempts: number): boolean {
+    const result = this.db
+      .prepare(
+        "UPDATE notification_logs SET attempts = attempts + 1 WHERE id = ? AND status = 'pending' AND attempts = ?",
+      )
+      .run(id, attempts);
+    return result.changes === 1;
+  }
+
   pendingNotifications(): NotificationRow[] {
     return this.db
       .prepare("SELECT * FROM notification_logs WHERE status = 'pending' ORDER BY created_at, id")
