@@ -1,5 +1,6 @@
 import { hostname as osHostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { BACKUP_TYPES, loadConfig } from './config.js';
@@ -19,6 +20,9 @@ export interface MainDeps {
   stderr: (text: string) => void;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** Real streams when there are any; otherwise built on stdout/stderr above. */
+  stdoutStream?: Writable;
+  stderrStream?: Writable;
   now: () => Date;
   hostname: string;
   username: string;
@@ -274,11 +278,19 @@ function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
   });
   logger.addSecrets(...config.secrets);
   const color = deps.stdoutIsTTY && !env['NO_COLOR'] && env['TERM'] !== 'dumb';
-  const io: Io = { stdout: deps.stdout, stderr: deps.stderr, stdoutIsTTY: deps.stdoutIsTTY, color };
+  const io: Io = {
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+    stdoutIsTTY: deps.stdoutIsTTY,
+    color,
+    stdoutStream: deps.stdoutStream ?? writableOf(deps.stdout),
+    stderrStream: deps.stderrStream ?? writableOf(deps.stderr),
+  };
   return {
     config,
     problems,
     env,
+    processEnv: deps.env,
     cwd: deps.cwd,
     io,
     logger,
@@ -288,6 +300,15 @@ function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
     pid: deps.pid,
     openStore: () => Store.open(config.dbPath),
   };
+}
+
+function writableOf(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      write(chunk.toString('utf8'));
+      callback();
+    },
+  });
 }
 
 /** The process entry: binds main() to the real process. The only place that exits. */
@@ -308,6 +329,8 @@ export function start(): void {
     stderr: (text) => process.stderr.write(text),
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
+    stdoutStream: process.stdout,
+    stderrStream: process.stderr,
     now: () => new Date(),
     hostname: osHostname(),
     username,

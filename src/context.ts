@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Config } from './config.js';
 import type { ConfigProblem } from './config-values.js';
 import type { Env } from './env-source.js';
@@ -12,13 +13,19 @@ export interface Io {
   stdoutIsTTY: boolean;
   /** Colour allowed (TTY, no NO_COLOR, TERM != dumb). */
   color: boolean;
+  /** The same sinks as streams, for piping a script's output with backpressure. */
+  stdoutStream: Writable;
+  stderrStream: Writable;
 }
 
 /** What every command gets: parsed config, output, clock, identity. No globals below cli.ts. */
 export interface CommandContext {
   config: Config;
   problems: ConfigProblem[];
+  /** Process environment over the env file: what settings are read from. */
   env: Env;
+  /** The process environment alone: what the backup script inherits (the env file may hold secrets). */
+  processEnv: Env;
   cwd: string;
   io: Io;
   logger: Logger;

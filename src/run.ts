@@ -1,11 +1,241 @@
-// PLACEHOLDER: replaced by the issue that implements `run`.
+import { createReadStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { childEnv } from './child-env.js';
+import { type BackupType, isBackupType } from './config.js';
 import type { CommandContext } from './context.js';
-import { InternalError } from './errors.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { errorMessage, UsageError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import { acquireLock, type HeldLock, type LockHolder } from './lock.js';
+import { alertAbandoned, alertFailure } from './run-notify.js';
+import { outcomeOf } from './run-outcome.js';
+import { finishRecord, openStoreOrWarn, reapAbandoned, runLogDir, startRecord } from './run-store.js';
+import { runScript } from './runner.js';
+import type { SignalSource } from './signals.js';
+import type { Store } from './store.js';
 
+export interface RunOptions {
+  type: string;
+  script?: string;
+  timeout?: string;
+  killAfter?: string;
+  quiet?: boolean;
+  /** false with --no-lock */
+  lock: boolean;
+  args: string[];
+}
+
+interface Plan {
+  type: BackupType;
+  script: string;
+  timeoutMs: number | undefined;
+  timeoutLabel: string | undefined;
+  killAfterMs: number;
+}
+
+/** Validates what must be right before anything runs; mistakes here are usage errors (exit 2). */
+function plan(options: RunOptions, ctx: CommandContext): Plan {
+  if (!isBackupType(options.type)) {
+    throw new UsageError(`invalid --type "${options.type}": use one of daily, weekly, monthly, manual`);
+  }
+  const script = options.script ?? ctx.config.script;
+  if (!script) throw new UsageError('no backup script: give --script PATH or set BACKUP_ALERT_SCRIPT');
+  const duration = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      throw new UsageError(`invalid ${flag} "${text}": use a duration like 90s, 15m, 4h, 7d`);
+    }
+    return ms;
+  };
+  const timeoutMs = duration('--timeout', options.timeout) ?? ctx.config.timeoutMs;
+  return {
+    type: options.type,
+    script: resolve(ctx.cwd, script),
+    timeoutMs,
+    timeoutLabel: options.timeout ?? (timeoutMs !== undefined ? formatDuration(timeoutMs) : undefined),
+    killAfterMs: duration('--kill-after', options.killAfter) ?? ctx.config.killAfterMs,
+  };
+}
+
+/** The run pipeline: lock → record → execute → record → notify. Returns the exit code. */
 export async function runCommand(
-  _options: unknown,
-  _ctx: CommandContext,
-  ..._rest: unknown[]
+  options: RunOptions,
+  ctx: CommandContext,
+  signals: SignalSource,
 ): Promise<number> {
-  throw new InternalError('run is not implemented yet');
+  const run = plan(options, ctx);
+  for (const problem of ctx.problems) ctx.logger.warn('Config', `${problem.variable}: ${problem.message}`);
+
+  const store = openStoreOrWarn(ctx);
+  try {
+    if (store) {
+      const abandoned = reapAbandoned(store, ctx);
+      if (abandoned.length > 0) await alertAbandoned(abandoned, store, ctx);
+    }
+    const startedAt = ctx.now();
+    let lock: HeldLock | undefined;
+    if (options.lock) {
+      const attempt = takeLock(run.script, startedAt, ctx);
+      if (attempt && !attempt.acquired) return await lockBusy(attempt.holder, run, startedAt, store, ctx);
+      lock = attempt?.lock;
+    }
+    try {
+      return await execute(run, options, startedAt, store, ctx, signals, lock);
+    } finally {
+      lock?.release();
+    }
+  } finally {
+    store?.close();
+  }
+}
+
+async function execute(
+  run: Plan,
+  options: RunOptions,
+  startedAt: Date,
+  store: Store | null,
+  ctx: CommandContext,
+  signals: SignalSource,
+  lock: HeldLock | undefined,
+): Promise<number> {
+  const { backupId, logPath } = startRecord(store, ctx, run, startedAt, runLogDir(ctx));
+  lock?.setBackupId(backupId);
+  const result = await runScript({
+    script: run.script,
+    args: options.args,
+    env: childEnv(ctx.processEnv, backupId, run.type),
+    cwd: ctx.cwd,
+    timeoutMs: run.timeoutMs,
+    killAfterMs: run.killAfterMs,
+    stdout: options.quiet ? null : ctx.io.stdoutStream,
+    stderr: options.quiet ? null : ctx.io.stderrStream,
+    logPath,
+    signals,
+  });
+  if (result.logError) ctx.logger.warn('Backup', `Could not write log file ${logPath}: ${result.logError}`);
+  const outcome = outcomeOf(run.script, result, run.timeoutLabel);
+  const finishedAt = ctx.now();
+  const outputTail =
+    outcome.status === 'failure' ? redact(result.outputTail, ctx.config.redactPatterns) : null;
+  finishRecord(store, ctx, backupId, {
+    status: outcome.status,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: result.durationMs,
+    exitCode: result.exitCode,
+    signal: outcome.signal,
+    errorMessage: outcome.errorMessage,
+    outputTail,
+  });
+  if (outcome.status === 'success') {
+    ctx.logger.debug('Backup', `Backup ${backupId} succeeded in ${formatDuration(result.durationMs)}`);
+    return outcome.exitCode;
+  }
+  if (options.quiet) await replay(logPath, result.outputTail, ctx);
+  await alertFailure(
+    {
+      backupId,
+      type: run.type,
+      script: run.script,
+      logPath,
+      error: outcome.errorMessage ?? 'unknown error',
+      exitCode: result.exitCode,
+      signal: outcome.signal,
+      durationMs: result.durationMs,
+      outputTail: outputTail ?? '',
+      finishedAt,
+    },
+    store,
+    ctx,
+  );
+  return outcome.exitCode;
+}
+
+type LockResult = ReturnType<typeof acquireLock>;
+
+/** Locks live beside the database; if that is impossible the backup still runs, unlocked, and says so. */
+function takeLock(script: string, startedAt: Date, ctx: CommandContext): LockResult | undefined {
+  const lockDir = join(dirname(ctx.config.dbPath), 'locks');
+  try {
+    const attempt = acquireLock(lockDir, {
+      pid: ctx.pid,
+      host: ctx.hostname,
+      startedAt: startedAt.toISOString(),
+      script,
+    });
+    if (attempt.acquired && attempt.reclaimed) {
+      ctx.logger.warn(
+        'Backup',
+        `Reclaimed a stale lock left by PID ${attempt.reclaimed.pid} (backup ID ${attempt.reclaimed.backupId ?? 'unknown'})`,
+      );
+    }
+    return attempt;
+  } catch (error) {
+    ctx.logger.error(
+      'Backup',
+      `Cannot take the lock in ${lockDir}: ${errorMessage(error)}; running without a lock`,
+    );
+    return undefined;
+  }
+}
+
+/** A hung previous run means no backup is happening: record and alert it like any failure. */
+async function lockBusy(
+  holder: LockHolder,
+  run: Plan,
+  startedAt: Date,
+  store: Store | null,
+  ctx: CommandContext,
+): Promise<number> {
+  const since = Date.parse(holder.startedAt);
+  const heldFor = Number.isNaN(since) ? 'an unknown time' : formatDuration(startedAt.getTime() - since);
+  const error =
+    `Another run of ${run.script} is still in progress ` +
+    `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`;
+  const { backupId } = startRecord(store, ctx, run, startedAt, null);
+  const finishedAt = ctx.now();
+  finishRecord(store, ctx, backupId, {
+    status: 'failure',
+    finishedAt: finishedAt.toISOString(),
+    durationMs: 0,
+    exitCode: null,
+    signal: null,
+    errorMessage: error,
+    outputTail: null,
+  });
+  await alertFailure(
+    {
+      backupId,
+      type: run.type,
+      script: run.script,
+      logPath: null,
+      error,
+      exitCode: ExitCode.lockBusy,
+      signal: null,
+      durationMs: 0,
+      outputTail: '',
+      finishedAt,
+    },
+    store,
+    ctx,
+  );
+  return ExitCode.lockBusy;
+}
+
+/** --quiet: cron mails only when there is output, so a failed run replays what the script printed. */
+async function replay(logPath: string | null, tail: string, ctx: CommandContext): Promise<void> {
+  if (logPath) {
+    try {
+      await pipeline(createReadStream(logPath), ctx.io.stdoutStream, { end: false });
+      return;
+    } catch {
+      // Fall back to the tail kept in memory.
+    }
+  }
+  ctx.io.stdout(tail);
+}
+
+function redact(text: string, patterns: RegExp[]): string {
+  return patterns.reduce((current, pattern) => current.replace(pattern, '***'), text);
 }
