@@ -1,0 +1,134 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { redactUrl } from '../config-values.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { VERSION } from '../version.js';
+import { singleLine } from './message.js';
+import { DeliveryError } from './types.js';
+
+export interface PostOptions {
+  url: string;
+  /** The exact bytes to send (already `JSON.stringify`-ed: signatures are computed over it). */
+  body: string;
+  headers?: Record<string, string>;
+  /** The shared notify bound: when it fires, we stop at once. */
+  signal: AbortSignal;
+  /** Tries in total, including the first (default 4). */
+  maxAttempts?: number;
+  /** First backoff delay; doubled each retry (default 500 ms). */
+  baseDelayMs?: number;
+  /**
+   * Some endpoints answer 2xx with an error in the body (the legacy Teams connector
+   * returns 200 "Webhook message delivery failed …" when Teams throttled it).
+   * Return a message to treat the answer as a transient failure.
+   */
+  bodyError?: (body: string) => string | undefined;
+}
+
+export interface PostResult {
+  status: number;
+  attempts: number;
+}
+
+/** The longest wait we accept from a Retry-After (beyond that the bound decides anyway). */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * POSTs JSON with retries: 5xx, network errors and 2xx-with-error-body back off and retry,
+ * 429 waits for Retry-After, other 4xx fail for good. Every wait is cut short by `signal`.
+ * Error messages carry the scheme and host only: webhook URL paths are credentials.
+ */
+export async function postJson(options: PostOptions): Promise<PostResult> {
+  const { signal } = options;
+  const where = redactUrl(options.url);
+  const maxAttempts = options.maxAttempts ?? 4;
+  let delayMs = options.baseDelayMs ?? 500;
+  let last = '';
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (signal.aborted) break;
+    let waitMs = delayMs;
+    try {
+      const response = await fetch(options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': `backup-alert/${VERSION}`,
+          ...options.headers,
+        },
+        body: options.body,
+        signal,
+      });
+      const text = await readSnippet(response);
+      const status = response.status;
+      if (status >= 200 && status < 300) {
+        const problem = options.bodyError?.(text);
+        if (!problem) return { status, attempts: attempt };
+        last = `${where} answered HTTP ${status} but: ${problem}`;
+      } else if (status === 429) {
+        const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+        last = `rate limited by ${where} (HTTP 429${after === undefined ? '' : `, Retry-After ${Math.ceil(after / 1000)}s`})`;
+        if (after !== undefined) waitMs = Math.min(after, MAX_RETRY_AFTER_MS);
+      } else if (status >= 500) {
+        last = `HTTP ${status} from ${where}${text ? `: ${text}` : ''}`;
+      } else {
+        // 4xx: our payload or the URL is wrong; sending it again changes nothing.
+        throw new DeliveryError(`HTTP ${status} from ${where}${text ? `: ${text}` : ''}`, {
+          attempts: attempt,
+          permanent: true,
+          code: `HTTP_${status}`,
+        });
+      }
+    } catch (error) {
+      if (error instanceof DeliveryError) throw error;
+      if (signal.aborted) {
+        last = `no answer from ${where} within the notify timeout`;
+        return fail(last, attempt, 'ETIMEDOUT', error);
+      }
+      last = `cannot reach ${where}: ${networkReason(error)}`;
+    }
+    if (attempt === maxAttempts) return fail(last, attempt, undefined, undefined);
+    try {
+      await sleep(waitMs, undefined, { signal });
+    } catch {
+      return fail(`${last}; gave up waiting (notify timeout)`, attempt, 'ETIMEDOUT', undefined);
+    }
+    delayMs *= 2;
+  }
+  return fail(last || `not sent to ${where}: notify timeout already reached`, 0, 'ETIMEDOUT', undefined);
+}
+
+function fail(message: string, attempts: number, code: string | undefined, cause: unknown): never {
+  throw new DeliveryError(message, {
+    attempts,
+    permanent: false,
+    ...(code ? { code } : {}),
+    ...(cause ? { cause } : {}),
+  });
+}
+
+/** The first line of an error body, short: Slack says `invalid_payload`, Teams a sentence. */
+async function readSnippet(response: Response): Promise<string> {
+  try {
+    const text = await response.text();
+    return singleLine(text).slice(0, 200);
+  } catch {
+    return '';
+  }
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND`…: undici hides the useful code in `cause`. */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code = errorCode(cause) ?? errorCode(error);
+  // The cause message can name the address; never the path, which fetch does not put there.
+  return code ?? errorMessage(cause ?? error);
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}

@@ -1,0 +1,206 @@
+import type { Config, Lang, TeamsFormat } from '../config.js';
+import { redactUrl } from '../config-values.js';
+import type { Logger } from '../logger.js';
+import { postJson } from './http-post.js';
+import { alertSubject, extraFacts, lateNotice, messageText, singleLine } from './message.js';
+import { fitTail } from './redact.js';
+import type { FailureAlert, Notifier, SendReport } from './types.js';
+
+/** Teams rejects messages over about 28 KB; we stay a little under, measured in UTF-8 bytes. */
+export const TEAMS_MAX_BYTES = 28_000;
+/** Workflows' "Post card" action rejects Adaptive Card schema versions above 1.4. */
+export const ADAPTIVE_CARD_VERSION = '1.4';
+
+export interface TeamsFormatChoice {
+  format: TeamsFormat;
+  /** Why, for the log and test-notify. */
+  reason: string;
+  legacy: boolean;
+}
+
+/**
+ * Legacy Office 365 connector URLs (retired by Microsoft) take a MessageCard; Workflows
+ * (Power Automate / Logic Apps) URLs take an Adaptive Card in a `message` attachment.
+ * An unknown host gets the Adaptive Card: Workflows is the product Microsoft supports now.
+ */
+export function chooseTeamsFormat(url: string, override: TeamsFormat | undefined): TeamsFormatChoice {
+  let host = '';
+  let path = '';
+  try {
+    const parsed = new URL(url);
+    host = parsed.hostname.toLowerCase();
+    path = parsed.pathname.toLowerCase();
+  } catch {
+    // config already rejected unparsable URLs; treat as unknown
+  }
+  const legacy =
+    host.endsWith('.webhook.office.com') ||
+    host === 'outlook.office.com' ||
+    host === 'outlook.office365.com' ||
+    path.includes('/webhookb2/');
+  if (override) return { format: override, reason: 'TEAMS_WEBHOOK_FORMAT', legacy };
+  if (legacy) return { format: 'messagecard', reason: 'legacy Office 365 connector URL', legacy };
+  const workflows =
+    host.endsWith('.logic.azure.com') ||
+    host === 'api.powerplatform.com' ||
+    host.endsWith('.api.powerplatform.com') ||
+    host.includes('powerautomate') ||
+    path.includes('/powerautomate/') ||
+    /\/cu\/[^/]+/.test(path);
+  if (workflows) return { format: 'adaptivecard', reason: 'Workflows URL', legacy };
+  return { format: 'adaptivecard', reason: 'unrecognised host; Workflows assumed', legacy };
+}
+
+interface Parts {
+  subject: string;
+  heading: string;
+  facts: Array<{ label: string; value: string }>;
+  late: string | undefined;
+  advice: string;
+  outputLabel: string;
+  systemUrlLabel: string;
+  colour: 'failure' | 'recovery' | 'test';
+}
+
+function partsOf(alert: FailureAlert, lang: Lang): Parts {
+  const t = messageText(lang);
+  return {
+    subject: alertSubject(alert, lang),
+    heading:
+      alert.kind === 'test' ? t.testHeading : alert.kind === 'recovery' ? t.recoveryHeading : t.heading,
+    facts: [
+      { label: t.backupId, value: alert.backupId },
+      { label: t.type, value: alert.type },
+      { label: t.timestamp, value: alert.timestamp },
+      { label: t.error, value: singleLine(alert.error) },
+      ...extraFacts(alert, lang).map((f) => ({ label: f.label, value: singleLine(f.value) })),
+    ],
+    late: lateNotice(alert, lang),
+    advice: alert.kind === 'recovery' ? t.recoveryAdvice : t.advice,
+    outputLabel: t.outputTail,
+    systemUrlLabel: t.systemUrl,
+    colour: alert.kind,
+  };
+}
+
+export function adaptiveCardPayload(
+  alert: FailureAlert,
+  lang: Lang,
+  systemUrl: string | undefined,
+  tail: string,
+): object {
+  const p = partsOf(alert, lang);
+  const color = p.colour === 'failure' ? 'Attention' : p.colour === 'recovery' ? 'Good' : 'Accent';
+  const body: object[] = [
+    { type: 'TextBlock', text: p.subject, weight: 'Bolder', size: 'Large', color, wrap: true },
+    { type: 'TextBlock', text: p.heading, wrap: true },
+    { type: 'FactSet', facts: p.facts.map((f) => ({ title: f.label, value: f.value })) },
+  ];
+  if (p.late) body.push({ type: 'TextBlock', text: p.late, color: 'Warning', wrap: true });
+  if (tail) {
+    body.push({ type: 'TextBlock', text: p.outputLabel, weight: 'Bolder', wrap: true });
+    body.push({ type: 'TextBlock', text: tail, fontType: 'Monospace', size: 'Small', wrap: true });
+  }
+  body.push({ type: 'TextBlock', text: p.advice, wrap: true });
+  const card = {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: ADAPTIVE_CARD_VERSION,
+    msteams: { width: 'Full' },
+    body,
+    ...(systemUrl ? { actions: [{ type: 'Action.OpenUrl', title: p.systemUrlLabel, url: systemUrl }] } : {}),
+  };
+  return {
+    type: 'message',
+    attachments: [
+      { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card },
+    ],
+  };
+}
+
+export function messageCardPayload(
+  alert: FailureAlert,
+  lang: Lang,
+  systemUrl: string | undefined,
+  tail: string,
+): object {
+  const p = partsOf(alert, lang);
+  const sections: object[] = [
+    {
+      activityTitle: p.heading,
+      facts: p.facts.map((f) => ({ name: f.label, value: f.value })),
+      markdown: false,
+    },
+  ];
+  if (p.late) sections.push({ text: p.late, markdown: false });
+  if (tail) sections.push({ title: p.outputLabel, text: tail, markdown: false });
+  sections.push({ text: p.advice, markdown: false });
+  return {
+    '@type': 'MessageCard',
+    '@context': 'https://schema.org/extensions',
+    summary: p.subject,
+    themeColor: p.colour === 'failure' ? 'D70000' : p.colour === 'recovery' ? '2EB886' : '0078D7',
+    title: p.subject,
+    sections,
+    ...(systemUrl
+      ? {
+          potentialAction: [
+            { '@type': 'OpenUri', name: p.systemUrlLabel, targets: [{ os: 'default', uri: systemUrl }] },
+          ],
+        }
+      : {}),
+  };
+}
+
+/** The serialised body, its output tail cut (from the start) until the whole message fits. */
+export function teamsBody(
+  alert: FailureAlert,
+  config: Pick<Config, 'lang' | 'systemUrl'>,
+  format: TeamsFormat,
+): string {
+  const build = format === 'messagecard' ? messageCardPayload : adaptiveCardPayload;
+  const output = alert.outputTail.replace(/\s+$/, '');
+  return fitTail(
+    output,
+    TEAMS_MAX_BYTES,
+    (tail) => JSON.stringify(build(alert, config.lang, config.systemUrl, tail)),
+    (rendered) => Buffer.byteLength(rendered, 'utf8'),
+  );
+}
+
+/** The legacy connector answers 200 with "1" on success and 200 with a sentence when Teams refused. */
+function legacyBodyError(body: string): string | undefined {
+  return /delivery failed|error/i.test(body) && body.trim() !== '1' ? body : undefined;
+}
+
+/** Microsoft Teams (TEAMS_WEBHOOK_URL); undefined when not configured. */
+export function createTeamsNotifier(config: Config, logger: Logger): Notifier | undefined {
+  const url = config.teamsWebhookUrl;
+  if (!url) return undefined;
+  const choice = chooseTeamsFormat(url, config.teamsFormat);
+  if (choice.legacy) {
+    logger.warn(
+      'Teams',
+      `TEAMS_WEBHOOK_URL is a legacy Office 365 connector (${redactUrl(url)}), which Microsoft is retiring; ` +
+        'create a Workflows webhook ("Send webhook alerts to a channel") and use its URL instead',
+    );
+  }
+  logger.debug(
+    'Teams',
+    `Sending ${choice.format === 'messagecard' ? 'MessageCard' : 'Adaptive Card'} (${choice.reason})`,
+  );
+  return {
+    channel: 'teams',
+    recipient: redactUrl(url),
+    async send(alert: FailureAlert, signal: AbortSignal): Promise<SendReport> {
+      const body = teamsBody(alert, config, choice.format);
+      const result = await postJson({
+        url,
+        body,
+        signal,
+        ...(choice.format === 'messagecard' ? { bodyError: legacyBodyError } : {}),
+      });
+      return { attempts: result.attempts, subject: alertSubject(alert, config.lang) };
+    },
+  };
+}

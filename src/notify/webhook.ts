@@ -1,0 +1,97 @@
+import { createHmac } from 'node:crypto';
+import type { Config } from '../config.js';
+import { redactUrl } from '../config-values.js';
+import { postJson } from './http-post.js';
+import { alertSubject, tailOf } from './message.js';
+import type { FailureAlert, Notifier, SendReport } from './types.js';
+
+/** Bump only on a breaking change; receivers switch on it. Adding fields is not breaking. */
+export const WEBHOOK_VERSION = 1;
+export const SIGNATURE_HEADER = 'X-Backup-Alert-Signature';
+export const EVENT_HEADER = 'X-Backup-Alert-Event';
+/** Generic receivers (ntfy, Alertmanager bridges) often cap bodies near 64 KB. */
+export const WEBHOOK_TAIL_MAX = 16_000;
+
+export const WEBHOOK_EVENTS = {
+  failure: 'backup_failure',
+  recovery: 'backup_recovery',
+  test: 'backup_test',
+} as const;
+
+export interface WebhookPayload {
+  version: typeof WEBHOOK_VERSION;
+  event: (typeof WEBHOOK_EVENTS)[FailureAlert['kind']];
+  /** Stable per backup and event: receivers can de-duplicate a late re-send with it. */
+  id: string;
+  subject: string;
+  backupId: string;
+  type: string;
+  /** When the failure happened (ISO 8601 UTC). */
+  timestamp: string;
+  error: string;
+  exitCode: number | null;
+  signal: string | null;
+  host: string;
+  durationMs: number | null;
+  consecutiveFailures: number;
+  escalate: boolean;
+  outputTail: string;
+  systemUrl: string | null;
+  /** true when `retry` re-sends it; `lateSince` is when it was first due. */
+  late: boolean;
+  lateSince: string | null;
+  /** When this body was sent; covered by the signature, so receivers can refuse stale replays. */
+  sentAt: string;
+}
+
+export function webhookPayload(
+  alert: FailureAlert,
+  config: Pick<Config, 'lang' | 'systemUrl'>,
+  sentAt: Date,
+): WebhookPayload {
+  const event = WEBHOOK_EVENTS[alert.kind];
+  return {
+    version: WEBHOOK_VERSION,
+    event,
+    id: `${alert.backupId}:${event}`,
+    subject: alertSubject(alert, config.lang),
+    backupId: alert.backupId,
+    type: alert.type,
+    timestamp: alert.timestamp,
+    error: alert.error,
+    exitCode: alert.exitCode,
+    signal: alert.signal,
+    host: alert.host,
+    durationMs: alert.durationMs,
+    consecutiveFailures: alert.consecutiveFailures,
+    escalate: alert.escalate,
+    outputTail: tailOf(alert.outputTail, WEBHOOK_TAIL_MAX),
+    systemUrl: config.systemUrl ?? null,
+    late: alert.lateSince !== undefined,
+    lateSince: alert.lateSince ?? null,
+    sentAt: sentAt.toISOString(),
+  };
+}
+
+/** `sha256=<hex>` over the exact body bytes, as GitHub's X-Hub-Signature-256. */
+export function signBody(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+/** Generic JSON webhook (BACKUP_ALERT_WEBHOOK_URL); undefined when not configured. */
+export function createWebhookNotifier(config: Config, now: () => Date): Notifier | undefined {
+  const url = config.webhookUrl;
+  if (!url) return undefined;
+  return {
+    channel: 'webhook',
+    recipient: redactUrl(url),
+    async send(alert: FailureAlert, signal: AbortSignal): Promise<SendReport> {
+      const payload = webhookPayload(alert, config, now());
+      const body = JSON.stringify(payload);
+      const headers: Record<string, string> = { [EVENT_HEADER]: payload.event };
+      if (config.webhookSecret) headers[SIGNATURE_HEADER] = signBody(body, config.webhookSecret);
+      const result = await postJson({ url, body, headers, signal });
+      return { attempts: result.attempts, subject: payload.subject };
+    },
+  };
+}
