@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import type { Config } from '../config.js';
+import { errorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import {
+  alertSubject,
+  extraFacts,
+  lateNotice,
+  messageText,
+  plainTextBody,
+  singleLine,
+  tailOf,
+} from './message.js';
+import type { FailureAlert } from './types.js';
+
+export const TEMPLATE_FILE = 'backup-failure.hbs';
+
+/** The HTML keeps more of the output than the plain body; the log file has all of it. */
+export const HTML_TAIL_LIMIT = 16_384;
+
+export interface EmailContent {
+  /** Single line: CR/LF from the error can never start a new header. */
+  subject: string;
+  text: string;
+  /** Absent when the template is missing or broken: the plain text alone still says everything. */
+  html?: string;
+}
+
+/** Everything the template may use; the runbook §5.4 names plus what we add. */
+export function templateData(alert: FailureAlert, config: Config): Record<string, unknown> {
+  const t = messageText(config.lang);
+  const systemUrl = config.systemUrl;
+  const heading =
+    alert.kind === 'test' ? t.testHeading : alert.kind === 'recovery' ? t.recoveryHeading : t.heading;
+  return {
+    backupInfo: {
+      backupId: alert.backupId,
+      type: alert.type,
+      timestamp: alert.timestamp,
+      error: singleLine(alert.error),
+    },
+    systemUrl,
+    // Only http(s) becomes a link: an odd SYSTEM_URL is still shown, never made clickable.
+    systemUrlIsLink: systemUrl !== undefined && /^https?:\/\//i.test(systemUrl),
+    kind: alert.kind,
+    isFailure: alert.kind === 'failure',
+    isRecovery: alert.kind === 'recovery',
+    isTest: alert.kind === 'test',
+    escalate: alert.escalate,
+    lang: config.lang,
+    subject: alertSubject(alert, config.lang),
+    heading,
+    advice: alert.kind === 'recovery' ? t.recoveryAdvice : t.advice,
+    labels: {
+      backupId: t.backupId,
+      type: t.type,
+      timestamp: t.timestamp,
+      error: t.error,
+      systemUrl: t.systemUrl,
+      outputTail: t.outputTail,
+      notSet: t.notSet,
+    },
+    facts: extraFacts(alert, config.lang),
+    lateNotice: lateNotice(alert, config.lang),
+    outputTail: alert.outputTail.trim() ? tailOf(alert.outputTail.replace(/\s+$/, ''), HTML_TAIL_LIMIT) : '',
+    footer: t.footer,
+  };
+}
+
+/**
+ * Renders the HTML part from the template, read at every send so an edit
+ * takes effect without a restart (runbook FAQ Q4). A missing or broken
+ * template is not fatal: the mail goes out as plain text (runbook §10.2).
+ */
+export async function renderHtml(
+  alert: FailureAlert,
+  config: Config,
+  logger: Logger,
+): Promise<string | undefined> {
+  const path = join(config.templateDir, TEMPLATE_FILE);
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (error) {
+    const why = errorCode(error) === 'ENOENT' ? 'not found' : `unreadable (${errorMessage(error)})`;
+    logger.warn('EmailService', `HTML template ${path} ${why}: sending plain text only`);
+    return undefined;
+  }
+  try {
+    // A fresh instance per render: no helper or partial registered elsewhere leaks in.
+    const handlebars = Handlebars.create();
+    const template = handlebars.compile(source, { strict: false });
+    return template(templateData(alert, config));
+  } catch (error) {
+    logger.warn(
+      'EmailService',
+      `HTML template ${path} is broken (${singleLine(errorMessage(error))}): sending plain text only`,
+    );
+    return undefined;
+  }
+}
+
+/** Subject, plain text (runbook §5.1, §5.2) and, when the template renders, HTML. */
+export async function buildEmailContent(
+  alert: FailureAlert,
+  config: Config,
+  logger: Logger,
+): Promise<EmailContent> {
+  const subject = singleLine(alertSubject(alert, config.lang));
+  const text = plainTextBody(alert, config.lang, config.systemUrl);
+  const html = await renderHtml(alert, config, logger);
+  return html === undefined ? { subject, text } : { subject, text, html };
+}

@@ -1,0 +1,193 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { buildEmailContent } from './email-content.js';
+import { singleLine } from './message.js';
+import { describeSmtpError, type SmtpErrorInfo } from './smtp-errors.js';
+import {
+  createSmtpTransport,
+  scrubSecrets,
+  type TranscriptSink,
+  timeoutsFor,
+  withAbort,
+} from './smtp-transport.js';
+import { DeliveryError, type FailureAlert, type Notifier, type SendReport } from './types.js';
+
+/** Tries per send; transient failures only. Three tries at 0.5 s and 1 s apart stay quick for a down server. */
+const MAX_ATTEMPTS = 3;
+const FIRST_BACKOFF_MS = 500;
+/** Not worth starting an attempt with less time than this left. */
+const MIN_ATTEMPT_MS = 2_000;
+
+export interface EmailOptions {
+  /** `--verbose`: the SMTP conversation, credentials masked. */
+  transcript?: TranscriptSink;
+  /** Monotonic clock for the budget; tests may shorten time. */
+  clock?: () => number;
+}
+
+/** The e-mail channel, or undefined when BACKUP_ALERT_EMAIL is unset (e-mail off is not an error). */
+export function createEmailNotifier(
+  config: Config,
+  logger: Logger,
+  options: EmailOptions = {},
+): Notifier | undefined {
+  if (config.emailRecipients.length === 0) {
+    logger.debug('EmailService', 'BACKUP_ALERT_EMAIL not set: e-mail alerts off');
+    return undefined;
+  }
+  const recipients = [...config.emailRecipients];
+  return {
+    channel: 'email',
+    recipient: recipients.join(','),
+    send: (alert, signal) => sendAlertEmail(config, logger, recipients, alert, signal, options),
+  };
+}
+
+/** What the §9.2 log lines call this mail. */
+function mailName(alert: FailureAlert): string {
+  if (alert.kind === 'test') return 'test';
+  if (alert.kind === 'recovery') return 'recovery notice';
+  return 'failure alert';
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `{ code: "ECONNREFUSED", ... }` as runbook §9.2 shows it; JSON-quoted so nothing can break the line. */
+function errorObject(info: SmtpErrorInfo, attempts: number): string {
+  const fields: string[] = [`code: ${JSON.stringify(info.code)}`];
+  if (info.nodemailerCode) fields.push(`nodemailerCode: ${JSON.stringify(info.nodemailerCode)}`);
+  if (info.responseCode !== undefined) fields.push(`responseCode: ${info.responseCode}`);
+  fields.push(`message: ${JSON.stringify(info.message)}`, `attempts: ${attempts}`);
+  return `{ ${fields.join(', ')} }`;
+}
+
+/**
+ * Sends one message to all recipients, retrying transient failures (network,
+ * 4xx) with backoff inside the notify budget and the caller's signal.
+ * Permanent ones (5xx, EAUTH, untrusted certificate) fail at once.
+ */
+export async function sendAlertEmail(
+  config: Config,
+  logger: Logger,
+  recipients: readonly string[],
+  alert: FailureAlert,
+  signal: AbortSignal,
+  options: EmailOptions = {},
+): Promise<SendReport> {
+  const clock = options.clock ?? (() => performance.now());
+  const deadline = clock() + config.notifyTimeoutMs;
+  const bound = AbortSignal.any([signal, AbortSignal.timeout(config.notifyTimeoutMs)]);
+  const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));
+  const name = mailName(alert);
+  const content = await buildEmailContent(alert, config, logger);
+  const message = {
+    from: config.smtp.from,
+    to: [...recipients],
+    subject: content.subject,
+    text: content.text,
+    ...(content.html !== undefined ? { html: content.html } : {}),
+    headers: {
+      // Stops out-of-office replies; lets mail rules file alerts by run.
+      'Auto-Submitted': 'auto-generated',
+      'X-Backup-Alert-Id': singleLine(alert.backupId),
+    },
+    ...(alert.kind === 'failure' ? { priority: 'high' as const } : {}),
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    const handle = createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
+      mask,
+      ...(options.transcript ? { transcript: options.transcript } : {}),
+    });
+    try {
+      const info = await withAbort(handle, bound, 'Sending e-mail', () =>
+        handle.transporter.sendMail(message),
+      );
+      const accepted = info.accepted.map(addressOf);
+      // nodemailer adds rejectedErrors (one per refused RCPT, with `recipient`) beyond its typings.
+      const reasons = (info as { rejectedErrors?: Array<{ recipient?: string; message?: string }> })
+        .rejectedErrors;
+      for (const rejected of info.rejected.map(addressOf)) {
+        const reason = reasons?.find((entry) => entry.recipient === rejected)?.message;
+        logger.warn(
+          'EmailService',
+          `Recipient rejected by the server: ${rejected}${reason ? ` (${mask(singleLine(reason))})` : ''}`,
+        );
+      }
+      logger.info('Backup', `${capitalised(name)} email sent to ${accepted.join(',')}`);
+      logger.info(
+        'EmailService',
+        `Email sent successfully: { messageId: ${JSON.stringify(info.messageId)}, to: ${JSON.stringify(
+          accepted.join(','),
+        )}, subject: ${JSON.stringify(content.subject)} }`,
+      );
+      return { attempts: attempt, subject: content.subject };
+    } catch (error) {
+      const info = describeSmtpError(error);
+      info.message = mask(info.message);
+      const wait = FIRST_BACKOFF_MS * 2 ** (attempt - 1);
+      const remaining = deadline - clock();
+      const giveUp =
+        info.permanent || attempt >= MAX_ATTEMPTS || bound.aborted || remaining < wait + MIN_ATTEMPT_MS;
+      if (giveUp) {
+        logger.error('Backup', `Failed to send ${name} email: ${info.message}`);
+        logger.error('EmailService', `Error sending email: ${errorObject(info, attempt)}`);
+        throw new DeliveryError(
+          info.message.includes(info.code) ? info.message : `${info.message} (${info.code})`,
+          {
+            attempts: attempt,
+            permanent: info.permanent,
+            code: info.code,
+            cause: error,
+          },
+        );
+      }
+      logger.warn(
+        'EmailService',
+        `Attempt ${attempt} failed (${info.code}: ${info.message}); retrying in ${wait} ms`,
+      );
+      try {
+        await sleep(wait, undefined, { signal: bound });
+      } catch {
+        // Aborted while waiting: the next loop turn fails fast with the abort reason.
+      }
+    }
+  }
+}
+
+function addressOf(entry: string | { address: string }): string {
+  return typeof entry === 'string' ? entry : entry.address;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; error: SmtpErrorInfo };
+
+/**
+ * Checks connection, TLS and login without sending (transporter.verify) and
+ * logs the runbook §6 Step 5 lines. For `test-email` and `doctor`.
+ */
+export async function verifySmtp(
+  config: Config,
+  logger: Logger,
+  options: { timeoutMs: number; transcript?: TranscriptSink; signal?: AbortSignal },
+): Promise<VerifyResult> {
+  const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));
+  const handle = createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
+    mask,
+    ...(options.transcript ? { transcript: options.transcript } : {}),
+  });
+  const bound = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, bound]) : bound;
+  try {
+    await withAbort(handle, signal, 'SMTP verify', () => handle.transporter.verify());
+    logger.info('EmailService', 'SMTP server is ready to send emails');
+    return { ok: true };
+  } catch (error) {
+    const info = describeSmtpError(error);
+    info.message = mask(info.message);
+    logger.error('EmailService', `SMTP connection error: ${info.message} (${info.code})`);
+    return { ok: false, error: info };
+  }
+}
