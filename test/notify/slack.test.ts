@@ -1,0 +1,259 @@
+import { type AddressInfo, createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { parseRetryAfter } from '../../src/notify/http-post.js';
+import {
+  createSlackNotifier,
+  SLACK_HEADER_MAX,
+  SLACK_SECTION_MAX,
+  slackPayload,
+} from '../../src/notify/slack.js';
+import { DeliveryError } from '../../src/notify/types.js';
+import { notifyFixture, sampleAlert, scriptedServer } from '../helpers/http.js';
+
+type SlackBody = { text: string; blocks: Array<{ type: string; text?: { text: string } }> };
+
+async function slackTo(replies: Parameters<typeof scriptedServer>[0]) {
+  const server = await scriptedServer(replies);
+  const fixture = notifyFixture({ SLACK_WEBHOOK_URL: server.url, SYSTEM_URL: 'https://itsm.example.com' });
+  const notifier = createSlackNotifier(fixture.config)!;
+  return { server, notifier, ...fixture };
+}
+
+/** A port nobody listens on (fetch refuses "bad ports" such as 1 before connecting). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeliveryError);
+  return error as DeliveryError;
+}
+
+describe('slack payload', () => {
+  it('carries the same facts as the e-mail: text fallback plus blocks', () => {
+    expect(slackPayload(sampleAlert(), 'ja', 'https://itsm.example.com')).toMatchInlineSnapshot(`
+      {
+        "blocks": [
+          {
+            "text": {
+              "emoji": true,
+              "text": "【緊急】バックアップ失敗: BKP-20260102-030405-daily",
+              "type": "plain_text",
+            },
+            "type": "header",
+          },
+          {
+            "text": {
+              "text": "*【緊急】バックアップ処理が失敗しました*",
+              "type": "mrkdwn",
+            },
+            "type": "section",
+          },
+          {
+            "fields": [
+              {
+                "text": "*バックアップID*
+      BKP-20260102-030405-daily",
+                "type": "mrkdwn",
+              },
+              {
+                "text": "*種別*
+      daily",
+                "type": "mrkdwn",
+              },
+              {
+                "text": "*発生時刻*
+      2026-01-02T03:04:05.678Z",
+                "type": "mrkdwn",
+              },
+            ],
+            "type": "section",
+          },
+          {
+            "text": {
+              "text": "*エラー内容*
+      Backup script failed with exit code 3: pg_dump: error: connection refused",
+              "type": "mrkdwn",
+            },
+            "type": "section",
+          },
+          {
+            "fields": [
+              {
+                "text": "*ホスト*
+      db1",
+                "type": "mrkdwn",
+              },
+              {
+                "text": "*終了コード*
+      3",
+                "type": "mrkdwn",
+              },
+              {
+                "text": "*実行時間*
+      12s",
+                "type": "mrkdwn",
+              },
+              {
+                "text": "*連続失敗回数*
+      2",
+                "type": "mrkdwn",
+              },
+            ],
+            "type": "section",
+          },
+          {
+            "text": {
+              "text": "*出力の末尾*",
+              "type": "mrkdwn",
+            },
+            "type": "section",
+          },
+          {
+            "text": {
+              "text": "\`\`\`
+      starting dump
+      pg_dump: error: connection refused
+      \`\`\`",
+              "type": "mrkdwn",
+            },
+            "type": "section",
+          },
+          {
+            "text": {
+              "text": "速やかに原因を確認し、手動バックアップの実行を検討してください。",
+              "type": "mrkdwn",
+            },
+            "type": "section",
+          },
+          {
+            "elements": [
+              {
+                "text": "システムURL: <https://itsm.example.com|https://itsm.example.com> · ITSM-Sec Nexus バックアップアラート",
+                "type": "mrkdwn",
+              },
+            ],
+            "type": "context",
+          },
+        ],
+        "text": "【緊急】バックアップ失敗: BKP-20260102-030405-daily: Backup script failed with exit code 3: pg_dump: error: connection refused",
+      }
+    `);
+  });
+
+  it('keeps the end of a long output within the section limit and says how much was cut', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `line ${i} & <stuff>`);
+    const payload = slackPayload(
+      sampleAlert({ outputTail: lines.join('\n'), backupId: `BKP-${'x'.repeat(300)}` }),
+      'en',
+      undefined,
+    ) as SlackBody;
+    const header = payload.blocks[0]!.text!.text;
+    expect(header.length).toBeLessThanOrEqual(SLACK_HEADER_MAX);
+    for (const block of payload.blocks) {
+      if (block.text) expect(block.text.text.length).toBeLessThanOrEqual(SLACK_SECTION_MAX);
+    }
+    const code = payload.blocks.find((b) => b.text?.text.startsWith('```'))!.text!.text;
+    expect(code).toMatch(/characters cut/);
+    expect(code).toContain('line 1999 &amp; &lt;stuff&gt;\n```');
+  });
+});
+
+describe('slack delivery', () => {
+  it('200: sent in one attempt; quotes, newlines and backslashes arrive intact', async () => {
+    const { server, notifier } = await slackTo([{ status: 200, body: 'ok' }]);
+    const nasty = 'said "no"\n\tC:\\backup\\dir ```fence``` \u0000 end';
+    const report = await notifier.send(sampleAlert({ outputTail: nasty }), AbortSignal.timeout(5000));
+    expect(report.attempts).toBe(1);
+    expect(server.requests[0]!.headers['content-type']).toMatch(/application\/json/);
+    const body = server.json() as SlackBody;
+    const code = body.blocks.find((b) => b.text?.text.startsWith('```'))!.text!.text;
+    expect(code).toContain('said "no"\n\tC:\\backup\\dir');
+    expect(code).not.toContain('```fence');
+  });
+
+  it('400: permanent, not retried, the reason without the token', async () => {
+    const { server, notifier } = await slackTo([{ status: 400, body: 'invalid_payload' }]);
+    const error = await rejection(notifier.send(sampleAlert(), AbortSignal.timeout(5000)));
+    expect(error.permanent).toBe(true);
+    expect(error.attempts).toBe(1);
+    expect(server.requests).toHaveLength(1);
+    expect(error.message).toBe(
+      'HTTP 400 from http://127.0.0.1:' + new URL(server.url).port + '/…: invalid_payload',
+    );
+    expect(error.message).not.toContain(server.token);
+  });
+
+  it('429 with Retry-After: waits that long, then delivers', async () => {
+    const { server, notifier } = await slackTo([
+      { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } },
+      { status: 200, body: 'ok' },
+    ]);
+    const started = Date.now();
+    const report = await notifier.send(sampleAlert(), AbortSignal.timeout(5000));
+    expect(report.attempts).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('429 with a Retry-After beyond the bound: gives up at the bound, transient', async () => {
+    const { notifier } = await slackTo([{ status: 429, headers: { 'retry-after': '120' } }]);
+    const started = Date.now();
+    const error = await rejection(notifier.send(sampleAlert(), AbortSignal.timeout(800)));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error.permanent).toBe(false);
+    expect(error.message).toMatch(/rate limited .*HTTP 429, Retry-After 60s|Retry-After 120s/);
+  });
+
+  it('500 then 200: retried with backoff and delivered', async () => {
+    const { server, notifier } = await slackTo([
+      { status: 500, body: 'oops' },
+      { status: 200, body: 'ok' },
+    ]);
+    const report = await notifier.send(sampleAlert(), AbortSignal.timeout(5000));
+    expect(report.attempts).toBe(2);
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests[1]!.body).toBe(server.requests[0]!.body);
+  });
+
+  it('never answers: aborted at the bound, transient ETIMEDOUT', async () => {
+    const { notifier } = await slackTo(['hang']);
+    const started = Date.now();
+    const error = await rejection(notifier.send(sampleAlert(), AbortSignal.timeout(700)));
+    expect(Date.now() - started).toBeLessThan(2700);
+    expect(error.permanent).toBe(false);
+    expect(error.code).toBe('ETIMEDOUT');
+    expect(error.message).toMatch(/^no answer from http:\/\/127\.0\.0\.1:\d+\/… within the notify timeout$/);
+  });
+
+  it('connection refused: retried inside the bound, transient, names the code', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}/services/T0SECRET/B0SECRET/XyZsecretToken123`;
+    const { config } = notifyFixture({ SLACK_WEBHOOK_URL: url });
+    const error = await rejection(
+      createSlackNotifier(config)!.send(sampleAlert(), AbortSignal.timeout(5000)),
+    );
+    expect(error.permanent).toBe(false);
+    expect(error.attempts).toBe(4);
+    expect(error.message).toBe(`cannot reach http://127.0.0.1:${port}/…: ECONNREFUSED`);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
