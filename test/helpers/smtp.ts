@@ -1,0 +1,210 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { onTestFinished } from 'vitest';
+
+export interface TestCert {
+  key: Buffer;
+  cert: Buffer;
+}
+
+let certPromise: Promise<TestCert> | undefined;
+
+/** A self-signed certificate for 127.0.0.1/localhost, made once per test file with openssl. */
+export function selfSignedCert(): Promise<TestCert> {
+  certPromise ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'backup-alert-tls-'));
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
+    return { key: readFileSync(key), cert: readFileSync(cert) };
+  })();
+  return certPromise;
+}
+
+export interface ReceivedMail {
+  from: string | undefined;
+  /** Envelope recipients the server accepted. */
+  rcptTo: string[];
+  raw: string;
+  parsed: ParsedMail;
+}
+
+export interface SmtpSinkOptions {
+  /** Require AUTH PLAIN/LOGIN with these credentials. */
+  auth?: { user: string; pass: string };
+  /** none: plaintext only; starttls: offered on a plain port; implicit: TLS from the first byte (465). */
+  tls?: 'none' | 'starttls' | 'implicit';
+  /** RCPT TO for these addresses is refused with 550. */
+  rejectRecipients?: string[];
+  /** Every RCPT TO is refused with this reply code (e.g. 451 for a transient failure). */
+  rejectAllWith?: number;
+  /** AUTH mechanisms offered (default PLAIN and LOGIN). */
+  authMethods?: string[];
+}
+
+export interface SmtpSink {
+  port: number;
+  mails: ReceivedMail[];
+  /** AUTH attempts seen: user and whether they passed. */
+  logins: Array<{ user: string; ok: boolean }>;
+  waitForMails(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
+  close(): Promise<void>;
+}
+
+/** A real smtp-server on 127.0.0.1, random port, closed when the test finishes. */
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const mails: ReceivedMail[] = [];
+  const logins: Array<{ user: string; ok: boolean }> = [];
+  const mode = options.tls ?? 'none';
+  const cert = mode === 'none' ? undefined : await selfSignedCert();
+  const serverOptions: SMTPServerOptions = {
+    secure: mode === 'implicit',
+    ...(cert ? { key: cert.key, cert: cert.cert } : {}),
+    // smtp-server offers STARTTLS with its own built-in certificate unless told not to.
+    disabledCommands: mode === 'none' ? ['STARTTLS'] : [],
+    authOptional: !options.auth,
+    authMethods: options.authMethods ?? ['PLAIN', 'LOGIN'],
+    // Do not keep a test waiting on a client that went quiet.
+    closeTimeout: 500,
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, callback) {
+      const ok = auth.username === options.auth?.user && auth.password === options.auth?.pass;
+      logins.push({ user: auth.username ?? '', ok });
+      if (ok) callback(null, { user: auth.username });
+      else callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.rejectAllWith) {
+        callback(
+          Object.assign(new Error(`Try again later (${address.address})`), {
+            responseCode: options.rejectAllWith,
+          }),
+        );
+      } else if (options.rejectRecipients?.includes(address.address)) {
+        callback(Object.assign(new Error(`No such user: ${address.address}`), { responseCode: 550 }));
+      } else callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        simpleParser(raw).then(
+          (parsed) => {
+            const mailFrom = session.envelope.mailFrom;
+            mails.push({
+              from: mailFrom ? mailFrom.address : undefined,
+              rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+              raw,
+              parsed,
+            });
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  };
+  const server = new SMTPServer(serverOptions);
+  // Client-side aborts and TLS rejections surface here; they are what the tests provoke.
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as { port: number }).port;
+  let closed = false;
+  const close = () =>
+    closed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          closed = true;
+          server.close(() => resolve());
+        });
+  onTestFinished(close);
+  return {
+    port,
+    mails,
+    logins,
+    close,
+    async waitForMails(count, timeoutMs = 5_000) {
+      const until = Date.now() + timeoutMs;
+      while (mails.length < count) {
+        if (Date.now() > until) throw new Error(`expected ${count} mail(s), got ${mails.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return mails;
+    },
+  };
+}
+
+export interface SilentServer {
+  port: number;
+  /** Connections accepted so far. */
+  connections: number;
+  /** Connections the client has closed (or we saw end). */
+  closedByClient: number;
+  close(): Promise<void>;
+}
+
+/** Accepts TCP connections and never says a word: the hung SMTP server. */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  const state = { connections: 0, closedByClient: 0 };
+  const server: Server = createServer((socket) => {
+    state.connections++;
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      state.closedByClient++;
+      sockets.delete(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  onTestFinished(close);
+  return {
+    port,
+    get connections() {
+      return state.connections;
+    },
+    get closedByClient() {
+      return state.closedByClient;
+    },
+    close,
+  };
+}
+
+/** A port nothing listens on: bind, read the number, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
