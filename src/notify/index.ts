@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { NotificationStatus } from '../store.js';
-// EMAIL-PENDING import { createEmailNotifier } from './email.js';
+import { createEmailNotifier } from './email.js';
 import { alertSubject } from './message.js';
 import { redactText } from './redact.js';
 import { createSlackNotifier } from './slack.js';
@@ -31,8 +31,7 @@ export const NOTIFICATION_TYPES = {
   test: 'backup_test',
 } as const;
 
-const CHANNEL_NAMES: Record<Channel, string> = {
-  email: 'email',
+const CHANNEL_NAMES: Record<Exclude<Channel, 'email'>, string> = {
   slack: 'Slack',
   teams: 'Microsoft Teams',
   webhook: 'webhook',
@@ -41,7 +40,7 @@ const CHANNEL_NAMES: Record<Channel, string> = {
 /** Every configured channel, in the runbook §8.3 order (email is the audit record). */
 export function buildNotifiers(config: Config, logger: Logger, now: () => Date): Notifier[] {
   return [
-    // EMAIL-PENDING createEmailNotifier(config, logger),
+    createEmailNotifier(config, logger),
     createSlackNotifier(config),
     createTeamsNotifier(config, logger),
     createWebhookNotifier(config, now),
@@ -130,24 +129,18 @@ function logDelivery(
   notifier: Notifier,
   error: string | undefined,
 ): void {
-  const what = `${alert.lateSince ? 'late ' : ''}${alert.kind === 'failure' ? 'failure alert' : alert.kind === 'recovery' ? 'recovery notice' : 'test alert'}`;
+  // email.ts writes the runbook §9.2 lines itself ("Failure alert email sent to a@b").
+  if (notifier.channel === 'email') return;
+  const what =
+    alert.kind === 'failure' ? 'failure alert' : alert.kind === 'recovery' ? 'recovery notice' : 'test alert';
   const name = CHANNEL_NAMES[notifier.channel];
-  // Runbook §9.2 shapes: "Failure alert email sent to a@b", "Failed to send failure alert email: …".
   if (error === undefined) {
-    const text = `${what[0]!.toUpperCase()}${what.slice(1)}`;
     logger.info(
       'Backup',
-      notifier.channel === 'email'
-        ? `${text} email sent to ${notifier.recipient}`
-        : `${text} sent to ${name} (${notifier.recipient})`,
+      `${what[0]!.toUpperCase()}${what.slice(1)} sent to ${name} (${notifier.recipient})`,
     );
   } else {
-    logger.error(
-      'Backup',
-      notifier.channel === 'email'
-        ? `Failed to send ${what} email: ${error}`
-        : `Failed to send ${what} to ${name}: ${error}`,
-    );
+    logger.error('Backup', `Failed to send ${what} to ${name}: ${error}`);
   }
 }
 
