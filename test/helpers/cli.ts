@@ -29,9 +29,11 @@ export interface CliResult {
 export function spawnCli(
   args: string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; timeout?: number } = {},
-): ResultPromise<{ reject: false; extendEnv: false; stdin: 'ignore' }> {
-  return execa(process.execPath, [BIN, ...args], {
+): ResultPromise<{ reject: false; stripFinalNewline: false; extendEnv: false; stdin: 'ignore' }> {
+  // The bin itself, through its shebang: exactly what cron and systemd execute.
+  return execa(BIN, args, {
     reject: false,
+    stripFinalNewline: false,
     extendEnv: false,
     env: cleanEnv(options.env),
     cwd: options.cwd ?? ROOT,
