@@ -39,9 +39,13 @@ export function scrubSecrets(text: string, smtp: SmtpSettings): string {
  */
 function transcriptLogger(write: TranscriptSink, mask: (text: string) => string) {
   let inAuth = false;
-  const log = (_entry: unknown, message: unknown, ...args: unknown[]): void => {
+  const log = (entry: unknown, message: unknown, ...args: unknown[]): void => {
+    const tnx = (entry as { tnx?: unknown } | undefined)?.tnx;
+    // The composed message itself is long and says nothing about why delivery fails.
+    if (tnx === 'message') return;
+    const prefix = tnx === 'server' ? 'S: ' : tnx === 'client' ? 'C: ' : '';
     for (const raw of format(String(message), ...args).split(/\r?\n/)) {
-      let line = raw;
+      let line = raw ? prefix + raw : raw;
       if (/^C: AUTH /i.test(line)) {
         inAuth = true;
         line = line.replace(/^(C: AUTH \S+)\s.*$/i, '$1 ***');
