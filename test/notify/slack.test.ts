@@ -1,4 +1,3 @@
-import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter } from '../../src/notify/http-post.js';
 import {
@@ -8,7 +7,7 @@ import {
   slackPayload,
 } from '../../src/notify/slack.js';
 import { DeliveryError } from '../../src/notify/types.js';
-import { notifyFixture, sampleAlert, scriptedServer } from '../helpers/http.js';
+import { closedPort, notifyFixture, sampleAlert, scriptedServer } from '../helpers/http.js';
 
 type SlackBody = { text: string; blocks: Array<{ type: string; text?: { text: string } }> };
 
@@ -17,15 +16,6 @@ async function slackTo(replies: Parameters<typeof scriptedServer>[0]) {
   const fixture = notifyFixture({ SLACK_WEBHOOK_URL: server.url, SYSTEM_URL: 'https://itsm.example.com' });
   const notifier = createSlackNotifier(fixture.config)!;
   return { server, notifier, ...fixture };
-}
-
-/** A port nobody listens on (fetch refuses "bad ports" such as 1 before connecting). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<DeliveryError> {

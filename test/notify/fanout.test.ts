@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { notifyFailure } from '../../src/notify/index.js';
+import type { FailureAlert } from '../../src/notify/types.js';
+import { Store } from '../../src/store.js';
+import { closedPort, notifyFixture, ok, sampleAlert, scriptedServer } from '../helpers/http.js';
+import { tempDir } from '../helpers/tmp.js';
+
+function openStore(): Store {
+  const store = Store.open(join(tempDir(), 'fanout.db'));
+  return store;
+}
+
+const now = () => new Date('2026-01-02T03:05:00.000Z');
+
+describe('notifyFailure fan-out', () => {
+  it('sends to every channel in parallel and records one row each', async () => {
+    const slack = await scriptedServer([ok]);
+    const teams = await scriptedServer([{ status: 202 }]);
+    const webhook = await scriptedServer([{ status: 204 }]);
+    const fixture = notifyFixture({
+      SLACK_WEBHOOK_URL: slack.url,
+      TEAMS_WEBHOOK_URL: teams.url,
+      BACKUP_ALERT_WEBHOOK_URL: webhook.url,
+    });
+    const store = openStore();
+    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    expect(results.map((r) => [r.channel, r.status, r.attempts])).toEqual([
+      ['slack', 'sent', 1],
+      ['teams', 'sent', 1],
+      ['webhook', 'sent', 1],
+    ]);
+    const rows = store.listNotifications('BKP-20260102-030405-daily');
+    expect(rows.map((r) => [r.notification_type, r.channel, r.status, r.subject])).toEqual([
+      ['backup_failure', 'slack', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
+      ['backup_failure', 'teams', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
+      ['backup_failure', 'webhook', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
+    ]);
+    expect(rows[0]!.recipient).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/…$/);
+    expect(rows[0]!.payload).toBeNull();
+    expect(fixture.log.join('')).toMatch(
+      /\[INFO\] \[Backup\] Failure alert sent to Slack \(http:\/\/127\.0\.0\.1:\d+\/…\)/,
+    );
+    store.close();
+  });
+
+  it('e-mail server down while Slack and Teams succeed: both delivered, e-mail pending', async () => {
+    const slack = await scriptedServer([ok]);
+    const teams = await scriptedServer([{ status: 202 }]);
+    const fixture = notifyFixture({
+      SLACK_WEBHOOK_URL: slack.url,
+      TEAMS_WEBHOOK_URL: teams.url,
+      BACKUP_ALERT_EMAIL: 'ops@example.com',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(await closedPort()),
+      BACKUP_ALERT_NOTIFY_TIMEOUT: '5s',
+    });
+    const store = openStore();
+    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    expect(Object.fromEntries(results.map((r) => [r.channel, r.status]))).toEqual({
+      email: 'pending',
+      slack: 'sent',
+      teams: 'sent',
+    });
+    const email = store.listNotifications().find((r) => r.channel === 'email')!;
+    expect(email.status).toBe('pending');
+    expect(email.error_message).toMatch(/ECONNREFUSED/);
+    expect((JSON.parse(email.payload!) as FailureAlert).backupId).toBe('BKP-20260102-030405-daily');
+    expect(slack.requests).toHaveLength(1);
+    store.close();
+  });
+
+  it('a permanent failure is `failed`, a transient one `pending` with the alert to re-send', async () => {
+    const slack = await scriptedServer([{ status: 404, body: 'no_service' }]);
+    const webhook = await scriptedServer([{ status: 503 }]);
+    const fixture = notifyFixture({
+      SLACK_WEBHOOK_URL: slack.url,
+      BACKUP_ALERT_WEBHOOK_URL: webhook.url,
+      BACKUP_ALERT_NOTIFY_TIMEOUT: '3s',
+    });
+    const store = openStore();
+    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    expect(results.map((r) => [r.channel, r.status])).toEqual([
+      ['slack', 'failed'],
+      ['webhook', 'pending'],
+    ]);
+    const rows = store.listNotifications();
+    expect(rows[0]!.error_message).toMatch(/^HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/…: no_service$/);
+    expect(rows[1]!.attempts).toBeGreaterThan(1);
+    expect(rows[1]!.payload).toContain('"backupId":"BKP-20260102-030405-daily"');
+    // No token anywhere: not in logs, not in the DB's error or recipient columns.
+    const everything = [fixture.log.join(''), JSON.stringify(rows)].join('\n');
+    expect(everything).not.toContain(slack.token);
+    expect(everything).not.toContain('XyZsecretToken123');
+    expect(fixture.log.join('')).toMatch(
+      /\[ERROR\] \[Backup\] Failed to send failure alert to Slack: HTTP 404/,
+    );
+    store.close();
+  });
+
+  it('all channels hanging: the phase ends within the bound + 2 s, all pending', async () => {
+    const slack = await scriptedServer(['hang']);
+    const teams = await scriptedServer(['hang']);
+    const webhook = await scriptedServer(['hang']);
+    const fixture = notifyFixture({
+      SLACK_WEBHOOK_URL: slack.url,
+      TEAMS_WEBHOOK_URL: teams.url,
+      BACKUP_ALERT_WEBHOOK_URL: webhook.url,
+      BACKUP_ALERT_NOTIFY_TIMEOUT: '1s',
+    });
+    const store = openStore();
+    const started = Date.now();
+    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    expect(Date.now() - started).toBeLessThan(1000 + 2000);
+    expect(results.every((r) => r.status === 'pending')).toBe(true);
+    expect(store.pendingNotifications()).toHaveLength(3);
+    store.close();
+  });
+
+  it('a channel that ignores the abort signal is still cut off', async () => {
+    const fixture = notifyFixture({ BACKUP_ALERT_NOTIFY_TIMEOUT: '500ms' });
+    const { deliverAll } = await import('../../src/notify/index.js');
+    const started = Date.now();
+    const results = await deliverAll(
+      [{ channel: 'slack', recipient: 'x', send: () => new Promise(() => {}) }],
+      sampleAlert(),
+      fixture,
+      500,
+    );
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(results[0]).toMatchObject({ status: 'pending', error: 'no answer within the notify timeout' });
+  });
+
+  it('BACKUP_ALERT_TYPES filters: a weekly failure with TYPES=daily sends nothing, says why', async () => {
+    const slack = await scriptedServer([ok]);
+    const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url, BACKUP_ALERT_TYPES: 'daily' });
+    const store = openStore();
+    const results = await notifyFailure(sampleAlert({ type: 'weekly' }), { ...fixture, store, now });
+    expect(results).toEqual([]);
+    expect(slack.requests).toHaveLength(0);
+    expect(store.listNotifications()).toHaveLength(0);
+    expect(fixture.log.join('')).toMatch(/type weekly is not in BACKUP_ALERT_TYPES \(daily\)/);
+    const daily = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    expect(daily[0]!.status).toBe('sent');
+    store.close();
+  });
+
+  it('BACKUP_ALERT_REDACT masks the output and error before they leave the host', async () => {
+    const webhook = await scriptedServer([{ status: 200 }]);
+    const fixture = notifyFixture({
+      BACKUP_ALERT_WEBHOOK_URL: webhook.url,
+      BACKUP_ALERT_REDACT: 'password=\\S+,AKIA[0-9A-Z]{16}',
+    });
+    await notifyFailure(
+      sampleAlert({
+        error: 'Backup script failed with exit code 1: login password=hunter2 refused',
+        outputTail: 'key AKIAABCDEFGHIJKLMNOP\npassword=hunter2\n',
+      }),
+      { ...fixture, store: null, now },
+    );
+    const body = webhook.requests[0]!.body;
+    expect(body).not.toContain('hunter2');
+    expect(body).not.toContain('AKIAABCDEFGHIJKLMNOP');
+    expect(body).toContain('[REDACTED]');
+  });
+
+  it('without a database the alert is still sent and nothing throws', async () => {
+    const slack = await scriptedServer([ok]);
+    const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url });
+    const results = await notifyFailure(sampleAlert(), { ...fixture, store: null, now });
+    expect(results[0]!.status).toBe('sent');
+  });
+});
