@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import Handlebars from 'handlebars';
@@ -18,21 +18,27 @@ export interface Check {
   remedy: string | null;
 }
 
-const ok = (id: string, title: string, detail: string): Check => ({
+export const ok = (id: string, title: string, detail: string): Check => ({
   id,
   status: 'ok',
   title,
   detail,
   remedy: null,
 });
-const skip = (id: string, title: string, detail: string): Check => ({
+export const skip = (id: string, title: string, detail: string): Check => ({
   id,
   status: 'skip',
   title,
   detail,
   remedy: null,
 });
-const bad = (status: 'fail' | 'warn', id: string, title: string, detail: string, remedy: string): Check => ({
+export const bad = (
+  status: 'fail' | 'warn',
+  id: string,
+  title: string,
+  detail: string,
+  remedy: string,
+): Check => ({
   id,
   status,
   title,
@@ -66,7 +72,7 @@ const SECRET_VARIABLES = [
   'BACKUP_ALERT_WEBHOOK_URL',
   'BACKUP_ALERT_WEBHOOK_SECRET',
 ];
-const mode = (value: number) => `0${(value & 0o777).toString(8)}`;
+export const mode = (value: number) => `0${(value & 0o777).toString(8)}`;
 const problemText = (problems: readonly ConfigProblem[]) =>
   problems.map((p) => `${p.variable} ${p.message}`).join('; ');
 
@@ -250,71 +256,4 @@ export function checkTemplate(config: Config, now: Date, host: string): Check {
     );
   }
   return ok('template', title, `${path} renders (${html.length} characters of HTML)`);
-}
-
-/** The backup script exists, is a file and is executable by this user. */
-export function checkScript(config: Config): Check {
-  const title = 'Backup script';
-  const script = config.script;
-  if (!script) return skip('script', title, 'BACKUP_ALERT_SCRIPT unset: every run must pass --script');
-  const remedy = 'set BACKUP_ALERT_SCRIPT to the absolute path of the backup script';
-  let stat: ReturnType<typeof statSync>;
-  try {
-    stat = statSync(script);
-  } catch (error) {
-    const code = errorCode(error);
-    return bad(
-      'fail',
-      'script',
-      title,
-      code === 'ENOENT' ? `Backup script not found: ${script}` : `${script}: ${code}`,
-      remedy,
-    );
-  }
-  if (!stat.isFile()) return bad('fail', 'script', title, `${script} is not a regular file`, remedy);
-  try {
-    accessSync(script, constants.X_OK);
-  } catch {
-    return bad('fail', 'script', title, `Backup script is not executable: ${script}`, `chmod +x ${script}`);
-  }
-  if (stat.mode & 0o002) {
-    return bad(
-      'warn',
-      'script',
-      title,
-      `${script} is world-writable (${mode(stat.mode)})`,
-      `chmod o-w ${script}`,
-    );
-  }
-  return ok('script', title, `${script} (executable)`);
-}
-
-/** The database directory keeps others out: the database holds error text and output tails. */
-export function checkStateDir(dir: string, dbPath: string): Check {
-  const title = 'State directory';
-  let dirMode: number;
-  try {
-    dirMode = statSync(dir).mode;
-  } catch (error) {
-    return skip('state-dir', title, `${dir}: ${errorCode(error) ?? errorMessage(error)}`);
-  }
-  if (dirMode & 0o002) {
-    return bad('fail', 'state-dir', title, `${dir} is world-writable (${mode(dirMode)})`, `chmod 700 ${dir}`);
-  }
-  let fileMode = 0o600;
-  try {
-    fileMode = statSync(dbPath).mode;
-  } catch {
-    // No database file yet: the directory is what matters.
-  }
-  if (dirMode & 0o077 || fileMode & 0o077) {
-    return bad(
-      'warn',
-      'state-dir',
-      title,
-      `${dir} is ${mode(dirMode)}, database ${mode(fileMode)}: others may read run history`,
-      `chmod 700 ${dir} && chmod 600 ${dbPath}*`,
-    );
-  }
-  return ok('state-dir', title, `${dir} (${mode(dirMode)})`);
 }

@@ -8,13 +8,11 @@ import {
   checkEmail,
   checkEnvFile,
   checkProblems,
-  checkScript,
   checkSmtpSettings,
-  checkStateDir,
   checkTemplate,
   OWNED_VARIABLES,
 } from './doctor-checks.js';
-import { errorMessage } from './errors.js';
+import { checkDatabase, checkScript, checkStateDir } from './doctor-system.js';
 import { ExitCode } from './exit-codes.js';
 import { createLogger, type Logger } from './logger.js';
 import { verifySmtp } from './notify/email.js';
@@ -191,67 +189,6 @@ function checkChannels(config: Config): Check {
   }
   const types = config.alertTypes.length < 4 ? `; alerting types: ${config.alertTypes.join(', ')}` : '';
   return { ...base, status: 'ok', detail: `${on.join(', ')}${types}`, remedy: null };
-}
-
-/** The database opens, takes a write (rolled back), and has nothing stuck undelivered. */
-function checkDatabase(ctx: CommandContext): Check[] {
-  const path = ctx.config.dbPath;
-  const base = { id: 'database', title: 'Database' } as const;
-  let store: ReturnType<CommandContext['openStore']>;
-  try {
-    store = ctx.openStore();
-  } catch (error) {
-    return [
-      {
-        ...base,
-        status: 'fail',
-        detail: `${path}: ${errorMessage(error)}`,
-        remedy: 'set BACKUP_ALERT_DB (or --db) to a file in a directory this user can write',
-      },
-    ];
-  }
-  try {
-    const probe = store.db.prepare(
-      "INSERT INTO backup_audit_logs (operation, status, created_at) VALUES ('doctor-probe', 'probe', ?)",
-    );
-    const rollback = new Error('rollback');
-    try {
-      store.db.transaction(() => {
-        probe.run(ctx.now().toISOString());
-        throw rollback;
-      })();
-    } catch (error) {
-      if (error !== rollback) throw error;
-    }
-    const runs = store.db.prepare('SELECT COUNT(*) FROM backup_logs').pluck().get() as number;
-    const pending = store.pendingNotifications().length;
-    const checks: Check[] = [
-      { ...base, status: 'ok', detail: `${path} writable (${runs} runs recorded)`, remedy: null },
-    ];
-    checks.push(
-      pending > 0
-        ? {
-            id: 'pending',
-            title: 'Undelivered alerts',
-            status: 'warn',
-            detail: `${pending} notification${pending === 1 ? '' : 's'} waiting to be re-sent`,
-            remedy: 'fix the channel (see the lines above), then run: backup-alert retry',
-          }
-        : { id: 'pending', title: 'Undelivered alerts', status: 'ok', detail: 'none', remedy: null },
-    );
-    return checks;
-  } catch (error) {
-    return [
-      {
-        ...base,
-        status: 'fail',
-        detail: `${path} cannot be written: ${errorMessage(error)}`,
-        remedy: `make ${path} and its directory writable by this user (chown/chmod)`,
-      },
-    ];
-  } finally {
-    store.close();
-  }
 }
 
 const MARK = { ok: '✔', fail: '✖', warn: '!', skip: '–' } as const;
