@@ -1,3 +1,4 @@
+import { decideFailureAlert, shouldSendRecovery } from './alert-policy.js';
 import type { CommandContext } from './context.js';
 import { errorMessage } from './errors.js';
 import type { FailureAlert, NotifyContext } from './notify/types.js';
@@ -17,21 +18,53 @@ export interface FailedRun {
   finishedAt: Date;
 }
 
+/** How long a `run` spends re-sending old pending alerts before its own work. */
+const QUICK_RETRY_MS = 3_000;
+
 function notifyContext(store: Store | null, ctx: CommandContext): NotifyContext {
   return { config: ctx.config, logger: ctx.logger, store, now: ctx.now };
 }
 
-function consecutiveFailures(store: Store | null, type: string): number {
+async function send(alert: FailureAlert, store: Store | null, ctx: CommandContext): Promise<void> {
   try {
-    return store ? Math.max(1, store.consecutiveFailures(type)) : 1;
-  } catch {
-    return 1;
+    // Notification code loads only here: the success path never pays for nodemailer or handlebars.
+    const { notifyFailure } = await import('./notify/index.js');
+    await notifyFailure(alert, notifyContext(store, ctx));
+  } catch (error) {
+    ctx.logger.error('Backup', `Failed to send ${alert.kind} alerts: ${errorMessage(error)}`);
   }
 }
 
-export function alertFor(run: FailedRun, store: Store | null, ctx: CommandContext): FailureAlert {
-  const consecutive = consecutiveFailures(store, run.type);
-  return {
+/**
+ * The failure hook. Nothing it does (or throws) can change the run's record or
+ * exit code. The alert policy may hold back an identical repeat (BACKUP_ALERT_REPEAT_INTERVAL).
+ */
+export async function alertFailure(run: FailedRun, store: Store | null, ctx: CommandContext): Promise<void> {
+  ctx.logger.error('Backup', `Backup ${run.backupId} (${run.type}) failed: ${run.error}`);
+  let decision = {
+    send: true,
+    suppressedCount: 0,
+    consecutiveFailures: 1,
+    escalate: ctx.config.escalateAfter <= 1,
+  };
+  if (store) {
+    try {
+      decision = decideFailureAlert(store, run, ctx.config, ctx.now());
+    } catch (error) {
+      ctx.logger.warn(
+        'Backup',
+        `Could not read the failure history, alerting anyway: ${errorMessage(error)}`,
+      );
+    }
+  }
+  if (!decision.send) {
+    ctx.logger.info(
+      'Backup',
+      `Alert for ${run.backupId} held back: same failure as the last alert inside BACKUP_ALERT_REPEAT_INTERVAL (${decision.suppressedCount} held back so far)`,
+    );
+    return;
+  }
+  const alert: FailureAlert = {
     kind: 'failure',
     backupId: run.backupId,
     type: run.type,
@@ -44,23 +77,54 @@ export function alertFor(run: FailedRun, store: Store | null, ctx: CommandContex
     outputTail: run.outputTail,
     script: run.script,
     logPath: run.logPath,
-    consecutiveFailures: consecutive,
-    escalate: consecutive >= ctx.config.escalateAfter,
+    consecutiveFailures: decision.consecutiveFailures,
+    escalate: decision.escalate,
+    ...(decision.suppressedCount > 0 ? { suppressedCount: decision.suppressedCount } : {}),
   };
+  await send(alert, store, ctx);
 }
 
-/**
- * The failure hook. Notification code loads only here, on the failure path, and
- * nothing it does (or throws) can change the run's record or exit code.
- */
-export async function alertFailure(run: FailedRun, store: Store | null, ctx: CommandContext): Promise<void> {
-  ctx.logger.error('Backup', `Backup ${run.backupId} (${run.type}) failed: ${run.error}`);
+/** BACKUP_ALERT_NOTIFY_RECOVERY: one message when a type succeeds after failing. */
+export async function alertRecoveryIfDue(
+  run: {
+    backupId: string;
+    type: string;
+    script: string;
+    logPath: string | null;
+    durationMs: number;
+    finishedAt: Date;
+  },
+  store: Store | null,
+  ctx: CommandContext,
+): Promise<void> {
+  if (!store || !ctx.config.notifyRecovery) return;
+  let due = false;
   try {
-    const { notifyFailure } = await import('./notify/index.js');
-    await notifyFailure(alertFor(run, store, ctx), notifyContext(store, ctx));
+    due = shouldSendRecovery(store, run, ctx.config);
   } catch (error) {
-    ctx.logger.error('Backup', `Failed to send failure alerts: ${errorMessage(error)}`);
+    ctx.logger.warn('Backup', `Could not check for recovery: ${errorMessage(error)}`);
   }
+  if (!due) return;
+  await send(
+    {
+      kind: 'recovery',
+      backupId: run.backupId,
+      type: run.type,
+      timestamp: run.finishedAt.toISOString(),
+      error: '',
+      exitCode: 0,
+      signal: null,
+      host: ctx.hostname,
+      durationMs: run.durationMs,
+      outputTail: '',
+      script: run.script,
+      logPath: run.logPath,
+      consecutiveFailures: 0,
+      escalate: false,
+    },
+    store,
+    ctx,
+  );
 }
 
 /** Rows a dead wrapper left `running` are failures nobody heard about: alert them. */
@@ -82,5 +146,18 @@ export async function alertAbandoned(rows: RunRow[], store: Store, ctx: CommandC
       store,
       ctx,
     );
+  }
+}
+
+/** Every run first gives undelivered alerts a quick second chance (loading retry code only when there are some). */
+export async function retryPendingQuickly(store: Store, ctx: CommandContext): Promise<void> {
+  try {
+    if (!store.hasPendingNotifications()) return;
+    const { retryPending } = await import('./retry.js');
+    await retryPending(notifyContext(store, ctx), {
+      deadlineMs: Math.min(QUICK_RETRY_MS, ctx.config.notifyTimeoutMs),
+    });
+  } catch (error) {
+    ctx.logger.warn('Backup', `Could not re-send pending alerts: ${errorMessage(error)}`);
   }
 }

@@ -8,7 +8,9 @@ import { formatDuration, parseDuration } from './duration.js';
 import { errorMessage, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { acquireLock, type HeldLock, type LockHolder } from './lock.js';
-import { alertAbandoned, alertFailure } from './run-notify.js';
+import { redactText } from './notify/redact.js';
+import { applyRetention } from './prune.js';
+import { alertAbandoned, alertFailure, alertRecoveryIfDue, retryPendingQuickly } from './run-notify.js';
 import { outcomeOf } from './run-outcome.js';
 import { finishRecord, openStoreOrWarn, reapAbandoned, runLogDir, startRecord } from './run-store.js';
 import { runScript } from './runner.js';
@@ -73,6 +75,7 @@ export async function runCommand(
     if (store) {
       const abandoned = reapAbandoned(store, ctx);
       if (abandoned.length > 0) await alertAbandoned(abandoned, store, ctx);
+      await retryPendingQuickly(store, ctx);
     }
     const startedAt = ctx.now();
     let lock: HeldLock | undefined;
@@ -87,7 +90,10 @@ export async function runCommand(
       lock?.release();
     }
   } finally {
-    store?.close();
+    if (store) {
+      applyRetention(store, ctx.config, ctx.now(), ctx.logger, ctx);
+      store.close();
+    }
   }
 }
 
@@ -115,10 +121,15 @@ async function execute(
     signals,
   });
   if (result.logError) ctx.logger.warn('Backup', `Could not write log file ${logPath}: ${result.logError}`);
-  const outcome = outcomeOf(run.script, result, run.timeoutLabel);
+  const raw = outcomeOf(run.script, result, run.timeoutLabel);
+  // The error quotes the script's stderr: BACKUP_ALERT_REDACT applies to it as to the tail.
+  const outcome = {
+    ...raw,
+    errorMessage: raw.errorMessage && redactText(raw.errorMessage, ctx.config.redactPatterns),
+  };
   const finishedAt = ctx.now();
   const outputTail =
-    outcome.status === 'failure' ? redact(result.outputTail, ctx.config.redactPatterns) : null;
+    outcome.status === 'failure' ? redactText(result.outputTail, ctx.config.redactPatterns) : null;
   finishRecord(store, ctx, backupId, {
     status: outcome.status,
     finishedAt: finishedAt.toISOString(),
@@ -130,6 +141,11 @@ async function execute(
   });
   if (outcome.status === 'success') {
     ctx.logger.debug('Backup', `Backup ${backupId} succeeded in ${formatDuration(result.durationMs)}`);
+    await alertRecoveryIfDue(
+      { backupId, type: run.type, script: run.script, logPath, durationMs: result.durationMs, finishedAt },
+      store,
+      ctx,
+    );
     return outcome.exitCode;
   }
   if (options.quiet) await replay(logPath, result.outputTail, ctx);
@@ -234,8 +250,4 @@ async function replay(logPath: string | null, tail: string, ctx: CommandContext)
     }
   }
   ctx.io.stdout(tail);
-}
-
-function redact(text: string, patterns: RegExp[]): string {
-  return patterns.reduce((current, pattern) => current.replace(pattern, '***'), text);
 }

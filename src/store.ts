@@ -291,6 +291,13 @@ export class Store {
     return result.changes === 1;
   }
 
+  /** Cheap check on every run: is there anything for `retry` to do? */
+  hasPendingNotifications(): boolean {
+    return (
+      this.db.prepare("SELECT 1 FROM notification_logs WHERE status = 'pending' LIMIT 1").pluck().get() === 1
+    );
+  }
+
   pendingNotifications(): NotificationRow[] {
     return this.db
       .prepare("SELECT * FROM notification_logs WHERE status = 'pending' ORDER BY created_at, id")
