@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/completion.js';
-import { runMain } from './helpers/cli.js';
+import { runCli, runMain } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 async function script(shell: string): Promise<string> {
@@ -95,6 +95,19 @@ describe('completion', () => {
       expect(zsh).toContain(`'${name}:`);
       expect(fish).toContain(`-a ${name} `);
     }
+  });
+
+  it('the built CLI prints a bash script that loads, as a user would install it', async () => {
+    const result = await runCli(['completion', 'bash']);
+    expect(result.exitCode).toBe(0);
+    const loaded = await execa(
+      'bash',
+      ['-c', 'eval "$1" && complete -p backup-alert', 'bash', result.stdout],
+      {
+        reject: false,
+      },
+    );
+    expect(loaded.exitCode).toBe(0);
   });
 
   it('rejects an unknown shell with exit 2', async () => {

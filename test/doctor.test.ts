@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Check } from '../src/doctor-checks.js';
-import { runMain } from './helpers/cli.js';
+import { runCli, runMain } from './helpers/cli.js';
 import { tempDir, writeScript } from './helpers/tmp.js';
 
 const PASSWORD = 'hunter2-very-secret';
@@ -264,6 +264,18 @@ describe('doctor', () => {
     if (c.detail) expect(check!.detail).toMatch(c.detail);
     expect(check!.remedy).toMatch(c.remedy);
     if ((c.status ?? 'fail') === 'fail') expect(exitCode).toBe(1);
+  });
+
+  it('the built CLI exits 1 on a ✖ and 0 once it is fixed, as cron or CI would see it', async () => {
+    const setup = await goodSetup();
+    writeEnv(setup, { BACKUP_ALERT_SCRIPT: '/nonexistent/backup.sh' });
+    const broken = await runCli(['doctor', '--env-file', setup.envFile], { cwd: setup.dir });
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stdout).toContain('✖ Backup script');
+    expect(broken.stdout).not.toContain(PASSWORD);
+    writeEnv(setup);
+    const fixed = await runCli(['doctor', '--env-file', setup.envFile], { cwd: setup.dir });
+    expect(fixed.exitCode).toBe(0);
   });
 
   it('prints ✖ and the remedy under it in the human output', async () => {
