@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { notifyFailure } from '../../src/notify/index.js';
 import type { FailureAlert } from '../../src/notify/types.js';
 import { Store } from '../../src/store.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { readNotifications } from '../helpers/db.js';
 import { closedPort, notifyFixture, ok, sampleAlert, scriptedServer } from '../helpers/http.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -169,5 +171,64 @@ describe('notifyFailure fan-out', () => {
     const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url });
     const results = await notifyFailure(sampleAlert(), { ...fixture, store: null, now });
     expect(results[0]!.status).toBe('sent');
+  });
+});
+
+describe('a failed run end to end (spawned as cron would)', () => {
+  const failScript = join(ROOT, 'test', 'fixtures', 'fail.sh');
+
+  it('e-mail down, Slack and Teams up: both delivered, e-mail pending, exit code unchanged', async () => {
+    const slack = await scriptedServer([ok]);
+    const teams = await scriptedServer([{ status: 202 }]);
+    const db = join(tempDir(), 'e2e.db');
+    const result = await runCli(['run', '--type', 'daily', '--script', failScript, '--db', db], {
+      env: {
+        SLACK_WEBHOOK_URL: slack.url,
+        TEAMS_WEBHOOK_URL: teams.url,
+        BACKUP_ALERT_EMAIL: 'ops@example.com',
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(await closedPort()),
+        BACKUP_ALERT_NOTIFY_TIMEOUT: '5s',
+        NODE_ENV: 'test',
+      },
+    });
+    expect(result.exitCode).toBe(3);
+    const rows = readNotifications(db);
+    expect(Object.fromEntries(rows.map((r) => [r.channel, r.status]))).toEqual({
+      email: 'pending',
+      slack: 'sent',
+      teams: 'sent',
+    });
+    const alert = slack.json() as { text: string; blocks: Array<{ text?: { text: string } }> };
+    expect(alert.text).toMatch(
+      /^【緊急】バックアップ失敗: BKP-\d{8}-\d{6}-daily: Backup script failed with exit code 3: disk full$/,
+    );
+    expect(JSON.stringify(alert.blocks)).toContain('No space left on device');
+    expect(result.stderr).toMatch(
+      /\[INFO\] \[Backup\] Failure alert sent to Slack \(http:\/\/127\.0\.0\.1:\d+\/…\)/,
+    );
+    expect(result.stderr + result.stdout + JSON.stringify(rows)).not.toContain(slack.token);
+  });
+
+  it('every channel hanging: the run still ends within the notify bound + 2 s, exit code unchanged', async () => {
+    const servers = await Promise.all([
+      scriptedServer(['hang']),
+      scriptedServer(['hang']),
+      scriptedServer(['hang']),
+    ]);
+    const db = join(tempDir(), 'e2e.db');
+    const started = Date.now();
+    const result = await runCli(['run', '--type', 'daily', '--script', failScript, '--db', db], {
+      env: {
+        SLACK_WEBHOOK_URL: servers[0]!.url,
+        TEAMS_WEBHOOK_URL: servers[1]!.url,
+        BACKUP_ALERT_WEBHOOK_URL: servers[2]!.url,
+        BACKUP_ALERT_NOTIFY_TIMEOUT: '2s',
+      },
+    });
+    // Node start-up and the script are inside the measurement too.
+    expect(Date.now() - started).toBeLessThan(2000 + 2000 + 1500);
+    expect(result.exitCode).toBe(3);
+    expect(readNotifications(db).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
   });
 });
