@@ -120,6 +120,9 @@ describe('e-mail content', () => {
     expect(html).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(2)&gt; &amp; done');
     expect(html).toContain('href="https://backup.example.com/?a&#x3D;1&amp;b&#x3D;2"');
     expect(html).toContain('BKP-1 Bcc: victim@evil.test');
+    expect(html).toMatch(/<td[^>]*>ホスト<\/td>\s*<td[^>]*>db01<\/td>/);
+    expect(html).toMatch(/<pre[^>]*>&lt;img/);
+    expect(html).not.toContain('<!--');
     expect(mail?.parsed.subject).toBe('【緊急】バックアップ失敗: BKP-1 Bcc: victim@evil.test');
     expect(mail?.parsed.headers.has('x-injected')).toBe(false);
     expect(mail?.parsed.bcc).toBeUndefined();
