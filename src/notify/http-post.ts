@@ -56,6 +56,8 @@ export async function postJson(options: PostOptions): Promise<PostResult> {
         },
         body: options.body,
         signal,
+        // A redirect would re-post a signed body to wherever it points; configure the final URL instead.
+        redirect: 'manual',
       });
       const text = await readSnippet(response);
       const status = response.status;
@@ -70,8 +72,9 @@ export async function postJson(options: PostOptions): Promise<PostResult> {
       } else if (status >= 500) {
         last = `HTTP ${status} from ${where}${text ? `: ${text}` : ''}`;
       } else {
-        // 4xx: our payload or the URL is wrong; sending it again changes nothing.
-        throw new DeliveryError(`HTTP ${status} from ${where}${text ? `: ${text}` : ''}`, {
+        // 3xx/4xx: our payload or the URL is wrong; sending it again changes nothing.
+        const hint = status < 400 ? ' (redirects are not followed: configure the final URL)' : '';
+        throw new DeliveryError(`HTTP ${status} from ${where}${text ? `: ${text}` : ''}${hint}`, {
           attempts: attempt,
           permanent: true,
           code: `HTTP_${status}`,

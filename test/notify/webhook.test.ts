@@ -84,3 +84,21 @@ describe('webhook delivery', () => {
     expect((server.json() as { event: string }).event).toBe('backup_test');
   });
 });
+
+describe('webhook redirects', () => {
+  it('are not followed (a signed body goes only where configured): permanent, with a hint', async () => {
+    const server = await scriptedServer([{ status: 308, headers: { location: 'http://example.invalid/' } }]);
+    const { config } = notifyFixture({ BACKUP_ALERT_WEBHOOK_URL: server.url });
+    const error = await createWebhookNotifier(config, fixedNow)!
+      .send(sampleAlert(), AbortSignal.timeout(5000))
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { permanent: boolean },
+      );
+    expect(error?.permanent).toBe(true);
+    expect(error?.message).toMatch(
+      /^HTTP 308 from http:\/\/127\.0\.0\.1:\d+\/… \(redirects are not followed/,
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+});
