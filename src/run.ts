@@ -14,7 +14,7 @@ import { alertAbandoned, alertFailure, alertRecoveryIfDue, retryPendingQuickly }
 import { outcomeOf } from './run-outcome.js';
 import { finishRecord, openStoreOrWarn, reapAbandoned, runLogDir, startRecord } from './run-store.js';
 import { runScript } from './runner.js';
-import type { SignalSource } from './signals.js';
+import { SignalLatch, type SignalSource } from './signals.js';
 import type { Store } from './store.js';
 
 export interface RunOptions {
@@ -68,6 +68,20 @@ export async function runCommand(
   signals: SignalSource,
 ): Promise<number> {
   const run = plan(options, ctx);
+  const latch = new SignalLatch(signals);
+  try {
+    return await pipelineFor(run, options, ctx, latch);
+  } finally {
+    latch.dispose();
+  }
+}
+
+async function pipelineFor(
+  run: Plan,
+  options: RunOptions,
+  ctx: CommandContext,
+  signals: SignalLatch,
+): Promise<number> {
   for (const problem of ctx.problems) ctx.logger.warn('Config', `${problem.variable}: ${problem.message}`);
 
   const store = openStoreOrWarn(ctx);
@@ -103,7 +117,7 @@ async function execute(
   startedAt: Date,
   store: Store | null,
   ctx: CommandContext,
-  signals: SignalSource,
+  signals: SignalLatch,
   lock: HeldLock | undefined,
 ): Promise<number> {
   const { backupId, logPath } = startRecord(store, ctx, run, startedAt, runLogDir(ctx));

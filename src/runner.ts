@@ -5,8 +5,7 @@ import { execa } from 'execa';
 import type { Env } from './env-source.js';
 import { errorCode, errorMessage } from './errors.js';
 import { lastNonEmptyLine, OutputTail } from './output-tail.js';
-import type { ForwardedSignal, SignalSource } from './signals.js';
-import { FORWARDED_SIGNALS } from './signals.js';
+import type { ForwardedSignal, SignalLatch } from './signals.js';
 
 export const OUTPUT_TAIL_BYTES = 64 * 1024;
 const STDERR_TAIL_BYTES = 8 * 1024;
@@ -26,7 +25,8 @@ export interface RunnerOptions {
   stderr: Writable | null;
   /** Per-run log file; null = none. */
   logPath: string | null;
-  signals: SignalSource;
+  /** Subscribed before anything starts; see SignalLatch. */
+  signals: SignalLatch;
   now?: () => number;
 }
 
@@ -85,6 +85,10 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     outputTail: '',
     outputBytes: 0,
   };
+  if (options.signals.received) {
+    // Told to stop before the script started: do not start it.
+    return { ...base, interruptedBy: options.signals.received, durationMs: 0, lastStderrLine: undefined };
+  }
   const startError = checkScript(options.script);
   if (startError) return { ...base, startError, durationMs: now() - started, lastStderrLine: undefined };
 
@@ -140,17 +144,18 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
           terminate();
         }, options.timeoutMs)
       : undefined;
-  const unsubscribe = FORWARDED_SIGNALS.map((name) =>
-    options.signals.on(name, (signal) => {
-      if (interruptedBy === null && !timedOut) interruptedBy = signal;
-      if (!terminating) {
-        // Forward the signal we got, then escalate like a timeout.
-        terminating = true;
-        killGroup(signal);
-        killTimer = setTimeout(() => killGroup('SIGKILL'), options.killAfterMs);
-      }
-    }),
-  );
+  const onSignal = (signal: ForwardedSignal) => {
+    if (interruptedBy === null && !timedOut) interruptedBy = signal;
+    if (!terminating) {
+      // Forward the signal we got, then escalate like a timeout.
+      terminating = true;
+      killGroup(signal);
+      killTimer = setTimeout(() => killGroup('SIGKILL'), options.killAfterMs);
+    }
+  };
+  options.signals.onSignal(onSignal);
+  // A signal that arrived while execa was still setting up is acted on now.
+  if (options.signals.received) onSignal(options.signals.received);
 
   let lastData = now();
   const sinks = (own: Writable | null) => [own, log].filter((sink): sink is Writable => sink !== null);
@@ -208,7 +213,7 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     }),
   ]);
   await child.catch(() => undefined);
-  for (const off of unsubscribe) off();
+  options.signals.onSignal(undefined);
   if (log) await new Promise<void>((resolve) => log!.end(resolve));
 
   const result: RunnerResult = {
