@@ -158,4 +158,15 @@ describe('test-email, the built CLI as cron would run it', () => {
     expect(down.exitCode).toBe(1);
     expect(down.stdout).toContain('  code: ECONNREFUSED');
   });
+
+  it('the process ends soon after the timeout when the server never answers (no lingering socket)', async () => {
+    const silent = await startSilentServer();
+    const started = Date.now();
+    const result = await runCli(['test-email'], {
+      env: env(silent.port, { BACKUP_ALERT_NOTIFY_TIMEOUT: '2s' }),
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('  code: ETIMEDOUT');
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
 });

@@ -134,6 +134,8 @@ export function abortedError(signal: AbortSignal, what: string): Error {
   return Object.assign(error, { code: timedOut ? 'ETIMEDOUT' : 'ECANCELED' });
 }
 
+const QUIT_GRACE_MS = 1_000;
+
 /** Runs one SMTP operation; an abort destroys the connection and rejects at once. */
 export function withAbort<T>(
   handle: TransportHandle,
@@ -152,11 +154,20 @@ export function withAbort<T>(
       reject(abortedError(signal, what));
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    run()
-      .then(resolve, reject)
-      .finally(() => {
+    // nodemailer ends a failed connection with a half-close, which a server that never
+    // answers leaves open, keeping the process (a cron job) alive: destroy it. After a
+    // success, give QUIT a moment to be answered first.
+    run().then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        setTimeout(handle.destroy, QUIT_GRACE_MS).unref();
+        resolve(value);
+      },
+      (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
         handle.destroy();
-      });
+        reject(error);
+      },
+    );
   });
 }
