@@ -22,8 +22,6 @@ const MIN_ATTEMPT_MS = 2_000;
 export interface EmailOptions {
   /** `--verbose`: the SMTP conversation, credentials masked. */
   transcript?: TranscriptSink;
-  /** Monotonic clock for the budget; tests may shorten time. */
-  clock?: () => number;
 }
 
 /** The e-mail channel, or undefined when BACKUP_ALERT_EMAIL is unset (e-mail off is not an error). */
@@ -77,7 +75,7 @@ export async function sendAlertEmail(
   signal: AbortSignal,
   options: EmailOptions = {},
 ): Promise<SendReport> {
-  const clock = options.clock ?? (() => performance.now());
+  const clock = () => performance.now();
   const deadline = clock() + config.notifyTimeoutMs;
   const bound = AbortSignal.any([signal, AbortSignal.timeout(config.notifyTimeoutMs)]);
   const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));

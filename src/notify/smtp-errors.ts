@@ -122,7 +122,8 @@ export function describeSmtpError(error: unknown): SmtpErrorInfo {
   } else if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
     remedy = REMEDY.transient;
   }
-  if (code === 'EMESSAGE') permanent = true;
+  // A message nodemailer could not even compose will not compose on a retry either.
+  if (code === 'EMESSAGE' && responseCode === undefined) permanent = true;
   return {
     code,
     nodemailerCode: nodemailerCode !== code ? nodemailerCode : undefined,

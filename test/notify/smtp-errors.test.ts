@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { describeSmtpError } from '../../src/notify/smtp-errors.js';
+import { DeliveryError } from '../../src/notify/types.js';
+
+/** An error shaped as nodemailer raises it: its own code over Node's, Node's text kept. */
+function smtpError(message: string, code: string, responseCode?: number): Error {
+  return Object.assign(new Error(message), { code, ...(responseCode ? { responseCode } : {}) });
+}
+
+describe('describeSmtpError: nodemailer errors → code and runbook §10.1 remedy', () => {
+  it.each([
+    [
+      'connect ECONNREFUSED 127.0.0.1:587',
+      'ESOCKET',
+      undefined,
+      'ECONNREFUSED',
+      false,
+      /SMTP_HOST and SMTP_PORT/,
+    ],
+    ['getaddrinfo ENOTFOUND smtp.example.invalid', 'EDNS', undefined, 'ENOTFOUND', true, /does not resolve/],
+    [
+      'Invalid login: 535 5.7.8 Authentication failed',
+      'EAUTH',
+      535,
+      'EAUTH',
+      true,
+      /SMTP_USER and SMTP_PASSWORD/,
+    ],
+    ['Greeting never received', 'ETIMEDOUT', undefined, 'ETIMEDOUT', false, /firewall/],
+    ['Connection timeout', 'ETIMEDOUT', undefined, 'ETIMEDOUT', false, /firewall/],
+    ['Unexpected socket close', 'ECONNECTION', undefined, 'ECONNECTION', false, /firewall/],
+    ['ssl3_get_record:wrong version number', 'ESOCKET', undefined, 'ESOCKET', true, /SMTP_SECURE/],
+    ['self-signed certificate', 'ESOCKET', undefined, 'DEPTH_ZERO_SELF_SIGNED_CERT', true, /SMTP_TLS_REJECT/],
+    [
+      'unable to verify the first certificate',
+      'ETLS',
+      undefined,
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      true,
+      /CA/,
+    ],
+    [
+      "Can't send mail - all recipients were rejected: 550 No such user",
+      'EENVELOPE',
+      550,
+      'EENVELOPE',
+      true,
+      /BACKUP_ALERT_EMAIL/,
+    ],
+    ['Data command failed: 451 Try again later', 'EMESSAGE', 451, 'EMESSAGE', false, /temporarily/],
+    ['Mailbox unavailable: 452 Too many recipients', 'EENVELOPE', 452, 'EENVELOPE', false, /SMTP_FROM/],
+  ] as const)('%s (%s)', (message, code, responseCode, expectedCode, permanent, remedy) => {
+    const info = describeSmtpError(smtpError(message, code, responseCode));
+    expect(info.code).toBe(expectedCode);
+    expect(info.permanent).toBe(permanent);
+    expect(info.remedy).toMatch(remedy);
+    expect(info.responseCode).toBe(responseCode);
+  });
+
+  it('looks through a DeliveryError to the nodemailer error it wraps', () => {
+    const cause = smtpError('connect ECONNREFUSED 10.0.0.1:25', 'ESOCKET');
+    const info = describeSmtpError(new DeliveryError('x', { attempts: 3, permanent: false, cause }));
+    expect(info).toMatchObject({ code: 'ECONNREFUSED', nodemailerCode: 'ESOCKET' });
+  });
+
+  it('keeps the message on one line', () => {
+    expect(describeSmtpError(smtpError('bad\r\nX-Injected: 1', 'EPROTOCOL')).message).toBe(
+      'bad X-Injected: 1',
+    );
+  });
+});
