@@ -2,7 +2,7 @@
 // Starts a local SMTP sink, runs `backup-alert run` on a backup that fails,
 // shows the alert e-mail it sent (headers, text, HTML saved to a file), then
 // `backup-alert history`. Exit 0 when the alert arrived, 1 otherwise.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,27 +48,19 @@ async function startSink() {
   return { server, mails, port: server.server.address().port };
 }
 
-/** A small backup that fails the way real ones do: the target is not there. */
-function writeFailingBackup(dir) {
+/**
+ * The shipped examples/backup.sh, pointed at a target that cannot exist (a
+ * directory under a regular file, so it fails even for root): a real backup
+ * failing the way real ones do.
+ */
+function prepareExampleBackup(dir) {
   const data = join(dir, 'data');
   mkdirSync(data, { recursive: true });
   writeFileSync(join(data, 'app.db'), 'pretend this is a database\n');
-  const script = join(dir, 'backup.sh');
-  writeFileSync(
-    script,
-    [
-      '#!/usr/bin/env bash',
-      '# Demo backup: archives ./data to a target that does not exist, so it fails.',
-      'set -euo pipefail',
-      'echo "Backup $BACKUP_ID ($BACKUP_TYPE) starting"',
-      'echo "Archiving $(dirname "$0")/data ..."',
-      'tar -czf "/nonexistent/backup-target/$BACKUP_ID.tar.gz" -C "$(dirname "$0")/data" .',
-      'echo "Backup finished"',
-      '',
-    ].join('\n'),
-  );
-  chmodSync(script, 0o755);
-  return script;
+  return {
+    script: join(root, 'examples', 'backup.sh'),
+    env: { BACKUP_SOURCE: data, BACKUP_TARGET: join(data, 'app.db', 'archives') },
+  };
 }
 
 async function main() {
@@ -78,7 +70,7 @@ async function main() {
   }
   const dir = mkdtempSync(join(tmpdir(), 'backup-alert-demo-'));
   const db = join(dir, 'backup-alert.db');
-  const script = writeFailingBackup(dir);
+  const { script, env: backupEnv } = prepareExampleBackup(dir);
 
   step('Starting a local SMTP sink');
   const sink = await startSink();
@@ -96,6 +88,7 @@ async function main() {
       BACKUP_ALERT_EMAIL: 'admin@example.com, ops-team@example.com',
       SYSTEM_URL: 'https://backup.example.com',
       BACKUP_ALERT_NOTIFY_TIMEOUT: '15s',
+      ...backupEnv,
     };
     // cwd is the temp dir so a developer's own ./.env cannot change the demo.
     const cli = (args) =>
@@ -110,7 +103,7 @@ async function main() {
       });
 
     step(`backup-alert run --type daily --script ${script}`);
-    say(kleur.dim('  (the backup fails on purpose: its target directory does not exist)'));
+    say(kleur.dim('  (the backup fails on purpose: its target directory cannot be created)'));
     const run = await cli(['run', '--type', 'daily', '--script', script, '--db', db]);
     say(indent(String(run.all ?? '')));
     say(
