@@ -10,7 +10,13 @@ import { ExitCode } from './exit-codes.js';
 import { acquireLock, type HeldLock, type LockHolder } from './lock.js';
 import { redactText } from './notify/redact.js';
 import { applyRetention } from './prune.js';
-import { alertAbandoned, alertFailure, alertRecoveryIfDue, retryPendingQuickly } from './run-notify.js';
+import {
+  alertAbandoned,
+  alertFailure,
+  alertRecoveryIfDue,
+  retryPendingQuickly,
+  startSmtpCheck,
+} from './run-notify.js';
 import { outcomeOf } from './run-outcome.js';
 import { finishRecord, openStoreOrWarn, reapAbandoned, runLogDir, startRecord } from './run-store.js';
 import { runScript } from './runner.js';
@@ -122,6 +128,7 @@ async function execute(
 ): Promise<number> {
   const { backupId, logPath } = startRecord(store, ctx, run, startedAt, runLogDir(ctx));
   lock?.setBackupId(backupId);
+  const smtpCheck = startSmtpCheck(ctx);
   const result = await runScript({
     script: run.script,
     args: options.args,
@@ -153,6 +160,7 @@ async function execute(
     errorMessage: outcome.errorMessage,
     outputTail,
   });
+  await smtpCheck;
   if (outcome.status === 'success') {
     ctx.logger.debug('Backup', `Backup ${backupId} succeeded in ${formatDuration(result.durationMs)}`);
     await alertRecoveryIfDue(

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, spawnCli } from './helpers/cli.js';
@@ -252,6 +253,21 @@ describe('run (spawned as cron would)', () => {
     const ok = await runCli(['run', '--type', 'daily', '--script', fixture('ok.sh'), '--db', corrupt]);
     expect(ok.exitCode).toBe(0);
     expect(ok.stderr).toMatch(/Cannot open database .*corrupt\.db/);
+  });
+
+  it('checks SMTP beside a run and says so when alerts could not get out (skipped with NODE_ENV=test)', async () => {
+    const { db } = setup();
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = String((server.address() as AddressInfo).port);
+    await new Promise((resolve) => server.close(resolve));
+    const env = { SMTP_HOST: '127.0.0.1', SMTP_PORT: port, BACKUP_ALERT_EMAIL: 'ops@example.com' };
+    const args = ['run', '--type', 'daily', '--quiet', '--script', fixture('ok.sh'), '--db', db];
+    const checked = await runCli(args, { env });
+    expect(checked.exitCode).toBe(0);
+    expect(checked.stderr).toMatch(/^\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED/m);
+    const skipped = await runCli(args, { env: { ...env, NODE_ENV: 'test' } });
+    expect(skipped).toMatchObject({ exitCode: 0, stderr: '', stdout: '' });
   });
 
   it('rejects bad usage with exit 2 and a clear message', async () => {

@@ -169,7 +169,13 @@ export type VerifyResult = { ok: true } | { ok: false; error: SmtpErrorInfo };
 export async function verifySmtp(
   config: Config,
   logger: Logger,
-  options: { timeoutMs: number; transcript?: TranscriptSink; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    transcript?: TranscriptSink;
+    signal?: AbortSignal;
+    /** `run` checks in the background: a healthy server must not break cron's silence on success. */
+    readyAtDebug?: boolean;
+  },
 ): Promise<VerifyResult> {
   const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));
   const handle = createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
@@ -180,7 +186,10 @@ export async function verifySmtp(
   const signal = options.signal ? AbortSignal.any([options.signal, bound]) : bound;
   try {
     await withAbort(handle, signal, 'SMTP verify', () => handle.transporter.verify());
-    logger.info('EmailService', 'SMTP server is ready to send emails');
+    (options.readyAtDebug ? logger.debug : logger.info)(
+      'EmailService',
+      'SMTP server is ready to send emails',
+    );
     return { ok: true };
   } catch (error) {
     const info = describeSmtpError(error);
