@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { recordAudit } from './audit.js';
 import type { CommandContext } from './context.js';
 import { errorMessage } from './errors.js';
 import { isProcessAlive } from './lock.js';
@@ -93,16 +94,35 @@ export function startRecord(
   return { backupId, logPath: logDir ? join(logDir, `${backupId}.log`) : null, recorded: false };
 }
 
-/** Writes the outcome; a failure to do so is said on stderr and changes nothing else. */
+/**
+ * Writes the outcome and its audit row (runbook §9.4) in one transaction; a
+ * failure to do so is said on stderr and changes nothing else.
+ */
 export function finishRecord(
   store: Store | null,
   ctx: CommandContext,
   backupId: string,
   outcome: RunOutcome,
+  audit: { type: string; script: string },
 ): void {
   if (!store) return;
   try {
-    store.finishRun(backupId, outcome);
+    store.db.transaction(() => {
+      store.finishRun(backupId, outcome);
+      recordAudit(store, ctx, {
+        operation: 'run',
+        backupId,
+        status: outcome.status,
+        details: {
+          type: audit.type,
+          script: audit.script,
+          exitCode: outcome.exitCode,
+          signal: outcome.signal,
+          durationMs: outcome.durationMs,
+          error: outcome.errorMessage,
+        },
+      });
+    })();
   } catch (error) {
     ctx.logger.error(
       'Store',

@@ -151,15 +151,21 @@ async function execute(
   const finishedAt = ctx.now();
   const outputTail =
     outcome.status === 'failure' ? redactText(result.outputTail, ctx.config.redactPatterns) : null;
-  finishRecord(store, ctx, backupId, {
-    status: outcome.status,
-    finishedAt: finishedAt.toISOString(),
-    durationMs: result.durationMs,
-    exitCode: result.exitCode,
-    signal: outcome.signal,
-    errorMessage: outcome.errorMessage,
-    outputTail,
-  });
+  finishRecord(
+    store,
+    ctx,
+    backupId,
+    {
+      status: outcome.status,
+      finishedAt: finishedAt.toISOString(),
+      durationMs: result.durationMs,
+      exitCode: result.exitCode,
+      signal: outcome.signal,
+      errorMessage: outcome.errorMessage,
+      outputTail,
+    },
+    run,
+  );
   await smtpCheck;
   if (outcome.status === 'success') {
     ctx.logger.debug('Backup', `Backup ${backupId} succeeded in ${formatDuration(result.durationMs)}`);
@@ -233,15 +239,21 @@ async function lockBusy(
     `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`;
   const { backupId } = startRecord(store, ctx, run, startedAt, null);
   const finishedAt = ctx.now();
-  finishRecord(store, ctx, backupId, {
-    status: 'failure',
-    finishedAt: finishedAt.toISOString(),
-    durationMs: 0,
-    exitCode: null,
-    signal: null,
-    errorMessage: error,
-    outputTail: null,
-  });
+  finishRecord(
+    store,
+    ctx,
+    backupId,
+    {
+      status: 'failure',
+      finishedAt: finishedAt.toISOString(),
+      durationMs: 0,
+      exitCode: null,
+      signal: null,
+      errorMessage: error,
+      outputTail: null,
+    },
+    run,
+  );
   await alertFailure(
     {
       backupId,
