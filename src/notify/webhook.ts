@@ -35,6 +35,8 @@ export interface WebhookPayload {
   durationMs: number | null;
   consecutiveFailures: number;
   escalate: boolean;
+  /** Identical failures held back by BACKUP_ALERT_REPEAT_INTERVAL since the last alert sent. */
+  suppressedCount: number;
   outputTail: string;
   systemUrl: string | null;
   /** true when `retry` re-sends it; `lateSince` is when it was first due. */
@@ -65,6 +67,7 @@ export function webhookPayload(
     durationMs: alert.durationMs,
     consecutiveFailures: alert.consecutiveFailures,
     escalate: alert.escalate,
+    suppressedCount: alert.suppressedCount ?? 0,
     outputTail: tailOf(alert.outputTail, WEBHOOK_TAIL_MAX),
     systemUrl: config.systemUrl ?? null,
     late: alert.lateSince !== undefined,

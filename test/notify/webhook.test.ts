@@ -28,6 +28,7 @@ describe('webhook payload', () => {
         "sentAt": "2026-01-02T03:05:00.000Z",
         "signal": null,
         "subject": "[URGENT] Backup failed: BKP-20260102-030405-daily",
+        "suppressedCount": 0,
         "systemUrl": "https://itsm.example.com",
         "timestamp": "2026-01-02T03:04:05.678Z",
         "type": "daily",
