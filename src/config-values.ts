@@ -88,6 +88,8 @@ export function parseOptionalDuration(
   return undefined;
 }
 
+const KNOWN_SCHEMES = new Set(['ftp:', 'ftps:', 'ws:', 'wss:', 'file:', 'mailto:', 'smtp:', 'smtps:']);
+
 /** Accepts http(s) URLs only; the message names the variable but never echoes the URL (it holds tokens). */
 export function parseWebhookUrl(
   variable: string,
@@ -103,9 +105,11 @@ export function parseWebhookUrl(
     return undefined;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    // Name the scheme only when it is a known one: "xoxb-…:…" parses as a URL whose "scheme" is a token.
+    const got = KNOWN_SCHEMES.has(url.protocol) ? ` (got ${url.protocol})` : '';
     problems.push({
       variable,
-      message: `must be an http:// or https:// URL (got ${url.protocol}); this channel is off until it is fixed`,
+      message: `must be an http:// or https:// URL${got}; this channel is off until it is fixed`,
     });
     return undefined;
   }

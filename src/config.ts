@@ -125,6 +125,9 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const teamsRaw = secret('TEAMS_WEBHOOK_URL');
   const webhookRaw = secret('BACKUP_ALERT_WEBHOOK_URL');
   const webhookSecret = secret('BACKUP_ALERT_WEBHOOK_SECRET');
+  const slackWebhookUrl = parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems);
+  const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
+  const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
@@ -151,18 +154,34 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       false,
       problems,
     ),
-    secrets: [smtpPassword, slackRaw, teamsRaw, webhookRaw, webhookSecret].filter(
-      (value): value is string => value !== undefined && value !== '',
-    ),
+    // The URLs both as written and as normalised (trimmed, default port dropped…): the
+    // normalised form is what is sent, so it is what an error message could quote.
+    secrets: [
+      ...new Set(
+        [
+          smtpPassword,
+          slackRaw,
+          teamsRaw,
+          webhookRaw,
+          slackRaw?.trim(),
+          teamsRaw?.trim(),
+          webhookRaw?.trim(),
+          slackWebhookUrl,
+          teamsWebhookUrl,
+          webhookUrl,
+          webhookSecret,
+        ].filter((value): value is string => value !== undefined && value !== ''),
+      ),
+    ],
   };
   const optional: Partial<Config> = {
     envFile: context.envFile,
     script: flags.script ?? nonEmpty('BACKUP_ALERT_SCRIPT'),
     timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems),
-    slackWebhookUrl: parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems),
-    teamsWebhookUrl: parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems),
+    slackWebhookUrl,
+    teamsWebhookUrl,
     teamsFormat: parseTeamsFormat(env['TEAMS_WEBHOOK_FORMAT'], problems),
-    webhookUrl: parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems),
+    webhookUrl,
     webhookSecret,
     systemUrl: nonEmpty('SYSTEM_URL'),
     logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),

@@ -21,7 +21,7 @@ export function parseDuration(text: string): number | undefined {
 
 /** `1h 2m 3s`, `450ms`: how long something took or has been held, for people. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (Math.round(ms) < 1000) return `${Math.max(0, Math.round(ms))}ms`;
   let seconds = Math.round(ms / 1000);
   const parts: string[] = [];
   for (const [unit, size] of [

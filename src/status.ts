@@ -108,10 +108,15 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       const label =
         statuses.length === 0 ? 'CRITICAL' : bad.length > 0 ? 'CRITICAL' : warn.length > 0 ? 'WARNING' : 'OK';
       const shown = bad.length > 0 ? bad : warn.length > 0 ? warn : statuses;
+      // "|" starts the performance data and a newline ends the status line (monitoring-plugin rules).
       const text =
         statuses.length === 0
           ? 'no backup run recorded'
-          : shown.map((s) => describe(s, options.maxAge)).join('; ');
+          : shown
+              .map((s) => describe(s, options.maxAge))
+              .join('; ')
+              .replace(/\|/g, '/')
+              .replace(/\s*[\r\n]+\s*/g, ' ');
       const perf = statuses
         .map(
           (s) =>
