@@ -26,7 +26,8 @@ export interface ResolvedEnv {
  * explicitly must exist; the default ./.env may be absent.
  */
 export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
-  const named = options.envFileFlag ?? options.processEnv['BACKUP_ALERT_ENV_FILE'];
+  // An empty BACKUP_ALERT_ENV_FILE= means unset, as for every other variable.
+  const named = options.envFileFlag ?? (options.processEnv['BACKUP_ALERT_ENV_FILE'] || undefined);
   const path = resolve(options.cwd, named ?? '.env');
   let text: string;
   try {

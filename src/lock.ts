@@ -91,13 +91,46 @@ export function acquireLock(
       return { acquired: false, holder: existing };
     }
     if (existing !== 'unreadable') reclaimed = existing;
-    try {
-      unlinkSync(path);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-    }
+    removeIfUnchanged(path, existing);
   }
   throw new Error(`could not take lock ${path}: it keeps changing`);
+}
+
+/**
+ * Two runs may both find the same dead holder. Deleting under a small mutex,
+ * and only if the file still names that holder, stops the slower one from
+ * deleting the lock the faster one has just taken.
+ */
+function removeIfUnchanged(path: string, seen: LockHolder | 'unreadable'): void {
+  const mutex = `${path}.reclaim`;
+  let fd: number;
+  try {
+    fd = openSync(mutex, 'wx', 0o600);
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    // Someone else is reclaiming; a mutex left by a crash mid-reclaim is cleared after 10 s.
+    if (Date.now() - safeMtime(mutex) > 10_000) unlinkQuietly(mutex);
+    return;
+  }
+  try {
+    const current = readHolder(path);
+    const same =
+      current === 'unreadable' || seen === 'unreadable'
+        ? current === seen
+        : typeof current === 'object' && current.pid === seen.pid && current.startedAt === seen.startedAt;
+    if (same) unlinkQuietly(path);
+  } finally {
+    closeSync(fd);
+    unlinkQuietly(mutex);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
 }
 
 function heldLock(path: string, content: LockHolder): HeldLock {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ConfigContext, DEFAULT_SMTP_FROM, loadConfig } from '../src/config.js';
@@ -365,19 +365,17 @@ describe('secrets from files', () => {
     expect(problems).toHaveLength(1);
   });
 
-  // root reads any file whatever its mode.
-  it.skipIf(process.getuid?.() === 0)(
-    'an unreadable credential file is a problem that does not show its content',
-    () => {
-      const dir = tempDir();
-      writeFileSync(join(dir, 'SMTP_PASSWORD'), 'hidden-pass');
-      chmodSync(join(dir, 'SMTP_PASSWORD'), 0o000);
-      const problems: ConfigProblem[] = [];
-      expect(readSecret({ CREDENTIALS_DIRECTORY: dir }, 'SMTP_PASSWORD', dir, problems)).toBeUndefined();
-      expect(variables(problems)).toEqual(['SMTP_PASSWORD']);
-      expect(JSON.stringify(problems)).not.toContain('hidden-pass');
-    },
-  );
+  // A directory in place of the file is unreadable for root too (file modes are not).
+  it('an unreadable credential is a problem that does not show its content', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'SMTP_PASSWORD'));
+    writeFileSync(join(dir, 'SMTP_PASSWORD', 'hidden-pass'), 'hidden-pass');
+    const problems: ConfigProblem[] = [];
+    expect(readSecret({ CREDENTIALS_DIRECTORY: dir }, 'SMTP_PASSWORD', dir, problems)).toBeUndefined();
+    expect(variables(problems)).toEqual(['SMTP_PASSWORD']);
+    expect(problems[0]?.message).toContain('EISDIR');
+    expect(JSON.stringify(problems)).not.toContain('hidden-pass');
+  });
 });
 
 describe('default database path', () => {

@@ -96,6 +96,28 @@ describe('acquireLock', () => {
     attempt.lock.release();
   });
 
+  it('never deletes a lock another run took while it was deciding the old holder was dead', () => {
+    const { lockDir, script } = setup();
+    const pid = deadPid();
+    const path = lockPathFor(lockDir, script);
+    acquireLock(lockDir, { pid, host: HOST, startedAt: 'long ago', script });
+    const faster: LockHolder = {
+      pid: process.pid,
+      host: HOST,
+      backupId: 'BKP-faster',
+      startedAt: 'now',
+      script,
+    };
+    // While this run checks the dead PID, a faster run reclaims and takes the lock.
+    const attempt = acquireLock(lockDir, { pid: 4242, host: HOST, startedAt: 'slower', script }, (probe) => {
+      if (probe === pid) writeFileSync(path, JSON.stringify(faster));
+      return probe !== pid;
+    });
+    expect(attempt).toMatchObject({ acquired: false, holder: { backupId: 'BKP-faster' } });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ backupId: 'BKP-faster' });
+    expect(existsSync(`${path}.reclaim`)).toBe(false);
+  });
+
   it('does not reclaim a dead PID from another host (that PID means nothing here)', () => {
     const { lockDir, script } = setup();
     const pid = deadPid();
