@@ -2,15 +2,13 @@ import { hostname as osHostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Argument, Command, CommanderError, Option } from 'commander';
-import { BACKUP_TYPES, loadConfig } from './config.js';
+import type { Command } from 'commander';
 import type { CommandContext, Io } from './context.js';
-import { type Env, resolveEnv } from './env-source.js';
+import type { Env } from './env-source.js';
 import { errorMessage, InternalError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
-import { createLogger, type LogFormat } from './logger.js';
+import type { LogFormat } from './logger.js';
 import type { SignalSource } from './signals.js';
-import { Store } from './store.js';
 import { VERSION } from './version.js';
 
 export interface MainDeps {
@@ -42,7 +40,15 @@ interface CommonOptions {
 
 /** Parses argv, runs one command, returns the exit code. Never calls process.exit. */
 export async function main(argv: readonly string[], deps: MainDeps): Promise<number> {
-  const program = buildProgram(deps);
+  // Bare `--version` answers before anything is loaded: it is what package managers and
+  // wrappers call, and commander would print exactly this (`${version}\n`, exit 0).
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    deps.stdout(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
+  const lib = await loadLibraries();
+  const { CommanderError } = lib.commander;
+  const program = buildProgram(deps, lib);
   let exitCode: number = ExitCode.ok;
   program.hook('postAction', (_thisCommand, actionCommand) => {
     exitCode = (actionCommand as Command & { exitCodeResult?: number }).exitCodeResult ?? ExitCode.ok;
@@ -73,7 +79,33 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
   }
 }
 
-function buildProgram(deps: MainDeps): Command {
+/**
+ * Everything a command needs beyond the entry file, imported on first use so that
+ * `--version` does not pay for commander, dotenv (which loads node:crypto) or SQLite.
+ */
+async function loadLibraries() {
+  const [commander, config, envSource, logger, store] = await Promise.all([
+    import('commander'),
+    import('./config.js'),
+    import('./env-source.js'),
+    import('./logger.js'),
+    import('./store.js'),
+  ]);
+  return {
+    commander,
+    BACKUP_TYPES: config.BACKUP_TYPES,
+    loadConfig: config.loadConfig,
+    resolveEnv: envSource.resolveEnv,
+    createLogger: logger.createLogger,
+    Store: store.Store,
+  };
+}
+
+type Libraries = Awaited<ReturnType<typeof loadLibraries>>;
+
+function buildProgram(deps: MainDeps, lib: Libraries): Command {
+  const { Argument, Command, Option } = lib.commander;
+  const { BACKUP_TYPES } = lib;
   const program = new Command('backup-alert')
     .description('Run a backup script, record every run, and alert people when it fails.')
     .version(VERSION, '-V, --version')
@@ -105,7 +137,7 @@ function buildProgram(deps: MainDeps): Command {
       .addHelpText('after', `\nExample:\n  ${example}\n`)
       .action(async function (this: Command) {
         const options = this.opts<O & CommonOptions>();
-        const ctx = createContext(options, deps);
+        const ctx = createContext(options, deps, lib);
         (this as Command & { exitCodeResult?: number }).exitCodeResult = await action(
           options,
           ctx,
@@ -261,7 +293,8 @@ function buildProgram(deps: MainDeps): Command {
   return program;
 }
 
-function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
+function createContext(options: CommonOptions, deps: MainDeps, lib: Libraries): CommandContext {
+  const { createLogger, loadConfig, resolveEnv, Store } = lib;
   const { env, envFile } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
   const { config, problems } = loadConfig(
     env,

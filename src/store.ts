@@ -1,7 +1,19 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { migrate } from './store-schema.js';
+
+/**
+ * better-sqlite3 is CommonJS with a native addon. Loaded with require() when a
+ * database is first opened: commands that never open one do not pay for it, and
+ * require() skips the CommonJS export scan an ESM import of it costs at start-up.
+ */
+let sqlite: typeof Database | undefined;
+function loadSqlite(): typeof Database {
+  sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return sqlite;
+}
 
 export type RunStatus = 'running' | 'success' | 'failure' | 'abandoned';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'success', 'failure', 'abandoned'];
@@ -109,7 +121,8 @@ export class Store {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       closeSync(openSync(path, 'a', 0o600));
     }
-    const db = new Database(path, {
+    const Sqlite = loadSqlite();
+    const db = new Sqlite(path, {
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,
     });
@@ -218,9 +231,23 @@ export class Store {
     return this.db.prepare(sql).all(...params) as RunRow[];
   }
 
-  /** Types that have at least one run. */
+  /**
+   * Types that have at least one run. A skip-scan of the (type, started_at) index, one
+   * lookup per type: `SELECT DISTINCT type` read every index entry (~50 ms at 1M runs),
+   * and `status` runs this every time monitoring polls it.
+   */
   types(): string[] {
-    return this.db.prepare('SELECT DISTINCT type FROM backup_logs ORDER BY type').pluck().all() as string[];
+    return this.db
+      .prepare(
+        `WITH RECURSIVE t(type) AS (
+           SELECT min(type) FROM backup_logs
+           UNION ALL
+           SELECT (SELECT min(type) FROM backup_logs WHERE type > t.type) FROM t WHERE t.type IS NOT NULL
+         )
+         SELECT type FROM t WHERE type IS NOT NULL ORDER BY type`,
+      )
+      .pluck()
+      .all() as string[];
   }
 
   latestRun(type: string, status?: RunStatus): RunRow | undefined {
