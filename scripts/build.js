@@ -3,7 +3,7 @@
 // day (run's success path, status, history, prune, completion), and separate
 // chunks for code only a failure or a test command needs (nodemailer,
 // handlebars, webhooks). Measured by `npm run bench` (docs/performance.md).
-import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -19,6 +19,9 @@ const retired = `${root}dist.old.${process.pid}`;
  */
 const CORE = ['commander', './config.js', './env-source.js', './logger.js', './store.js'];
 const CORE_COMMANDS = ['./run.js', './history.js', './status.js', './prune.js', './completion.js'];
+// CommonJS dependencies (nodemailer, handlebars, commander, dotenv) call require() for builtins.
+const BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 const coreName = (spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '').replace(/\W/g, '_');
 
 const coreChunk = {
@@ -59,13 +62,21 @@ await build({
   sourcemap: 'linked',
   // Native addon: must stay a real package on disk.
   external: ['better-sqlite3'],
-  // CommonJS dependencies (nodemailer, handlebars) call require() for builtins.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
+  banner: { js: BANNER },
   plugins: [coreChunk],
   logLevel: 'warning',
 });
+// esbuild cannot put a banner on some chunks only. Chunks of our own code never call
+// require(); dropping the banner there spares --version and status loading node:module
+// for nothing. The line stays (empty) so the source maps still line up.
+for (const file of readdirSync(staging)) {
+  if (!file.endsWith('.js')) continue;
+  const path = `${staging}/${file}`;
+  const code = readFileSync(path, 'utf8');
+  if (code.startsWith(BANNER) && !/\brequire\b/.test(code.slice(BANNER.length))) {
+    writeFileSync(path, code.slice(BANNER.length));
+  }
+}
 // Swap in whole so a test spawning the CLI meanwhile never sees half a build.
 try {
   renameSync(`${root}dist`, retired);
