@@ -166,7 +166,8 @@ async function execute(
     },
     run,
   );
-  await smtpCheck;
+  if (outcome.status === 'success') await smtpCheck?.finish();
+  else smtpCheck?.cancel();
   if (outcome.status === 'success') {
     ctx.logger.debug('Backup', `Backup ${backupId} succeeded in ${formatDuration(result.durationMs)}`);
     await alertRecoveryIfDue(

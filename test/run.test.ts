@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, spawnCli } from './helpers/cli.js';
 import { readRuns } from './helpers/db.js';
 import { isAlive, readPidFile, waitFor } from './helpers/process.js';
+import { startSilentServer } from './helpers/smtp.js';
 import { tempDir } from './helpers/tmp.js';
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', name);
@@ -268,6 +269,27 @@ describe('run (spawned as cron would)', () => {
     expect(checked.stderr).toMatch(/^\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED/m);
     const skipped = await runCli(args, { env: { ...env, NODE_ENV: 'test' } });
     expect(skipped).toMatchObject({ exitCode: 0, stderr: '', stdout: '' });
+  });
+
+  it('ends within the notify bound when the SMTP server never answers, SMTP check included', async () => {
+    const { db } = setup();
+    const silent = await startSilentServer();
+    const started = Date.now();
+    const result = await runCli(
+      ['run', '--type', 'daily', '--quiet', '--script', fixture('fail.sh'), '--db', db],
+      {
+        env: {
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(silent.port),
+          BACKUP_ALERT_EMAIL: 'ops@example.com',
+          BACKUP_ALERT_NOTIFY_TIMEOUT: '2s',
+        },
+      },
+    );
+    expect(result.exitCode).toBe(3);
+    expect(Date.now() - started).toBeLessThan(2_000 + 2_000);
+    expect(result.stderr).toContain('Failed to send failure alert email');
+    expect(silent.connections).toBeGreaterThan(0);
   });
 
   it('rejects bad usage with exit 2 and a clear message', async () => {

@@ -194,7 +194,10 @@ export async function verifySmtp(
   } catch (error) {
     const info = describeSmtpError(error);
     info.message = mask(info.message);
-    logger.error('EmailService', `SMTP connection error: ${info.message} (${info.code})`);
+    // Called off by the caller: not a connection error worth reporting.
+    if (!options.signal?.aborted) {
+      logger.error('EmailService', `SMTP connection error: ${info.message} (${info.code})`);
+    }
     return { ok: false, error: info };
   }
 }
