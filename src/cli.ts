@@ -8,6 +8,7 @@ import type { Env } from './env-source.js';
 import { errorMessage, InternalError, UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { LogFormat } from './logger.js';
+import type { RunOptions } from './run.js';
 import type { SignalSource } from './signals.js';
 import { VERSION } from './version.js';
 
@@ -147,14 +148,7 @@ function buildProgram(deps: MainDeps, lib: Libraries): Command {
     return cmd;
   };
 
-  command<{
-    type: string;
-    script?: string;
-    timeout?: string;
-    killAfter?: string;
-    quiet?: boolean;
-    lock: boolean;
-  }>(
+  command<Omit<RunOptions, 'args'>>(
     'run',
     'run the backup script, record the run, alert on failure',
     'backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h',

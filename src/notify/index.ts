@@ -8,7 +8,7 @@ import { redactText } from './redact.js';
 import { createSlackNotifier } from './slack.js';
 import { createTeamsNotifier } from './teams.js';
 import type { Channel, FailureAlert, Notifier, NotifyContext, SendReport } from './types.js';
-import { DeliveryError } from './types.js';
+import { DeliveryError, NOTIFICATION_TYPES } from './types.js';
 import { createWebhookNotifier } from './webhook.js';
 
 /** What happened to one channel for one alert; one notification_logs row each. */
@@ -24,12 +24,6 @@ export interface DeliveryResult {
 
 /** A channel that ignores the abort signal is still cut off this long after the bound. */
 export const HARD_MARGIN_MS = 1000;
-
-export const NOTIFICATION_TYPES = {
-  failure: 'backup_failure',
-  recovery: 'backup_recovery',
-  test: 'backup_test',
-} as const;
 
 const CHANNEL_NAMES: Record<Exclude<Channel, 'email'>, string> = {
   slack: 'Slack',

@@ -3,6 +3,13 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../store.js';
 
 export const CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+
+/** notification_logs.notification_type, and the generic webhook's `event`, per alert kind. */
+export const NOTIFICATION_TYPES = {
+  failure: 'backup_failure',
+  recovery: 'backup_recovery',
+  test: 'backup_test',
+} as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /**

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { redactUrl } from '../config-values.js';
 import { postJson } from './http-post.js';
 import { alertSubject, tailOf } from './message.js';
-import type { FailureAlert, Notifier, SendReport } from './types.js';
+import { type FailureAlert, NOTIFICATION_TYPES, type Notifier, type SendReport } from './types.js';
 
 /** Bump only on a breaking change; receivers switch on it. Adding fields is not breaking. */
 export const WEBHOOK_VERSION = 1;
@@ -12,11 +12,8 @@ export const EVENT_HEADER = 'X-Backup-Alert-Event';
 /** Generic receivers (ntfy, Alertmanager bridges) often cap bodies near 64 KB. */
 export const WEBHOOK_TAIL_MAX = 16_000;
 
-export const WEBHOOK_EVENTS = {
-  failure: 'backup_failure',
-  recovery: 'backup_recovery',
-  test: 'backup_test',
-} as const;
+/** The event names are the notification types the database records. */
+export const WEBHOOK_EVENTS = NOTIFICATION_TYPES;
 
 export interface WebhookPayload {
   version: typeof WEBHOOK_VERSION;
