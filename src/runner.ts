@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
 import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
+import { execa } from 'execa';
 import type { Env } from './env-source.js';
 import { errorCode, errorMessage } from './errors.js';
+import { outputCollector } from './output-gc.js';
 import { lastNonEmptyLine, OutputTail } from './output-tail.js';
 import type { ForwardedSignal, SignalLatch } from './signals.js';
 
@@ -108,15 +109,22 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     });
   }
 
-  // node:child_process rather than execa here: with no shell, no buffering and our own exit,
-  // signal and stream handling, execa added nothing but ~15 ms of start-up, ~12 MiB of RSS
-  // and a slower pipe to every run (measured by `npm run bench`, docs/performance.md).
-  const child = spawn(options.script, [...options.args], {
+  // execa (the design's fixed stack) with its extras off: no shell, no buffering (output
+  // volume must never grow our memory), failures returned as data; exit, signals and
+  // streams are handled here. Its cost is measured in docs/performance.md.
+  const child = execa(options.script, [...options.args], {
     cwd: options.cwd,
-    env: options.env as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env as Record<string, string>,
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
     // Own process group (setsid): signals reach the script and everything it started.
     detached: true,
+    cleanup: false,
+    stripFinalNewline: false,
   });
 
   let timedOut = false;
@@ -159,12 +167,14 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
 
   let lastData = now();
   const sinks = (own: Writable | null) => [own, log].filter((sink): sink is Writable => sink !== null);
+  const collect = outputCollector();
   const pumped = [
     pump(
       child.stdout,
       () => sinks(options.stdout),
       (chunk) => {
         tail.push(chunk);
+        collect(chunk.length);
         lastData = now();
       },
     ),
@@ -174,6 +184,7 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
       (chunk) => {
         tail.push(chunk);
         stderrTail.push(chunk);
+        collect(chunk.length);
         lastData = now();
       },
     ),
@@ -212,6 +223,7 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
       });
     }),
   ]);
+  await child.catch(() => undefined);
   options.signals.onSignal(undefined);
   if (log) await new Promise<void>((resolve) => log!.end(resolve));
 
