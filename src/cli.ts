@@ -370,13 +370,31 @@ export function start(): void {
     },
     defaultTemplateDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'templates'),
   };
-  main(process.argv.slice(2), deps).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`backup-alert: internal error: ${errorMessage(error)}\n`);
-      process.exitCode = ExitCode.internal;
-    },
-  );
+  main(process.argv.slice(2), deps)
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error: unknown) => {
+        process.stderr.write(`backup-alert: internal error: ${errorMessage(error)}\n`);
+        process.exitCode = ExitCode.internal;
+      },
+    )
+    .finally(() => {
+      // Our work is done. A library timer or socket left behind (nodemailer keeps its
+      // greeting timer for 10-20 s after a connection closed before the greeting, and
+      // run's SMTP check may still be waiting on a silent server) must not hold a cron
+      // job open. Output still being written to a pipe is let through first.
+      const exitWhenFlushed = () => {
+        if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) {
+          setTimeout(exitWhenFlushed, 50).unref();
+          return;
+        }
+        process.exit();
+      };
+      setTimeout(exitWhenFlushed, EXIT_GRACE_MS).unref();
+    });
 }
+
+/** Time given to polite endings (an SMTP QUIT being answered) once a command has finished. */
+const EXIT_GRACE_MS = 500;

@@ -157,37 +157,20 @@ const SMTP_CHECK_MS = 10_000;
  * It runs beside the backup, so it costs the backup nothing, and a broken mail
  * setup is reported even on nights when the backup succeeds, before it is needed.
  */
-export function startSmtpCheck(ctx: CommandContext): SmtpCheck | undefined {
+export function startSmtpCheck(ctx: CommandContext): Promise<void> | undefined {
   const { config } = ctx;
   if (config.emailRecipients.length === 0 || config.skipSmtpVerify) return undefined;
-  const controller = new AbortController();
-  const done = (async () => {
+  return (async () => {
     try {
       const { verifySmtp } = await import('./notify/email.js');
-      if (controller.signal.aborted) return;
       await verifySmtp(config, ctx.logger, {
         timeoutMs: Math.min(SMTP_CHECK_MS, config.notifyTimeoutMs),
         readyAtDebug: true,
-        signal: controller.signal,
       });
     } catch (error) {
       ctx.logger.warn('EmailService', `SMTP check failed: ${errorMessage(error)}`);
     }
   })();
-  return {
-    finish: () => done,
-    // On a failed run the alert itself is the SMTP test; the check must not delay it.
-    cancel: () => {
-      controller.abort();
-    },
-  };
-}
-
-export interface SmtpCheck {
-  /** Waits for the check (bounded by its own timeout). */
-  finish(): Promise<void>;
-  /** Drops the check without a word. */
-  cancel(): void;
 }
 
 /** Every run first gives undelivered alerts a quick second chance (loading retry code only when there are some). */

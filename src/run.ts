@@ -166,8 +166,9 @@ async function execute(
     },
     run,
   );
-  if (outcome.status === 'success') await smtpCheck?.finish();
-  else smtpCheck?.cancel();
+  // On a failed run the alert itself is the SMTP test: it must not wait for the check,
+  // which finishes on its own (or is cut off when we exit).
+  if (outcome.status === 'success') await smtpCheck;
   if (outcome.status === 'success') {
     ctx.logger.debug('Backup', `Backup ${backupId} succeeded in ${formatDuration(result.durationMs)}`);
     await alertRecoveryIfDue(

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, spawnCli } from './helpers/cli.js';
 import { readRuns } from './helpers/db.js';
 import { isAlive, readPidFile, waitFor } from './helpers/process.js';
-import { startSilentServer } from './helpers/smtp.js';
-import { tempDir } from './helpers/tmp.js';
+import { startSilentServer, startSmtpSink } from './helpers/smtp.js';
+import { tempDir, writeScript } from './helpers/tmp.js';
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', name);
 
@@ -290,6 +290,20 @@ describe('run (spawned as cron would)', () => {
     expect(Date.now() - started).toBeLessThan(2_000 + 2_000);
     expect(result.stderr).toContain('Failed to send failure alert email');
     expect(silent.connections).toBeGreaterThan(0);
+  });
+
+  it('exits promptly after alerting, whatever the SMTP check beside a fast-failing run left behind', async () => {
+    const { dir, db } = setup();
+    const smtp = await startSmtpSink();
+    const script = writeScript(dir, 'quick-fail.sh', 'sleep 0.05\necho "quick failure" >&2\nexit 5');
+    const started = Date.now();
+    const result = await runCli(['run', '--type', 'daily', '--script', script, '--db', db], {
+      env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), BACKUP_ALERT_EMAIL: 'ops@example.com' },
+    });
+    expect(result.exitCode).toBe(5);
+    expect(smtp.mails).toHaveLength(1);
+    // nodemailer's greeting timer alone would have kept the process for 10 s.
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('rejects bad usage with exit 2 and a clear message', async () => {

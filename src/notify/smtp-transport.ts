@@ -113,9 +113,17 @@ export function createSmtpTransport(
       : { logger: false, debug: false }),
   };
   const transporter = nodemailer.createTransport(transportOptions);
+  let destroyed = false;
+  // Destroyed while nodemailer was still resolving the host, the socket would be
+  // connected anyway (net.Socket.connect revives a destroyed socket), and its greeting
+  // timer would hold the process for 10-20 s: end it again as soon as it connects.
+  socket?.on('connect', () => {
+    if (destroyed) socket.destroy();
+  });
   return {
     transporter,
     destroy: () => {
+      destroyed = true;
       socket?.destroy();
       transporter.close();
     },
