@@ -1,7 +1,6 @@
 import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
 import type { Env } from './env-source.js';
 import { errorCode, errorMessage } from './errors.js';
 import { outputCollector } from './output-gc.js';
@@ -112,6 +111,8 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
   // execa (the design's fixed stack) with its extras off: no shell, no buffering (output
   // volume must never grow our memory), failures returned as data; exit, signals and
   // streams are handled here. Its cost is measured in docs/performance.md.
+  // Loaded here, not at the top: status and history share run's chunk and must not pay for it.
+  const { execa } = await import('execa');
   const child = execa(options.script, [...options.args], {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
