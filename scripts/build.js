@@ -27,9 +27,10 @@ const coreName = (spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '').replac
 const coreChunk = {
   name: 'core-chunk',
   setup(build) {
-    const cli = `${root}src/cli.ts`;
-    build.onLoad({ filter: /src\/cli\.ts$/ }, (args) => {
-      if (args.path !== cli) return undefined;
+    // cli.ts imports the libraries, cli-commands.ts the command modules.
+    const files = [`${root}src/cli.ts`, `${root}src/cli-commands.ts`];
+    build.onLoad({ filter: /src\/cli(-commands)?\.ts$/ }, (args) => {
+      if (!files.includes(args.path)) return undefined;
       let source = readFileSync(args.path, 'utf8');
       for (const spec of [...CORE, ...CORE_COMMANDS]) {
         // An import written differently is simply left alone: a chunk of its own, as before.
