@@ -15,26 +15,32 @@ export const WEBHOOK_TAIL_MAX = 16_000;
 /** The event names are the notification types the database records. */
 export const WEBHOOK_EVENTS = NOTIFICATION_TYPES;
 
-export interface WebhookPayload {
+/**
+ * Version 1 of the generic webhook body (documented in the README). The alert's own
+ * facts keep their names and meaning; the rest is what a receiver needs around them.
+ */
+export interface WebhookPayload
+  extends Pick<
+    FailureAlert,
+    | 'backupId'
+    | 'type'
+    | 'timestamp'
+    | 'error'
+    | 'exitCode'
+    | 'signal'
+    | 'host'
+    | 'durationMs'
+    | 'consecutiveFailures'
+    | 'escalate'
+    | 'outputTail'
+  > {
   version: typeof WEBHOOK_VERSION;
   event: (typeof WEBHOOK_EVENTS)[FailureAlert['kind']];
   /** Stable per backup and event: receivers can de-duplicate a late re-send with it. */
   id: string;
   subject: string;
-  backupId: string;
-  type: string;
-  /** When the failure happened (ISO 8601 UTC). */
-  timestamp: string;
-  error: string;
-  exitCode: number | null;
-  signal: string | null;
-  host: string;
-  durationMs: number | null;
-  consecutiveFailures: number;
-  escalate: boolean;
   /** Identical failures held back by BACKUP_ALERT_REPEAT_INTERVAL since the last alert sent. */
   suppressedCount: number;
-  outputTail: string;
   systemUrl: string | null;
   /** true when `retry` re-sends it; `lateSince` is when it was first due. */
   late: boolean;
