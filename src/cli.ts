@@ -215,6 +215,9 @@ export function start(): void {
       username = String(process.getuid?.() ?? 'unknown');
     }
   }
+  // A reader that went away (EPIPE: `| head`, a closed terminal) must not kill a running
+  // backup: the run is still recorded and its log file still has every line.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const deps: MainDeps = {
     env,
     cwd: process.cwd(),

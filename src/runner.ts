@@ -1,10 +1,11 @@
 import { accessSync, constants, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Env } from './env-source.js';
 import { errorCode, errorMessage } from './errors.js';
 import { outputCollector } from './output-gc.js';
 import { lastNonEmptyLine, OutputTail } from './output-tail.js';
+import { pump } from './pump.js';
 import type { ForwardedSignal, SignalLatch } from './signals.js';
 
 export const OUTPUT_TAIL_BYTES = 64 * 1024;
@@ -246,36 +247,6 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     result.startErrorDetail = errorMessage(exit.error);
   }
   return result;
-}
-
-/** Copies a child stream to sinks, pausing while any sink is full. Sink errors (EPIPE) drop that sink. */
-function pump(
-  source: Readable | null,
-  sinks: () => Writable[],
-  onChunk: (chunk: Buffer) => void,
-): Promise<void> {
-  if (!source) return Promise.resolve();
-  const broken = new Set<Writable>();
-  return new Promise<void>((resolve) => {
-    source.on('data', (chunk: Buffer) => {
-      onChunk(chunk);
-      let waiting = 0;
-      for (const sink of sinks()) {
-        if (broken.has(sink) || sink.destroyed || sink.writableEnded) continue;
-        if (sink.listenerCount('error') === 0) sink.on('error', () => broken.add(sink));
-        if (!sink.write(chunk)) {
-          waiting++;
-          sink.once('drain', () => {
-            if (--waiting === 0) source.resume();
-          });
-        }
-      }
-      if (waiting > 0) source.pause();
-    });
-    source.once('end', resolve);
-    source.once('close', resolve);
-    source.once('error', () => resolve());
-  });
 }
 
 async function waitForGroupExit(pgid: number, limitMs: number): Promise<void> {

@@ -306,6 +306,28 @@ describe('run (spawned as cron would)', () => {
     expect(Date.now() - started).toBeLessThan(4_000);
   });
 
+  it('finishes the backup when whoever reads our stdout goes away (EPIPE)', async () => {
+    const { db } = setup();
+    const { execa } = await import('execa');
+    const result = await execa(
+      'bash',
+      [
+        '-c',
+        `"$BIN" run --type daily --script "$SCRIPT" --db "$DB" | head -c 100 > /dev/null; echo "\${PIPESTATUS[0]}"`,
+      ],
+      {
+        env: { BIN, SCRIPT: fixture('noisy.sh'), DB: db, NOISY_MB: '5', NO_COLOR: '1' },
+        extendEnv: true,
+        timeout: 30_000,
+        reject: false,
+      },
+    );
+    expect(result.stdout.trim()).toBe('0');
+    const [row] = readRuns(db);
+    expect(row?.status).toBe('success');
+    expect(readFileSync(row!.log_path!).length).toBeGreaterThan(5 * 1024 * 1024);
+  });
+
   it('rejects bad usage with exit 2 and a clear message', async () => {
     const { dir, db } = setup();
     const badType = await runCli(['run', '--type', 'hourly', '--script', fixture('ok.sh'), '--db', db]);
