@@ -53,11 +53,10 @@ export async function timeWithRss(command, args, options, tmp) {
   let result;
   if (GNU_TIME) {
     result = await timeOnce('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], options);
-  } else if (command === process.execPath) {
-    const env = { ...options.env, BENCH_RSS_FILE: rssFile };
-    result = await timeOnce(command, ['--import', RSS_PROBE, ...args], { ...options, env });
   } else {
-    return { ...(await timeOnce(command, args, options)), rssKiB: null };
+    // No GNU time (a fresh machine): the probe, preloaded into whatever node process runs.
+    const env = { ...options.env, BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `--import=${RSS_PROBE}` };
+    result = await timeOnce(command, args, { ...options, env });
   }
   let rssKiB = null;
   try {
