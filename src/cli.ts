@@ -113,7 +113,22 @@ function buildProgram(deps: MainDeps, lib: Libraries): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h --quiet',
+        '  backup-alert test-email --to admin@example.com',
+        '  backup-alert status --type daily --max-age 26h --nagios',
+        '  backup-alert doctor',
+        '',
+        "Exit codes: 0 ok; the script's own code on failure; 2 usage; 70 internal error; 75 lock busy;",
+        '124 timed out; 126 not executable; 127 not found; 128+n signal n. Settings: see the README.',
+        '',
+      ].join('\n'),
+    );
 
   /** Adds the options every command takes and wires the action with a ready context. */
   const command = <O extends object>(
