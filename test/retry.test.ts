@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { retryPending } from '../src/retry.js';
 import { Store } from '../src/store.js';
+import { sampleAlert } from './helpers/alert.js';
 import { runMain } from './helpers/cli.js';
 import { readNotifications } from './helpers/db.js';
-import { notifyFixture, ok, sampleAlert, scriptedServer } from './helpers/http.js';
+import { notifyFixture, ok, scriptedServer } from './helpers/http.js';
 import { tempDir } from './helpers/tmp.js';
 
 const FIRST_DUE = '2026-01-02T03:05:00.000Z';

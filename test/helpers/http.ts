@@ -3,7 +3,6 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import type { FailureAlert } from '../../src/notify/types.js';
 
 /** What the server does with one request: answer, or never answer. */
 export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
@@ -79,27 +78,6 @@ export async function scriptedServer(
       if (!request) throw new Error(`no request #${index} (got ${requests.length})`);
       return JSON.parse(request.body) as unknown;
     },
-  };
-}
-
-/** A fixed failure, as run.ts would build it; `overrides` for the case at hand. */
-export function sampleAlert(overrides: Partial<FailureAlert> = {}): FailureAlert {
-  return {
-    kind: 'failure',
-    backupId: 'BKP-20260102-030405-daily',
-    type: 'daily',
-    timestamp: '2026-01-02T03:04:05.678Z',
-    error: 'Backup script failed with exit code 3: pg_dump: error: connection refused',
-    exitCode: 3,
-    signal: null,
-    host: 'db1',
-    durationMs: 12_345,
-    outputTail: 'starting dump\npg_dump: error: connection refused\n',
-    script: '/opt/backup/backup.sh',
-    logPath: null,
-    consecutiveFailures: 2,
-    escalate: false,
-    ...overrides,
   };
 }
 

@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createEmailNotifier, verifySmtp } from '../../src/notify/email.js';
 import type { DeliveryError, FailureAlert, Notifier } from '../../src/notify/types.js';
+import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
 import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';
 
@@ -10,22 +11,7 @@ const USER = 'itsm-alerts@company.com';
 const PASSWORD = 'hunter2-Secret!';
 const NO_ABORT = new AbortController().signal;
 
-const ALERT: FailureAlert = {
-  kind: 'failure',
-  backupId: 'BKP-20260215-030000-daily',
-  type: 'daily',
-  timestamp: '2026-02-15T03:00:15.123Z',
-  error: 'Backup script failed with exit code 1: disk full',
-  exitCode: 1,
-  signal: null,
-  host: 'db01',
-  durationMs: 1_000,
-  outputTail: '',
-  script: null,
-  logPath: null,
-  consecutiveFailures: 1,
-  escalate: false,
-};
+const ALERT: FailureAlert = runbookAlert({ durationMs: 1_000, outputTail: '', script: null });
 
 function setup(env: Record<string, string>) {
   const { config, problems } = loadConfig(

@@ -4,30 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createEmailNotifier } from '../../src/notify/email.js';
-import { DeliveryError, type FailureAlert, type Notifier } from '../../src/notify/types.js';
+import { DeliveryError, type Notifier } from '../../src/notify/types.js';
+import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
 import { startSmtpSink } from '../helpers/smtp.js';
 import { tempDir } from '../helpers/tmp.js';
 
-function alert(overrides: Partial<FailureAlert> = {}): FailureAlert {
-  return {
-    kind: 'failure',
-    backupId: 'BKP-20260215-030000-daily',
-    type: 'daily',
-    timestamp: '2026-02-15T03:00:15.123Z',
-    error: 'Backup script failed with exit code 1: disk full',
-    exitCode: 1,
-    signal: null,
-    host: 'db01',
-    durationMs: 15_000,
-    outputTail: 'tar: /backup/db.tar: No space left on device\n',
-    script: '/opt/backup/backup.sh',
-    logPath: null,
-    consecutiveFailures: 1,
-    escalate: false,
-    ...overrides,
-  };
-}
+const alert = runbookAlert;
 
 function setup(env: Record<string, string>, templateDir = TEMPLATES) {
   const { config, problems } = loadConfig(

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { notifyFailure } from '../../src/notify/index.js';
 import type { FailureAlert } from '../../src/notify/types.js';
 import { Store } from '../../src/store.js';
+import { sampleAlert } from '../helpers/alert.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';
-import { closedPort, notifyFixture, ok, sampleAlert, scriptedServer } from '../helpers/http.js';
+import { closedPort, notifyFixture, ok, scriptedServer } from '../helpers/http.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function openStore(): Store {

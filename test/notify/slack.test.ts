@@ -7,7 +7,8 @@ import {
   slackPayload,
 } from '../../src/notify/slack.js';
 import { DeliveryError } from '../../src/notify/types.js';
-import { closedPort, notifyFixture, sampleAlert, scriptedServer } from '../helpers/http.js';
+import { sampleAlert } from '../helpers/alert.js';
+import { closedPort, notifyFixture, scriptedServer } from '../helpers/http.js';
 
 type SlackBody = { text: string; blocks: Array<{ type: string; text?: { text: string } }> };
 

@@ -8,7 +8,8 @@ import {
   TEAMS_MAX_BYTES,
   teamsBody,
 } from '../../src/notify/teams.js';
-import { notifyFixture, sampleAlert, scriptedServer } from '../helpers/http.js';
+import { sampleAlert } from '../helpers/alert.js';
+import { notifyFixture, scriptedServer } from '../helpers/http.js';
 
 type AdaptiveMessage = {
   type: string;

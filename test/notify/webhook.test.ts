@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createWebhookNotifier, signBody, webhookPayload } from '../../src/notify/webhook.js';
-import { notifyFixture, sampleAlert, scriptedServer } from '../helpers/http.js';
+import { sampleAlert } from '../helpers/alert.js';
+import { notifyFixture, scriptedServer } from '../helpers/http.js';
 
 const fixedNow = () => new Date('2026-01-02T03:05:00.000Z');
 
