@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
-import type { RunRow, Store } from './store.js';
+import type { Store } from './store.js';
+import type { RunRow } from './store-rows.js';
 
 /**
  * Alert policy (issue 5 item 3, runbook §10.4 and §13): escalation, repeat

@@ -3,7 +3,7 @@ import { formatDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { colourStatus, openForReading, runJson, table } from './run-view.js';
-import type { RunStatus } from './store.js';
+import type { RunStatus } from './store-rows.js';
 
 export interface HistoryOptions {
   status?: string;

@@ -6,7 +6,8 @@ import { ExitCode } from './exit-codes.js';
 import { buildNotifiers, HARD_MARGIN_MS, safeError, sendBounded } from './notify/index.js';
 import type { FailureAlert, Notifier, NotifyContext } from './notify/types.js';
 import { DeliveryError } from './notify/types.js';
-import type { NotificationRow, Store } from './store.js';
+import type { Store } from './store.js';
+import type { NotificationRow } from './store-rows.js';
 
 /** After this many tries in total a pending alert is `failed` for good. */
 export const RETRY_MAX_ATTEMPTS = 10;

@@ -2,7 +2,8 @@ import { decideFailureAlert, shouldSendRecovery } from './alert-policy.js';
 import type { CommandContext } from './context.js';
 import { errorMessage } from './errors.js';
 import type { FailureAlert, NotifyContext } from './notify/types.js';
-import type { RunRow, Store } from './store.js';
+import type { Store } from './store.js';
+import type { RunRow } from './store-rows.js';
 
 /** What the pipeline knows about a failed run when it alerts. */
 export interface FailedRun {

@@ -4,7 +4,8 @@ import { recordAudit } from './audit.js';
 import type { CommandContext } from './context.js';
 import { errorMessage } from './errors.js';
 import { isProcessAlive } from './lock.js';
-import { backupIdFor, type RunOutcome, type RunRow, type Store } from './store.js';
+import type { Store } from './store.js';
+import { backupIdFor, type RunOutcome, type RunRow } from './store-rows.js';
 
 /**
  * Opens the database for a command, or returns null and says exactly why:

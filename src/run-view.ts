@@ -4,7 +4,8 @@ import type { CommandContext } from './context.js';
 import { errorMessage } from './errors.js';
 import { alertAbandoned } from './run-notify.js';
 import { reapAbandoned } from './run-store.js';
-import { type RunRow, Store } from './store.js';
+import { Store } from './store.js';
+import type { RunRow } from './store-rows.js';
 
 /** A run as history/status print it in JSON: camelCase, no internal columns. */
 export interface RunJson {

@@ -6,7 +6,8 @@ import { sendAlertEmail, verifySmtp } from './notify/email.js';
 import { describeSmtpError, type SmtpErrorInfo } from './notify/smtp-errors.js';
 import { scrubSecrets } from './notify/smtp-transport.js';
 import type { FailureAlert } from './notify/types.js';
-import { backupIdFor, type Store } from './store.js';
+import type { Store } from './store.js';
+import { backupIdFor } from './store-rows.js';
 
 export interface TestEmailOptions {
   to?: string;

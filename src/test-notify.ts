@@ -4,7 +4,8 @@ import type { CommandContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { buildNotifiers, deliverAll, recordResults } from './notify/index.js';
 import { CHANNELS, type Channel, type FailureAlert } from './notify/types.js';
-import { backupIdFor, type Store } from './store.js';
+import type { Store } from './store.js';
+import { backupIdFor } from './store-rows.js';
 
 /** The variables that switch each channel on; named in the "not configured" line. */
 const CHANNEL_VARIABLES: Record<Channel, string[]> = {

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { type NewRun, type RunRow, Store } from '../src/store.js';
+import { Store } from '../src/store.js';
+import type { NewRun, RunRow } from '../src/store-rows.js';
 import { SCHEMA_VERSION } from '../src/store-schema.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { NotificationStatus } from '../store.js';
+import type { NotificationStatus } from '../store-rows.js';
 import { createEmailNotifier } from './email.js';
 import { alertSubject } from './message.js';
 import { redactText } from './redact.js';

@@ -1,0 +1,94 @@
+/**
+ * The rows of the three tables (runbook column names) and what the store takes
+ * to write them. Plain data: no SQLite here.
+ */
+export type RunStatus = 'running' | 'success' | 'failure' | 'abandoned';
+export type NotificationStatus = 'sent' | 'failed' | 'pending';
+
+export interface RunRow {
+  backup_id: string;
+  type: string;
+  status: RunStatus;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  error_message: string | null;
+  output_tail: string | null;
+  script: string | null;
+  host: string | null;
+  log_path: string | null;
+  pid: number | null;
+}
+
+export interface NewRun {
+  type: string;
+  startedAt: string;
+  script: string | null;
+  host: string;
+  pid: number;
+  /** Log path with `{id}` standing for the allocated backup ID. */
+  logPathTemplate: string | null;
+}
+
+export interface RunOutcome {
+  status: 'success' | 'failure' | 'abandoned';
+  finishedAt: string;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  outputTail: string | null;
+}
+
+export interface NotificationRow {
+  id: number;
+  notification_type: string;
+  channel: string;
+  recipient: string | null;
+  subject: string | null;
+  status: NotificationStatus;
+  error_message: string | null;
+  sent_at: string | null;
+  attempts: number;
+  payload: string | null;
+  backup_id: string | null;
+  created_at: string;
+}
+
+export interface NewNotification {
+  notificationType: string;
+  channel: string;
+  recipient: string | null;
+  subject: string | null;
+  status: NotificationStatus;
+  errorMessage: string | null;
+  sentAt: string;
+  attempts: number;
+  payload: string | null;
+  backupId: string | null;
+}
+
+export interface AuditEntry {
+  operation: string;
+  backupId: string | null;
+  username: string;
+  host: string;
+  status: string;
+  details: unknown;
+  createdAt: string;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  type?: string;
+  limit?: number;
+}
+
+/** `BKP-YYYYMMDD-HHMMSS-{type}` from a UTC start time; `-2`, `-3` for a clash within one second. */
+export function backupIdFor(startedAt: Date, type: string, attempt: number): string {
+  const iso = startedAt.toISOString();
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  return `BKP-${stamp}-${type}${attempt > 1 ? `-${attempt}` : ''}`;
+}
