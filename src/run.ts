@@ -1,15 +1,15 @@
 import { createReadStream } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { childEnv } from './child-env.js';
 import { type BackupType, isBackupType } from './config.js';
 import type { CommandContext } from './context.js';
 import { formatDuration, parseDuration } from './duration.js';
-import { errorMessage, UsageError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
-import { acquireLock, type HeldLock, type LockHolder } from './lock.js';
+import { UsageError } from './errors.js';
+import type { HeldLock } from './lock.js';
 import { redactText } from './notify/redact.js';
 import { applyRetention } from './prune.js';
+import { lockBusy, takeLock } from './run-lock.js';
 import {
   alertAbandoned,
   alertFailure,
@@ -196,83 +196,6 @@ async function execute(
     ctx,
   );
   return outcome.exitCode;
-}
-
-type LockResult = ReturnType<typeof acquireLock>;
-
-/** Locks live beside the database; if that is impossible the backup still runs, unlocked, and says so. */
-function takeLock(script: string, startedAt: Date, ctx: CommandContext): LockResult | undefined {
-  const lockDir = join(dirname(ctx.config.dbPath), 'locks');
-  try {
-    const attempt = acquireLock(lockDir, {
-      pid: ctx.pid,
-      host: ctx.hostname,
-      startedAt: startedAt.toISOString(),
-      script,
-    });
-    if (attempt.acquired && attempt.reclaimed) {
-      ctx.logger.warn(
-        'Backup',
-        `Reclaimed a stale lock left by PID ${attempt.reclaimed.pid} (backup ID ${attempt.reclaimed.backupId ?? 'unknown'})`,
-      );
-    }
-    return attempt;
-  } catch (error) {
-    ctx.logger.error(
-      'Backup',
-      `Cannot take the lock in ${lockDir}: ${errorMessage(error)}; running without a lock`,
-    );
-    return undefined;
-  }
-}
-
-/** A hung previous run means no backup is happening: record and alert it like any failure. */
-async function lockBusy(
-  holder: LockHolder,
-  run: Plan,
-  startedAt: Date,
-  store: Store | null,
-  ctx: CommandContext,
-): Promise<number> {
-  const since = Date.parse(holder.startedAt);
-  const heldFor = Number.isNaN(since) ? 'an unknown time' : formatDuration(startedAt.getTime() - since);
-  const error =
-    `Another run of ${run.script} is still in progress ` +
-    `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`;
-  const { backupId } = startRecord(store, ctx, run, startedAt, null);
-  const finishedAt = ctx.now();
-  finishRecord(
-    store,
-    ctx,
-    backupId,
-    {
-      status: 'failure',
-      finishedAt: finishedAt.toISOString(),
-      durationMs: 0,
-      exitCode: null,
-      signal: null,
-      errorMessage: error,
-      outputTail: null,
-    },
-    run,
-  );
-  await alertFailure(
-    {
-      backupId,
-      type: run.type,
-      script: run.script,
-      logPath: null,
-      error,
-      exitCode: ExitCode.lockBusy,
-      signal: null,
-      durationMs: 0,
-      outputTail: '',
-      finishedAt,
-    },
-    store,
-    ctx,
-  );
-  return ExitCode.lockBusy;
 }
 
 /** --quiet: cron mails only when there is output, so a failed run replays what the script printed. */
