@@ -8,5 +8,5 @@ import module from 'node:module';
 
 // Node >= 22.1 caches compiled code between runs (a cron job starts the same code daily).
 module.enableCompileCache?.();
-const { start } = await import('../dist/cli.js');
+const { start } = await import('../dist/main.js');
 start();

@@ -4,6 +4,7 @@
 // chunks for code only a failure or a test command needs (nodemailer,
 // handlebars, webhooks). Measured by `npm run bench` (docs/performance.md).
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -11,41 +12,61 @@ const staging = `${root}dist.${process.pid}`;
 const retired = `${root}dist.old.${process.pid}`;
 
 /**
- * What cli.ts imports lazily and nearly every invocation needs. esbuild makes a
- * chunk per dynamic import target and per set of importers, which came to ~20
- * small ES modules for one `status`; Node 20 loads ES modules one async read at
- * a time, ~0.5 ms each. So these imports are pointed at one virtual module that
- * holds them all: the sources keep their plain `await import('./run.js')`.
+ * What the entry and the command table import lazily and nearly every invocation
+ * needs. esbuild makes a chunk per dynamic import target and per set of importers,
+ * which came to ~20 small ES modules for one `status`; Node 20 loads ES modules one
+ * async read at a time, ~0.5 ms each. So these imports are pointed at one virtual
+ * module that holds them all: the sources keep their plain `await import('…')`.
+ * Listed by path from the repository root (or a package name).
  */
-const CORE = ['commander', './config.js', './env-source.js', './logger.js', './store.js'];
-const CORE_COMMANDS = ['./run.js', './history.js', './status.js', './prune.js', './completion.js'];
+const CORE = [
+  'commander',
+  'src/config/config.ts',
+  'src/config/env-source.ts',
+  'src/shared/logger.ts',
+  'src/store/store.ts',
+  'src/run/run-command.ts',
+  'src/commands/history.ts',
+  'src/commands/status.ts',
+  'src/commands/prune.ts',
+  'src/cli/completion.ts',
+];
+/** The files whose lazy imports are redirected: the entry and the command table. */
+const IMPORTERS = [`${root}src/main.ts`, `${root}src/cli/commands.ts`];
 // CommonJS dependencies (nodemailer, handlebars, commander, dotenv) call require() for builtins.
 const BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-const coreName = (spec) => spec.replace(/^\.\//, '').replace(/\.js$/, '').replace(/\W/g, '_');
+const coreName = (spec) =>
+  spec
+    .replace(/^src\//, '')
+    .replace(/\.ts$/, '')
+    .replace(/\W/g, '_');
+
+/** `import('./x.js')` in `file` → the CORE entry it names, if any. */
+function coreEntryOf(file, spec) {
+  if (!spec.startsWith('.')) return CORE.includes(spec) ? spec : undefined;
+  const path = relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+  return CORE.includes(path) ? path : undefined;
+}
 
 const coreChunk = {
   name: 'core-chunk',
   setup(build) {
-    // cli.ts imports the libraries, cli-commands.ts the command modules.
-    const files = [`${root}src/cli.ts`, `${root}src/cli-commands.ts`];
-    build.onLoad({ filter: /src\/cli(-commands)?\.ts$/ }, (args) => {
-      if (!files.includes(args.path)) return undefined;
-      let source = readFileSync(args.path, 'utf8');
-      for (const spec of [...CORE, ...CORE_COMMANDS]) {
-        // An import written differently is simply left alone: a chunk of its own, as before.
-        source = source.replaceAll(
-          `import('${spec}')`,
-          `import('backup-alert:core').then((core) => core.${coreName(spec)})`,
-        );
-      }
+    build.onLoad({ filter: /src\/(main|cli\/commands)\.ts$/ }, (args) => {
+      if (!IMPORTERS.includes(args.path)) return undefined;
+      const source = readFileSync(args.path, 'utf8').replace(/import\('([^']+)'\)/g, (call, spec) => {
+        const entry = coreEntryOf(args.path, spec);
+        // An import not in CORE is left alone: a chunk of its own.
+        return entry ? `import('backup-alert:core').then((core) => core.${coreName(entry)})` : call;
+      });
       return { contents: source, loader: 'ts' };
     });
     build.onResolve({ filter: /^backup-alert:core$/ }, () => ({ path: 'core', namespace: 'backup-alert' }));
     build.onLoad({ filter: /^core$/, namespace: 'backup-alert' }, () => ({
-      contents: [...CORE, ...CORE_COMMANDS]
-        .map((spec) => `export * as ${coreName(spec)} from '${spec}';`)
-        .join('\n'),
+      contents: CORE.map(
+        (entry) =>
+          `export * as ${coreName(entry)} from '${entry.startsWith('src/') ? `${root}${entry}` : entry}';`,
+      ).join('\n'),
       resolveDir: `${root}src`,
       loader: 'ts',
     }));
@@ -53,7 +74,7 @@ const coreChunk = {
 };
 
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { main: 'src/main.ts' },
   outdir: staging,
   bundle: true,
   splitting: true,

@@ -64,8 +64,8 @@ function prepareExampleBackup(dir) {
 }
 
 async function main() {
-  if (!existsSync(join(root, 'dist', 'cli.js'))) {
-    say(kleur.red('dist/cli.js is missing: run `npm run build` first (npm run demo does).'));
+  if (!existsSync(join(root, 'dist', 'main.js'))) {
+    say(kleur.red('dist/main.js is missing: run `npm run build` first (npm run demo does).'));
     return 1;
   }
   const dir = mkdtempSync(join(tmpdir(), 'backup-alert-demo-'));

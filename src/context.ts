@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream';
-import type { Config } from './config.js';
-import type { ConfigProblem } from './config-values.js';
-import type { Env } from './env-source.js';
-import type { Logger } from './logger.js';
-import type { Store } from './store.js';
+import type { Config } from './config/config.js';
+import type { Env } from './config/env-source.js';
+import type { ConfigProblem } from './config/values.js';
+import type { Logger } from './shared/logger.js';
+import type { Store } from './store/store.js';
 
 /** Output sinks; only cli.ts binds them to the real process streams. */
 export interface Io {

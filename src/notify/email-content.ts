@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { Config } from '../config.js';
-import { errorCode, errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../config/config.js';
+import { errorCode, errorMessage } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
 import {
   alertSubject,
   extraFacts,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../shared/logger.js';
 import { buildEmailContent } from './email-content.js';
 import { singleLine } from './message.js';
 import { describeSmtpError, type SmtpErrorInfo } from './smtp-errors.js';

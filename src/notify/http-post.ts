@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redactUrl } from '../config-values.js';
-import { errorCode, errorMessage } from '../errors.js';
-import { VERSION } from '../version.js';
+import { redactUrl } from '../config/values.js';
+import { errorCode, errorMessage } from '../shared/errors.js';
+import { VERSION } from '../shared/version.js';
 import { singleLine } from './message.js';
 import { DeliveryError } from './types.js';
 

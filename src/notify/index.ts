@@ -1,10 +1,10 @@
-import type { Config } from '../config.js';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { NotificationStatus } from '../store-rows.js';
+import type { Config } from '../config/config.js';
+import { errorMessage } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { redactText } from '../shared/redact.js';
+import type { NotificationStatus } from '../store/rows.js';
 import { createEmailNotifier } from './email.js';
 import { alertSubject } from './message.js';
-import { redactText } from './redact.js';
 import { createSlackNotifier } from './slack.js';
 import { createTeamsNotifier } from './teams.js';
 import type { Channel, FailureAlert, Notifier, NotifyContext, SendReport } from './types.js';

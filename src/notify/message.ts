@@ -1,5 +1,5 @@
-import type { Lang } from '../config.js';
-import { formatDuration } from '../duration.js';
+import type { Lang } from '../config/config.js';
+import { formatDuration } from '../shared/duration.js';
 import type { FailureAlert } from './types.js';
 
 /**

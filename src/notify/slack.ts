@@ -1,8 +1,8 @@
-import type { Config, Lang } from '../config.js';
-import { redactUrl } from '../config-values.js';
+import type { Config, Lang } from '../config/config.js';
+import { redactUrl } from '../config/values.js';
+import { fitTail } from '../shared/redact.js';
 import { postJson } from './http-post.js';
 import { alertSubject, extraFacts, lateNotice, messageText, singleLine } from './message.js';
-import { fitTail } from './redact.js';
 import type { FailureAlert, Notifier, SendReport } from './types.js';
 
 /** Slack Block Kit limits (api.slack.com/reference/block-kit/blocks). */

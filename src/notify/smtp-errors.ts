@@ -1,4 +1,4 @@
-import { errorCode, errorMessage } from '../errors.js';
+import { errorCode, errorMessage } from '../shared/errors.js';
 import { singleLine } from './message.js';
 
 /** What an operator needs to know about a failed SMTP exchange (runbook §10.1). */

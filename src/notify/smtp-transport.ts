@@ -2,7 +2,7 @@ import { Socket } from 'node:net';
 import { format } from 'node:util';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { SmtpSettings } from '../config.js';
+import type { SmtpSettings } from '../config/config.js';
 
 /** Receives the SMTP conversation (`--verbose`), one masked line at a time. */
 export type TranscriptSink = (line: string) => void;

@@ -1,9 +1,9 @@
-import type { Config, Lang, TeamsFormat } from '../config.js';
-import { redactUrl } from '../config-values.js';
-import type { Logger } from '../logger.js';
+import type { Config, Lang, TeamsFormat } from '../config/config.js';
+import { redactUrl } from '../config/values.js';
+import type { Logger } from '../shared/logger.js';
+import { fitTail } from '../shared/redact.js';
 import { postJson } from './http-post.js';
 import { alertSubject, extraFacts, lateNotice, messageText, singleLine } from './message.js';
-import { fitTail } from './redact.js';
 import type { FailureAlert, Notifier, SendReport } from './types.js';
 
 /** Teams rejects messages over about 28 KB; we stay a little under, measured in UTF-8 bytes. */

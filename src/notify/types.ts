@@ -1,6 +1,6 @@
-import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { Store } from '../store.js';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../shared/logger.js';
+import type { Store } from '../store/store.js';
 
 export const CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { Config } from '../config.js';
-import { redactUrl } from '../config-values.js';
+import type { Config } from '../config/config.js';
+import { redactUrl } from '../config/values.js';
 import { postJson } from './http-post.js';
 import { alertSubject, tailOf } from './message.js';
 import { type FailureAlert, NOTIFICATION_TYPES, type Notifier, type SendReport } from './types.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
-import { type MainDeps, main } from '../../src/cli.js';
-import type { ForwardedSignal, SignalSource } from '../../src/signals.js';
+import { type MainDeps, main } from '../../src/main.js';
+import type { ForwardedSignal, SignalSource } from '../../src/runner/signals.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'backup-alert.js');

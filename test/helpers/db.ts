@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { NotificationRow, RunRow } from '../../src/store-rows.js';
+import type { NotificationRow, RunRow } from '../../src/store/rows.js';
 
 /** Reads rows straight from the file, as an operator's sqlite3 shell would. */
 export function readRuns(dbPath: string): RunRow[] {

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { onTestFinished } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 
 /** What the server does with one request: answer, or never answer. */
 export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';

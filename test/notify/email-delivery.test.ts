@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createEmailNotifier, verifySmtp } from '../../src/notify/email.js';
 import type { DeliveryError, FailureAlert, Notifier } from '../../src/notify/types.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
 import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';

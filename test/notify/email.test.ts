@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../src/config.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
 import { createEmailNotifier } from '../../src/notify/email.js';
 import { DeliveryError, type Notifier } from '../../src/notify/types.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
 import { startSmtpSink } from '../helpers/smtp.js';

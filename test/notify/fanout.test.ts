@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { notifyFailure } from '../../src/notify/index.js';
 import type { FailureAlert } from '../../src/notify/types.js';
-import { Store } from '../../src/store.js';
+import { Store } from '../../src/store/store.js';
 import { sampleAlert } from '../helpers/alert.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';

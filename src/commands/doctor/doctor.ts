@@ -1,0 +1,218 @@
+import { dirname } from 'node:path';
+import kleur from 'kleur';
+import type { Config } from '../../config/config.js';
+import { redactUrl } from '../../config/values.js';
+import type { CommandContext } from '../../context.js';
+import { verifySmtp } from '../../notify/email.js';
+import { buildNotifiers, deliverAll } from '../../notify/index.js';
+import type { Channel } from '../../notify/types.js';
+import { ExitCode } from '../../shared/exit-codes.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import { testAlert } from '../test-notify.js';
+import {
+  type Check,
+  checkEmail,
+  checkEnvFile,
+  checkProblems,
+  checkSmtpSettings,
+  checkTemplate,
+  OWNED_VARIABLES,
+} from './checks.js';
+import { checkDatabase, checkScript, checkStateDir } from './system.js';
+
+/** SMTP verify bound: long enough for a slow greeting, short enough for a person waiting. */
+export const DOCTOR_SMTP_TIMEOUT_MS = 10_000;
+const WEBHOOK_CHANNELS = [
+  {
+    channel: 'slack',
+    title: 'Slack webhook',
+    variable: 'SLACK_WEBHOOK_URL',
+    url: (c: Config) => c.slackWebhookUrl,
+  },
+  {
+    channel: 'teams',
+    title: 'Teams webhook',
+    variable: 'TEAMS_WEBHOOK_URL',
+    url: (c: Config) => c.teamsWebhookUrl,
+  },
+  {
+    channel: 'webhook',
+    title: 'Generic webhook',
+    variable: 'BACKUP_ALERT_WEBHOOK_URL',
+    url: (c: Config) => c.webhookUrl,
+  },
+] as const satisfies ReadonlyArray<{
+  channel: Channel;
+  title: string;
+  variable: string;
+  url: (c: Config) => string | undefined;
+}>;
+
+/**
+ * `backup-alert doctor`: runbook §12.1 as a checklist, one ✔/✖/!/– line per
+ * item and a remedy under each ✖ or !. Read-only apart from creating the
+ * database; sends only with --send. Exit 1 if any ✖.
+ */
+export async function doctorCommand(
+  options: { json?: boolean; send?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
+  const { config, problems } = ctx;
+  // Our checks report through the checklist; their log lines would only repeat it on stderr.
+  const quiet = createLogger({ write: () => {}, level: 'silent' });
+  quiet.addSecrets(...config.secrets);
+  const now = ctx.now();
+
+  const checks: Check[] = [
+    checkEnvFile(config, ctx.cwd),
+    ...checkProblems(problems, config),
+    checkEmail(config, ctx.env['BACKUP_ALERT_EMAIL'], problems),
+    checkSmtpSettings(config, problems),
+    await checkSmtpConnection(config, quiet),
+    checkTemplate(config, now, ctx.hostname),
+    ...(await checkWebhooks(ctx, quiet, options.send === true)),
+    checkChannels(config),
+    ...checkDatabase(ctx),
+    checkStateDir(dirname(config.dbPath), config.dbPath),
+    checkScript(config),
+  ];
+  // Last line of defence: nothing secret leaves, whatever a check put in its text.
+  const safe = checks.map((check) => ({
+    ...check,
+    detail: ctx.logger.mask(check.detail),
+    remedy: check.remedy === null ? null : ctx.logger.mask(check.remedy),
+  }));
+  ctx.io.stdout(options.json ? `${JSON.stringify(safe, null, 2)}\n` : render(safe, ctx.io.color));
+  return safe.some((check) => check.status === 'fail') ? ExitCode.failed : ExitCode.ok;
+}
+
+async function checkSmtpConnection(config: Config, logger: Logger): Promise<Check> {
+  const base = { id: 'smtp-connection', title: 'SMTP connection' } as const;
+  if (config.emailRecipients.length === 0) {
+    return { ...base, status: 'skip', detail: 'e-mail alerts off', remedy: null };
+  }
+  const where = `${config.smtp.host}:${config.smtp.port}`;
+  const result = await verifySmtp(config, logger, { timeoutMs: DOCTOR_SMTP_TIMEOUT_MS });
+  if (result.ok) {
+    const login = config.smtp.user ? `login as ${config.smtp.user} accepted` : 'no login configured';
+    return { ...base, status: 'ok', detail: `${where} answered; ${login}`, remedy: null };
+  }
+  return {
+    ...base,
+    status: 'fail',
+    detail: `${where}: ${result.error.code}: ${result.error.message}`,
+    remedy: result.error.remedy,
+  };
+}
+
+/** Each webhook URL is well-formed; with --send, a marked test message goes through it. */
+async function checkWebhooks(ctx: CommandContext, logger: Logger, send: boolean): Promise<Check[]> {
+  const { config, problems } = ctx;
+  const checks = new Map<Channel, Check>();
+  for (const { channel, title, variable, url } of WEBHOOK_CHANNELS) {
+    const mine = problems.filter((p) => OWNED_VARIABLES[channel]!.includes(p.variable));
+    const value = url(config);
+    const base = { id: channel, title };
+    if (mine.length > 0) {
+      checks.set(channel, {
+        ...base,
+        status: 'fail',
+        detail: mine.map((p) => `${p.variable} ${p.message}`).join('; '),
+        remedy: `set ${variable} to the full https:// URL the service gave you`,
+      });
+    } else if (!value) {
+      checks.set(channel, { ...base, status: 'skip', detail: 'not configured', remedy: null });
+    } else if (value.startsWith('http:')) {
+      checks.set(channel, {
+        ...base,
+        status: 'warn',
+        detail: `${redactUrl(value)} is plain http: its token travels unencrypted`,
+        remedy: `use the https:// URL in ${variable}`,
+      });
+    } else {
+      const note = send ? '' : ' (well-formed; not contacted, use --send to test)';
+      checks.set(channel, { ...base, status: 'ok', detail: `${redactUrl(value)}${note}`, remedy: null });
+    }
+  }
+  if (send) {
+    const notifiers = buildNotifiers(config, logger, ctx.now).filter(
+      (n) => n.channel !== 'email' && checks.get(n.channel)?.status !== 'fail',
+    );
+    const results = await deliverAll(
+      notifiers,
+      testAlert(ctx.now(), ctx.hostname),
+      { config, logger },
+      config.notifyTimeoutMs,
+    );
+    for (const result of results) {
+      const check = checks.get(result.channel);
+      if (!check) continue;
+      const url = redactUrl(WEBHOOK_CHANNELS.find((w) => w.channel === result.channel)!.url(config) ?? '');
+      checks.set(
+        result.channel,
+        result.status === 'sent'
+          ? {
+              ...check,
+              status: check.status === 'warn' ? 'warn' : 'ok',
+              detail: `${url}: test message delivered`,
+            }
+          : {
+              ...check,
+              status: 'fail',
+              detail: `${url}: test message not delivered: ${result.error ?? 'unknown error'}`,
+              remedy:
+                'check the URL is still active (regenerate it in the service) and that this host can reach it',
+            },
+      );
+    }
+  }
+  return [...checks.values()];
+}
+
+/** Without any channel a failed backup is recorded but nobody hears about it. */
+function checkChannels(config: Config): Check {
+  const on = [
+    config.emailRecipients.length > 0 ? 'e-mail' : undefined,
+    config.slackWebhookUrl ? 'Slack' : undefined,
+    config.teamsWebhookUrl ? 'Teams' : undefined,
+    config.webhookUrl ? 'webhook' : undefined,
+  ].filter((name): name is string => name !== undefined);
+  const base = { id: 'channels', title: 'Alert channels' } as const;
+  if (on.length === 0) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: 'no channel configured: failures are recorded but nobody is alerted',
+      remedy:
+        'set BACKUP_ALERT_EMAIL (and SMTP_*), SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL or BACKUP_ALERT_WEBHOOK_URL',
+    };
+  }
+  const types = config.alertTypes.length < 4 ? `; alerting types: ${config.alertTypes.join(', ')}` : '';
+  return { ...base, status: 'ok', detail: `${on.join(', ')}${types}`, remedy: null };
+}
+
+const MARK = { ok: '✔', fail: '✖', warn: '!', skip: '–' } as const;
+
+function render(checks: readonly Check[], color: boolean): string {
+  const paint = {
+    ok: color ? kleur.green : (s: string) => s,
+    fail: color ? kleur.red : (s: string) => s,
+    warn: color ? kleur.yellow : (s: string) => s,
+    skip: color ? kleur.gray : (s: string) => s,
+  };
+  const width = Math.max(...checks.map((c) => c.title.length));
+  const lines = ['backup-alert doctor (runbook OP-BKP-ALT-001 §12.1)', ''];
+  for (const check of checks) {
+    lines.push(`${paint[check.status](MARK[check.status])} ${check.title.padEnd(width)}  ${check.detail}`);
+    if (check.remedy && (check.status === 'fail' || check.status === 'warn')) {
+      lines.push(`  ${' '.repeat(width)}  → ${check.remedy}`);
+    }
+  }
+  const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;
+  lines.push(
+    '',
+    `${count('ok')} ok, ${count('warn')} warning(s), ${count('fail')} failed, ${count('skip')} skipped`,
+  );
+  if (count('fail') > 0) lines.push('Fix the ✖ lines above, then run backup-alert doctor again.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,57 @@
+import type { CommandContext } from '../context.js';
+import { formatDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
+import type { RunStatus } from '../store/rows.js';
+import { colourStatus, openForReading, runJson, table } from './read-view.js';
+
+export interface HistoryOptions {
+  status?: string;
+  type?: string;
+  limit: string;
+  json?: boolean;
+}
+
+/** Recorded runs, newest first: a table for people, `--json` an array for tools. */
+export async function historyCommand(options: HistoryOptions, ctx: CommandContext): Promise<number> {
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new UsageError(`invalid --limit "${options.limit}": use a whole number of 1 or more`);
+  }
+  const store = await openForReading(ctx);
+  try {
+    const rows = store
+      ? store.listRuns({
+          limit,
+          ...(options.status ? { status: options.status as RunStatus } : {}),
+          ...(options.type ? { type: options.type } : {}),
+        })
+      : [];
+    if (options.json) {
+      ctx.io.stdout(`${JSON.stringify(rows.map(runJson), null, 2)}\n`);
+      return ExitCode.ok;
+    }
+    if (rows.length === 0) {
+      ctx.io.stdout(
+        store ? 'No runs match.\n' : `No runs recorded yet (${ctx.config.dbPath} does not exist).\n`,
+      );
+      return ExitCode.ok;
+    }
+    const lines = [['BACKUP ID', 'TYPE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'EXIT', 'ERROR']];
+    for (const row of rows) {
+      lines.push([
+        row.backup_id,
+        row.type,
+        colourStatus(row.status, ctx.io.color),
+        row.started_at.replace('T', ' ').slice(0, 19),
+        row.duration_ms === null ? '-' : formatDuration(row.duration_ms),
+        row.exit_code === null ? (row.signal ?? '-') : String(row.exit_code),
+        row.error_message ?? '',
+      ]);
+    }
+    ctx.io.stdout(`${table(lines)}\n`);
+    return ExitCode.ok;
+  } finally {
+    store?.close();
+  }
+}

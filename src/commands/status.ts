@@ -1,0 +1,156 @@
+import type { CommandContext } from '../context.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
+import type { Store } from '../store/store.js';
+import { colourStatus, openForReading, type RunJson, runJson, table } from './read-view.js';
+
+export interface StatusOptions {
+  type?: string;
+  maxAge?: string;
+  json?: boolean;
+  nagios?: boolean;
+}
+
+/** ok; failed (latest run failed or was abandoned); stale (no success within --max-age); never (no run at all). */
+export type TypeHealth = 'ok' | 'running' | 'failed' | 'stale' | 'never';
+
+export interface TypeStatus {
+  type: string;
+  health: TypeHealth;
+  latestRun: RunJson | null;
+  latestSuccess: RunJson | null;
+  /** Age of the latest success in ms, null when there is none. */
+  successAgeMs: number | null;
+  consecutiveFailures: number;
+  /** consecutiveFailures reached BACKUP_ALERT_ESCALATE_AFTER (runbook §13 Level 2). */
+  escalate: boolean;
+}
+
+const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+
+export function typeStatus(
+  store: Store | null,
+  type: string,
+  maxAgeMs: number | undefined,
+  now: Date,
+  escalateAfter: number,
+): TypeStatus {
+  const latest = store?.latestRun(type);
+  const success = store?.latestRun(type, 'success');
+  const successAgeMs = success ? now.getTime() - Date.parse(success.finished_at ?? success.started_at) : null;
+  const consecutiveFailures = store?.consecutiveFailures(type) ?? 0;
+  let health: TypeHealth = 'ok';
+  const stale = maxAgeMs !== undefined && (successAgeMs === null || successAgeMs > maxAgeMs);
+  if (!latest) health = 'never';
+  else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
+  else if (stale) health = latest.status === 'running' ? 'running' : 'stale';
+  else if (latest.status === 'running') health = 'ok';
+  return {
+    type,
+    health,
+    latestRun: latest ? runJson(latest) : null,
+    latestSuccess: success ? runJson(success) : null,
+    successAgeMs,
+    consecutiveFailures,
+    escalate: consecutiveFailures >= escalateAfter,
+  };
+}
+
+function describe(status: TypeStatus, maxAge: string | undefined): string {
+  const age =
+    status.successAgeMs === null
+      ? 'never succeeded'
+      : `last success ${formatDuration(status.successAgeMs)} ago`;
+  switch (status.health) {
+    case 'never':
+      return `${status.type}: no run recorded`;
+    case 'failed':
+      return (
+        `${status.type}: latest run ${status.latestRun?.backupId} ${status.latestRun?.status}` +
+        ` (${status.consecutiveFailures} in a row${status.escalate ? ', Level 2 escalation' : ''}): ${status.latestRun?.errorMessage ?? ''}`
+      );
+    case 'stale':
+      return `${status.type}: ${age}, older than ${maxAge}`;
+    case 'running':
+      return `${status.type}: running now, ${age}, older than ${maxAge}`;
+    default:
+      return `${status.type}: ${age}`;
+  }
+}
+
+/** Latest run per type; exit 1 when one failed or has no success within --max-age (a backup that never ran). */
+export async function statusCommand(options: StatusOptions, ctx: CommandContext): Promise<number> {
+  let maxAgeMs: number | undefined;
+  if (options.maxAge !== undefined) {
+    maxAgeMs = parseDuration(options.maxAge);
+    if (maxAgeMs === undefined || maxAgeMs <= 0) {
+      throw new UsageError(`invalid --max-age "${options.maxAge}": use a duration like 26h or 8d`);
+    }
+  }
+  let store: Store | null;
+  try {
+    store = await openForReading(ctx);
+  } catch (error) {
+    if (!options.nagios) throw error;
+    ctx.io.stdout(`UNKNOWN - ${(error as Error).message}\n`);
+    return NAGIOS.unknown;
+  }
+  try {
+    const types = options.type ? [options.type] : (store?.types() ?? []);
+    const now = ctx.now();
+    const statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
+    const bad = statuses.filter((s) => s.health === 'failed' || s.health === 'stale' || s.health === 'never');
+    const warn = statuses.filter((s) => s.health === 'running');
+    const healthy = statuses.length > 0 && bad.length === 0;
+
+    if (options.nagios) {
+      const label =
+        statuses.length === 0 ? 'CRITICAL' : bad.length > 0 ? 'CRITICAL' : warn.length > 0 ? 'WARNING' : 'OK';
+      const shown = bad.length > 0 ? bad : warn.length > 0 ? warn : statuses;
+      // "|" starts the performance data and a newline ends the status line (monitoring-plugin rules).
+      const text =
+        statuses.length === 0
+          ? 'no backup run recorded'
+          : shown
+              .map((s) => describe(s, options.maxAge))
+              .join('; ')
+              .replace(/\|/g, '/')
+              .replace(/\s*[\r\n]+\s*/g, ' ');
+      const perf = statuses
+        .map(
+          (s) =>
+            `'${s.type}_age'=${s.successAgeMs === null ? 'U' : `${Math.round(s.successAgeMs / 1000)}s`} '${s.type}_failures'=${s.consecutiveFailures}`,
+        )
+        .join(' ');
+      ctx.io.stdout(`${label} - ${text}${perf ? ` | ${perf}` : ''}\n`);
+      return label === 'OK' ? NAGIOS.ok : label === 'WARNING' ? NAGIOS.warning : NAGIOS.critical;
+    }
+    if (options.json) {
+      ctx.io.stdout(
+        `${JSON.stringify({ healthy, checkedAt: now.toISOString(), maxAgeMs: maxAgeMs ?? null, types: statuses }, null, 2)}\n`,
+      );
+      return healthy ? ExitCode.ok : ExitCode.failed;
+    }
+    if (statuses.length === 0) {
+      ctx.io.stdout('No backup run recorded yet.\n');
+      return ExitCode.failed;
+    }
+    const rows = [['TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW']];
+    for (const s of statuses) {
+      rows.push([
+        s.type,
+        colourStatus(s.health === 'ok' ? 'OK' : s.health.toUpperCase(), ctx.io.color),
+        s.latestRun?.backupId ?? '-',
+        s.latestRun?.status ?? '-',
+        s.successAgeMs === null ? 'never' : `${formatDuration(s.successAgeMs)} ago`,
+        `${s.consecutiveFailures}${s.escalate ? ' (Level 2: escalate)' : ''}`,
+      ]);
+    }
+    ctx.io.stdout(`${table(rows)}\n`);
+    for (const s of bad) ctx.io.stdout(`${describe(s, options.maxAge)}\n`);
+    return healthy ? ExitCode.ok : ExitCode.failed;
+  } finally {
+    store?.close();
+  }
+}

@@ -1,0 +1,107 @@
+import kleur from 'kleur';
+import type { CommandContext } from '../context.js';
+import { buildNotifiers, deliverAll, recordResults } from '../notify/index.js';
+import { CHANNELS, type Channel, type FailureAlert } from '../notify/types.js';
+import { ExitCode } from '../shared/exit-codes.js';
+import { recordAudit } from '../store/audit.js';
+import { backupIdFor } from '../store/rows.js';
+import type { Store } from '../store/store.js';
+
+/** The variables that switch each channel on; named in the "not configured" line. */
+const CHANNEL_VARIABLES: Record<Channel, string[]> = {
+  email: ['BACKUP_ALERT_EMAIL', 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_FROM'],
+  slack: ['SLACK_WEBHOOK_URL'],
+  teams: ['TEAMS_WEBHOOK_URL', 'TEAMS_WEBHOOK_FORMAT'],
+  webhook: ['BACKUP_ALERT_WEBHOOK_URL', 'BACKUP_ALERT_WEBHOOK_SECRET'],
+};
+
+export function testAlert(now: Date, host: string): FailureAlert {
+  return {
+    kind: 'test',
+    backupId: backupIdFor(now, 'test', 1),
+    type: 'manual',
+    timestamp: now.toISOString(),
+    error: 'This is a test notification from backup-alert test-notify; no backup failed.',
+    exitCode: null,
+    signal: null,
+    host,
+    durationMs: null,
+    outputTail: '',
+    script: null,
+    logPath: null,
+    consecutiveFailures: 0,
+    escalate: false,
+  };
+}
+
+/**
+ * `backup-alert test-notify`: a clearly-marked test through each selected channel, one ✔/✖
+ * line each. Exit 1 if any failed or the chosen channel is not configured.
+ */
+export async function testNotifyCommand(options: { channel: string }, ctx: CommandContext): Promise<number> {
+  const { config, logger, io } = ctx;
+  const wanted: readonly Channel[] =
+    options.channel === 'all' ? CHANNELS : CHANNELS.filter((channel) => channel === options.channel);
+  const lines: Array<{ ok: boolean; text: string }> = [];
+  let failed = false;
+
+  const notifiers = buildNotifiers(config, logger, ctx.now).filter((n) => wanted.includes(n.channel));
+  for (const channel of wanted) {
+    if (notifiers.some((n) => n.channel === channel)) continue;
+    const problems = ctx.problems.filter((p) => CHANNEL_VARIABLES[channel].includes(p.variable));
+    // Under --channel all an unconfigured channel is just off; asked for by name it is a failure.
+    if (problems.length === 0 && options.channel === 'all') continue;
+    failed = true;
+    const why =
+      problems.length > 0
+        ? problems.map((p) => `${p.variable} ${p.message}`).join('; ')
+        : `not configured (set ${CHANNEL_VARIABLES[channel][0]})`;
+    lines.push({ ok: false, text: `${channel}: ${why}` });
+  }
+  if (notifiers.length === 0 && lines.length === 0) {
+    lines.push({
+      ok: false,
+      text: 'no notification channel is configured (e-mail, Slack, Teams or webhook)',
+    });
+    failed = true;
+  }
+
+  let store: Store | null = null;
+  try {
+    store = ctx.openStore();
+  } catch {
+    // test-notify tests the channels; without a database the rows are just not written
+  }
+  try {
+    if (notifiers.length > 0) {
+      const alert = testAlert(ctx.now(), ctx.hostname);
+      const results = await deliverAll(notifiers, alert, ctx, config.notifyTimeoutMs);
+      recordResults(results, alert, { config, logger, store, now: ctx.now });
+      for (const result of results) {
+        const attempts = `${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`;
+        if (result.status === 'sent') {
+          lines.push({ ok: true, text: `${result.channel} (${result.recipient}): sent (${attempts})` });
+        } else {
+          failed = true;
+          lines.push({
+            ok: false,
+            text: `${result.channel} (${result.recipient}): ${result.error ?? 'failed'} (${attempts})`,
+          });
+        }
+      }
+    }
+    const texts = lines.map((line) => `${line.ok ? '✔' : '✖'} ${logger.mask(line.text)}`);
+    for (const [index, text] of texts.entries()) {
+      const ok = lines[index]!.ok;
+      io.stdout(`${io.color ? (ok ? kleur.green(text) : kleur.red(text)) : text}\n`);
+    }
+    recordAudit(store, ctx, {
+      operation: 'test_notify',
+      status: failed ? 'failure' : 'success',
+      details: { channel: options.channel, lines: texts },
+    });
+    return failed ? ExitCode.failed : ExitCode.ok;
+  } finally {
+    store?.close();
+  }
+}

@@ -1,0 +1,235 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Env, readSecret } from './env-source.js';
+import {
+  type ConfigProblem,
+  parseBoolean,
+  parseOptionalDuration,
+  parsePort,
+  parsePositiveInteger,
+  parseRecipients,
+  parseRedactPatterns,
+  parseWebhookUrl,
+  splitList,
+} from './values.js';
+
+export const BACKUP_TYPES = ['daily', 'weekly', 'monthly', 'manual'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export function isBackupType(value: string): value is BackupType {
+  return (BACKUP_TYPES as readonly string[]).includes(value);
+}
+
+export const DEFAULT_SMTP_FROM = 'ITSM-Sec Nexus <noreply@itsm.local>';
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
+export const DEFAULT_KILL_AFTER_MS = 10_000;
+
+export type TeamsFormat = 'messagecard' | 'adaptivecard';
+export type Lang = 'ja' | 'en';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  from: string;
+  tlsRejectUnauthorized: boolean;
+}
+
+export interface Config {
+  envFile?: string;
+  dbPath: string;
+  script?: string;
+  timeoutMs?: number;
+  killAfterMs: number;
+  notifyTimeoutMs: number;
+  /** Valid recipients only; invalid ones are in `problems`. Empty = e-mail off. */
+  emailRecipients: string[];
+  smtp: SmtpSettings;
+  slackWebhookUrl?: string;
+  teamsWebhookUrl?: string;
+  teamsFormat?: TeamsFormat;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  systemUrl?: string;
+  /** Types whose failures alert (all by default); every failure is recorded regardless. */
+  alertTypes: BackupType[];
+  lang: Lang;
+  templateDir: string;
+  logFile?: string;
+  /** NODE_ENV=test: skip the SMTP verify at start. */
+  skipSmtpVerify: boolean;
+  redactPatterns: RegExp[];
+  escalateAfter: number;
+  notifyRecovery: boolean;
+  repeatIntervalMs?: number;
+  retentionMs?: number;
+  /** Every secret value, so output can be masked. */
+  secrets: string[];
+}
+
+export interface ConfigFlags {
+  db?: string;
+  script?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Problems with the settings; reported, never fatal for a run. */
+  problems: ConfigProblem[];
+}
+
+export interface ConfigContext {
+  cwd: string;
+  /** Packaged templates directory, used when BACKUP_ALERT_TEMPLATE_DIR is unset. */
+  defaultTemplateDir: string;
+  envFile?: string;
+}
+
+/** The default database: $STATE_DIRECTORY under systemd, else the XDG state dir. */
+export function defaultDbPath(env: Env): string {
+  const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0];
+  if (stateDirectory) return join(stateDirectory, 'backup-alert.db');
+  const stateHome = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
+  return join(stateHome, 'backup-alert', 'backup-alert.db');
+}
+
+/** Parses the merged environment (and flags) once, collecting every problem. */
+export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext): LoadedConfig {
+  const problems: ConfigProblem[] = [];
+  const secret = (name: string) => readSecret(env, name, context.cwd, problems);
+  const nonEmpty = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+
+  const smtpUser = nonEmpty('SMTP_USER');
+  const smtpPassword = secret('SMTP_PASSWORD');
+  const smtp: SmtpSettings = {
+    host: nonEmpty('SMTP_HOST') ?? 'localhost',
+    port: parsePort('SMTP_PORT', env['SMTP_PORT'], 587, problems),
+    secure: parseBoolean('SMTP_SECURE', env['SMTP_SECURE'], false, problems),
+    from: nonEmpty('SMTP_FROM') ?? DEFAULT_SMTP_FROM,
+    tlsRejectUnauthorized: parseBoolean(
+      'SMTP_TLS_REJECT_UNAUTHORIZED',
+      env['SMTP_TLS_REJECT_UNAUTHORIZED'],
+      true,
+      problems,
+    ),
+    ...(smtpUser ? { user: smtpUser } : {}),
+    ...(smtpPassword ? { password: smtpPassword } : {}),
+  };
+
+  const slackRaw = secret('SLACK_WEBHOOK_URL');
+  const teamsRaw = secret('TEAMS_WEBHOOK_URL');
+  const webhookRaw = secret('BACKUP_ALERT_WEBHOOK_URL');
+  const webhookSecret = secret('BACKUP_ALERT_WEBHOOK_SECRET');
+  const slackWebhookUrl = parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems);
+  const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
+  const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
+
+  const config: Config = {
+    dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
+    killAfterMs: DEFAULT_KILL_AFTER_MS,
+    notifyTimeoutMs:
+      parseOptionalDuration('BACKUP_ALERT_NOTIFY_TIMEOUT', env['BACKUP_ALERT_NOTIFY_TIMEOUT'], problems) ??
+      DEFAULT_NOTIFY_TIMEOUT_MS,
+    emailRecipients: parseRecipients('BACKUP_ALERT_EMAIL', env['BACKUP_ALERT_EMAIL'], problems),
+    smtp,
+    alertTypes: parseAlertTypes(env['BACKUP_ALERT_TYPES'], problems),
+    lang: parseLang(env['BACKUP_ALERT_LANG'], problems),
+    templateDir: resolve(context.cwd, nonEmpty('BACKUP_ALERT_TEMPLATE_DIR') ?? context.defaultTemplateDir),
+    skipSmtpVerify: env['NODE_ENV'] === 'test',
+    redactPatterns: parseRedactPatterns('BACKUP_ALERT_REDACT', env['BACKUP_ALERT_REDACT'], problems),
+    escalateAfter: parsePositiveInteger(
+      'BACKUP_ALERT_ESCALATE_AFTER',
+      env['BACKUP_ALERT_ESCALATE_AFTER'],
+      3,
+      problems,
+    ),
+    notifyRecovery: parseBoolean(
+      'BACKUP_ALERT_NOTIFY_RECOVERY',
+      env['BACKUP_ALERT_NOTIFY_RECOVERY'],
+      false,
+      problems,
+    ),
+    // The URLs both as written and as normalised (trimmed, default port dropped…): the
+    // normalised form is what is sent, so it is what an error message could quote.
+    secrets: [
+      ...new Set(
+        [
+          smtpPassword,
+          slackRaw,
+          teamsRaw,
+          webhookRaw,
+          slackRaw?.trim(),
+          teamsRaw?.trim(),
+          webhookRaw?.trim(),
+          slackWebhookUrl,
+          teamsWebhookUrl,
+          webhookUrl,
+          webhookSecret,
+        ].filter((value): value is string => value !== undefined && value !== ''),
+      ),
+    ],
+  };
+  const optional: Partial<Config> = {
+    envFile: context.envFile,
+    script: flags.script ?? nonEmpty('BACKUP_ALERT_SCRIPT'),
+    timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems),
+    slackWebhookUrl,
+    teamsWebhookUrl,
+    teamsFormat: parseTeamsFormat(env['TEAMS_WEBHOOK_FORMAT'], problems),
+    webhookUrl,
+    webhookSecret,
+    systemUrl: nonEmpty('SYSTEM_URL'),
+    logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),
+    repeatIntervalMs: parseOptionalDuration(
+      'BACKUP_ALERT_REPEAT_INTERVAL',
+      env['BACKUP_ALERT_REPEAT_INTERVAL'],
+      problems,
+    ),
+    retentionMs: parseOptionalDuration('BACKUP_ALERT_RETENTION', env['BACKUP_ALERT_RETENTION'], problems),
+  };
+  // exactOptionalPropertyTypes-friendly: only keys that have a value.
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  return { config, problems };
+}
+
+function parseAlertTypes(value: string | undefined, problems: ConfigProblem[]): BackupType[] {
+  const items = splitList(value);
+  if (items.length === 0) return [...BACKUP_TYPES];
+  const types: BackupType[] = [];
+  for (const item of items) {
+    if (isBackupType(item)) types.push(item);
+    else
+      problems.push({
+        variable: 'BACKUP_ALERT_TYPES',
+        message: `"${item}" is not a backup type (${BACKUP_TYPES.join(', ')}); ignored`,
+      });
+  }
+  // A list of only typos must not silence every alert.
+  return types.length > 0 ? types : [...BACKUP_TYPES];
+}
+
+function parseLang(value: string | undefined, problems: ConfigProblem[]): Lang {
+  const lang = value?.trim().toLowerCase();
+  if (!lang) return 'ja';
+  if (lang === 'ja' || lang === 'en') return lang;
+  problems.push({ variable: 'BACKUP_ALERT_LANG', message: `"${value}" is not ja or en; using ja` });
+  return 'ja';
+}
+
+function parseTeamsFormat(value: string | undefined, problems: ConfigProblem[]): TeamsFormat | undefined {
+  const format = value?.trim().toLowerCase();
+  if (!format) return undefined;
+  if (format === 'messagecard' || format === 'adaptivecard') return format;
+  problems.push({
+    variable: 'TEAMS_WEBHOOK_FORMAT',
+    message: `"${value}" is not messagecard or adaptivecard; choosing by URL`,
+  });
+  return undefined;
+}

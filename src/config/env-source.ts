@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'dotenv';
+import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface EnvSourceOptions {
+  processEnv: Env;
+  cwd: string;
+  /** `--env-file`; wins over BACKUP_ALERT_ENV_FILE. */
+  envFileFlag?: string;
+}
+
+export interface ResolvedEnv {
+  /** Process environment over the env file's values. */
+  env: Env;
+  /** The env file that was read, if any. */
+  envFile?: string;
+  /** The file we looked for when none was named and it was absent. */
+  envFileMissing?: string;
+}
+
+/**
+ * Merges the env file under the process environment (process wins). A file named
+ * explicitly must exist; the default ./.env may be absent.
+ */
+export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
+  // An empty BACKUP_ALERT_ENV_FILE= means unset, as for every other variable.
+  const named = options.envFileFlag ?? (options.processEnv['BACKUP_ALERT_ENV_FILE'] || undefined);
+  const path = resolve(options.cwd, named ?? '.env');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (named === undefined && errorCode(error) === 'ENOENT') {
+      return { env: options.processEnv, envFileMissing: path };
+    }
+    const source = options.envFileFlag !== undefined ? '--env-file' : 'BACKUP_ALERT_ENV_FILE';
+    throw new UsageError(`Cannot read env file ${path} (${source}): ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  const fromFile = parse(text);
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(options.processEnv)) if (value !== undefined) merged[key] = value;
+  return { env: merged, envFile: path };
+}
+
+/**
+ * A secret from NAME, else the file named by NAME_FILE (Docker), else
+ * $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=). Trailing newlines are dropped.
+ */
+export function readSecret(
+  env: Env,
+  name: string,
+  cwd: string,
+  problems: Array<{ variable: string; message: string }>,
+): string | undefined {
+  const direct = env[name];
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env[`${name}_FILE`];
+  if (file) {
+    const path = isAbsolute(file) ? file : resolve(cwd, file);
+    try {
+      return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      problems.push({
+        variable: `${name}_FILE`,
+        message: `cannot read ${path}: ${errorCode(error) ?? 'error'}`,
+      });
+      return undefined;
+    }
+  }
+  const credentials = env['CREDENTIALS_DIRECTORY'];
+  if (credentials) {
+    try {
+      return readFileSync(join(credentials, name), 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') {
+        problems.push({
+          variable: name,
+          message: `cannot read credential ${name}: ${errorCode(error) ?? 'error'}`,
+        });
+      }
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,143 @@
+import { parseDuration } from '../shared/duration.js';
+
+/** One thing wrong with the configuration: what is wrong, then what to do. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export type Problems = ConfigProblem[];
+
+const EMAIL = /^[^\s@<>(),;:"\\[\]]+@[^\s@<>(),;:"\\[\]]+$/;
+
+export function isValidEmail(address: string): boolean {
+  return EMAIL.test(address) && !address.endsWith('.') && !address.includes('..');
+}
+
+/** Splits a comma-separated list, tolerating spaces and empty items. */
+export function splitList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+export function parseRecipients(variable: string, value: string | undefined, problems: Problems): string[] {
+  const valid: string[] = [];
+  for (const address of splitList(value)) {
+    if (isValidEmail(address)) valid.push(address);
+    else
+      problems.push({
+        variable,
+        message: `"${address}" is not a valid e-mail address; it is skipped (fix or remove it)`,
+      });
+  }
+  return valid;
+}
+
+export function parseBoolean(
+  variable: string,
+  value: string | undefined,
+  fallback: boolean,
+  problems: Problems,
+): boolean {
+  if (value === undefined || value.trim() === '') return fallback;
+  const normalised = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalised)) return false;
+  problems.push({ variable, message: `"${value}" is not true or false; using ${fallback}` });
+  return fallback;
+}
+
+export function parsePort(
+  variable: string,
+  value: string | undefined,
+  fallback: number,
+  problems: Problems,
+): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const port = Number(value.trim());
+  if (Number.isInteger(port) && port >= 1 && port <= 65_535) return port;
+  problems.push({ variable, message: `"${value}" is not a port number (1-65535); using ${fallback}` });
+  return fallback;
+}
+
+export function parsePositiveInteger(
+  variable: string,
+  value: string | undefined,
+  fallback: number,
+  problems: Problems,
+): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const number = Number(value.trim());
+  if (Number.isInteger(number) && number > 0) return number;
+  problems.push({ variable, message: `"${value}" is not a positive whole number; using ${fallback}` });
+  return fallback;
+}
+
+export function parseOptionalDuration(
+  variable: string,
+  value: string | undefined,
+  problems: Problems,
+): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const ms = parseDuration(value);
+  if (ms !== undefined && ms > 0) return ms;
+  problems.push({ variable, message: `"${value}" is not a duration (e.g. 90s, 15m, 4h, 7d); ignored` });
+  return undefined;
+}
+
+const KNOWN_SCHEMES = new Set(['ftp:', 'ftps:', 'ws:', 'wss:', 'file:', 'mailto:', 'smtp:', 'smtps:']);
+
+/** Accepts http(s) URLs only; the message names the variable but never echoes the URL (it holds tokens). */
+export function parseWebhookUrl(
+  variable: string,
+  value: string | undefined,
+  problems: Problems,
+): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    problems.push({ variable, message: 'is not a valid URL; this channel is off until it is fixed' });
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    // Name the scheme only when it is a known one: "xoxb-…:…" parses as a URL whose "scheme" is a token.
+    const got = KNOWN_SCHEMES.has(url.protocol) ? ` (got ${url.protocol})` : '';
+    problems.push({
+      variable,
+      message: `must be an http:// or https:// URL${got}; this channel is off until it is fixed`,
+    });
+    return undefined;
+  }
+  return url.toString();
+}
+
+/** `https://hooks.slack.com/…`: enough to tell which endpoint, nothing that grants access. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}/…`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+export function parseRedactPatterns(
+  variable: string,
+  value: string | undefined,
+  problems: Problems,
+): RegExp[] {
+  const patterns: RegExp[] = [];
+  for (const source of splitList(value)) {
+    try {
+      patterns.push(new RegExp(source, 'g'));
+    } catch {
+      problems.push({ variable, message: `"${source}" is not a valid regular expression; ignored` });
+    }
+  }
+  return patterns;
+}
