@@ -21,10 +21,8 @@ const retired = `${root}dist.old.${process.pid}`;
  */
 const CORE = [
   'commander',
-  'src/config/config.ts',
-  'src/config/env-source.ts',
-  'src/shared/logger.ts',
-  'src/store/store.ts',
+  'src/cli/program.ts',
+  'src/cli/invoke.ts',
   'src/run/run-command.ts',
   'src/commands/history.ts',
   'src/commands/status.ts',

@@ -2,10 +2,12 @@ import type { Writable } from 'node:stream';
 import type { Config } from './config/config.js';
 import type { Env } from './config/env-source.js';
 import type { ConfigProblem } from './config/values.js';
+import type { SignalSource } from './runner/signals.js';
 import type { Logger } from './shared/logger.js';
+import type { Redactor } from './shared/redact.js';
 import type { Store } from './store/store.js';
 
-/** Output sinks; only cli.ts binds them to the real process streams. */
+/** Output sinks; only main.ts binds them to the real process streams. */
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -18,7 +20,7 @@ export interface Io {
   stderrStream: Writable;
 }
 
-/** What every command gets: parsed config, output, clock, identity. No globals below cli.ts. */
+/** What every command gets: parsed config, output, clock, identity. No globals below main.ts. */
 export interface CommandContext {
   config: Config;
   problems: ConfigProblem[];
@@ -29,11 +31,35 @@ export interface CommandContext {
   cwd: string;
   io: Io;
   logger: Logger;
+  /** Masks our secrets and applies BACKUP_ALERT_REDACT: the one place text is made safe. */
+  redactor: Redactor;
   now: () => Date;
   hostname: string;
   /** Invoking OS user (SUDO_USER when present), for the audit log. */
   username: string;
   pid: number;
+  /** SIGTERM/SIGINT/SIGHUP sent to us. */
+  signals: SignalSource;
   /** Opens the database (creating it); throws when it cannot. */
   openStore: () => Store;
+}
+
+/** What the process gives main(): the only door to argv, env, output, clock and identity. */
+export interface MainDeps {
+  env: Env;
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Real streams when there are any; otherwise built on stdout/stderr above. */
+  stdoutStream?: Writable;
+  stderrStream?: Writable;
+  now: () => Date;
+  hostname: string;
+  username: string;
+  pid: number;
+  signals: SignalSource;
+  /** Packaged templates/; differs between the bundle and the sources. */
+  defaultTemplateDir: string;
 }

@@ -1,163 +1,206 @@
-import type * as Commander from 'commander';
-import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
-import type { CommonOptions } from '../main.js';
-import type { RunOptions } from '../run/run-command.js';
-import type { SignalSource } from '../runner/signals.js';
-
-/** Declares one command: its options, an example for --help, and the function it runs. */
-export type DefineCommand = <O extends object>(
-  name: string,
-  description: string,
-  example: string,
-  build: (cmd: Command) => Command,
-  action: (options: O & CommonOptions, ctx: CommandContext, args: string[]) => Promise<number>,
-) => Command;
+import type { HistoryOptions } from '../commands/history.js';
+import type { StatusOptions } from '../commands/status.js';
+import type { RunOptions } from '../run/plan.js';
+import { BACKUP_TYPES, RUN_STATUSES } from '../shared/run-result.js';
+import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 
 /**
- * Every command of the CLI. Each one's module is imported only when it runs, so
- * one invocation loads one command (the build groups the everyday ones).
+ * Every command of the CLI, as data. Each action imports its module when it runs,
+ * so one invocation loads one command (the build groups the everyday ones).
  */
-export function defineCommands(
-  command: DefineCommand,
-  commander: typeof Commander,
-  BACKUP_TYPES: readonly string[],
-  signals: SignalSource,
-): void {
-  const { Argument, Option } = commander;
-  command<Omit<RunOptions, 'args'>>(
-    'run',
-    'run the backup script, record the run, alert on failure',
-    'backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h',
-    (cmd) =>
-      cmd
-        .addOption(new Option('-t, --type <type>', 'backup type').choices(BACKUP_TYPES).makeOptionMandatory())
-        .option('--script <path>', 'backup script (default $BACKUP_ALERT_SCRIPT)')
-        .option('--timeout <dur>', 'kill the script after this long (90s, 15m, 4h, 7d)')
-        .option('--kill-after <dur>', 'grace between SIGTERM and SIGKILL (default 10s)')
-        .option('-q, --quiet', "print the script's output only if it fails (cron mails only then)")
-        .option('--no-lock', 'allow overlapping runs of the same script')
-        .argument('[args...]', 'arguments passed to the script (after --)')
-        .passThroughOptions(),
-    async (options, ctx, args) => {
-      const { runCommand } = await import('../run/run-command.js');
-      return runCommand({ ...options, args }, ctx, signals);
-    },
-  );
 
-  command<{ to?: string; verifyOnly?: boolean }>(
-    'test-email',
-    'check the SMTP settings and send a test message',
-    'backup-alert test-email --to admin@example.com',
-    (cmd) =>
-      cmd
-        .option('--to <addr>', 'recipients, comma-separated (default $BACKUP_ALERT_EMAIL)')
-        .option('--verify-only', 'only check the connection and login, send nothing'),
-    async (options, ctx) => {
+const TYPE: OptionSpec['value'] = { kind: 'choice', name: 'type', choices: BACKUP_TYPES };
+const DURATION = (name = 'dur'): OptionSpec['value'] => ({ kind: 'text', name });
+
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  {
+    long: 'env-file',
+    description: 'read settings from this env file (default ./.env)',
+    value: { kind: 'file', name: 'path' },
+  },
+  {
+    long: 'db',
+    description: 'SQLite database (default $STATE_DIRECTORY or ~/.local/state/backup-alert/)',
+    value: { kind: 'file', name: 'path' },
+  },
+  { long: 'verbose', short: 'v', description: 'more log output (debug lines)' },
+  { long: 'silent', short: 's', description: 'only errors in log output' },
+  {
+    long: 'log-format',
+    description: 'log line format',
+    value: { kind: 'choice', name: 'format', choices: ['text', 'json'] },
+  },
+];
+
+export const COMMANDS: readonly CommandSpec[] = [
+  defineCommand<RunOptions>({
+    name: 'run',
+    description: 'run the backup script, record the run, alert on failure',
+    example: 'backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h',
+    options: [
+      { long: 'type', short: 't', description: 'backup type', value: TYPE, required: true },
+      {
+        long: 'script',
+        description: 'backup script (default $BACKUP_ALERT_SCRIPT)',
+        value: { kind: 'file', name: 'path' },
+      },
+      {
+        long: 'timeout',
+        description: 'kill the script after this long (90s, 15m, 4h, 7d)',
+        value: DURATION(),
+      },
+      {
+        long: 'kill-after',
+        description: 'grace between SIGTERM and SIGKILL (default 10s)',
+        value: DURATION(),
+      },
+      {
+        long: 'quiet',
+        short: 'q',
+        description: "print the script's output only if it fails (cron mails only then)",
+      },
+      { long: 'no-lock', description: 'allow overlapping runs of the same script' },
+    ],
+    argument: { name: 'args', description: 'arguments passed to the script (after --)', variadic: true },
+    passThrough: true,
+    action: async (options, ctx, args) => {
+      const { runCommand } = await import('../run/run-command.js');
+      return runCommand({ ...options, args }, ctx);
+    },
+  }),
+  defineCommand<{ to?: string; verifyOnly?: boolean }>({
+    name: 'test-email',
+    description: 'check the SMTP settings and send a test message',
+    example: 'backup-alert test-email --to admin@example.com',
+    options: [
+      {
+        long: 'to',
+        description: 'recipients, comma-separated (default $BACKUP_ALERT_EMAIL)',
+        value: { kind: 'text', name: 'addr' },
+      },
+      { long: 'verify-only', description: 'only check the connection and login, send nothing' },
+    ],
+    action: async (options, ctx) => {
       const { testEmailCommand } = await import('../commands/test-email.js');
       return testEmailCommand(options, ctx);
     },
-  );
-
-  command<{ channel: string }>(
-    'test-notify',
-    'send a clearly-marked test alert through each configured channel',
-    'backup-alert test-notify --channel slack',
-    (cmd) =>
-      cmd.addOption(
-        new Option('--channel <channel>', 'which channel')
-          .choices(['email', 'slack', 'teams', 'webhook', 'all'])
-          .default('all'),
-      ),
-    async (options, ctx) => {
+  }),
+  defineCommand<{ channel: string }>({
+    name: 'test-notify',
+    description: 'send a clearly-marked test alert through each configured channel',
+    example: 'backup-alert test-notify --channel slack',
+    options: [
+      {
+        long: 'channel',
+        description: 'which channel',
+        value: { kind: 'choice', name: 'channel', choices: ['email', 'slack', 'teams', 'webhook', 'all'] },
+        default: 'all',
+      },
+    ],
+    action: async (options, ctx) => {
       const { testNotifyCommand } = await import('../commands/test-notify.js');
       return testNotifyCommand(options, ctx);
     },
-  );
-
-  command<{ status?: string; type?: string; limit: string; json?: boolean }>(
-    'history',
-    'list recorded runs, newest first',
-    'backup-alert history --status failure --limit 10',
-    (cmd) =>
-      cmd
-        .addOption(
-          new Option('--status <status>', 'only runs with this status').choices([
-            'success',
-            'failure',
-            'running',
-            'abandoned',
-          ]),
-        )
-        .addOption(new Option('--type <type>', 'only runs of this type').choices(BACKUP_TYPES))
-        .option('-n, --limit <n>', 'at most this many runs', '20')
-        .option('--json', 'a JSON array'),
-    async (options, ctx) => {
+  }),
+  defineCommand<HistoryOptions>({
+    name: 'history',
+    description: 'list recorded runs, newest first',
+    example: 'backup-alert history --status failure --limit 10',
+    options: [
+      {
+        long: 'status',
+        description: 'only runs with this status',
+        value: { kind: 'choice', name: 'status', choices: RUN_STATUSES },
+      },
+      { long: 'type', description: 'only runs of this type', value: TYPE },
+      {
+        long: 'limit',
+        short: 'n',
+        description: 'at most this many runs',
+        value: { kind: 'text', name: 'n' },
+        default: '20',
+      },
+      { long: 'json', description: 'a JSON array' },
+    ],
+    action: async (options, ctx) => {
       const { historyCommand } = await import('../commands/history.js');
       return historyCommand(options, ctx);
     },
-  );
-
-  command<{ type?: string; maxAge?: string; json?: boolean; nagios?: boolean }>(
-    'status',
-    'latest run per type; exit 1 when it failed or is older than --max-age',
-    'backup-alert status --type daily --max-age 26h --nagios',
-    (cmd) =>
-      cmd
-        .addOption(new Option('--type <type>', 'only this type').choices(BACKUP_TYPES))
-        .option('--max-age <dur>', 'the latest success must be younger than this (e.g. 26h)')
-        .addOption(new Option('--json', 'JSON output').conflicts('nagios'))
-        .option('--nagios', 'monitoring-plugin output: OK|WARNING|CRITICAL, exit 0/1/2'),
-    async (options, ctx) => {
+  }),
+  defineCommand<StatusOptions>({
+    name: 'status',
+    description: 'latest run per type; exit 1 when it failed or is older than --max-age',
+    example: 'backup-alert status --type daily --max-age 26h --nagios',
+    options: [
+      { long: 'type', description: 'only this type', value: TYPE },
+      {
+        long: 'max-age',
+        description: 'the latest success must be younger than this (e.g. 26h)',
+        value: DURATION(),
+      },
+      { long: 'json', description: 'JSON output', conflicts: 'nagios' },
+      { long: 'nagios', description: 'monitoring-plugin output: OK|WARNING|CRITICAL, exit 0/1/2' },
+    ],
+    action: async (options, ctx) => {
       const { statusCommand } = await import('../commands/status.js');
       return statusCommand(options, ctx);
     },
-  );
-
-  command<{ json?: boolean; send?: boolean }>(
-    'doctor',
-    'check the configuration (runbook §12.1) and print a ✔/✖ checklist',
-    'backup-alert doctor --env-file /etc/backup-alert/env',
-    (cmd) => cmd.option('--json', 'JSON output').option('--send', 'also send a test request to each webhook'),
-    async (options, ctx) => {
+  }),
+  defineCommand<{ json?: boolean; send?: boolean }>({
+    name: 'doctor',
+    description: 'check the configuration (runbook §12.1) and print a ✔/✖ checklist',
+    example: 'backup-alert doctor --env-file /etc/backup-alert/env',
+    options: [
+      { long: 'json', description: 'JSON output' },
+      { long: 'send', description: 'also send a test request to each webhook' },
+    ],
+    action: async (options, ctx) => {
       const { doctorCommand } = await import('../commands/doctor/doctor.js');
       return doctorCommand(options, ctx);
     },
-  );
-
-  command<object>(
-    'retry',
-    're-send notifications that could not be delivered',
-    'backup-alert retry',
-    (cmd) => cmd,
-    async (options, ctx) => {
+  }),
+  defineCommand<object>({
+    name: 'retry',
+    description: 're-send notifications that could not be delivered',
+    example: 'backup-alert retry',
+    options: [],
+    action: async (options, ctx) => {
       const { retryCommand } = await import('../commands/retry.js');
       return retryCommand(options, ctx);
     },
-  );
-
-  command<{ olderThan: string; dryRun?: boolean }>(
-    'prune',
-    'delete old runs, their notifications and log files',
-    'backup-alert prune --older-than 90d --dry-run',
-    (cmd) =>
-      cmd
-        .requiredOption('--older-than <dur>', 'delete what is older than this (e.g. 90d)')
-        .option('--dry-run', 'only report what would be deleted'),
-    async (options, ctx) => {
+  }),
+  defineCommand<{ olderThan: string; dryRun?: boolean }>({
+    name: 'prune',
+    description: 'delete old runs, their notifications and log files',
+    example: 'backup-alert prune --older-than 90d --dry-run',
+    options: [
+      {
+        long: 'older-than',
+        description: 'delete what is older than this (e.g. 90d)',
+        value: DURATION(),
+        required: true,
+      },
+      { long: 'dry-run', description: 'only report what would be deleted' },
+    ],
+    action: async (options, ctx) => {
       const { pruneCommand } = await import('../commands/prune.js');
       return pruneCommand(options, ctx);
     },
-  );
-
-  command<object>(
-    'completion',
-    'print a shell completion script',
-    'backup-alert completion bash > /etc/bash_completion.d/backup-alert',
-    (cmd) => cmd.addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(['bash', 'zsh', 'fish'])),
-    async (_options, ctx, args) => {
+  }),
+  defineCommand<object>({
+    name: 'completion',
+    description: 'print a shell completion script',
+    example: 'backup-alert completion bash > /etc/bash_completion.d/backup-alert',
+    options: [],
+    argument: {
+      name: 'shell',
+      description: 'bash, zsh or fish',
+      choices: ['bash', 'zsh', 'fish'],
+      required: true,
+    },
+    action: async (_options, ctx, args) => {
       const { completionCommand } = await import('./completion.js');
       return completionCommand(args[0] ?? '', ctx);
     },
-  );
-}
+  }),
+];

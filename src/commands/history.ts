@@ -2,8 +2,9 @@ import type { CommandContext } from '../context.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
-import type { RunStatus } from '../store/rows.js';
-import { colourStatus, openForReading, runJson, table } from './read-view.js';
+import type { RunStatus } from '../shared/run-result.js';
+import { colourStatus, table } from '../shared/table.js';
+import { openForReading, runJson } from './reading.js';
 
 export interface HistoryOptions {
   status?: string;
@@ -21,7 +22,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
   const store = await openForReading(ctx);
   try {
     const rows = store
-      ? store.listRuns({
+      ? store.runs.list({
           limit,
           ...(options.status ? { status: options.status as RunStatus } : {}),
           ...(options.type ? { type: options.type } : {}),

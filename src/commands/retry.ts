@@ -1,172 +1,10 @@
+import { type RetryItem, retryPending } from '../alert/resend.js';
 import type { CommandContext } from '../context.js';
-import { buildNotifiers, HARD_MARGIN_MS, safeError, sendBounded } from '../notify/index.js';
-import type { FailureAlert, Notifier, NotifyContext } from '../notify/types.js';
-import { DeliveryError } from '../notify/types.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
-import type { NotificationRow } from '../store/rows.js';
 import type { Store } from '../store/store.js';
-
-/** After this many tries in total a pending alert is `failed` for good. */
-export const RETRY_MAX_ATTEMPTS = 10;
-/** An alert older than this is history, not news: `failed` for good. */
-export const RETRY_MAX_AGE_MS = 7 * 86_400_000;
-
-export interface RetryOptions {
-  /** The whole re-send phase ends within this (run uses a few seconds, `retry` the notify timeout). */
-  deadlineMs: number;
-  maxAttempts?: number;
-  maxAgeMs?: number;
-}
-
-export interface RetryItem {
-  id: number;
-  backupId: string | null;
-  channel: string;
-  recipient: string | null;
-  /** `skipped`: not tried this time (channel not configured now, or out of time); still pending. */
-  status: 'sent' | 'pending' | 'failed' | 'skipped';
-  error?: string;
-  attempts: number;
-  /** When the alert was first due. */
-  lateSince: string;
-}
-
-function parseAlert(payload: string | null): FailureAlert | undefined {
-  if (!payload) return undefined;
-  try {
-    const value = JSON.parse(payload) as Partial<FailureAlert> | null;
-    if (value && typeof value.backupId === 'string' && typeof value.kind === 'string')
-      return value as FailureAlert;
-  } catch {
-    // fall through: an unreadable payload cannot be re-sent
-  }
-  return undefined;
-}
-
-/**
- * Re-sends `pending` notifications (oldest first, one channel's rows in order, channels in
- * parallel), marked late. Each row is claimed before sending, so nothing is sent twice.
- */
-export async function retryPending(ctx: NotifyContext, options: RetryOptions): Promise<RetryItem[]> {
-  const { store, config, logger } = ctx;
-  if (!store) return [];
-  const maxAttempts = options.maxAttempts ?? RETRY_MAX_ATTEMPTS;
-  const maxAgeMs = options.maxAgeMs ?? RETRY_MAX_AGE_MS;
-  const now = ctx.now();
-  const items: RetryItem[] = [];
-  const queues = new Map<Notifier, Array<{ row: NotificationRow; alert: FailureAlert }>>();
-  const rows = store.pendingNotifications();
-  if (rows.length === 0) return [];
-  const notifiers = buildNotifiers(config, logger, ctx.now);
-  for (const row of rows) {
-    const base = { id: row.id, backupId: row.backup_id, channel: row.channel, recipient: row.recipient };
-    const item = (status: RetryItem['status'], error?: string): RetryItem => ({
-      ...base,
-      status,
-      attempts: row.attempts,
-      lateSince: row.created_at,
-      ...(error ? { error } : {}),
-    });
-    const age = now.getTime() - Date.parse(row.created_at);
-    const alert = parseAlert(row.payload);
-    let giveUp: string | undefined;
-    if (!alert) giveUp = 'cannot re-send: the stored alert is missing or unreadable';
-    else if (row.attempts >= maxAttempts) giveUp = `gave up after ${row.attempts} attempts`;
-    else if (age > maxAgeMs) giveUp = `gave up: not delivered within ${formatDuration(maxAgeMs)}`;
-    if (giveUp || !alert) {
-      const error = row.error_message ? `${giveUp}; last error: ${row.error_message}` : giveUp!;
-      store.updateNotification(row.id, {
-        status: 'failed',
-        errorMessage: error,
-        sentAt: now.toISOString(),
-        attempts: row.attempts,
-      });
-      logger.error('Backup', `Notification ${row.id} (${row.channel}, ${row.backup_id ?? '-'}) ${error}`);
-      items.push(item('failed', error));
-      continue;
-    }
-    const notifier = notifiers.find((n) => n.channel === row.channel);
-    if (!notifier) {
-      // Kept pending: a wrong --env-file must not turn every pending alert into a lost one.
-      items.push(item('skipped', `channel ${row.channel} is not configured now`));
-      continue;
-    }
-    const late: FailureAlert = {
-      ...alert,
-      lateSince: alert.lateSince ?? row.created_at,
-      resentAt: now.toISOString(),
-    };
-    queues.set(notifier, [...(queues.get(notifier) ?? []), { row, alert: late }]);
-  }
-  const signal = AbortSignal.timeout(options.deadlineMs);
-  const sendQueue = async (
-    notifier: Notifier,
-    queue: Array<{ row: NotificationRow; alert: FailureAlert }>,
-  ) => {
-    for (const { row, alert } of queue) {
-      const skipped = {
-        id: row.id,
-        backupId: row.backup_id,
-        channel: row.channel,
-        recipient: row.recipient,
-        attempts: row.attempts,
-        lateSince: row.created_at,
-      };
-      if (signal.aborted) {
-        items.push({ ...skipped, status: 'skipped', error: 'out of time; still pending' });
-        continue;
-      }
-      if (!store.claimNotification(row.id, row.attempts)) continue; // another process has it
-      items.push(await resend(store, ctx, notifier, row, alert, signal, options.deadlineMs, maxAttempts));
-    }
-  };
-  await Promise.allSettled([...queues].map(([notifier, queue]) => sendQueue(notifier, queue)));
-  return items;
-}
-
-async function resend(
-  store: Store,
-  ctx: NotifyContext,
-  notifier: Notifier,
-  row: NotificationRow,
-  alert: FailureAlert,
-  signal: AbortSignal,
-  deadlineMs: number,
-  maxAttempts: number,
-): Promise<RetryItem> {
-  const sentAt = () => ctx.now().toISOString();
-  const base = {
-    id: row.id,
-    backupId: row.backup_id,
-    channel: row.channel,
-    recipient: row.recipient,
-    lateSince: row.created_at,
-  };
-  try {
-    const report = await sendBounded(notifier, alert, signal, deadlineMs + HARD_MARGIN_MS);
-    const attempts = row.attempts + report.attempts;
-    store.updateNotification(row.id, { status: 'sent', errorMessage: null, sentAt: sentAt(), attempts });
-    ctx.logger.info(
-      'Backup',
-      `Late alert for ${row.backup_id ?? '-'} sent to ${row.channel} (${notifier.recipient})`,
-    );
-    return { ...base, status: 'sent', attempts };
-  } catch (error) {
-    const attempts = row.attempts + (error instanceof DeliveryError ? Math.max(1, error.attempts) : 1);
-    const message = safeError(error, ctx.config, ctx.logger);
-    const permanent = (error instanceof DeliveryError && error.permanent) || attempts >= maxAttempts;
-    const status = permanent ? 'failed' : 'pending';
-    store.updateNotification(row.id, { status, errorMessage: message, sentAt: sentAt(), attempts });
-    ctx.logger.error(
-      'Backup',
-      `Failed to re-send alert for ${row.backup_id ?? '-'} to ${row.channel}: ${message}`,
-    );
-    return { ...base, status, error: message, attempts };
-  }
-}
 
 /**
  * `backup-alert retry`: re-sends what could not be delivered. Exit 0 when nothing failed this
@@ -181,10 +19,7 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
     return ExitCode.failed;
   }
   try {
-    const items = await retryPending(
-      { config: ctx.config, logger: ctx.logger, store, now: ctx.now },
-      { deadlineMs: ctx.config.notifyTimeoutMs },
-    );
+    const items = await retryPending({ ...ctx, journal: store }, { deadlineMs: ctx.config.notifyTimeoutMs });
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
     if (items.length === 0) ctx.io.stdout('Nothing to retry: no pending notifications.\n');
     for (const item of items) {
@@ -200,7 +35,7 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
       );
     }
     const ok = items.every((item) => item.status === 'sent');
-    recordAudit(store, ctx, {
+    recordAudit(store.audit, ctx, {
       operation: 'retry',
       status: ok ? 'success' : 'failure',
       details: { sent: count('sent'), pending: count('pending') + count('skipped'), failed: count('failed') },

@@ -2,8 +2,9 @@ import type { CommandContext } from '../context.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { colourStatus, table } from '../shared/table.js';
 import type { Store } from '../store/store.js';
-import { colourStatus, openForReading, type RunJson, runJson, table } from './read-view.js';
+import { openForReading, type RunJson, runJson } from './reading.js';
 
 export interface StatusOptions {
   type?: string;
@@ -36,10 +37,10 @@ export function typeStatus(
   now: Date,
   escalateAfter: number,
 ): TypeStatus {
-  const latest = store?.latestRun(type);
-  const success = store?.latestRun(type, 'success');
+  const latest = store?.runs.latest(type);
+  const success = store?.runs.latest(type, 'success');
   const successAgeMs = success ? now.getTime() - Date.parse(success.finished_at ?? success.started_at) : null;
-  const consecutiveFailures = store?.consecutiveFailures(type) ?? 0;
+  const consecutiveFailures = store?.runs.consecutiveFailures(type) ?? 0;
   let health: TypeHealth = 'ok';
   const stale = maxAgeMs !== undefined && (successAgeMs === null || successAgeMs > maxAgeMs);
   if (!latest) health = 'never';
@@ -97,7 +98,7 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
     return NAGIOS.unknown;
   }
   try {
-    const types = options.type ? [options.type] : (store?.types() ?? []);
+    const types = options.type ? [options.type] : (store?.runs.types() ?? []);
     const now = ctx.now();
     const statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
     const bad = statuses.filter((s) => s.health === 'failed' || s.health === 'stale' || s.health === 'never');

@@ -1,12 +1,10 @@
+import { testAlert } from '../alert/test-alert.js';
 import { type ConfigProblem, parseRecipients } from '../config/values.js';
 import type { CommandContext } from '../context.js';
 import { sendAlertEmail, verifySmtp } from '../notify/email.js';
 import { describeSmtpError, type SmtpErrorInfo } from '../notify/smtp-errors.js';
-import { scrubSecrets } from '../notify/smtp-transport.js';
-import type { FailureAlert } from '../notify/types.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
-import { backupIdFor } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 
 export interface TestEmailOptions {
@@ -14,27 +12,6 @@ export interface TestEmailOptions {
   verifyOnly?: boolean;
   /** Also prints the SMTP conversation (credentials masked) on stderr. */
   verbose?: boolean;
-}
-
-/** The runbook §7.1 test mail: clearly a test, carrying the same facts a real alert would. */
-function testAlert(ctx: CommandContext): FailureAlert {
-  const now = ctx.now();
-  return {
-    kind: 'test',
-    backupId: backupIdFor(now, 'test', 1),
-    type: 'test',
-    timestamp: now.toISOString(),
-    error: 'This is a test message from `backup-alert test-email`; no backup failed.',
-    exitCode: null,
-    signal: null,
-    host: ctx.hostname,
-    durationMs: null,
-    outputTail: '',
-    script: ctx.config.script ?? null,
-    logPath: null,
-    consecutiveFailures: 0,
-    escalate: false,
-  };
 }
 
 function smtpSummary(ctx: CommandContext): string {
@@ -66,7 +43,7 @@ function emailProblems(problems: ConfigProblem[]): ConfigProblem[] {
 export async function testEmailCommand(options: TestEmailOptions, ctx: CommandContext): Promise<number> {
   const { config, logger } = ctx;
   const print = (...lines: string[]) => ctx.io.stdout(lines.map((line) => `${line}\n`).join(''));
-  const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));
+  const mask = logger.mask;
   const transcript = options.verbose ? (line: string) => ctx.io.stderr(mask(line)) : undefined;
 
   for (const problem of emailProblems(ctx.problems)) print(`⚠ ${problem.variable}: ${problem.message}`);
@@ -106,7 +83,12 @@ export async function testEmailCommand(options: TestEmailOptions, ctx: CommandCo
       config,
       logger,
       recipients,
-      testAlert(ctx),
+      testAlert(
+        ctx.now(),
+        ctx.hostname,
+        'This is a test message from `backup-alert test-email`; no backup failed.',
+        config.script ?? null,
+      ),
       AbortSignal.timeout(config.notifyTimeoutMs),
       transcript ? { transcript } : {},
     );
@@ -133,7 +115,7 @@ function audit(ctx: CommandContext, status: 'success' | 'failure', details: Reco
     return;
   }
   try {
-    recordAudit(store, ctx, { operation: 'test-email', status, details });
+    recordAudit(store.audit, ctx, { operation: 'test-email', status, details });
   } finally {
     store.close();
   }

@@ -1,10 +1,11 @@
 import kleur from 'kleur';
+import { recordDeliveries } from '../alert/dispatch.js';
+import { TEST_NOTIFY_TEXT, testAlert } from '../alert/test-alert.js';
 import type { CommandContext } from '../context.js';
-import { buildNotifiers, deliverAll, recordResults } from '../notify/index.js';
-import { CHANNELS, type Channel, type FailureAlert } from '../notify/types.js';
+import { buildNotifiers, deliverAll } from '../notify/fanout.js';
+import { CHANNELS, type Channel } from '../notify/types.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
-import { backupIdFor } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 
 /** The variables that switch each channel on; named in the "not configured" line. */
@@ -14,25 +15,6 @@ const CHANNEL_VARIABLES: Record<Channel, string[]> = {
   teams: ['TEAMS_WEBHOOK_URL', 'TEAMS_WEBHOOK_FORMAT'],
   webhook: ['BACKUP_ALERT_WEBHOOK_URL', 'BACKUP_ALERT_WEBHOOK_SECRET'],
 };
-
-export function testAlert(now: Date, host: string): FailureAlert {
-  return {
-    kind: 'test',
-    backupId: backupIdFor(now, 'test', 1),
-    type: 'manual',
-    timestamp: now.toISOString(),
-    error: 'This is a test notification from backup-alert test-notify; no backup failed.',
-    exitCode: null,
-    signal: null,
-    host,
-    durationMs: null,
-    outputTail: '',
-    script: null,
-    logPath: null,
-    consecutiveFailures: 0,
-    escalate: false,
-  };
-}
 
 /**
  * `backup-alert test-notify`: a clearly-marked test through each selected channel, one ✔/✖
@@ -45,7 +27,7 @@ export async function testNotifyCommand(options: { channel: string }, ctx: Comma
   const lines: Array<{ ok: boolean; text: string }> = [];
   let failed = false;
 
-  const notifiers = buildNotifiers(config, logger, ctx.now).filter((n) => wanted.includes(n.channel));
+  const notifiers = buildNotifiers(ctx).filter((n) => wanted.includes(n.channel));
   for (const channel of wanted) {
     if (notifiers.some((n) => n.channel === channel)) continue;
     const problems = ctx.problems.filter((p) => CHANNEL_VARIABLES[channel].includes(p.variable));
@@ -74,9 +56,9 @@ export async function testNotifyCommand(options: { channel: string }, ctx: Comma
   }
   try {
     if (notifiers.length > 0) {
-      const alert = testAlert(ctx.now(), ctx.hostname);
+      const alert = testAlert(ctx.now(), ctx.hostname, TEST_NOTIFY_TEXT);
       const results = await deliverAll(notifiers, alert, ctx, config.notifyTimeoutMs);
-      recordResults(results, alert, { config, logger, store, now: ctx.now });
+      if (store) recordDeliveries(results, alert, { ...ctx, journal: store });
       for (const result of results) {
         const attempts = `${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`;
         if (result.status === 'sent') {
@@ -95,11 +77,12 @@ export async function testNotifyCommand(options: { channel: string }, ctx: Comma
       const ok = lines[index]!.ok;
       io.stdout(`${io.color ? (ok ? kleur.green(text) : kleur.red(text)) : text}\n`);
     }
-    recordAudit(store, ctx, {
-      operation: 'test_notify',
-      status: failed ? 'failure' : 'success',
-      details: { channel: options.channel, lines: texts },
-    });
+    if (store)
+      recordAudit(store.audit, ctx, {
+        operation: 'test_notify',
+        status: failed ? 'failure' : 'success',
+        details: { channel: options.channel, lines: texts },
+      });
     return failed ? ExitCode.failed : ExitCode.ok;
   } finally {
     store?.close();

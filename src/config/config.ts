@@ -1,6 +1,9 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Env, readSecret } from './env-source.js';
+import { smtpSecretForms } from '../shared/redact.js';
+import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
+import type { Env } from './env-source.js';
+import { readSecret, type SecretName } from './secrets.js';
 import {
   type ConfigProblem,
   parseBoolean,
@@ -12,13 +15,6 @@ import {
   parseWebhookUrl,
   splitList,
 } from './values.js';
-
-export const BACKUP_TYPES = ['daily', 'weekly', 'monthly', 'manual'] as const;
-export type BackupType = (typeof BACKUP_TYPES)[number];
-
-export function isBackupType(value: string): value is BackupType {
-  return (BACKUP_TYPES as readonly string[]).includes(value);
-}
 
 export const DEFAULT_SMTP_FROM = 'ITSM-Sec Nexus <noreply@itsm.local>';
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
@@ -98,7 +94,7 @@ export function defaultDbPath(env: Env): string {
 /** Parses the merged environment (and flags) once, collecting every problem. */
 export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext): LoadedConfig {
   const problems: ConfigProblem[] = [];
-  const secret = (name: string) => readSecret(env, name, context.cwd, problems);
+  const secret = (name: SecretName) => readSecret(env, name, context.cwd, problems);
   const nonEmpty = (name: string) => {
     const value = env[name]?.trim();
     return value ? value : undefined;
@@ -155,11 +151,12 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       problems,
     ),
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
-    // normalised form is what is sent, so it is what an error message could quote.
+    // normalised form is what is sent, so it is what an error message could quote. The
+    // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).
     secrets: [
       ...new Set(
         [
-          smtpPassword,
+          ...smtpSecretForms(smtpUser, smtpPassword),
           slackRaw,
           teamsRaw,
           webhookRaw,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
 
@@ -45,45 +45,4 @@ export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
   const merged: Record<string, string | undefined> = { ...fromFile };
   for (const [key, value] of Object.entries(options.processEnv)) if (value !== undefined) merged[key] = value;
   return { env: merged, envFile: path };
-}
-
-/**
- * A secret from NAME, else the file named by NAME_FILE (Docker), else
- * $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=). Trailing newlines are dropped.
- */
-export function readSecret(
-  env: Env,
-  name: string,
-  cwd: string,
-  problems: Array<{ variable: string; message: string }>,
-): string | undefined {
-  const direct = env[name];
-  if (direct !== undefined && direct !== '') return direct;
-  const file = env[`${name}_FILE`];
-  if (file) {
-    const path = isAbsolute(file) ? file : resolve(cwd, file);
-    try {
-      return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      problems.push({
-        variable: `${name}_FILE`,
-        message: `cannot read ${path}: ${errorCode(error) ?? 'error'}`,
-      });
-      return undefined;
-    }
-  }
-  const credentials = env['CREDENTIALS_DIRECTORY'];
-  if (credentials) {
-    try {
-      return readFileSync(join(credentials, name), 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') {
-        problems.push({
-          variable: name,
-          message: `cannot read credential ${name}: ${errorCode(error) ?? 'error'}`,
-        });
-      }
-    }
-  }
-  return undefined;
 }

@@ -116,16 +116,6 @@ export function parseWebhookUrl(
   return url.toString();
 }
 
-/** `https://hooks.slack.com/…`: enough to tell which endpoint, nothing that grants access. */
-export function redactUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    return `${url.protocol}//${url.host}/…`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
 export function parseRedactPatterns(
   variable: string,
   value: string | undefined,

@@ -5,15 +5,17 @@ import type { Config } from '../config/config.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import {
+  alertError,
   alertSubject,
   extraFacts,
   lateNotice,
-  messageText,
   plainTextBody,
+  shownOutput,
   singleLine,
   tailOf,
 } from './message.js';
-import type { FailureAlert } from './types.js';
+import type { Alert } from './types.js';
+import { kindWords, labels } from './words.js';
 
 export const TEMPLATE_FILE = 'backup-failure.hbs';
 
@@ -29,17 +31,17 @@ export interface EmailContent {
 }
 
 /** Everything the template may use; the runbook §5.4 names plus what we add. */
-export function templateData(alert: FailureAlert, config: Config): Record<string, unknown> {
-  const t = messageText(config.lang);
+export function templateData(alert: Alert, config: Config): Record<string, unknown> {
+  const t = labels(config.lang);
+  const words = kindWords(config.lang, alert.kind);
   const systemUrl = config.systemUrl;
-  const heading =
-    alert.kind === 'test' ? t.testHeading : alert.kind === 'recovery' ? t.recoveryHeading : t.heading;
+  const output = shownOutput(alert);
   return {
     backupInfo: {
-      backupId: alert.backupId,
-      type: alert.type,
-      timestamp: alert.timestamp,
-      error: singleLine(alert.error),
+      backupId: alert.run.backupId,
+      type: alert.run.type,
+      timestamp: alert.run.finishedAt,
+      error: alertError(alert),
     },
     systemUrl,
     // Only http(s) becomes a link: an odd SYSTEM_URL is still shown, never made clickable.
@@ -51,8 +53,8 @@ export function templateData(alert: FailureAlert, config: Config): Record<string
     escalate: alert.escalate,
     lang: config.lang,
     subject: alertSubject(alert, config.lang),
-    heading,
-    advice: alert.kind === 'recovery' ? t.recoveryAdvice : t.advice,
+    heading: words.heading,
+    advice: words.advice,
     labels: {
       backupId: t.backupId,
       type: t.type,
@@ -64,7 +66,7 @@ export function templateData(alert: FailureAlert, config: Config): Record<string
     },
     facts: extraFacts(alert, config.lang),
     lateNotice: lateNotice(alert, config.lang),
-    outputTail: alert.outputTail.trim() ? tailOf(alert.outputTail.replace(/\s+$/, ''), HTML_TAIL_LIMIT) : '',
+    outputTail: output ? tailOf(output, HTML_TAIL_LIMIT) : '',
     footer: t.footer,
   };
 }
@@ -74,11 +76,7 @@ export function templateData(alert: FailureAlert, config: Config): Record<string
  * takes effect without a restart (runbook FAQ Q4). A missing or broken
  * template is not fatal: the mail goes out as plain text (runbook §10.2).
  */
-export async function renderHtml(
-  alert: FailureAlert,
-  config: Config,
-  logger: Logger,
-): Promise<string | undefined> {
+export async function renderHtml(alert: Alert, config: Config, logger: Logger): Promise<string | undefined> {
   const path = join(config.templateDir, TEMPLATE_FILE);
   let source: string;
   try {
@@ -103,11 +101,7 @@ export async function renderHtml(
 }
 
 /** Subject, plain text (runbook §5.1, §5.2) and, when the template renders, HTML. */
-export async function buildEmailContent(
-  alert: FailureAlert,
-  config: Config,
-  logger: Logger,
-): Promise<EmailContent> {
+export async function buildEmailContent(alert: Alert, config: Config, logger: Logger): Promise<EmailContent> {
   const subject = singleLine(alertSubject(alert, config.lang));
   const text = plainTextBody(alert, config.lang, config.systemUrl);
   const html = await renderHtml(alert, config, logger);

@@ -1,17 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import { buildEmailContent } from './email-content.js';
 import { singleLine } from './message.js';
+import { withRetries } from './retry.js';
 import { describeSmtpError, type SmtpErrorInfo } from './smtp-errors.js';
-import {
-  createSmtpTransport,
-  scrubSecrets,
-  type TranscriptSink,
-  timeoutsFor,
-  withAbort,
-} from './smtp-transport.js';
-import { DeliveryError, type FailureAlert, type Notifier, type SendReport } from './types.js';
+import { createSmtpTransport, type TranscriptSink, timeoutsFor, withAbort } from './smtp-transport.js';
+import { type Alert, DeliveryError, type Notifier, type SendReport } from './types.js';
+import { kindWords } from './words.js';
 
 /** Tries per send; transient failures only. Three tries at 0.5 s and 1 s apart stay quick for a down server. */
 const MAX_ATTEMPTS = 3;
@@ -42,17 +38,6 @@ export function createEmailNotifier(
   };
 }
 
-/** What the §9.2 log lines call this mail. */
-function mailName(alert: FailureAlert): string {
-  if (alert.kind === 'test') return 'test';
-  if (alert.kind === 'recovery') return 'recovery notice';
-  return 'failure alert';
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 /** `{ code: "ECONNREFUSED", ... }` as runbook §9.2 shows it; JSON-quoted so nothing can break the line. */
 function errorObject(info: SmtpErrorInfo, attempts: number): string {
   const fields: string[] = [`code: ${JSON.stringify(info.code)}`];
@@ -71,15 +56,14 @@ export async function sendAlertEmail(
   config: Config,
   logger: Logger,
   recipients: readonly string[],
-  alert: FailureAlert,
+  alert: Alert,
   signal: AbortSignal,
   options: EmailOptions = {},
 ): Promise<SendReport> {
   const clock = () => performance.now();
   const deadline = clock() + config.notifyTimeoutMs;
   const bound = AbortSignal.any([signal, AbortSignal.timeout(config.notifyTimeoutMs)]);
-  const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));
-  const name = mailName(alert);
+  const name = kindWords(config.lang, alert.kind).logName;
   const content = await buildEmailContent(alert, config, logger);
   const message = {
     from: config.smtp.from,
@@ -90,70 +74,89 @@ export async function sendAlertEmail(
     headers: {
       // Stops out-of-office replies; lets mail rules file alerts by run.
       'Auto-Submitted': 'auto-generated',
-      'X-Backup-Alert-Id': singleLine(alert.backupId),
+      'X-Backup-Alert-Id': singleLine(alert.run.backupId),
     },
     ...(alert.kind === 'failure' ? { priority: 'high' as const } : {}),
   };
-
-  for (let attempt = 1; ; attempt++) {
-    const handle = createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
-      mask,
-      ...(options.transcript ? { transcript: options.transcript } : {}),
-    });
-    try {
-      const info = await withAbort(handle, bound, 'Sending e-mail', () =>
-        handle.transporter.sendMail(message),
-      );
-      const accepted = info.accepted.map(addressOf);
-      // nodemailer adds rejectedErrors (one per refused RCPT, with `recipient`) beyond its typings.
-      const reasons = (info as { rejectedErrors?: Array<{ recipient?: string; message?: string }> })
-        .rejectedErrors;
-      for (const rejected of info.rejected.map(addressOf)) {
-        const reason = reasons?.find((entry) => entry.recipient === rejected)?.message;
-        logger.warn(
-          'EmailService',
-          `Recipient rejected by the server: ${rejected}${reason ? ` (${mask(singleLine(reason))})` : ''}`,
-        );
-      }
-      logger.info('Backup', `${capitalised(name)} email sent to ${accepted.join(',')}`);
-      logger.info(
-        'EmailService',
-        `Email sent successfully: { messageId: ${JSON.stringify(info.messageId)}, to: ${JSON.stringify(
-          accepted.join(','),
-        )}, subject: ${JSON.stringify(content.subject)} }`,
-      );
-      return { attempts: attempt, subject: content.subject };
-    } catch (error) {
-      const info = describeSmtpError(error);
-      info.message = mask(info.message);
-      const wait = FIRST_BACKOFF_MS * 2 ** (attempt - 1);
-      const remaining = deadline - clock();
-      const giveUp =
-        info.permanent || attempt >= MAX_ATTEMPTS || bound.aborted || remaining < wait + MIN_ATTEMPT_MS;
-      if (giveUp) {
-        logger.error('Backup', `Failed to send ${name} email: ${info.message}`);
-        logger.error('EmailService', `Error sending email: ${errorObject(info, attempt)}`);
-        throw new DeliveryError(
-          info.message.includes(info.code) ? info.message : `${info.message} (${info.code})`,
-          {
-            attempts: attempt,
-            permanent: info.permanent,
-            code: info.code,
-            cause: error,
-          },
-        );
-      }
+  let lastFailure: { info: SmtpErrorInfo; cause: unknown } | undefined;
+  try {
+    const { value: info, attempts } = await withRetries<SMTPTransport.SentMessageInfo>(
+      {
+        maxAttempts: MAX_ATTEMPTS,
+        firstDelayMs: FIRST_BACKOFF_MS,
+        signal: bound,
+        remainingMs: () => deadline - clock(),
+        minAttemptMs: MIN_ATTEMPT_MS,
+        onRetry: (failure, attempt, waitMs) =>
+          logger.warn(
+            'EmailService',
+            `Attempt ${attempt} failed (${failure.code}: ${failure.retry}); retrying in ${waitMs} ms`,
+          ),
+      },
+      async (attempt) => {
+        const handle = createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
+          mask: logger.mask,
+          ...(options.transcript ? { transcript: options.transcript } : {}),
+        });
+        try {
+          return {
+            done: await withAbort(handle, bound, 'Sending e-mail', () =>
+              handle.transporter.sendMail(message),
+            ),
+          };
+        } catch (error) {
+          const info = describeSmtpError(error);
+          info.message = logger.mask(info.message);
+          lastFailure = { info, cause: error };
+          if (info.permanent || bound.aborted) {
+            throw new DeliveryError(info.message, {
+              attempts: attempt,
+              permanent: info.permanent,
+              code: info.code,
+            });
+          }
+          return { retry: info.message, code: info.code };
+        }
+      },
+    );
+    const accepted = info.accepted.map(addressOf);
+    // nodemailer adds rejectedErrors (one per refused RCPT, with `recipient`) beyond its typings.
+    const reasons = (info as { rejectedErrors?: Array<{ recipient?: string; message?: string }> })
+      .rejectedErrors;
+    for (const rejected of info.rejected.map(addressOf)) {
+      const reason = reasons?.find((entry) => entry.recipient === rejected)?.message;
       logger.warn(
         'EmailService',
-        `Attempt ${attempt} failed (${info.code}: ${info.message}); retrying in ${wait} ms`,
+        `Recipient rejected by the server: ${rejected}${reason ? ` (${logger.mask(singleLine(reason))})` : ''}`,
       );
-      try {
-        await sleep(wait, undefined, { signal: bound });
-      } catch {
-        // Aborted while waiting: the next loop turn fails fast with the abort reason.
-      }
     }
+    logger.info('Backup', `${capitalised(name)} email sent to ${accepted.join(',')}`);
+    logger.info(
+      'EmailService',
+      `Email sent successfully: { messageId: ${JSON.stringify(info.messageId)}, to: ${JSON.stringify(
+        accepted.join(','),
+      )}, subject: ${JSON.stringify(content.subject)} }`,
+    );
+    return { attempts, subject: content.subject };
+  } catch (error) {
+    const info = lastFailure?.info ?? describeSmtpError(error);
+    const attempts = error instanceof DeliveryError ? error.attempts : 1;
+    logger.error('Backup', `Failed to send ${name} email: ${info.message}`);
+    logger.error('EmailService', `Error sending email: ${errorObject(info, attempts)}`);
+    throw new DeliveryError(
+      info.message.includes(info.code) ? info.message : `${info.message} (${info.code})`,
+      {
+        attempts,
+        permanent: info.permanent,
+        code: info.code,
+        cause: lastFailure?.cause ?? error,
+      },
+    );
   }
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function addressOf(entry: string | { address: string }): string {
@@ -177,9 +180,8 @@ export async function verifySmtp(
     readyAtDebug?: boolean;
   },
 ): Promise<VerifyResult> {
-  const mask = (text: string) => logger.mask(scrubSecrets(text, config.smtp));
   const handle = createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
-    mask,
+    mask: logger.mask,
     ...(options.transcript ? { transcript: options.transcript } : {}),
   });
   const bound = AbortSignal.timeout(options.timeoutMs);
@@ -193,7 +195,7 @@ export async function verifySmtp(
     return { ok: true };
   } catch (error) {
     const info = describeSmtpError(error);
-    info.message = mask(info.message);
+    info.message = logger.mask(info.message);
     // Called off by the caller: not a connection error worth reporting.
     if (!options.signal?.aborted) {
       logger.error('EmailService', `SMTP connection error: ${info.message} (${info.code})`);

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { redactUrl } from '../config/values.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
+import { redactUrl } from '../shared/redact.js';
 import { VERSION } from '../shared/version.js';
 import { singleLine } from './message.js';
+import { withRetries } from './retry.js';
 import { DeliveryError } from './types.js';
 
 export interface PostOptions {
@@ -40,72 +40,66 @@ const MAX_RETRY_AFTER_MS = 60_000;
 export async function postJson(options: PostOptions): Promise<PostResult> {
   const { signal } = options;
   const where = redactUrl(options.url);
-  const maxAttempts = options.maxAttempts ?? 4;
-  let delayMs = options.baseDelayMs ?? 500;
-  let last = '';
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    if (signal.aborted) break;
-    let waitMs = delayMs;
-    try {
-      const response = await fetch(options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': `backup-alert/${VERSION}`,
-          ...options.headers,
-        },
-        body: options.body,
-        signal,
-        // A redirect would re-post a signed body to wherever it points; configure the final URL instead.
-        redirect: 'manual',
-      });
-      const text = await readSnippet(response);
+  if (signal.aborted) {
+    throw new DeliveryError(`not sent to ${where}: notify timeout already reached`, {
+      attempts: 0,
+      permanent: false,
+      code: 'ETIMEDOUT',
+    });
+  }
+  const { value: status, attempts } = await withRetries<number>(
+    { maxAttempts: options.maxAttempts ?? 4, firstDelayMs: options.baseDelayMs ?? 500, signal },
+    async () => {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(options.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'user-agent': `backup-alert/${VERSION}`,
+            ...options.headers,
+          },
+          body: options.body,
+          signal,
+          // A redirect would re-post a signed body to wherever it points; configure the final URL instead.
+          redirect: 'manual',
+        });
+        text = await readSnippet(response);
+      } catch (error) {
+        if (signal.aborted) {
+          throw new DeliveryError(`no answer from ${where} within the notify timeout`, {
+            attempts: 1,
+            permanent: false,
+            code: 'ETIMEDOUT',
+            cause: error,
+          });
+        }
+        return { retry: `cannot reach ${where}: ${networkReason(error)}` };
+      }
       const status = response.status;
       if (status >= 200 && status < 300) {
         const problem = options.bodyError?.(text);
-        if (!problem) return { status, attempts: attempt };
-        last = `${where} answered HTTP ${status} but: ${problem}`;
-      } else if (status === 429) {
+        return problem ? { retry: `${where} answered HTTP ${status} but: ${problem}` } : { done: status };
+      }
+      if (status === 429) {
         const after = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-        last = `rate limited by ${where} (HTTP 429${after === undefined ? '' : `, Retry-After ${Math.ceil(after / 1000)}s`})`;
-        if (after !== undefined) waitMs = Math.min(after, MAX_RETRY_AFTER_MS);
-      } else if (status >= 500) {
-        last = `HTTP ${status} from ${where}${text ? `: ${text}` : ''}`;
-      } else {
-        // 3xx/4xx: our payload or the URL is wrong; sending it again changes nothing.
-        const hint = status < 400 ? ' (redirects are not followed: configure the final URL)' : '';
-        throw new DeliveryError(`HTTP ${status} from ${where}${text ? `: ${text}` : ''}${hint}`, {
-          attempts: attempt,
-          permanent: true,
-          code: `HTTP_${status}`,
-        });
+        return {
+          retry: `rate limited by ${where} (HTTP 429${after === undefined ? '' : `, Retry-After ${Math.ceil(after / 1000)}s`})`,
+          ...(after !== undefined ? { waitMs: Math.min(after, MAX_RETRY_AFTER_MS) } : {}),
+        };
       }
-    } catch (error) {
-      if (error instanceof DeliveryError) throw error;
-      if (signal.aborted) {
-        last = `no answer from ${where} within the notify timeout`;
-        return fail(last, attempt, 'ETIMEDOUT', error);
-      }
-      last = `cannot reach ${where}: ${networkReason(error)}`;
-    }
-    if (attempt === maxAttempts) return fail(last, attempt, undefined, undefined);
-    try {
-      await sleep(waitMs, undefined, { signal });
-    } catch {
-      return fail(`${last}; gave up waiting (notify timeout)`, attempt, 'ETIMEDOUT', undefined);
-    }
-    delayMs *= 2;
-  }
-  return fail(last || `not sent to ${where}: notify timeout already reached`, 0, 'ETIMEDOUT', undefined);
-}
-
-function fail(message: string, attempts: number, code: string | undefined, cause: unknown): never {
-  throw new DeliveryError(message, {
-    attempts,
-    permanent: false,
-    ...(code ? { code } : {}),
-    ...(cause ? { cause } : {}),
-  });
+      if (status >= 500) return { retry: `HTTP ${status} from ${where}${text ? `: ${text}` : ''}` };
+      // 3xx/4xx: our payload or the URL is wrong; sending it again changes nothing.
+      const hint = status < 400 ? ' (redirects are not followed: configure the final URL)' : '';
+      throw new DeliveryError(`HTTP ${status} from ${where}${text ? `: ${text}` : ''}${hint}`, {
+        attempts: 1,
+        permanent: true,
+        code: `HTTP_${status}`,
+      });
+    },
+  );
+  return { status, attempts };
 }
 
 /** The first line of an error body, short: Slack says `invalid_payload`, Teams a sentence. */

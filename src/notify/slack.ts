@@ -1,9 +1,17 @@
 import type { Config, Lang } from '../config/config.js';
-import { redactUrl } from '../config/values.js';
-import { fitTail } from '../shared/redact.js';
+import { redactUrl } from '../shared/redact.js';
 import { postJson } from './http-post.js';
-import { alertSubject, extraFacts, lateNotice, messageText, singleLine } from './message.js';
-import type { FailureAlert, Notifier, SendReport } from './types.js';
+import {
+  alertError,
+  alertSubject,
+  extraFacts,
+  fitTail,
+  lateNotice,
+  shownOutput,
+  singleLine,
+} from './message.js';
+import type { Alert, Notifier, SendReport } from './types.js';
+import { kindWords, labels } from './words.js';
 
 /** Slack Block Kit limits (api.slack.com/reference/block-kit/blocks). */
 export const SLACK_HEADER_MAX = 150;
@@ -19,13 +27,6 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function headingOf(alert: FailureAlert, lang: Lang): string {
-  const t = messageText(lang);
-  if (alert.kind === 'test') return t.testHeading;
-  if (alert.kind === 'recovery') return t.recoveryHeading;
-  return t.heading;
-}
-
 /** A code block cannot hold ``` (there is no escape), so a zero-width space breaks the run. */
 function codeBlock(tail: string): string {
   return `\`\`\`\n${escapeMrkdwn(tail).replace(/```/g, '`\u200b`\u200b`')}\n\`\`\``;
@@ -34,8 +35,9 @@ function codeBlock(tail: string): string {
 type Block = Record<string, unknown>;
 
 /** The incoming-webhook body: `text` is the notification/fallback, blocks carry the facts. */
-export function slackPayload(alert: FailureAlert, lang: Lang, systemUrl: string | undefined): object {
-  const t = messageText(lang);
+export function slackPayload(alert: Alert, lang: Lang, systemUrl: string | undefined): object {
+  const t = labels(lang);
+  const words = kindWords(lang, alert.kind);
   const subject = alertSubject(alert, lang);
   const field = (label: string, value: string) => ({
     type: 'mrkdwn',
@@ -43,20 +45,20 @@ export function slackPayload(alert: FailureAlert, lang: Lang, systemUrl: string 
   });
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(subject, SLACK_HEADER_MAX), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(headingOf(alert, lang))}*` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(words.heading)}*` } },
     {
       type: 'section',
       fields: [
-        field(t.backupId, alert.backupId),
-        field(t.type, alert.type),
-        field(t.timestamp, alert.timestamp),
+        field(t.backupId, alert.run.backupId),
+        field(t.type, alert.run.type),
+        field(t.timestamp, alert.run.finishedAt),
       ],
     },
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(`*${t.error}*\n${escapeMrkdwn(singleLine(alert.error))}`, SLACK_SECTION_MAX),
+        text: clip(`*${t.error}*\n${escapeMrkdwn(alertError(alert))}`, SLACK_SECTION_MAX),
       },
     },
   ];
@@ -66,23 +68,24 @@ export function slackPayload(alert: FailureAlert, lang: Lang, systemUrl: string 
   const late = lateNotice(alert, lang);
   if (late)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(late)}` }] });
-  const output = alert.outputTail.replace(/\s+$/, '');
-  if (output.trim()) {
+  const output = shownOutput(alert);
+  if (output) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${t.outputTail}*` } });
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: fitTail(output, SLACK_SECTION_MAX, codeBlock) },
     });
   }
-  const advice = alert.kind === 'recovery' ? t.recoveryAdvice : t.advice;
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(advice) } });
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(words.advice) } });
   const link = systemUrl ? `<${escapeMrkdwn(systemUrl)}|${escapeMrkdwn(systemUrl)}>` : escapeMrkdwn(t.notSet);
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `${t.systemUrl}: ${link} · ${t.footer}` }],
   });
+  // The fallback is what notifications and mentions are built from: `<!channel>` or
+  // `<https://evil.example|click here>` printed by a script must stay text there too.
   return {
-    text: clip(`${subject}: ${singleLine(alert.error)}`, SLACK_SECTION_MAX),
+    text: clip(escapeMrkdwn(`${subject}: ${alertError(alert)}`), SLACK_SECTION_MAX),
     blocks,
   };
 }
@@ -94,7 +97,7 @@ export function createSlackNotifier(config: Config): Notifier | undefined {
   return {
     channel: 'slack',
     recipient: redactUrl(url),
-    async send(alert: FailureAlert, signal: AbortSignal): Promise<SendReport> {
+    async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const body = JSON.stringify(slackPayload(alert, config.lang, config.systemUrl));
       const result = await postJson({ url, body, signal });
       return { attempts: result.attempts, subject: alertSubject(alert, config.lang) };

@@ -9,28 +9,6 @@ export type TranscriptSink = (line: string) => void;
 
 export type SmtpTransporter = ReturnType<typeof nodemailer.createTransport<SMTPTransport.SentMessageInfo>>;
 
-/** Every form the password can take on the wire or in a message: plain, and the AUTH base64 blobs. */
-export function secretForms(smtp: SmtpSettings): string[] {
-  const password = smtp.password;
-  if (!password) return [];
-  const user = smtp.user ?? '';
-  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-  return [
-    password,
-    b64(password),
-    b64(`\u0000${user}\u0000${password}`),
-    b64(`${user}\u0000${user}\u0000${password}`),
-  ];
-}
-
-/** Removes the password (in any of its forms) from a text. Applied before anything is logged. */
-export function scrubSecrets(text: string, smtp: SmtpSettings): string {
-  let scrubbed = text;
-  for (const secret of secretForms(smtp))
-    if (secret.length >= 3) scrubbed = scrubbed.split(secret).join('***');
-  return scrubbed;
-}
-
 /**
  * nodemailer's bunyan-style logger, printing the conversation with the AUTH
  * exchange blanked: nodemailer already hides the password, but the AUTH PLAIN

@@ -1,10 +1,18 @@
 import type { Config, Lang, TeamsFormat } from '../config/config.js';
-import { redactUrl } from '../config/values.js';
 import type { Logger } from '../shared/logger.js';
-import { fitTail } from '../shared/redact.js';
+import { redactUrl } from '../shared/redact.js';
 import { postJson } from './http-post.js';
-import { alertSubject, extraFacts, lateNotice, messageText, singleLine } from './message.js';
-import type { FailureAlert, Notifier, SendReport } from './types.js';
+import {
+  alertError,
+  alertSubject,
+  extraFacts,
+  fitTail,
+  lateNotice,
+  shownOutput,
+  singleLine,
+} from './message.js';
+import type { Alert, Notifier, SendReport } from './types.js';
+import { kindWords, labels } from './words.js';
 
 /** Teams rejects messages over about 28 KB; we stay a little under, measured in UTF-8 bytes. */
 export const TEAMS_MAX_BYTES = 28_000;
@@ -62,21 +70,21 @@ interface Parts {
   colour: 'failure' | 'recovery' | 'test';
 }
 
-function partsOf(alert: FailureAlert, lang: Lang): Parts {
-  const t = messageText(lang);
+function partsOf(alert: Alert, lang: Lang): Parts {
+  const t = labels(lang);
+  const words = kindWords(lang, alert.kind);
   return {
     subject: alertSubject(alert, lang),
-    heading:
-      alert.kind === 'test' ? t.testHeading : alert.kind === 'recovery' ? t.recoveryHeading : t.heading,
+    heading: words.heading,
     facts: [
-      { label: t.backupId, value: alert.backupId },
-      { label: t.type, value: alert.type },
-      { label: t.timestamp, value: alert.timestamp },
-      { label: t.error, value: singleLine(alert.error) },
+      { label: t.backupId, value: alert.run.backupId },
+      { label: t.type, value: alert.run.type },
+      { label: t.timestamp, value: alert.run.finishedAt },
+      { label: t.error, value: alertError(alert) },
       ...extraFacts(alert, lang).map((f) => ({ label: f.label, value: singleLine(f.value) })),
     ],
     late: lateNotice(alert, lang),
-    advice: alert.kind === 'recovery' ? t.recoveryAdvice : t.advice,
+    advice: words.advice,
     outputLabel: t.outputTail,
     systemUrlLabel: t.systemUrl,
     colour: alert.kind,
@@ -84,7 +92,7 @@ function partsOf(alert: FailureAlert, lang: Lang): Parts {
 }
 
 export function adaptiveCardPayload(
-  alert: FailureAlert,
+  alert: Alert,
   lang: Lang,
   systemUrl: string | undefined,
   tail: string,
@@ -119,7 +127,7 @@ export function adaptiveCardPayload(
 }
 
 export function messageCardPayload(
-  alert: FailureAlert,
+  alert: Alert,
   lang: Lang,
   systemUrl: string | undefined,
   tail: string,
@@ -154,14 +162,13 @@ export function messageCardPayload(
 
 /** The serialised body, its output tail cut (from the start) until the whole message fits. */
 export function teamsBody(
-  alert: FailureAlert,
+  alert: Alert,
   config: Pick<Config, 'lang' | 'systemUrl'>,
   format: TeamsFormat,
 ): string {
   const build = format === 'messagecard' ? messageCardPayload : adaptiveCardPayload;
-  const output = alert.outputTail.replace(/\s+$/, '');
   return fitTail(
-    output,
+    shownOutput(alert),
     TEAMS_MAX_BYTES,
     (tail) => JSON.stringify(build(alert, config.lang, config.systemUrl, tail)),
     (rendered) => Buffer.byteLength(rendered, 'utf8'),
@@ -192,7 +199,7 @@ export function createTeamsNotifier(config: Config, logger: Logger): Notifier | 
   return {
     channel: 'teams',
     recipient: redactUrl(url),
-    async send(alert: FailureAlert, signal: AbortSignal): Promise<SendReport> {
+    async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const body = teamsBody(alert, config, choice.format);
       const result = await postJson({
         url,

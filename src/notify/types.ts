@@ -1,38 +1,28 @@
-import type { Config } from '../config/config.js';
-import type { Logger } from '../shared/logger.js';
-import type { Store } from '../store/store.js';
+import type { RunResult } from '../shared/run-result.js';
 
 export const CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const ALERT_KINDS = ['failure', 'recovery', 'test'] as const;
+/** `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send). */
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** notification_logs.notification_type, and the generic webhook's `event`, per alert kind. */
 export const NOTIFICATION_TYPES = {
   failure: 'backup_failure',
   recovery: 'backup_recovery',
   test: 'backup_test',
-} as const;
-export type Channel = (typeof CHANNELS)[number];
+} as const satisfies Record<AlertKind, string>;
 
 /**
- * Everything any channel says about one event. Stored as JSON in
- * notification_logs.payload so `retry` can re-send it: it holds no secrets.
+ * One alert: the run it is about and what the policy adds to it. Stored as JSON
+ * in notification_logs.payload so `retry` can re-send it: it holds no secrets
+ * (the run's error and output tail were redacted when the run's result was built).
  */
-export interface FailureAlert {
-  /** `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify). */
-  kind: 'failure' | 'recovery' | 'test';
-  backupId: string;
-  type: string;
-  /** When the failure happened: ISO 8601 UTC with milliseconds (runbook 発生時刻). */
-  timestamp: string;
-  /** One-line error, e.g. `Backup script failed with exit code 1: disk full`. */
-  error: string;
-  exitCode: number | null;
-  signal: string | null;
-  host: string;
-  durationMs: number | null;
-  /** End of the script's output, already redacted; may be empty. */
-  outputTail: string;
-  script: string | null;
-  logPath: string | null;
+export interface Alert {
+  kind: AlertKind;
+  /** The run (for a test, a stand-in); its finishedAt is the runbook's 発生時刻. */
+  run: RunResult;
   /** Runs of this type that failed in a row, this one included. */
   consecutiveFailures: number;
   /** consecutiveFailures reached BACKUP_ALERT_ESCALATE_AFTER (runbook §13 Level 2). */
@@ -77,13 +67,5 @@ export interface Notifier {
   readonly channel: Channel;
   /** For logs and notification_logs.recipient; secrets redacted (`https://hooks.slack.com/…`). */
   readonly recipient: string;
-  send(alert: FailureAlert, signal: AbortSignal): Promise<SendReport>;
-}
-
-export interface NotifyContext {
-  config: Config;
-  logger: Logger;
-  /** null when the database could not be opened: deliveries are then only logged. */
-  store: Store | null;
-  now: () => Date;
+  send(alert: Alert, signal: AbortSignal): Promise<SendReport>;
 }

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config/config.js';
-import { redactUrl } from '../config/values.js';
+import { redactUrl } from '../shared/redact.js';
+import type { RunResult } from '../shared/run-result.js';
 import { postJson } from './http-post.js';
 import { alertSubject, tailOf } from './message.js';
-import { type FailureAlert, NOTIFICATION_TYPES, type Notifier, type SendReport } from './types.js';
+import { type Alert, NOTIFICATION_TYPES, type Notifier, type SendReport } from './types.js';
 
 /** Bump only on a breaking change; receivers switch on it. Adding fields is not breaking. */
 export const WEBHOOK_VERSION = 1;
@@ -16,29 +17,21 @@ export const WEBHOOK_TAIL_MAX = 16_000;
 export const WEBHOOK_EVENTS = NOTIFICATION_TYPES;
 
 /**
- * Version 1 of the generic webhook body (documented in the README). The alert's own
- * facts keep their names and meaning; the rest is what a receiver needs around them.
+ * Version 1 of the generic webhook body (documented in the README): the run's facts
+ * under their own names, and what a receiver needs around them.
  */
 export interface WebhookPayload
-  extends Pick<
-    FailureAlert,
-    | 'backupId'
-    | 'type'
-    | 'timestamp'
-    | 'error'
-    | 'exitCode'
-    | 'signal'
-    | 'host'
-    | 'durationMs'
-    | 'consecutiveFailures'
-    | 'escalate'
-    | 'outputTail'
-  > {
+  extends Pick<RunResult, 'backupId' | 'type' | 'exitCode' | 'signal' | 'host' | 'durationMs' | 'outputTail'>,
+    Pick<Alert, 'consecutiveFailures' | 'escalate'> {
   version: typeof WEBHOOK_VERSION;
-  event: (typeof WEBHOOK_EVENTS)[FailureAlert['kind']];
+  event: (typeof WEBHOOK_EVENTS)[Alert['kind']];
   /** Stable per backup and event: receivers can de-duplicate a late re-send with it. */
   id: string;
   subject: string;
+  /** When it happened (the run's end): the runbook's 発生時刻. */
+  timestamp: string;
+  /** The one-line error ('' for a recovery). */
+  error: string;
   /** Identical failures held back by BACKUP_ALERT_REPEAT_INTERVAL since the last alert sent. */
   suppressedCount: number;
   systemUrl: string | null;
@@ -50,28 +43,29 @@ export interface WebhookPayload
 }
 
 export function webhookPayload(
-  alert: FailureAlert,
+  alert: Alert,
   config: Pick<Config, 'lang' | 'systemUrl'>,
   sentAt: Date,
 ): WebhookPayload {
   const event = WEBHOOK_EVENTS[alert.kind];
+  const { run } = alert;
   return {
     version: WEBHOOK_VERSION,
     event,
-    id: `${alert.backupId}:${event}`,
+    id: `${run.backupId}:${event}`,
     subject: alertSubject(alert, config.lang),
-    backupId: alert.backupId,
-    type: alert.type,
-    timestamp: alert.timestamp,
-    error: alert.error,
-    exitCode: alert.exitCode,
-    signal: alert.signal,
-    host: alert.host,
-    durationMs: alert.durationMs,
+    backupId: run.backupId,
+    type: run.type,
+    timestamp: run.finishedAt,
+    error: run.errorMessage ?? '',
+    exitCode: run.exitCode,
+    signal: run.signal,
+    host: run.host,
+    durationMs: run.durationMs,
     consecutiveFailures: alert.consecutiveFailures,
     escalate: alert.escalate,
     suppressedCount: alert.suppressedCount ?? 0,
-    outputTail: tailOf(alert.outputTail, WEBHOOK_TAIL_MAX),
+    outputTail: tailOf(run.outputTail, WEBHOOK_TAIL_MAX),
     systemUrl: config.systemUrl ?? null,
     late: alert.lateSince !== undefined,
     lateSince: alert.lateSince ?? null,
@@ -91,7 +85,7 @@ export function createWebhookNotifier(config: Config, now: () => Date): Notifier
   return {
     channel: 'webhook',
     recipient: redactUrl(url),
-    async send(alert: FailureAlert, signal: AbortSignal): Promise<SendReport> {
+    async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const payload = webhookPayload(alert, config, now());
       const body = JSON.stringify(payload);
       const headers: Record<string, string> = { [EVENT_HEADER]: payload.event };

@@ -1,14 +1,10 @@
 import type { RunnerResult } from '../runner/runner.js';
 import { signalNumber } from '../runner/runner.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import type { RunResult } from '../shared/run-result.js';
 
-export interface Outcome {
-  status: 'success' | 'failure';
-  /** DESIGN.md's one-line messages; null on success. */
-  errorMessage: string | null;
-  exitCode: number;
-  signal: string | null;
-}
+/** How the run ended, as the run's result records it (DESIGN.md's one-line messages). */
+export type Outcome = Pick<RunResult, 'status' | 'errorMessage' | 'exitCode' | 'signal'>;
 
 /** Maps what happened to the script onto the record and our exit code (DESIGN.md "run" 5 and 8). */
 export function outcomeOf(script: string, result: RunnerResult, timeoutLabel: string | undefined): Outcome {

@@ -2,16 +2,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../shared/errors.js';
+import type { RunResult } from '../shared/run-result.js';
 import { recordAudit } from '../store/audit.js';
-import { backupIdFor, type RunOutcome, type RunRow } from '../store/rows.js';
-import type { Store } from '../store/store.js';
+import { type Journal, NO_JOURNAL } from '../store/journal.js';
+import { runResultOf } from '../store/rows.js';
 import { isProcessAlive } from './lock-file.js';
+import type { RunPlan } from './plan.js';
 
-/**
- * Opens the database for a command, or returns null and says exactly why:
- * an unwritable or corrupt database must never stop a backup.
- */
-export function openStoreOrWarn(ctx: CommandContext): Store | null {
+/** Recording steps of `run`. None of them throws: an unwritable database never stops a backup. */
+
+/** The database, or NO_JOURNAL and a line saying exactly why it could not be opened. */
+export function openJournal(ctx: CommandContext): Journal & { close(): void } {
   try {
     return ctx.openStore();
   } catch (error) {
@@ -19,18 +20,20 @@ export function openStoreOrWarn(ctx: CommandContext): Store | null {
       'Store',
       `Cannot open database ${ctx.config.dbPath}: ${errorMessage(error)}; this run will not be recorded`,
     );
-    return null;
+    return { ...NO_JOURNAL, close: () => {} };
   }
 }
 
 /** Marks rows left `running` by a wrapper on this host that has died; returns them so they can be alerted. */
-export function reapAbandoned(store: Store, ctx: CommandContext): RunRow[] {
+export function reapAbandoned(journal: Journal, ctx: CommandContext): RunResult[] {
   try {
-    return store.markAbandoned(
-      (row) =>
-        row.host === ctx.hostname && row.pid !== null && row.pid !== ctx.pid && !isProcessAlive(row.pid),
-      ctx.now().toISOString(),
-    );
+    return journal.runs
+      .markAbandoned(
+        (row) =>
+          row.host === ctx.hostname && row.pid !== null && row.pid !== ctx.pid && !isProcessAlive(row.pid),
+        ctx.now().toISOString(),
+      )
+      .map((row) => runResultOf(row, ctx.hostname));
   } catch (error) {
     ctx.logger.warn('Store', `Could not check for abandoned runs: ${errorMessage(error)}`);
     return [];
@@ -52,82 +55,65 @@ export function runLogDir(ctx: CommandContext): string | null {
   }
 }
 
-export interface StartedRecord {
+export interface StartedRun {
   backupId: string;
+  startedAt: Date;
   logPath: string | null;
-  /** false when the database could not take the row. */
-  recorded: boolean;
 }
 
 /**
- * Inserts the `running` row before the script starts. Without a database the
- * ID is still allocated (the script gets BACKUP_ID either way) and the log file still written.
+ * Inserts the `running` row before the script starts. Without a database the ID is
+ * still allocated (the script gets BACKUP_ID either way) and the log file still written.
  */
-export function startRecord(
-  store: Store | null,
-  ctx: CommandContext,
-  run: { type: string; script: string },
+export function recordStart(
+  journal: Journal,
+  plan: RunPlan,
   startedAt: Date,
   logDir: string | null,
-): StartedRecord {
-  if (store) {
-    try {
-      const { backupId, logPath } = store.insertRun(
-        {
-          type: run.type,
-          startedAt: startedAt.toISOString(),
-          script: run.script,
-          host: ctx.hostname,
-          pid: ctx.pid,
-          logPathTemplate: logDir ? join(logDir, '{id}.log') : null,
-        },
-        startedAt,
-      );
-      return { backupId, logPath, recorded: true };
-    } catch (error) {
-      ctx.logger.error(
-        'Store',
-        `Could not record the start of the run in ${ctx.config.dbPath}: ${errorMessage(error)}; this run will not be recorded`,
-      );
-    }
-  }
-  const backupId = backupIdFor(startedAt, run.type, 1);
-  return { backupId, logPath: logDir ? join(logDir, `${backupId}.log`) : null, recorded: false };
-}
-
-/**
- * Writes the outcome and its audit row (runbook §9.4) in one transaction; a
- * failure to do so is said on stderr and changes nothing else.
- */
-export function finishRecord(
-  store: Store | null,
   ctx: CommandContext,
-  backupId: string,
-  outcome: RunOutcome,
-  audit: { type: string; script: string },
-): void {
-  if (!store) return;
+): StartedRun {
+  const run = {
+    type: plan.type,
+    startedAt: startedAt.toISOString(),
+    script: plan.script,
+    host: ctx.hostname,
+    pid: ctx.pid,
+    logPathTemplate: logDir ? join(logDir, '{id}.log') : null,
+  };
   try {
-    store.db.transaction(() => {
-      store.finishRun(backupId, outcome);
-      recordAudit(store, ctx, {
-        operation: 'run',
-        backupId,
-        status: outcome.status,
-        details: {
-          type: audit.type,
-          script: audit.script,
-          exitCode: outcome.exitCode,
-          signal: outcome.signal,
-          durationMs: outcome.durationMs,
-          error: outcome.errorMessage,
-        },
-      });
-    })();
+    return { ...journal.runs.insert(run, startedAt), startedAt };
   } catch (error) {
     ctx.logger.error(
       'Store',
-      `Could not record the outcome of ${backupId} (${outcome.status}: ${outcome.errorMessage ?? 'ok'}): ${errorMessage(error)}`,
+      `Could not record the start of the run in ${ctx.config.dbPath}: ${errorMessage(error)}; this run will not be recorded`,
+    );
+    return { ...NO_JOURNAL.runs.insert(run, startedAt), startedAt };
+  }
+}
+
+/** Writes the run's result and its audit row (runbook §9.4) in one transaction. */
+export function recordFinish(journal: Journal, result: RunResult, ctx: CommandContext): void {
+  try {
+    journal.transaction(() => {
+      journal.runs.finish(result);
+      recordAudit(journal.audit, ctx, {
+        operation: 'run',
+        backupId: result.backupId,
+        status: result.status,
+        details: {
+          type: result.type,
+          script: result.script,
+          exitCode: result.exitCode,
+          signal: result.signal,
+          durationMs: result.durationMs,
+          error: result.errorMessage,
+        },
+      });
+    });
+  } catch (error) {
+    ctx.logger.error(
+      'Store',
+      `Could not record the outcome of ${result.backupId} (${result.status}: ${result.errorMessage ?? 'ok'}): ${errorMessage(error)}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { Redactor } from './redact.js';
 
 export const LogLevel = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevelName = Exclude<keyof typeof LogLevel, 'silent'>;
@@ -9,9 +10,7 @@ export interface Logger {
   info(component: string, message: string): void;
   warn(component: string, message: string): void;
   error(component: string, message: string): void;
-  /** Adds strings that must never be written (passwords, webhook URLs). */
-  addSecrets(...secrets: Array<string | undefined>): void;
-  /** Masks every registered secret in a text; for output that is not a log line. */
+  /** Masks our secrets in a text (the redactor's job); for output that is not a log line. */
   mask(text: string): string;
 }
 
@@ -23,6 +22,8 @@ export interface LoggerOptions {
   /** Also append every line to this file (the runbook greps app.log). */
   file?: string;
   now?: () => Date;
+  /** Masks our secrets in every line; none masked without one. */
+  redactor?: Redactor;
 }
 
 const LABEL: Record<LogLevelName, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -32,14 +33,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const threshold = LogLevel[options.level ?? 'info'];
   const format = options.format ?? 'text';
   const now = options.now ?? (() => new Date());
-  const secrets = new Set<string>();
+  const redactor = options.redactor ?? new Redactor();
   let fileBroken = false;
-
-  const mask = (text: string): string => {
-    let masked = text;
-    for (const secret of secrets) masked = masked.split(secret).join('***');
-    return masked;
-  };
+  const mask = (text: string): string => redactor.maskSecrets(text);
 
   const emit = (level: LogLevelName, component: string, message: string): void => {
     const text = mask(message);
@@ -64,10 +60,6 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (c, m) => emit('info', c, m),
     warn: (c, m) => emit('warn', c, m),
     error: (c, m) => emit('error', c, m),
-    addSecrets: (...values) => {
-      // Very short values would mask ordinary words; a 1-3 character password is not worth hiding that way.
-      for (const value of values) if (value && value.length >= 4) secrets.add(value);
-    },
     mask,
   };
 }

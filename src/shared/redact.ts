@@ -1,39 +1,79 @@
-import { tailOf } from '../notify/message.js';
+import { errorMessage } from './errors.js';
 
-/** What replaces a BACKUP_ALERT_REDACT match. */
+/** What replaces a BACKUP_ALERT_REDACT match in script output and error messages. */
 export const REDACTED = '[REDACTED]';
+/** What replaces one of our own secrets (a password, a webhook URL) anywhere we write. */
+export const MASKED = '***';
+/** Shorter values would mask ordinary words; a 1-3 character password is not worth hiding that way. */
+const MIN_SECRET_LENGTH = 4;
 
-/**
- * Masks every match of the operator's BACKUP_ALERT_REDACT patterns. Applied to the
- * output tail and error before they reach the DB or any channel: a backup script
- * that echoes a password must not post it to Slack.
- */
-export function redactText(text: string, patterns: readonly RegExp[]): string {
-  let result = text;
-  for (const pattern of patterns) {
-    // A non-global pattern would only mask the first match; lastIndex must not leak between calls.
-    const global = pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
-    global.lastIndex = 0;
-    result = result.replace(global, (match) => (match.length === 0 ? match : REDACTED));
+/** `https://hooks.slack.com/…`: enough to tell which endpoint, nothing that grants access. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    return `${url.protocol}//${url.host}/…`;
+  } catch {
+    return '(invalid URL)';
   }
-  return result;
+}
+
+/** Every form a password takes on the SMTP wire or in a message: plain, and the AUTH base64 blobs. */
+export function smtpSecretForms(user: string | undefined, password: string | undefined): string[] {
+  if (!password) return [];
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const login = user ?? '';
+  return [
+    password,
+    b64(password),
+    b64(`\u0000${login}\u0000${password}`),
+    b64(`${login}\u0000${login}\u0000${password}`),
+  ];
 }
 
 /**
- * The longest end of `text` whose rendering fits `max` characters (or bytes, with a
- * custom measure). Escaping can grow text (Slack's `&` → `&amp;`), so we measure the
- * rendered form and shrink until it fits instead of guessing a ratio.
+ * The one place text is made safe to leave the process. Two different jobs:
+ * our own secrets (from the config) are masked in everything we write; the
+ * operator's BACKUP_ALERT_REDACT patterns are applied once to what the script
+ * printed (the output tail, the error quoting its stderr) before it is stored or sent.
  */
-export function fitTail(
-  text: string,
-  max: number,
-  render: (tail: string) => string,
-  measure: (rendered: string) => number = (rendered) => rendered.length,
-): string {
-  let limit = Math.min(text.length, max);
-  for (;;) {
-    const rendered = render(tailOf(text, limit));
-    if (measure(rendered) <= max || limit === 0) return rendered;
-    limit = Math.floor(limit * 0.8);
+export class Redactor {
+  private readonly secretValues = new Set<string>();
+
+  constructor(
+    secrets: Iterable<string | undefined> = [],
+    private readonly patterns: readonly RegExp[] = [],
+  ) {
+    this.addSecrets(...secrets);
+  }
+
+  addSecrets(...values: Array<string | undefined>): void {
+    for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) this.secretValues.add(value);
+  }
+
+  /** Our secrets masked (`***`): for log lines, output, error messages. */
+  maskSecrets(text: string): string {
+    let masked = text;
+    for (const secret of this.secretValues) masked = masked.split(secret).join(MASKED);
+    return masked;
+  }
+
+  /**
+   * For what a script printed, before the DB and every channel: BACKUP_ALERT_REDACT
+   * applied, and our own secrets masked too (a script that sources our env file could print one).
+   */
+  redactOutput(text: string): string {
+    let result = this.maskSecrets(text);
+    for (const pattern of this.patterns) {
+      // A non-global pattern would only mask the first match; lastIndex must not leak between calls.
+      const global = pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
+      global.lastIndex = 0;
+      result = result.replace(global, (match) => (match.length === 0 ? match : REDACTED));
+    }
+    return result;
+  }
+
+  /** On one line, everything masked: an error fit for a log line, the database or a channel. */
+  safeError(error: unknown): string {
+    return this.redactOutput(errorMessage(error)).replace(/\s*\n\s*/g, ' ');
   }
 }

@@ -1,11 +1,13 @@
+import type { BackupType, FinishedStatus, RunResult, RunStatus } from '../shared/run-result.js';
+
 /**
  * The rows of the three tables (runbook column names) and what the store takes
  * to write them. Plain data: no SQLite here.
  */
-export type RunStatus = 'running' | 'success' | 'failure' | 'abandoned';
 export type NotificationStatus = 'sent' | 'failed' | 'pending';
 
 export interface RunRow {
+  id: number;
   backup_id: string;
   type: string;
   status: RunStatus;
@@ -23,23 +25,13 @@ export interface RunRow {
 }
 
 export interface NewRun {
-  type: string;
+  type: BackupType;
   startedAt: string;
   script: string | null;
   host: string;
   pid: number;
   /** Log path with `{id}` standing for the allocated backup ID. */
   logPathTemplate: string | null;
-}
-
-export interface RunOutcome {
-  status: 'success' | 'failure' | 'abandoned';
-  finishedAt: string;
-  durationMs: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  errorMessage: string | null;
-  outputTail: string | null;
 }
 
 export interface NotificationRow {
@@ -91,4 +83,23 @@ export function backupIdFor(startedAt: Date, type: string, attempt: number): str
   const iso = startedAt.toISOString();
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
   return `BKP-${stamp}-${type}${attempt > 1 ? `-${attempt}` : ''}`;
+}
+
+/** A finished row as the run's result (what the alert policy and messages read). */
+export function runResultOf(row: RunRow, fallbackHost: string): RunResult {
+  return {
+    backupId: row.backup_id,
+    type: row.type as BackupType,
+    host: row.host ?? fallbackHost,
+    script: row.script,
+    logPath: row.log_path,
+    status: (row.status === 'running' ? 'abandoned' : row.status) as FinishedStatus,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? row.started_at,
+    durationMs: row.duration_ms,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    errorMessage: row.error_message,
+    outputTail: row.output_tail ?? '',
+  };
 }

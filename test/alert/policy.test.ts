@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decideFailureAlert, shouldSendRecovery } from '../../src/alert/policy.js';
+import { decideAlert, type PolicyConfig } from '../../src/alert/policy.js';
+import { BACKUP_TYPES, type BackupType, type RunResult } from '../../src/shared/run-result.js';
 import { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -18,28 +19,35 @@ function record(
   minutes: number,
   status: 'success' | 'failure' | 'abandoned',
   error: string | null = status === 'success' ? null : 'Backup script failed with exit code 1: disk full',
-  type = 'daily',
-): string {
+  type: BackupType = 'daily',
+): RunResult {
   const started = new Date(T0 + minutes * MINUTE);
-  const { backupId } = store.insertRun(
+  const { backupId } = store.runs.insert(
     { type, startedAt: started.toISOString(), script: '/x.sh', host: 'h', pid: 1, logPathTemplate: null },
     started,
   );
-  store.finishRun(backupId, {
+  const result: RunResult = {
+    backupId,
+    type,
+    host: 'h',
+    script: '/x.sh',
+    logPath: null,
     status,
+    startedAt: started.toISOString(),
     finishedAt: new Date(started.getTime() + 1000).toISOString(),
     durationMs: 1000,
     exitCode: status === 'failure' ? 1 : status === 'success' ? 0 : null,
     signal: null,
     errorMessage: error,
-    outputTail: null,
-  });
-  return backupId;
+    outputTail: '',
+  };
+  store.runs.finish(result);
+  return result;
 }
 
 /** What the notify fan-out does for a sent alert: one notification_logs row per channel. */
 function alerted(store: Store, backupId: string, minutes: number): void {
-  store.insertNotification({
+  store.notifications.insert({
     notificationType: 'failure',
     channel: 'email',
     recipient: 'ops@example.com',
@@ -54,22 +62,34 @@ function alerted(store: Store, backupId: string, minutes: number): void {
 }
 
 const at = (minutes: number) => new Date(T0 + minutes * MINUTE + 1500);
-const defaults = { escalateAfter: 3, notifyRecovery: false } as const;
+const defaults: PolicyConfig = { alertTypes: [...BACKUP_TYPES], escalateAfter: 3, notifyRecovery: false };
 
 /** Runs the pipeline's decision for a new failure and records the alert when it is sent. */
 function fail(
   store: Store,
   minutes: number,
-  config: Parameters<typeof decideFailureAlert>[2],
+  config: PolicyConfig,
   error = 'Backup script failed with exit code 1: disk full',
 ) {
-  const backupId = record(store, minutes, 'failure', error);
-  const decision = decideFailureAlert(store, { backupId, type: 'daily', error }, config, at(minutes));
-  if (decision.send) alerted(store, backupId, minutes);
-  return decision;
+  const run = record(store, minutes, 'failure', error);
+  const decision = decideAlert(run, store, config, at(minutes));
+  if (decision.send) alerted(store, run.backupId, minutes);
+  const alert = decision.send ? decision.alert : decision.heldBack;
+  return {
+    send: decision.send,
+    suppressedCount: alert?.suppressedCount ?? 0,
+    consecutiveFailures: alert?.consecutiveFailures,
+    escalate: alert?.escalate,
+  };
 }
 
-describe('decideFailureAlert', () => {
+/** Whether a recovery message goes out for this success. */
+function recovers(store: Store, run: RunResult, config: PolicyConfig): boolean {
+  const decision = decideAlert(run, store, config, at(0));
+  return decision.send && decision.alert.kind === 'recovery';
+}
+
+describe('decideAlert: failures', () => {
   it('by default alerts every failure and escalates from the third in a row', () => {
     const store = openStore();
     const decisions = [0, 10, 20, 30].map((m) => fail(store, m, defaults));
@@ -140,8 +160,8 @@ describe('decideFailureAlert', () => {
   it('an alert whose delivery failed still counts as sent (it is queued for retry)', () => {
     const store = openStore();
     const config = { ...defaults, repeatIntervalMs: 60 * MINUTE };
-    const first = record(store, 0, 'failure', 'e');
-    store.insertNotification({
+    const first = record(store, 0, 'failure', 'e').backupId;
+    store.notifications.insert({
       notificationType: 'failure',
       channel: 'slack',
       recipient: 'https://hooks.slack.com/…',
@@ -158,27 +178,27 @@ describe('decideFailureAlert', () => {
   });
 });
 
-describe('shouldSendRecovery', () => {
+describe('decideAlert: recovery', () => {
   const on = { ...defaults, notifyRecovery: true };
 
   it('is off unless BACKUP_ALERT_NOTIFY_RECOVERY is set', () => {
     const store = openStore();
     record(store, 0, 'failure');
     const ok = record(store, 10, 'success');
-    expect(shouldSendRecovery(store, { type: 'daily', backupId: ok }, defaults)).toBe(false);
+    expect(recovers(store, ok, defaults)).toBe(false);
     store.close();
   });
 
   it('fires once, on the failure → success transition only', () => {
     const store = openStore();
     const first = record(store, 0, 'success');
-    expect(shouldSendRecovery(store, { type: 'daily', backupId: first }, on)).toBe(false);
+    expect(recovers(store, first, on)).toBe(false);
     record(store, 10, 'failure');
     record(store, 20, 'abandoned', 'died');
     const recovered = record(store, 30, 'success');
-    expect(shouldSendRecovery(store, { type: 'daily', backupId: recovered }, on)).toBe(true);
+    expect(recovers(store, recovered, on)).toBe(true);
     const again = record(store, 40, 'success');
-    expect(shouldSendRecovery(store, { type: 'daily', backupId: again }, on)).toBe(false);
+    expect(recovers(store, again, on)).toBe(false);
     store.close();
   });
 
@@ -186,7 +206,7 @@ describe('shouldSendRecovery', () => {
     const store = openStore();
     record(store, 0, 'failure', 'x', 'weekly');
     const ok = record(store, 10, 'success');
-    expect(shouldSendRecovery(store, { type: 'daily', backupId: ok }, on)).toBe(false);
+    expect(recovers(store, ok, on)).toBe(false);
     store.close();
   });
 });

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunJson } from '../../src/commands/read-view.js';
+import type { RunJson } from '../../src/commands/reading.js';
 import type { TypeStatus } from '../../src/commands/status.js';
-import type { RunStatus } from '../../src/store/rows.js';
+import type { BackupType, RunStatus } from '../../src/shared/run-result.js';
 import { Store } from '../../src/store/store.js';
 import { runMain } from '../helpers/cli.js';
-import { readRuns } from '../helpers/db.js';
+import { finishRun, readRuns } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** The injected clock: every test looks at the database from this instant. */
@@ -15,7 +15,7 @@ const NOW = new Date('2026-03-10T12:00:00.000Z');
 const HOUR = 3_600_000;
 
 interface Seed {
-  type: string;
+  type: BackupType;
   status: RunStatus;
   /** Hours before NOW the run started. */
   hoursAgo: number;
@@ -34,7 +34,7 @@ function setup(seeds: Seed[]) {
   try {
     for (const seed of seeds) {
       const started = new Date(NOW.getTime() - seed.hoursAgo * HOUR);
-      const { backupId } = store.insertRun(
+      const { backupId } = store.runs.insert(
         {
           type: seed.type,
           startedAt: started.toISOString(),
@@ -49,7 +49,7 @@ function setup(seeds: Seed[]) {
       if (seed.status === 'running') continue;
       const durationMs = seed.durationMs ?? 60_000;
       const failed = seed.status !== 'success';
-      store.finishRun(backupId, {
+      finishRun(store, backupId, {
         status: seed.status,
         finishedAt: new Date(started.getTime() + durationMs).toISOString(),
         durationMs,

@@ -1,10 +1,12 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyRetention, prune } from '../../src/commands/prune.js';
+import { applyRetention } from '../../src/run/side-tasks.js';
+import type { Logger } from '../../src/shared/logger.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { Store } from '../../src/store/store.js';
 import { runMain } from '../helpers/cli.js';
+import { finishRun } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const DAY = 86_400_000;
@@ -25,7 +27,7 @@ function fixture(): Fixture {
   const logs: Record<string, string> = {};
   const add = (daysAgo: number, finish: boolean) => {
     const started = new Date(NOW.getTime() - daysAgo * DAY);
-    const { backupId, logPath } = store.insertRun(
+    const { backupId, logPath } = store.runs.insert(
       {
         type: 'daily',
         startedAt: started.toISOString(),
@@ -39,7 +41,7 @@ function fixture(): Fixture {
     writeFileSync(logPath!, 'output\n');
     logs[backupId] = logPath!;
     if (finish) {
-      store.finishRun(backupId, {
+      finishRun(store, backupId, {
         status: 'failure',
         finishedAt: new Date(started.getTime() + 60_000).toISOString(),
         durationMs: 60_000,
@@ -48,7 +50,7 @@ function fixture(): Fixture {
         errorMessage: 'Backup script failed with exit code 1',
         outputTail: null,
       });
-      store.insertNotification({
+      store.notifications.insert({
         notificationType: 'failure',
         channel: 'email',
         recipient: 'ops@example.com',
@@ -61,7 +63,7 @@ function fixture(): Fixture {
         backupId,
       });
     }
-    store.audit({
+    store.audit.write({
       operation: 'run',
       backupId,
       username: 'u',
@@ -99,12 +101,12 @@ describe('prune --older-than', () => {
 
     const store = Store.open(f.db);
     expect(
-      store
-        .listRuns()
+      store.runs
+        .list()
         .map((r) => r.backup_id)
         .sort(),
     ).toEqual([f.ids.recent, f.ids.running].sort());
-    expect(store.listNotifications().map((n) => n.backup_id)).toEqual([f.ids.recent]);
+    expect(store.notifications.list().map((n) => n.backup_id)).toEqual([f.ids.recent]);
     const audit = store.db.prepare('SELECT operation, details FROM backup_audit_logs ORDER BY id').all() as {
       operation: string;
       details: string;
@@ -155,12 +157,21 @@ describe('prune --older-than', () => {
 
 describe('applyRetention', () => {
   const silent = () => createLogger({ write: () => {}, level: 'silent' });
+  const retain = (store: Store, retentionMs: number | undefined, logger: Logger) =>
+    applyRetention({
+      config: retentionMs === undefined ? {} : { retentionMs },
+      journal: store,
+      logger,
+      now: () => NOW,
+      username: 'u',
+      hostname: 'h',
+    });
 
   it('does nothing when BACKUP_ALERT_RETENTION is unset', () => {
     const f = fixture();
     const store = Store.open(f.db);
-    expect(applyRetention(store, {}, NOW, silent())).toBeNull();
-    expect(store.listRuns()).toHaveLength(4);
+    expect(retain(store, undefined, silent())).toBeNull();
+    expect(store.runs.list()).toHaveLength(4);
     store.close();
   });
 
@@ -169,10 +180,7 @@ describe('applyRetention', () => {
     const store = Store.open(f.db);
     const lines: string[] = [];
     const logger = createLogger({ write: (line) => lines.push(line) });
-    const result = applyRetention(store, { retentionMs: 30 * DAY }, NOW, logger, {
-      username: 'u',
-      hostname: 'h',
-    });
+    const result = retain(store, 30 * DAY, logger);
     expect(result).toMatchObject({ runs: 2, logFiles: 2 });
     expect(lines.join('')).toContain('[INFO] [Prune] Retention 30d: removed 2 runs');
     expect(
@@ -187,7 +195,7 @@ describe('applyRetention', () => {
     store.close();
     const lines: string[] = [];
     const logger = createLogger({ write: (line) => lines.push(line) });
-    expect(applyRetention(store, { retentionMs: DAY }, NOW, logger)).toBeNull();
+    expect(retain(store, DAY, logger)).toBeNull();
     expect(lines.join('')).toContain('[WARN] [Prune] Retention clean-up failed');
   });
 
@@ -197,7 +205,7 @@ describe('applyRetention', () => {
     store.db
       .prepare('UPDATE backup_logs SET log_path = ? WHERE backup_id = ?')
       .run(f.logs[f.ids.old1], f.ids.recent);
-    const result = prune(store, new Date(NOW.getTime() - 90 * DAY));
+    const result = store.prune(new Date(NOW.getTime() - 90 * DAY));
     expect(result.logFiles).toBe(1);
     expect(existsSync(f.logs[f.ids.old1]!)).toBe(true);
     store.close();

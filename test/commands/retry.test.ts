@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { retryPending } from '../../src/commands/retry.js';
+import { retryPending } from '../../src/alert/resend.js';
+import type { Journal } from '../../src/store/journal.js';
 import { Store } from '../../src/store/store.js';
 import { sampleAlert } from '../helpers/alert.js';
 import { runMain } from '../helpers/cli.js';
@@ -17,7 +18,7 @@ function pendingRow(
   channel: string,
   overrides: { attempts?: number; createdAt?: string } = {},
 ) {
-  return store.insertNotification({
+  return store.notifications.insert({
     notificationType: 'backup_failure',
     channel,
     recipient: 'http://127.0.0.1/…',
@@ -38,16 +39,16 @@ describe('retryPending', () => {
     const store = Store.open(join(tempDir(), 'retry.db'));
     const id = pendingRow(store, 'slack');
 
-    const first = await retryPending({ ...fixture, store, now: later }, { deadlineMs: 5000 });
+    const first = await retryPending({ ...fixture, journal: store, now: later }, { deadlineMs: 5000 });
     expect(first).toMatchObject([{ id, status: 'sent', attempts: 5, lateSince: FIRST_DUE }]);
     expect(slack.requests).toHaveLength(1);
     expect(slack.requests[0]!.body).toContain(
       `遅延送信: この通知は ${FIRST_DUE} に送信できず、2026-01-02T05:05:00.000Z に再送されました`,
     );
-    const row = store.listNotifications()[0]!;
+    const row = store.notifications.list()[0]!;
     expect(row).toMatchObject({ status: 'sent', error_message: null, sent_at: '2026-01-02T05:05:00.000Z' });
 
-    const second = await retryPending({ ...fixture, store, now: later }, { deadlineMs: 5000 });
+    const second = await retryPending({ ...fixture, journal: store, now: later }, { deadlineMs: 5000 });
     expect(second).toEqual([]);
     expect(slack.requests).toHaveLength(1);
     store.close();
@@ -59,13 +60,13 @@ describe('retryPending', () => {
     const store = Store.open(join(tempDir(), 'retry.db'));
     pendingRow(store, 'slack', { attempts: 10 });
     pendingRow(store, 'slack', { attempts: 1, createdAt: '2025-12-01T00:00:00.000Z' });
-    const items = await retryPending({ ...fixture, store, now: later }, { deadlineMs: 5000 });
+    const items = await retryPending({ ...fixture, journal: store, now: later }, { deadlineMs: 5000 });
     expect(items.map((item) => [item.status, item.error?.replace(/;.*/, '')])).toEqual([
       ['failed', 'gave up: not delivered within 7d'],
       ['failed', 'gave up after 10 attempts'],
     ]);
     expect(slack.requests).toHaveLength(0);
-    expect(store.pendingNotifications()).toHaveLength(0);
+    expect(store.notifications.pending()).toHaveLength(0);
     store.close();
   });
 
@@ -73,9 +74,9 @@ describe('retryPending', () => {
     const fixture = notifyFixture({});
     const store = Store.open(join(tempDir(), 'retry.db'));
     pendingRow(store, 'teams');
-    const items = await retryPending({ ...fixture, store, now: later }, { deadlineMs: 5000 });
+    const items = await retryPending({ ...fixture, journal: store, now: later }, { deadlineMs: 5000 });
     expect(items).toMatchObject([{ status: 'skipped', error: 'channel teams is not configured now' }]);
-    expect(store.pendingNotifications()).toHaveLength(1);
+    expect(store.notifications.pending()).toHaveLength(1);
     store.close();
   });
 
@@ -84,14 +85,27 @@ describe('retryPending', () => {
     const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url });
     const store = Store.open(join(tempDir(), 'retry.db'));
     const id = pendingRow(store, 'slack', { attempts: 2 });
-    expect(store.claimNotification(id, 2)).toBe(true);
-    expect(store.claimNotification(id, 2)).toBe(false);
+    expect(store.notifications.claim(id, 2)).toBe(true);
+    expect(store.notifications.claim(id, 2)).toBe(false);
     // Our snapshot of the row says attempts=2, the DB says 3: the claim fails, nothing is sent.
-    const rows = store.pendingNotifications().map((row) => ({ ...row, attempts: 2 }));
-    const stale = Object.assign(Object.create(Store.prototype) as Store, store, {
-      pendingNotifications: () => rows,
-    });
-    await retryPending({ ...fixture, store: stale, now: later }, { deadlineMs: 5000 });
+    const rows = store.notifications.pending().map((row) => ({ ...row, attempts: 2 }));
+    const stale: Journal = {
+      ...store,
+      recording: true,
+      runs: store.runs,
+      audit: store.audit,
+      transaction: (fn) => store.transaction(fn),
+      prune: (cutoff) => store.prune(cutoff),
+      notifications: {
+        insert: (n) => store.notifications.insert(n),
+        update: (id, patch) => store.notifications.update(id, patch),
+        claim: (id, attempts) => store.notifications.claim(id, attempts),
+        hasPending: () => true,
+        pending: () => rows,
+        firstAttemptAt: () => undefined,
+      },
+    };
+    await retryPending({ ...fixture, journal: stale, now: later }, { deadlineMs: 5000 });
     expect(slack.requests).toHaveLength(0);
     store.close();
   });

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ConfigContext, DEFAULT_SMTP_FROM, loadConfig } from '../../src/config/config.js';
-import { type Env, readSecret, resolveEnv } from '../../src/config/env-source.js';
+import { type Env, resolveEnv } from '../../src/config/env-source.js';
+import { readSecret } from '../../src/config/secrets.js';
 import type { ConfigProblem } from '../../src/config/values.js';
 import { UsageError } from '../../src/shared/errors.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -350,7 +351,9 @@ describe('secrets from files', () => {
   it('only one trailing newline is dropped', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'pw'), 'two\n\n');
-    expect(readSecret({ P_FILE: join(dir, 'pw') }, 'P', dir, [])).toBe('two\n');
+    expect(
+      readSecret({ BACKUP_ALERT_API_TOKEN_FILE: join(dir, 'pw') }, 'BACKUP_ALERT_API_TOKEN', dir, []),
+    ).toBe('two\n');
   });
 
   it('an unreadable NAME_FILE is a problem naming NAME_FILE; a missing credential is not', () => {

@@ -3,6 +3,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
+import { Redactor } from '../../src/shared/redact.js';
 
 /** What the server does with one request: answer, or never answer. */
 export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
@@ -84,6 +85,8 @@ export async function scriptedServer(
 export interface NotifyFixture {
   config: Config;
   logger: Logger;
+  redactor: Redactor;
+  now: () => Date;
   /** Every log line written. */
   log: string[];
 }
@@ -97,9 +100,9 @@ export function notifyFixture(env: Record<string, string | undefined>): NotifyFi
   );
   if (problems.length > 0) throw new Error(`config problems: ${JSON.stringify(problems)}`);
   const log: string[] = [];
-  const logger = createLogger({ write: (line) => log.push(line), level: 'debug' });
-  logger.addSecrets(...config.secrets);
-  return { config, logger, log };
+  const redactor = new Redactor(config.secrets, config.redactPatterns);
+  const logger = createLogger({ write: (line) => log.push(line), level: 'debug', redactor });
+  return { config, logger, redactor, now: () => new Date('2026-01-02T03:05:00.000Z'), log };
 }
 
 /** A port nobody listens on (fetch refuses "bad ports" such as 1 before connecting). */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createEmailNotifier, verifySmtp } from '../../src/notify/email.js';
-import type { DeliveryError, FailureAlert, Notifier } from '../../src/notify/types.js';
+import type { Alert, DeliveryError, Notifier } from '../../src/notify/types.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
+import { Redactor } from '../../src/shared/redact.js';
 import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
 import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';
@@ -11,7 +12,7 @@ const USER = 'itsm-alerts@company.com';
 const PASSWORD = 'hunter2-Secret!';
 const NO_ABORT = new AbortController().signal;
 
-const ALERT: FailureAlert = runbookAlert({ durationMs: 1_000, outputTail: '', script: null });
+const ALERT: Alert = runbookAlert({ durationMs: 1_000, outputTail: '', script: null });
 
 function setup(env: Record<string, string>) {
   const { config, problems } = loadConfig(
@@ -21,8 +22,8 @@ function setup(env: Record<string, string>) {
   );
   expect(problems).toEqual([]);
   let output = '';
-  const logger: Logger = createLogger({ write: (line) => (output += line), level: 'debug' });
-  logger.addSecrets(...config.secrets);
+  const redactor = new Redactor(config.secrets, config.redactPatterns);
+  const logger: Logger = createLogger({ write: (line) => (output += line), level: 'debug', redactor });
   const email = createEmailNotifier(config, logger) as Notifier;
   return { config, logger, email, output: () => output };
 }

@@ -5,6 +5,7 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { createEmailNotifier } from '../../src/notify/email.js';
 import { DeliveryError, type Notifier } from '../../src/notify/types.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
+import { Redactor } from '../../src/shared/redact.js';
 import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
 import { startSmtpSink } from '../helpers/smtp.js';
@@ -20,8 +21,8 @@ function setup(env: Record<string, string>, templateDir = TEMPLATES) {
   );
   expect(problems).toEqual([]);
   let output = '';
-  const logger: Logger = createLogger({ write: (line) => (output += line), level: 'debug' });
-  logger.addSecrets(...config.secrets);
+  const redactor = new Redactor(config.secrets, config.redactPatterns);
+  const logger: Logger = createLogger({ write: (line) => (output += line), level: 'debug', redactor });
   return { config, logger, output: () => output };
 }
 

@@ -2,9 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { BackupType } from '../../src/shared/run-result.js';
 import type { NewRun, RunRow } from '../../src/store/rows.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
+import { finishRun } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function openTemp(): { store: Store; path: string; dir: string } {
@@ -14,7 +16,7 @@ function openTemp(): { store: Store; path: string; dir: string } {
   return { store, path, dir };
 }
 
-function newRun(type: string, overrides: Partial<NewRun> = {}): NewRun {
+function newRun(type: BackupType, overrides: Partial<NewRun> = {}): NewRun {
   return {
     type,
     startedAt: '2026-03-04T05:06:07.890Z',
@@ -29,12 +31,12 @@ function newRun(type: string, overrides: Partial<NewRun> = {}): NewRun {
 /** Inserts a finished run started at `iso`. */
 function finished(
   store: Store,
-  type: string,
+  type: BackupType,
   iso: string,
   status: 'success' | 'failure' | 'abandoned',
 ): string {
-  const { backupId } = store.insertRun(newRun(type, { startedAt: iso }), new Date(iso));
-  store.finishRun(backupId, {
+  const { backupId } = store.runs.insert(newRun(type, { startedAt: iso }), new Date(iso));
+  finishRun(store, backupId, {
     status,
     finishedAt: iso,
     durationMs: 1000,
@@ -52,7 +54,7 @@ describe('Store.open', () => {
     try {
       expect(statSync(dir).mode & 0o777).toBe(0o700);
       expect(statSync(path).mode & 0o777).toBe(0o600);
-      store.insertRun(newRun('daily'), new Date());
+      store.runs.insert(newRun('daily'), new Date());
       // SQLite creates -wal/-shm with the database file's permissions.
       expect(existsSync(`${path}-wal`)).toBe(true);
       expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
@@ -98,14 +100,14 @@ describe('Store.open', () => {
 
   it('re-opening is idempotent and keeps the data', () => {
     const { store, path } = openTemp();
-    const { backupId } = store.insertRun(newRun('daily'), new Date('2026-03-04T05:06:07.890Z'));
+    const { backupId } = store.runs.insert(newRun('daily'), new Date('2026-03-04T05:06:07.890Z'));
     store.close();
     for (let index = 0; index < 3; index++) {
       const again = Store.open(path);
       try {
         expect(again.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-        expect(again.getRun(backupId)?.status).toBe('running');
-        expect(again.listRuns()).toHaveLength(1);
+        expect(again.runs.get(backupId)?.status).toBe('running');
+        expect(again.runs.list()).toHaveLength(1);
       } finally {
         again.close();
       }
@@ -140,15 +142,15 @@ describe('backup IDs', () => {
     const { store } = openTemp();
     try {
       const at = (ms: number) => new Date(Date.UTC(2026, 2, 4, 5, 6, 7, ms));
-      const ids = [0, 100, 999].map((ms) => store.insertRun(newRun('daily'), at(ms)).backupId);
+      const ids = [0, 100, 999].map((ms) => store.runs.insert(newRun('daily'), at(ms)).backupId);
       expect(ids).toEqual([
         'BKP-20260304-050607-daily',
         'BKP-20260304-050607-daily-2',
         'BKP-20260304-050607-daily-3',
       ]);
       // Another type in the same second, and the next second, start afresh.
-      expect(store.insertRun(newRun('weekly'), at(500)).backupId).toBe('BKP-20260304-050607-weekly');
-      expect(store.insertRun(newRun('daily'), new Date(Date.UTC(2026, 2, 4, 5, 6, 8))).backupId).toBe(
+      expect(store.runs.insert(newRun('weekly'), at(500)).backupId).toBe('BKP-20260304-050607-weekly');
+      expect(store.runs.insert(newRun('daily'), new Date(Date.UTC(2026, 2, 4, 5, 6, 8))).backupId).toBe(
         'BKP-20260304-050608-daily',
       );
     } finally {
@@ -160,7 +162,10 @@ describe('backup IDs', () => {
     const { store } = openTemp();
     try {
       // 2026-01-01 00:00:09 in Tokyo is still 2025-12-31 in UTC.
-      const { backupId, logPath } = store.insertRun(newRun('monthly'), new Date('2026-01-01T00:00:09+09:00'));
+      const { backupId, logPath } = store.runs.insert(
+        newRun('monthly'),
+        new Date('2026-01-01T00:00:09+09:00'),
+      );
       expect(backupId).toBe('BKP-20251231-150009-monthly');
       expect(logPath).toBe('/var/lib/backup-alert/runs/BKP-20251231-150009-monthly.log');
     } finally {
@@ -171,8 +176,8 @@ describe('backup IDs', () => {
   it('insertRun records a running row with everything we know before the script starts', () => {
     const { store } = openTemp();
     try {
-      const { backupId } = store.insertRun(newRun('daily'), new Date('2026-03-04T05:06:07.890Z'));
-      expect(store.getRun(backupId)).toMatchObject<Partial<RunRow>>({
+      const { backupId } = store.runs.insert(newRun('daily'), new Date('2026-03-04T05:06:07.890Z'));
+      expect(store.runs.get(backupId)).toMatchObject<Partial<RunRow>>({
         backup_id: backupId,
         type: 'daily',
         status: 'running',
@@ -197,14 +202,14 @@ describe('markAbandoned', () => {
       const base = Date.UTC(2026, 2, 4, 5, 0, 0);
       const ids = [101, 102, 103].map(
         (pid, index) =>
-          store.insertRun(
+          store.runs.insert(
             newRun('daily', { pid, startedAt: new Date(base + index * 1000).toISOString() }),
             new Date(base + index * 1000),
           ).backupId,
       );
       const done = finished(store, 'daily', '2026-03-04T04:00:00.000Z', 'failure');
       const seen: number[] = [];
-      const gone = store.markAbandoned((row) => {
+      const gone = store.runs.markAbandoned((row) => {
         seen.push(row.pid ?? -1);
         return row.pid === 102;
       }, '2026-03-04T06:00:00.000Z');
@@ -217,16 +222,16 @@ describe('markAbandoned', () => {
         finished_at: '2026-03-04T06:00:00.000Z',
       });
       expect(gone[0]?.error_message).toContain('PID 102');
-      expect(store.getRun(ids[1]!)).toMatchObject({
+      expect(store.runs.get(ids[1]!)).toMatchObject({
         status: 'abandoned',
         finished_at: '2026-03-04T06:00:00.000Z',
         error_message: gone[0]?.error_message,
       });
-      expect(store.getRun(ids[0]!)?.status).toBe('running');
-      expect(store.getRun(ids[2]!)?.status).toBe('running');
-      expect(store.getRun(done)).toMatchObject({ status: 'failure', error_message: 'boom' });
+      expect(store.runs.get(ids[0]!)?.status).toBe('running');
+      expect(store.runs.get(ids[2]!)?.status).toBe('running');
+      expect(store.runs.get(done)).toMatchObject({ status: 'failure', error_message: 'boom' });
       // A second pass finds nothing more to do.
-      expect(store.markAbandoned((row) => row.pid === 102, '2026-03-04T07:00:00.000Z')).toEqual([]);
+      expect(store.runs.markAbandoned((row) => row.pid === 102, '2026-03-04T07:00:00.000Z')).toEqual([]);
     } finally {
       store.close();
     }
@@ -237,24 +242,24 @@ describe('consecutiveFailures', () => {
   it('counts finished failures (and abandoned runs) since the last success, per type', () => {
     const { store } = openTemp();
     try {
-      expect(store.consecutiveFailures('daily')).toBe(0);
+      expect(store.runs.consecutiveFailures('daily')).toBe(0);
       finished(store, 'daily', '2026-03-01T01:00:00.000Z', 'failure');
       finished(store, 'daily', '2026-03-02T01:00:00.000Z', 'success');
-      expect(store.consecutiveFailures('daily')).toBe(0);
+      expect(store.runs.consecutiveFailures('daily')).toBe(0);
       finished(store, 'daily', '2026-03-03T01:00:00.000Z', 'failure');
       finished(store, 'daily', '2026-03-04T01:00:00.000Z', 'abandoned');
       finished(store, 'weekly', '2026-03-04T02:00:00.000Z', 'failure');
       finished(store, 'daily', '2026-03-05T01:00:00.000Z', 'failure');
       // A run in progress neither breaks nor extends the streak.
-      store.insertRun(
+      store.runs.insert(
         newRun('daily', { startedAt: '2026-03-06T01:00:00.000Z' }),
         new Date('2026-03-06T01:00:00Z'),
       );
-      expect(store.consecutiveFailures('daily')).toBe(3);
-      expect(store.consecutiveFailures('weekly')).toBe(1);
-      expect(store.consecutiveFailures('monthly')).toBe(0);
+      expect(store.runs.consecutiveFailures('daily')).toBe(3);
+      expect(store.runs.consecutiveFailures('weekly')).toBe(1);
+      expect(store.runs.consecutiveFailures('monthly')).toBe(0);
       finished(store, 'daily', '2026-03-07T01:00:00.000Z', 'success');
-      expect(store.consecutiveFailures('daily')).toBe(0);
+      expect(store.runs.consecutiveFailures('daily')).toBe(0);
     } finally {
       store.close();
     }
@@ -266,8 +271,8 @@ describe('consecutiveFailures', () => {
       finished(store, 'daily', '2026-03-05T01:00:00.000Z', 'success');
       // Recorded later but started earlier (e.g. a clock fix): the success is still the latest.
       finished(store, 'daily', '2026-03-04T01:00:00.000Z', 'failure');
-      expect(store.consecutiveFailures('daily')).toBe(0);
-      expect(store.latestRun('daily')?.status).toBe('success');
+      expect(store.runs.consecutiveFailures('daily')).toBe(0);
+      expect(store.runs.latest('daily')?.status).toBe('success');
     } finally {
       store.close();
     }
@@ -310,7 +315,7 @@ LIMIT 20;`;
         ['email', '2026-03-04T05:00:00.000Z', 'sent'],
         ['slack', '2026-03-04T06:00:00.000Z', 'failed'],
       ] as const) {
-        store.insertNotification({
+        store.notifications.insert({
           notificationType: 'backup_failure',
           channel,
           recipient: channel === 'email' ? 'admin@company.com' : 'https://hooks.slack.com/…',
@@ -352,7 +357,7 @@ LIMIT 20;`;
   it('§9.4: the audit log, newest first', () => {
     const { store } = openTemp();
     try {
-      store.audit({
+      store.audit.write({
         operation: 'backup_run',
         backupId: 'BKP-20260304-050000-daily',
         username: 'root',
@@ -361,7 +366,7 @@ LIMIT 20;`;
         details: { exitCode: 3 },
         createdAt: '2026-03-04T05:00:01.000Z',
       });
-      store.audit({
+      store.audit.write({
         operation: 'prune',
         backupId: null,
         username: 'op',

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { parse } from 'dotenv';
 import Handlebars from 'handlebars';
 import type { Config } from '../../config/config.js';
+import { SECRET_NAMES } from '../../config/secrets.js';
 import type { ConfigProblem } from '../../config/values.js';
 import { templateData } from '../../notify/email-content.js';
-import type { FailureAlert } from '../../notify/types.js';
+import type { Alert } from '../../notify/types.js';
 import { errorCode, errorMessage } from '../../shared/errors.js';
 
 /** One checklist line (runbook §12.1). `--json` prints these as they are. */
@@ -65,13 +66,6 @@ export const OWNED_VARIABLES: Record<string, readonly string[]> = {
     'BACKUP_ALERT_WEBHOOK_SECRET_FILE',
   ],
 };
-const SECRET_VARIABLES = [
-  'SMTP_PASSWORD',
-  'SLACK_WEBHOOK_URL',
-  'TEAMS_WEBHOOK_URL',
-  'BACKUP_ALERT_WEBHOOK_URL',
-  'BACKUP_ALERT_WEBHOOK_SECRET',
-];
 export const mode = (value: number) => `0${(value & 0o777).toString(8)}`;
 const problemText = (problems: readonly ConfigProblem[]) =>
   problems.map((p) => `${p.variable} ${p.message}`).join('; ');
@@ -85,7 +79,7 @@ export function checkEnvFile(config: Config, cwd: string): Check {
   const file = config.envFile;
   try {
     const stat = statSync(file);
-    const secrets = SECRET_VARIABLES.filter((name) => parse(readFileSync(file, 'utf8'))[name]);
+    const secrets = SECRET_NAMES.filter((name) => parse(readFileSync(file, 'utf8'))[name]);
     if (secrets.length > 0 && stat.mode & 0o004) {
       return bad(
         'fail',
@@ -187,20 +181,24 @@ export function checkSmtpSettings(config: Config, problems: readonly ConfigProbl
 }
 
 /** A failure alert with every field filled, so the template is exercised as a real alert would. */
-export function sampleAlert(now: Date, host: string): FailureAlert {
+export function sampleAlert(now: Date, host: string): Alert {
   return {
     kind: 'failure',
-    backupId: 'BKP-20250101-030000-daily',
-    type: 'daily',
-    timestamp: now.toISOString(),
-    error: 'Backup script failed with exit code 1: <doctor sample> & "quotes"',
-    exitCode: 1,
-    signal: null,
-    host,
-    durationMs: 61_000,
-    outputTail: 'sample output line\n',
-    script: '/opt/backup/backup.sh',
-    logPath: null,
+    run: {
+      backupId: 'BKP-20250101-030000-daily',
+      type: 'daily',
+      host,
+      script: '/opt/backup/backup.sh',
+      logPath: null,
+      status: 'failure',
+      startedAt: now.toISOString(),
+      finishedAt: now.toISOString(),
+      durationMs: 61_000,
+      exitCode: 1,
+      signal: null,
+      errorMessage: 'Backup script failed with exit code 1: <doctor sample> & "quotes"',
+      outputTail: 'sample output line\n',
+    },
     consecutiveFailures: 3,
     escalate: true,
     suppressedCount: 2,
@@ -246,7 +244,7 @@ export function checkTemplate(config: Config, now: Date, host: string): Check {
       'use {{double}} braces for every value',
     );
   }
-  if (!html.includes(alert.backupId)) {
+  if (!html.includes(alert.run.backupId)) {
     return bad(
       'warn',
       'template',

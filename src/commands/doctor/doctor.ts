@@ -1,14 +1,14 @@
 import { dirname } from 'node:path';
 import kleur from 'kleur';
+import { TEST_NOTIFY_TEXT, testAlert } from '../../alert/test-alert.js';
 import type { Config } from '../../config/config.js';
-import { redactUrl } from '../../config/values.js';
 import type { CommandContext } from '../../context.js';
 import { verifySmtp } from '../../notify/email.js';
-import { buildNotifiers, deliverAll } from '../../notify/index.js';
+import { buildNotifiers, deliverAll } from '../../notify/fanout.js';
 import type { Channel } from '../../notify/types.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { testAlert } from '../test-notify.js';
+import { redactUrl } from '../../shared/redact.js';
 import {
   type Check,
   checkEmail,
@@ -59,8 +59,7 @@ export async function doctorCommand(
 ): Promise<number> {
   const { config, problems } = ctx;
   // Our checks report through the checklist; their log lines would only repeat it on stderr.
-  const quiet = createLogger({ write: () => {}, level: 'silent' });
-  quiet.addSecrets(...config.secrets);
+  const quiet = createLogger({ write: () => {}, level: 'silent', redactor: ctx.redactor });
   const now = ctx.now();
 
   const checks: Check[] = [
@@ -135,13 +134,14 @@ async function checkWebhooks(ctx: CommandContext, logger: Logger, send: boolean)
     }
   }
   if (send) {
-    const notifiers = buildNotifiers(config, logger, ctx.now).filter(
+    const delivery = { config, logger, redactor: ctx.redactor, now: ctx.now };
+    const notifiers = buildNotifiers(delivery).filter(
       (n) => n.channel !== 'email' && checks.get(n.channel)?.status !== 'fail',
     );
     const results = await deliverAll(
       notifiers,
-      testAlert(ctx.now(), ctx.hostname),
-      { config, logger },
+      testAlert(ctx.now(), ctx.hostname, TEST_NOTIFY_TEXT),
+      delivery,
       config.notifyTimeoutMs,
     );
     for (const result of results) {

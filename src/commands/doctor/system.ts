@@ -24,20 +24,9 @@ export function checkDatabase(ctx: CommandContext): Check[] {
     ];
   }
   try {
-    const probe = store.db.prepare(
-      "INSERT INTO backup_audit_logs (operation, status, created_at) VALUES ('doctor-probe', 'probe', ?)",
-    );
-    const rollback = new Error('rollback');
-    try {
-      store.db.transaction(() => {
-        probe.run(ctx.now().toISOString());
-        throw rollback;
-      })();
-    } catch (error) {
-      if (error !== rollback) throw error;
-    }
-    const runs = store.db.prepare('SELECT COUNT(*) FROM backup_logs').pluck().get() as number;
-    const pending = store.pendingNotifications().length;
+    store.audit.probeWrite(ctx.now().toISOString());
+    const runs = store.runs.count();
+    const pending = store.notifications.pending().length;
     const checks: Check[] = [
       { ...base, status: 'ok', detail: `${path} writable (${runs} runs recorded)`, remedy: null },
     ];

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { notifyFailure } from '../../src/notify/index.js';
-import type { FailureAlert } from '../../src/notify/types.js';
+import { alertAbout } from '../../src/alert/alert-run.js';
+import { dispatch } from '../../src/alert/dispatch.js';
+import type { Alert } from '../../src/notify/types.js';
+import { NO_JOURNAL } from '../../src/store/journal.js';
 import { Store } from '../../src/store/store.js';
 import { sampleAlert } from '../helpers/alert.js';
 import { ROOT, runCli } from '../helpers/cli.js';
@@ -16,7 +18,7 @@ function openStore(): Store {
 
 const now = () => new Date('2026-01-02T03:05:00.000Z');
 
-describe('notifyFailure fan-out', () => {
+describe('dispatch: fan-out and recording', () => {
   it('sends to every channel in parallel and records one row each', async () => {
     const slack = await scriptedServer([ok]);
     const teams = await scriptedServer([{ status: 202 }]);
@@ -27,13 +29,13 @@ describe('notifyFailure fan-out', () => {
       BACKUP_ALERT_WEBHOOK_URL: webhook.url,
     });
     const store = openStore();
-    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    const results = await dispatch(sampleAlert(), { ...fixture, journal: store, now });
     expect(results.map((r) => [r.channel, r.status, r.attempts])).toEqual([
       ['slack', 'sent', 1],
       ['teams', 'sent', 1],
       ['webhook', 'sent', 1],
     ]);
-    const rows = store.listNotifications('BKP-20260102-030405-daily');
+    const rows = store.notifications.list('BKP-20260102-030405-daily');
     expect(rows.map((r) => [r.notification_type, r.channel, r.status, r.subject])).toEqual([
       ['backup_failure', 'slack', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
       ['backup_failure', 'teams', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
@@ -59,16 +61,16 @@ describe('notifyFailure fan-out', () => {
       BACKUP_ALERT_NOTIFY_TIMEOUT: '5s',
     });
     const store = openStore();
-    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    const results = await dispatch(sampleAlert(), { ...fixture, journal: store, now });
     expect(Object.fromEntries(results.map((r) => [r.channel, r.status]))).toEqual({
       email: 'pending',
       slack: 'sent',
       teams: 'sent',
     });
-    const email = store.listNotifications().find((r) => r.channel === 'email')!;
+    const email = store.notifications.list().find((r) => r.channel === 'email')!;
     expect(email.status).toBe('pending');
     expect(email.error_message).toMatch(/ECONNREFUSED/);
-    expect((JSON.parse(email.payload!) as FailureAlert).backupId).toBe('BKP-20260102-030405-daily');
+    expect((JSON.parse(email.payload!) as Alert).run.backupId).toBe('BKP-20260102-030405-daily');
     expect(slack.requests).toHaveLength(1);
     store.close();
   });
@@ -82,12 +84,12 @@ describe('notifyFailure fan-out', () => {
       BACKUP_ALERT_NOTIFY_TIMEOUT: '3s',
     });
     const store = openStore();
-    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    const results = await dispatch(sampleAlert(), { ...fixture, journal: store, now });
     expect(results.map((r) => [r.channel, r.status])).toEqual([
       ['slack', 'failed'],
       ['webhook', 'pending'],
     ]);
-    const rows = store.listNotifications();
+    const rows = store.notifications.list();
     expect(rows[0]!.error_message).toMatch(/^HTTP 404 from http:\/\/127\.0\.0\.1:\d+\/…: no_service$/);
     expect(rows[1]!.attempts).toBeGreaterThan(1);
     expect(rows[1]!.payload).toContain('"backupId":"BKP-20260102-030405-daily"');
@@ -113,16 +115,19 @@ describe('notifyFailure fan-out', () => {
     });
     const store = openStore();
     const started = Date.now();
-    const results = await notifyFailure(sampleAlert(), { ...fixture, store, now });
+    const results = await dispatch(sampleAlert(), { ...fixture, journal: store, now });
     expect(Date.now() - started).toBeLessThan(1000 + 2000);
     expect(results.every((r) => r.status === 'pending')).toBe(true);
-    expect(store.pendingNotifications()).toHaveLength(3);
+    // Stopped by the notify timeout's abort, not by the hard cut-off a second later.
+    for (const result of results)
+      expect(result.error).toMatch(/^no answer from http:\/\/127\.0\.0\.1:\d+\/… within the notify timeout$/);
+    expect(store.notifications.pending()).toHaveLength(3);
     store.close();
   });
 
   it('a channel that ignores the abort signal is still cut off', async () => {
     const fixture = notifyFixture({ BACKUP_ALERT_NOTIFY_TIMEOUT: '500ms' });
-    const { deliverAll } = await import('../../src/notify/index.js');
+    const { deliverAll } = await import('../../src/notify/fanout.js');
     const started = Date.now();
     const results = await deliverAll(
       [{ channel: 'slack', recipient: 'x', send: () => new Promise(() => {}) }],
@@ -131,46 +136,30 @@ describe('notifyFailure fan-out', () => {
       500,
     );
     expect(Date.now() - started).toBeLessThan(2500);
-    expect(results[0]).toMatchObject({ status: 'pending', error: 'no answer within the notify timeout' });
+    expect(results[0]).toMatchObject({
+      status: 'pending',
+      error: 'did not stop at the notify timeout; cut off 1000 ms later',
+    });
   });
 
   it('BACKUP_ALERT_TYPES filters: a weekly failure with TYPES=daily sends nothing, says why', async () => {
     const slack = await scriptedServer([ok]);
     const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url, BACKUP_ALERT_TYPES: 'daily' });
     const store = openStore();
-    const results = await notifyFailure(sampleAlert({ type: 'weekly' }), { ...fixture, store, now });
-    expect(results).toEqual([]);
+    await alertAbout(sampleAlert({ type: 'weekly' }).run, { ...fixture, journal: store, now });
     expect(slack.requests).toHaveLength(0);
-    expect(store.listNotifications()).toHaveLength(0);
+    expect(store.notifications.list()).toHaveLength(0);
     expect(fixture.log.join('')).toMatch(/type weekly is not in BACKUP_ALERT_TYPES \(daily\)/);
-    const daily = await notifyFailure(sampleAlert(), { ...fixture, store, now });
-    expect(daily[0]!.status).toBe('sent');
+    await alertAbout(sampleAlert().run, { ...fixture, journal: store, now });
+    expect(slack.requests).toHaveLength(1);
+    expect(store.notifications.list()[0]!.status).toBe('sent');
     store.close();
-  });
-
-  it('BACKUP_ALERT_REDACT masks the output and error before they leave the host', async () => {
-    const webhook = await scriptedServer([{ status: 200 }]);
-    const fixture = notifyFixture({
-      BACKUP_ALERT_WEBHOOK_URL: webhook.url,
-      BACKUP_ALERT_REDACT: 'password=\\S+,AKIA[0-9A-Z]{16}',
-    });
-    await notifyFailure(
-      sampleAlert({
-        error: 'Backup script failed with exit code 1: login password=hunter2 refused',
-        outputTail: 'key AKIAABCDEFGHIJKLMNOP\npassword=hunter2\n',
-      }),
-      { ...fixture, store: null, now },
-    );
-    const body = webhook.requests[0]!.body;
-    expect(body).not.toContain('hunter2');
-    expect(body).not.toContain('AKIAABCDEFGHIJKLMNOP');
-    expect(body).toContain('[REDACTED]');
   });
 
   it('without a database the alert is still sent and nothing throws', async () => {
     const slack = await scriptedServer([ok]);
     const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url });
-    const results = await notifyFailure(sampleAlert(), { ...fixture, store: null, now });
+    const results = await dispatch(sampleAlert(), { ...fixture, journal: NO_JOURNAL, now });
     expect(results[0]!.status).toBe('sent');
   });
 });

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import kleur from 'kleur';
+import { alertAbout } from '../alert/alert-run.js';
 import type { CommandContext } from '../context.js';
-import { alertAbandoned } from '../run/alerts.js';
 import { reapAbandoned } from '../run/record.js';
 import { errorMessage } from '../shared/errors.js';
 import type { RunRow } from '../store/rows.js';
@@ -57,35 +56,6 @@ export async function openForReading(ctx: CommandContext): Promise<Store | null>
       throw new Error(`cannot open database ${ctx.config.dbPath}: ${errorMessage(error)}`, { cause: error });
     }
   }
-  const abandoned = reapAbandoned(store, ctx);
-  if (abandoned.length > 0) await alertAbandoned(abandoned, store, ctx);
+  for (const abandoned of reapAbandoned(store, ctx)) await alertAbout(abandoned, { ...ctx, journal: store });
   return store;
-}
-
-export function colourStatus(status: string, color: boolean): string {
-  if (!color) return status;
-  if (status === 'success' || status === 'OK') return kleur.green(status);
-  if (status === 'running') return kleur.cyan(status);
-  return kleur.red(status);
-}
-
-/** Left-aligned columns; colour codes do not count towards width. */
-export function table(rows: string[][]): string {
-  const visible = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '').length;
-  const widths: number[] = [];
-  for (const row of rows) {
-    row.forEach((cell, index) => {
-      widths[index] = Math.max(widths[index] ?? 0, visible(cell));
-    });
-  }
-  return rows
-    .map((row) =>
-      row
-        .map((cell, index) =>
-          index === row.length - 1 ? cell : cell + ' '.repeat((widths[index] ?? 0) - visible(cell)),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

@@ -1,0 +1,44 @@
+import { errorMessage } from '../shared/errors.js';
+import type { RunResult } from '../shared/run-result.js';
+import { type AlertContext, dispatch } from './dispatch.js';
+import { type AlertDecision, decideAlert } from './policy.js';
+
+/**
+ * The alert step for a finished run (a normal one, a lock-busy one, an abandoned
+ * one alike): say it failed, ask the policy, send what it decides. Nothing it
+ * does (or throws) can change the run's record or exit code.
+ */
+export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<void> {
+  if (run.status !== 'success') {
+    ctx.logger.error(
+      'Backup',
+      `Backup ${run.backupId} (${run.type}) failed: ${run.errorMessage ?? 'unknown error'}`,
+    );
+  }
+  let decision: AlertDecision;
+  try {
+    decision = decideAlert(run, ctx.journal, ctx.config, ctx.now());
+  } catch (error) {
+    if (run.status === 'success') {
+      ctx.logger.warn('Backup', `Could not check for recovery: ${errorMessage(error)}`);
+      return;
+    }
+    ctx.logger.warn('Backup', `Could not read the failure history, alerting anyway: ${errorMessage(error)}`);
+    decision = {
+      send: true,
+      alert: { kind: 'failure', run, consecutiveFailures: 1, escalate: ctx.config.escalateAfter <= 1 },
+    };
+  }
+  if (!decision.send) {
+    if (decision.reason) ctx.logger.info('Backup', decision.reason);
+    return;
+  }
+  try {
+    await dispatch(decision.alert, ctx);
+  } catch (error) {
+    ctx.logger.error(
+      'Backup',
+      `Failed to send ${decision.alert.kind} alerts: ${ctx.redactor.safeError(error)}`,
+    );
+  }
+}

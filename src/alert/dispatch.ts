@@ -1,0 +1,64 @@
+import { buildNotifiers, type DeliveryContext, type DeliveryResult, deliverAll } from '../notify/fanout.js';
+import { type Alert, NOTIFICATION_TYPES, type Notifier } from '../notify/types.js';
+import type { Journal } from '../store/journal.js';
+
+/** What sending needs: delivery's context plus the journal the outcome is recorded in. */
+export interface AlertContext extends DeliveryContext {
+  journal: Journal;
+}
+
+/**
+ * Sends one alert through every configured channel and records one
+ * notification_logs row per channel. Never throws: delivery problems are
+ * logged and recorded (pending ones are kept for `retry`), never raised.
+ */
+export async function dispatch(
+  alert: Alert,
+  ctx: AlertContext,
+  notifiers?: readonly Notifier[],
+): Promise<DeliveryResult[]> {
+  let chosen: readonly Notifier[];
+  try {
+    chosen = notifiers ?? buildNotifiers(ctx);
+  } catch (error) {
+    ctx.logger.error('Backup', `Cannot prepare notifications: ${ctx.redactor.safeError(error)}`);
+    return [];
+  }
+  if (chosen.length === 0) {
+    ctx.logger.warn(
+      'Backup',
+      `No notification channel is configured; ${alert.run.backupId} is only recorded`,
+    );
+    return [];
+  }
+  const results = await deliverAll(chosen, alert, ctx, ctx.config.notifyTimeoutMs);
+  recordDeliveries(results, alert, ctx);
+  return results;
+}
+
+/** One notification_logs row per channel; a broken database only costs the record, never the alert. */
+export function recordDeliveries(results: readonly DeliveryResult[], alert: Alert, ctx: AlertContext): void {
+  const sentAt = ctx.now().toISOString();
+  for (const result of results) {
+    try {
+      ctx.journal.notifications.insert({
+        notificationType: NOTIFICATION_TYPES[alert.kind],
+        channel: result.channel,
+        recipient: result.recipient,
+        subject: result.subject,
+        status: result.status,
+        errorMessage: result.error ?? null,
+        sentAt,
+        attempts: result.attempts,
+        // The alert holds no secrets (the run's text was redacted when it was built); retry needs it.
+        payload: result.status === 'pending' ? JSON.stringify(alert) : null,
+        backupId: alert.run.backupId,
+      });
+    } catch (error) {
+      ctx.logger.error(
+        'Backup',
+        `Could not record the ${result.channel} notification for ${alert.run.backupId}: ${ctx.redactor.safeError(error)}`,
+      );
+    }
+  }
+}

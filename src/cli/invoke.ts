@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../config/config.js';
+import { resolveEnv } from '../config/env-source.js';
+import type { CommandContext, Io, MainDeps } from '../context.js';
+import { createLogger } from '../shared/logger.js';
+import { Redactor } from '../shared/redact.js';
+import { Store } from '../store/store.js';
+import type { CommandSpec, CommonOptions } from './spec.js';
+
+/** Runs one parsed command: builds its context (settings, logger, output), then its action. */
+export function invoke(
+  spec: CommandSpec,
+  options: Record<string, unknown> & CommonOptions,
+  args: string[],
+  deps: MainDeps,
+): Promise<number> {
+  return spec.action(options, createContext(options, deps), args);
+}
+
+/** Settings read once (flag > environment > env file), a logger that masks every secret. */
+export function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
+  const { env, envFile } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  const { config, problems } = loadConfig(
+    env,
+    { db: options.db },
+    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile },
+  );
+  const redactor = new Redactor(config.secrets, config.redactPatterns);
+  const logger = createLogger({
+    write: deps.stderr,
+    level: options.silent ? 'error' : options.verbose ? 'debug' : 'info',
+    format: options.logFormat ?? 'text',
+    file: config.logFile,
+    now: deps.now,
+    redactor,
+  });
+  const io: Io = {
+    stdout: deps.stdout,
+    stderr: deps.stderr,
+    stdoutIsTTY: deps.stdoutIsTTY,
+    color: deps.stdoutIsTTY && !env['NO_COLOR'] && env['TERM'] !== 'dumb',
+    stdoutStream: deps.stdoutStream ?? writableOf(deps.stdout),
+    stderrStream: deps.stderrStream ?? writableOf(deps.stderr),
+  };
+  return {
+    config,
+    problems,
+    env,
+    processEnv: deps.env,
+    cwd: deps.cwd,
+    io,
+    logger,
+    redactor,
+    now: deps.now,
+    hostname: deps.hostname,
+    username: deps.username,
+    pid: deps.pid,
+    signals: deps.signals,
+    openStore: () => Store.open(config.dbPath),
+  };
+}
+
+function writableOf(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      write(chunk.toString('utf8'));
+      callback();
+    },
+  });
+}

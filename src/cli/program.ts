@@ -1,0 +1,81 @@
+import type * as Commander from 'commander';
+import type { Command } from 'commander';
+import { VERSION } from '../shared/version.js';
+import { COMMANDS, COMMON_OPTIONS } from './commands.js';
+import { type CommandSpec, type CommonOptions, flagsOf, type OptionSpec } from './spec.js';
+
+export interface ProgramIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Runs one command once commander has parsed its options; returns its exit code. */
+export type Runner = (
+  spec: CommandSpec,
+  options: Record<string, unknown> & CommonOptions,
+  args: string[],
+) => Promise<number>;
+
+const TOP_HELP = [
+  '',
+  'Examples:',
+  '  backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h --quiet',
+  '  backup-alert test-email --to admin@example.com',
+  '  backup-alert status --type daily --max-age 26h --nagios',
+  '  backup-alert doctor',
+  '',
+  "Exit codes: 0 ok; the script's own code on failure; 2 usage; 70 internal error; 75 lock busy;",
+  '124 timed out; 126 not executable; 127 not found; 128+n signal n. Settings: see the README.',
+  '',
+].join('\n');
+
+/**
+ * The commander program, generated from the command table. The exit code of
+ * the command that ran is handed back by `exitCode()`, not stored on commander.
+ */
+export function buildProgram(
+  commander: typeof Commander,
+  io: ProgramIo,
+  run: Runner,
+): { program: Command; exitCode: () => number } {
+  const program = new commander.Command('backup-alert')
+    .description('Run a backup script, record every run, and alert people when it fails.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .enablePositionalOptions()
+    .addHelpText('after', TOP_HELP);
+  let exitCode = 0;
+  for (const spec of COMMANDS) {
+    const command = program
+      .command(spec.name)
+      .description(spec.description)
+      .exitOverride()
+      .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    for (const option of [...spec.options, ...COMMON_OPTIONS]) command.addOption(optionOf(commander, option));
+    if (spec.argument) command.addArgument(argumentOf(commander, spec));
+    if (spec.passThrough) command.passThroughOptions();
+    command.addHelpText('after', `\nExample:\n  ${spec.example}\n`).action(async function (this: Command) {
+      exitCode = await run(spec, this.opts(), this.args);
+    });
+  }
+  return { program, exitCode: () => exitCode };
+}
+
+function optionOf(commander: typeof Commander, spec: OptionSpec): Commander.Option {
+  const option = new commander.Option(flagsOf(spec), spec.description);
+  if (spec.value?.kind === 'choice') option.choices(spec.value.choices);
+  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.required) option.makeOptionMandatory();
+  if (spec.conflicts) option.conflicts(spec.conflicts.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()));
+  return option;
+}
+
+function argumentOf(commander: typeof Commander, spec: CommandSpec): Commander.Argument {
+  const arg = spec.argument!;
+  const name = `${arg.name}${arg.variadic ? '...' : ''}`;
+  const argument = new commander.Argument(arg.required ? `<${name}>` : `[${name}]`, arg.description);
+  if (arg.choices) argument.choices(arg.choices);
+  return argument;
+}

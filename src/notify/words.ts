@@ -1,0 +1,112 @@
+import type { Lang } from '../config/config.js';
+import type { AlertKind } from './types.js';
+
+/**
+ * Every word an alert says, per language and per alert kind: the one table the
+ * e-mail, Slack, Teams, the webhook and the log lines read. The Japanese subject
+ * and the runbook §5.2 lines (OP-BKP-ALT-001) are requirements: verbatim.
+ */
+interface KindWords {
+  subject: (backupId: string) => string;
+  heading: string;
+  advice: string;
+  /** What the log lines call it: `Failure alert sent to Slack`, `Failure alert email sent to …` (§9.2). */
+  logName: string;
+}
+
+const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
+  ja: {
+    failure: {
+      subject: (id) => `【緊急】バックアップ失敗: ${id}`,
+      heading: '【緊急】バックアップ処理が失敗しました',
+      advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
+      logName: 'failure alert',
+    },
+    recovery: {
+      subject: (id) => `【復旧】バックアップ復旧: ${id}`,
+      heading: '【復旧】バックアップが正常に完了しました',
+      advice: '直前の失敗から復旧しました。',
+      logName: 'recovery notice',
+    },
+    test: {
+      subject: () => '【テスト】バックアップアラート通知テスト',
+      heading: '【テスト】これはバックアップアラートのテスト通知です（実際の障害ではありません）',
+      advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
+      logName: 'test alert',
+    },
+  },
+  en: {
+    failure: {
+      subject: (id) => `[URGENT] Backup failed: ${id}`,
+      heading: '[URGENT] A backup has failed',
+      advice: 'Investigate the cause promptly and consider running a manual backup.',
+      logName: 'failure alert',
+    },
+    recovery: {
+      subject: (id) => `[RECOVERED] Backup recovered: ${id}`,
+      heading: '[RECOVERED] The backup completed successfully again',
+      advice: 'The backup has recovered from the previous failure.',
+      logName: 'recovery notice',
+    },
+    test: {
+      subject: () => '[TEST] Backup alert notification test',
+      heading: '[TEST] This is a test of backup alerting (not a real failure)',
+      advice: 'Investigate the cause promptly and consider running a manual backup.',
+      logName: 'test alert',
+    },
+  },
+};
+
+const LABELS = {
+  ja: {
+    backupId: 'バックアップID',
+    type: '種別',
+    timestamp: '発生時刻',
+    error: 'エラー内容',
+    host: 'ホスト',
+    exitCode: '終了コード',
+    signal: 'シグナル',
+    duration: '実行時間',
+    consecutive: '連続失敗回数',
+    escalation: '（エスカレーション基準 Level 2 に到達: 手順書 §13）',
+    suppressed: '抑止された同一失敗',
+    late: (due: string, now: string) => `遅延送信: この通知は ${due} に送信できず、${now} に再送されました`,
+    logPath: 'ログファイル',
+    outputTail: '出力の末尾',
+    systemUrl: 'システムURL',
+    notSet: '(未設定)',
+    footer: 'ITSM-Sec Nexus バックアップアラート',
+  },
+  en: {
+    backupId: 'Backup ID',
+    type: 'Type',
+    timestamp: 'Time',
+    error: 'Error',
+    host: 'Host',
+    exitCode: 'Exit code',
+    signal: 'Signal',
+    duration: 'Duration',
+    consecutive: 'Consecutive failures',
+    escalation: ' (Level 2 escalation threshold reached: runbook §13)',
+    suppressed: 'Identical failures suppressed',
+    late: (due: string, now: string) =>
+      `Late delivery: this alert could not be sent at ${due}; re-sent at ${now}`,
+    logPath: 'Log file',
+    outputTail: 'End of output',
+    systemUrl: 'System URL',
+    notSet: '(not set)',
+    footer: 'ITSM-Sec Nexus backup alert',
+  },
+} as const;
+
+export type Labels = (typeof LABELS)[Lang];
+
+/** The labels every message uses (バックアップID, 種別, …). */
+export function labels(lang: Lang): Labels {
+  return LABELS[lang];
+}
+
+/** Subject, heading, advice and log name for one kind of alert. */
+export function kindWords(lang: Lang, kind: AlertKind): KindWords {
+  return KINDS[lang][kind];
+}

@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+import type { CommandContext } from '../context.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
+import { type BackupType, isBackupType } from '../shared/run-result.js';
+
+/** `run`'s flags as commander hands them over. */
+export interface RunOptions {
+  type: string;
+  script?: string;
+  timeout?: string;
+  killAfter?: string;
+  quiet?: boolean;
+  /** false with --no-lock */
+  lock: boolean;
+  args: string[];
+}
+
+/** What this run will do, validated before anything starts. */
+export interface RunPlan {
+  type: BackupType;
+  /** Absolute path. */
+  script: string;
+  args: readonly string[];
+  timeoutMs: number | undefined;
+  /** As the operator wrote it, for the "timed out after" message. */
+  timeoutLabel: string | undefined;
+  killAfterMs: number;
+  quiet: boolean;
+  lock: boolean;
+}
+
+/** Mistakes here are usage errors (exit 2): nothing has run yet. */
+export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' | 'cwd'>): RunPlan {
+  if (!isBackupType(options.type)) {
+    throw new UsageError(`invalid --type "${options.type}": use one of daily, weekly, monthly, manual`);
+  }
+  const script = options.script ?? ctx.config.script;
+  if (!script) throw new UsageError('no backup script: give --script PATH or set BACKUP_ALERT_SCRIPT');
+  const timeoutMs = durationFlag('--timeout', options.timeout) ?? ctx.config.timeoutMs;
+  return {
+    type: options.type,
+    script: resolve(ctx.cwd, script),
+    args: options.args,
+    timeoutMs,
+    timeoutLabel: options.timeout ?? (timeoutMs !== undefined ? formatDuration(timeoutMs) : undefined),
+    killAfterMs: durationFlag('--kill-after', options.killAfter) ?? ctx.config.killAfterMs,
+    quiet: options.quiet === true,
+    lock: options.lock,
+  };
+}
+
+function durationFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    throw new UsageError(`invalid ${flag} "${text}": use a duration like 90s, 15m, 4h, 7d`);
+  }
+  return ms;
+}

@@ -1,0 +1,99 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { AlertContext } from '../alert/dispatch.js';
+import type { Config } from '../config/config.js';
+import type { CommandContext } from '../context.js';
+import { formatDuration } from '../shared/duration.js';
+import { errorMessage } from '../shared/errors.js';
+import { recordAudit } from '../store/audit.js';
+import { describePrune, type PruneResult, pruneSummary } from '../store/prune.js';
+
+/**
+ * The work `run` does around the backup, each bounded and none able to change
+ * the run's outcome: re-sending old alerts, the SMTP check, the quiet replay, retention.
+ */
+
+/** How long a `run` spends re-sending old pending alerts before its own work. */
+const QUICK_RETRY_MS = 3_000;
+/** How long the background SMTP check at the start of a run may take. */
+const SMTP_CHECK_MS = 10_000;
+
+/** Every run first gives undelivered alerts a quick second chance (loading retry code only when there are some). */
+export async function retryPendingQuickly(ctx: AlertContext): Promise<void> {
+  try {
+    if (!ctx.journal.notifications.hasPending()) return;
+    const { retryPending } = await import('../alert/resend.js');
+    await retryPending(ctx, { deadlineMs: Math.min(QUICK_RETRY_MS, ctx.config.notifyTimeoutMs) });
+  } catch (error) {
+    ctx.logger.warn('Backup', `Could not re-send pending alerts: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * The runbook checks the SMTP connection at start (§6 Step 5; skipped with NODE_ENV=test).
+ * It runs beside the backup, so it costs the backup nothing, and a broken mail
+ * setup is reported even on nights when the backup succeeds, before it is needed.
+ */
+export function startSmtpCheck(ctx: CommandContext): Promise<void> | undefined {
+  const { config } = ctx;
+  if (config.emailRecipients.length === 0 || config.skipSmtpVerify) return undefined;
+  return (async () => {
+    try {
+      const { verifySmtp } = await import('../notify/email.js');
+      await verifySmtp(config, ctx.logger, {
+        timeoutMs: Math.min(SMTP_CHECK_MS, config.notifyTimeoutMs),
+        readyAtDebug: true,
+      });
+    } catch (error) {
+      ctx.logger.warn('EmailService', `SMTP check failed: ${errorMessage(error)}`);
+    }
+  })();
+}
+
+/** --quiet: cron mails only when there is output, so a failed run replays what the script printed. */
+export async function replayOutput(logPath: string | null, tail: string, ctx: CommandContext): Promise<void> {
+  if (logPath) {
+    try {
+      await pipeline(createReadStream(logPath), ctx.io.stdoutStream, { end: false });
+      return;
+    } catch {
+      // Fall back to the tail kept in memory.
+    }
+  }
+  ctx.io.stdout(tail);
+}
+
+/**
+ * BACKUP_ALERT_RETENTION after every run: what `prune` does, audited the same way.
+ * A failed clean-up is logged; the run is recorded regardless.
+ */
+export function applyRetention(
+  ctx: Pick<AlertContext, 'journal' | 'logger' | 'now'> & {
+    config: Pick<Config, 'retentionMs'>;
+    username: string;
+    hostname: string;
+  },
+): PruneResult | null {
+  const { retentionMs } = ctx.config;
+  if (retentionMs === undefined || !ctx.journal.recording) return null;
+  try {
+    const result = ctx.journal.prune(new Date(ctx.now().getTime() - retentionMs));
+    if (result.runs + result.notifications + result.auditRows > 0) {
+      ctx.logger.info(
+        'Prune',
+        `Retention ${formatDuration(retentionMs)}: removed ${describePrune(result)} older than ${result.cutoff}`,
+      );
+    }
+    for (const problem of result.logFileErrors)
+      ctx.logger.warn('Prune', `Could not delete log file ${problem}`);
+    recordAudit(ctx.journal.audit, ctx, {
+      operation: 'prune',
+      status: 'success',
+      details: { automatic: true, ...pruneSummary(result) },
+    });
+    return result;
+  } catch (error) {
+    ctx.logger.warn('Prune', `Retention clean-up failed (the run is recorded): ${errorMessage(error)}`);
+    return null;
+  }
+}

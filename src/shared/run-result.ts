@@ -1,0 +1,43 @@
+/**
+ * The facts of one backup run, in the one shape every part reads: built once by
+ * run/result.ts and read by the store, the alert policy, the messages, metrics and
+ * sync. Plain data, safe to show: the error and the output tail are already redacted.
+ */
+export const BACKUP_TYPES = ['daily', 'weekly', 'monthly', 'manual'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export function isBackupType(value: string): value is BackupType {
+  return (BACKUP_TYPES as readonly string[]).includes(value);
+}
+
+export const RUN_STATUSES = ['running', 'success', 'failure', 'abandoned'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** A run that has ended, one way or another. */
+export type FinishedStatus = Exclude<RunStatus, 'running'>;
+
+export interface RunResult {
+  backupId: string;
+  type: BackupType;
+  host: string;
+  script: string | null;
+  /** The per-run log file, when there is one. */
+  logPath: string | null;
+  status: FinishedStatus;
+  /** ISO 8601 UTC with milliseconds. */
+  startedAt: string;
+  /** ISO 8601 UTC with milliseconds: the runbook's 発生時刻 for a failure. */
+  finishedAt: string;
+  durationMs: number | null;
+  /**
+   * The run's exit status as the scheduler saw it: 0, the script's own code, 124
+   * timed out, 126/127 not startable, 128+n signal, 75 lock busy. Null only for a
+   * run whose wrapper died (abandoned): nobody knows.
+   */
+  exitCode: number | null;
+  /** The signal that ended the script, if one did. */
+  signal: string | null;
+  /** DESIGN.md's one-line message; null on success. */
+  errorMessage: string | null;
+  /** The end of the script's output ('' on success or when there was none). */
+  outputTail: string;
+}

@@ -1,0 +1,69 @@
+import type { AuditTable } from './audit.js';
+import type { NotificationTable } from './notifications.js';
+import type { PruneResult } from './prune.js';
+import { backupIdFor } from './rows.js';
+import type { RunTable } from './runs.js';
+
+/**
+ * What `run`, the alert policy and `retry` read and write. The SQLite Store is
+ * one; NO_JOURNAL is the other, for when the database cannot be opened: the
+ * backup still runs and alerts still go out, nothing is recorded and every
+ * history read is empty. Callers never check for "no database" themselves.
+ */
+export interface Journal {
+  /** false for NO_JOURNAL. */
+  readonly recording: boolean;
+  readonly runs: Pick<
+    RunTable,
+    | 'insert'
+    | 'finish'
+    | 'markAbandoned'
+    | 'earlierFinished'
+    | 'previousFinishedStatus'
+    | 'consecutiveFailures'
+  >;
+  readonly notifications: Pick<
+    NotificationTable,
+    'insert' | 'update' | 'claim' | 'hasPending' | 'pending' | 'firstAttemptAt'
+  >;
+  readonly audit: Pick<AuditTable, 'write'>;
+  /** Runs `fn` in one transaction: all of its writes or none. */
+  transaction<T>(fn: () => T): T;
+  /** Deletes what is older than the cutoff (retention). */
+  prune(cutoff: Date): PruneResult;
+}
+
+export const NO_JOURNAL: Journal = {
+  recording: false,
+  runs: {
+    // The ID is still allocated (the script gets BACKUP_ID either way) and the log file still written.
+    insert: (run, startedAt) => {
+      const backupId = backupIdFor(startedAt, run.type, 1);
+      return { backupId, logPath: run.logPathTemplate?.replace('{id}', backupId) ?? null };
+    },
+    finish: () => {},
+    markAbandoned: () => [],
+    earlierFinished: () => [],
+    previousFinishedStatus: () => undefined,
+    consecutiveFailures: () => 0,
+  },
+  notifications: {
+    insert: () => 0,
+    update: () => {},
+    claim: () => true,
+    hasPending: () => false,
+    pending: () => [],
+    firstAttemptAt: () => undefined,
+  },
+  audit: { write: () => {} },
+  transaction: (fn) => fn(),
+  prune: (cutoff) => ({
+    cutoff: cutoff.toISOString(),
+    dryRun: false,
+    runs: 0,
+    notifications: 0,
+    auditRows: 0,
+    logFiles: 0,
+    logFileErrors: [],
+  }),
+};

@@ -1,0 +1,172 @@
+import type Database from 'better-sqlite3';
+import type { RunResult, RunStatus } from '../shared/run-result.js';
+import { backupIdFor, type NewRun, type RunFilter, type RunRow } from './rows.js';
+
+/** A streak longer than this is reported as this; keeps the scan bounded on a years-old database. */
+const STREAK_SCAN_LIMIT = 1000;
+
+/** backup_logs: one row per run, written `running` before the script starts. */
+export class RunTable {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Inserts the `running` row under a fresh backup ID and returns that ID. */
+  insert(run: NewRun, startedAt: Date): { backupId: string; logPath: string | null } {
+    const exists = this.db.prepare('SELECT 1 FROM backup_logs WHERE backup_id = ?').pluck();
+    const insert = this.db.prepare(
+      `INSERT INTO backup_logs (backup_id, type, status, started_at, script, host, log_path, pid)
+       VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`,
+    );
+    return this.db
+      .transaction(() => {
+        for (let attempt = 1; ; attempt++) {
+          const backupId = backupIdFor(startedAt, run.type, attempt);
+          if (exists.get(backupId)) continue;
+          const logPath = run.logPathTemplate?.replace('{id}', backupId) ?? null;
+          insert.run(backupId, run.type, run.startedAt, run.script, run.host, logPath, run.pid);
+          return { backupId, logPath };
+        }
+      })
+      .immediate();
+  }
+
+  /** Writes the run's outcome onto its row. */
+  finish(result: RunResult): void {
+    this.db
+      .prepare(
+        `UPDATE backup_logs SET status = ?, finished_at = ?, duration_ms = ?, exit_code = ?, signal = ?,
+           error_message = ?, output_tail = ? WHERE backup_id = ?`,
+      )
+      .run(
+        result.status,
+        result.finishedAt,
+        result.durationMs,
+        result.exitCode,
+        result.signal,
+        result.errorMessage,
+        result.outputTail === '' ? null : result.outputTail,
+        result.backupId,
+      );
+  }
+
+  get(backupId: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM backup_logs WHERE backup_id = ?').get(backupId) as
+      | RunRow
+      | undefined;
+  }
+
+  /**
+   * Marks `running` rows whose wrapper is gone as `abandoned` and returns them (to be alerted).
+   * `isGone` decides from host and PID; rows from other hosts are left to those hosts.
+   */
+  markAbandoned(isGone: (row: RunRow) => boolean, finishedAt: string): RunRow[] {
+    const running = this.db.prepare("SELECT * FROM backup_logs WHERE status = 'running'").all() as RunRow[];
+    const gone = running.filter(isGone);
+    if (gone.length === 0) return [];
+    const update = this.db.prepare(
+      `UPDATE backup_logs SET status = 'abandoned', finished_at = ?, error_message = ?
+       WHERE backup_id = ? AND status = 'running'`,
+    );
+    const message = (row: RunRow) =>
+      `Backup wrapper (PID ${row.pid ?? '?'}) died before the run finished; outcome unknown`;
+    this.db.transaction(() => {
+      for (const row of gone) update.run(finishedAt, message(row), row.backup_id);
+    })();
+    return gone.map((row) => ({
+      ...row,
+      status: 'abandoned',
+      finished_at: finishedAt,
+      error_message: message(row),
+    }));
+  }
+
+  /** Newest first. */
+  list(filter: RunFilter = {}): RunRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.type) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    const sql = `SELECT * FROM backup_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id DESC LIMIT ?`;
+    params.push(filter.limit ?? -1);
+    return this.db.prepare(sql).all(...params) as RunRow[];
+  }
+
+  /**
+   * Types that have at least one run. A skip-scan of the (type, started_at) index, one
+   * lookup per type: `SELECT DISTINCT type` read every index entry (~50 ms at 1M runs),
+   * and `status` runs this every time monitoring polls it.
+   */
+  types(): string[] {
+    return this.db
+      .prepare(
+        `WITH RECURSIVE t(type) AS (
+           SELECT min(type) FROM backup_logs
+           UNION ALL
+           SELECT (SELECT min(type) FROM backup_logs WHERE type > t.type) FROM t WHERE t.type IS NOT NULL
+         )
+         SELECT type FROM t WHERE type IS NOT NULL ORDER BY type`,
+      )
+      .pluck()
+      .all() as string[];
+  }
+
+  latest(type: string, status?: RunStatus): RunRow | undefined {
+    return this.list(status ? { type, status, limit: 1 } : { type, limit: 1 })[0];
+  }
+
+  /** Finished runs of a type that failed since its last success (running rows are skipped). */
+  consecutiveFailures(type: string): number {
+    // Counted from the latest success on with the (type, started_at) index, not by reading
+    // the last 1000 runs of the type (~1 ms a type: `status` asks for every type each poll).
+    const lastSuccess = this.db
+      .prepare(
+        `SELECT started_at, id FROM backup_logs WHERE type = ? AND status = 'success'
+         ORDER BY started_at DESC, id DESC LIMIT 1`,
+      )
+      .get(type) as { started_at: string; id: number } | undefined;
+    const count = this.db.prepare(
+      `SELECT count(*) FROM (
+         SELECT 1 FROM backup_logs
+         WHERE type = @type AND status NOT IN ('running', 'success')
+           AND started_at >= @since AND (started_at > @since OR id > @id)
+         LIMIT ${STREAK_SCAN_LIMIT}
+       )`,
+    );
+    return count
+      .pluck()
+      .get({ type, since: lastSuccess?.started_at ?? '', id: lastSuccess?.id ?? 0 }) as number;
+  }
+
+  /** Earlier finished runs of `type`, newest first, excluding `backupId`, up to the streak scan limit. */
+  earlierFinished(type: string, backupId: string): RunRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM backup_logs WHERE type = ? AND backup_id != ? AND status != 'running'
+         ORDER BY started_at DESC, id DESC LIMIT ?`,
+      )
+      .all(type, backupId, STREAK_SCAN_LIMIT) as RunRow[];
+  }
+
+  /** The status of the last finished run of `type` before `backupId`. */
+  previousFinishedStatus(type: string, backupId: string): RunStatus | undefined {
+    return this.db
+      .prepare(
+        `SELECT status FROM backup_logs
+         WHERE type = ? AND backup_id != ? AND status != 'running'
+           AND (started_at, id) < (SELECT started_at, id FROM backup_logs WHERE backup_id = ?)
+         ORDER BY started_at DESC, id DESC LIMIT 1`,
+      )
+      .pluck()
+      .get(type, backupId, backupId) as RunStatus | undefined;
+  }
+
+  count(): number {
+    return this.db.prepare('SELECT COUNT(*) FROM backup_logs').pluck().get() as number;
+  }
+}
