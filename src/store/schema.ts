@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
  * Column names follow runbook OP-BKP-ALT-001 §9.3/§9.4 so its SQL runs as written.
  * Timestamps are ISO 8601 UTC text: sortable, readable in the sqlite3 shell.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE backup_logs (
     id            INTEGER PRIMARY KEY,
@@ -60,17 +60,29 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * Brings the schema up to date. Many runs may open a new database at the same moment
+ * (cron firing several types at once): each migration step reads user_version *inside*
+ * a BEGIN IMMEDIATE transaction, so the second opener waits for the first to commit and
+ * then finds the step done, instead of replaying it ("table backup_logs already exists").
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(
-      `database schema version ${current} is newer than this backup-alert understands (${SCHEMA_VERSION}); upgrade backup-alert`,
-    );
-  }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const step = db.transaction((): boolean => {
+    const current = version();
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `database schema version ${current} is newer than this backup-alert understands (${SCHEMA_VERSION}); upgrade backup-alert`,
+      );
+    }
+    if (current === SCHEMA_VERSION) return false;
+    db.exec(MIGRATIONS[current]!);
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  // The common case (up to date) is one read, without taking the write lock.
+  if (version() === SCHEMA_VERSION) return;
+  while (step.immediate()) {
+    // One step per transaction, each re-reading the version under the lock.
   }
 }
