@@ -24,7 +24,7 @@ export interface Journal {
   >;
   readonly notifications: Pick<
     NotificationTable,
-    'insert' | 'update' | 'claim' | 'hasPending' | 'pending' | 'firstAttemptAt'
+    'insert' | 'claim' | 'settle' | 'hasPending' | 'pending' | 'failedSince' | 'firstAttemptAt'
   >;
   readonly audit: Pick<AuditTable, 'write'>;
   /** Runs `fn` in one transaction: all of its writes or none. */
@@ -49,10 +49,11 @@ export const NO_JOURNAL: Journal = {
   },
   notifications: {
     insert: () => 0,
-    update: () => {},
     claim: () => true,
+    settle: () => true,
     hasPending: () => false,
     pending: () => [],
+    failedSince: () => [],
     firstAttemptAt: () => undefined,
   },
   audit: { write: () => {} },

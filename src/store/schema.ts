@@ -56,6 +56,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX backup_audit_logs_created ON backup_audit_logs (created_at DESC);
   `,
+  // Defects (issue 10): an exclusive claim on a notification while one process sends it.
+  // A lease rather than a 'sending' status: SQLite cannot change the status CHECK without
+  // rebuilding the table (and every trigger other migrations hang on it); a row with a
+  // lease in the future is "being sent", and a lease that ran out frees a crashed sender's row.
+  `
+  ALTER TABLE notification_logs ADD COLUMN lease_until TEXT;
+  ALTER TABLE notification_logs ADD COLUMN claimed_by TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
