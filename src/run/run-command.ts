@@ -46,7 +46,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
       const started = recordStart(journal, plan, startedAt, lock.busy ? null : runLogDir(ctx), ctx);
       const smtpCheck = lock.busy ? undefined : startSmtpCheck(ctx);
       const result = lock.busy
-        ? lockBusyResult(plan, started, lock.holder, ctx.now(), ctx.hostname)
+        ? lockBusyResult(plan, started, lock, ctx.now(), ctx.hostname)
         : await execute(plan, started, lock, signals, ctx);
       recordFinish(journal, result, ctx);
       // On a failed run the alert itself is the SMTP test: it must not wait for the check,
@@ -92,6 +92,7 @@ async function execute(
     stderr: plan.quiet ? null : ctx.io.stderrStream,
     logPath: started.logPath,
     signals,
+    onSpawn: (pid) => lock.setScriptGroup(pid),
   });
   if (runner.logError)
     ctx.logger.warn('Backup', `Could not write log file ${started.logPath}: ${runner.logError}`);

@@ -26,6 +26,8 @@ export interface RunnerOptions {
   /** Subscribed before anything starts; see SignalLatch. */
   signals: SignalLatch;
   now?: () => number;
+  /** Told the script's PID (= its process group) as soon as it is spawned. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** The script's outcome as data: a failed backup is not an exception (execa's `reject: false`). */
@@ -95,6 +97,7 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
   const output = new OutputCapture(options.logPath, now);
   // Wrapped: awaiting a bare execa child would wait for the script to end.
   const { child } = await spawnScript(options);
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const terminator = new GroupTerminator(child.pid, options.killAfterMs);
   terminator.armTimeout(options.timeoutMs);
   options.signals.onSignal((signal) => terminator.onSignal(signal));
