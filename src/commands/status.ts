@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { formatDuration, parseDuration } from '../shared/duration.js';
+import { checkDuration, formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
@@ -84,10 +84,9 @@ function describe(status: TypeStatus, maxAge: string | undefined): string {
 export async function statusCommand(options: StatusOptions, ctx: CommandContext): Promise<number> {
   let maxAgeMs: number | undefined;
   if (options.maxAge !== undefined) {
-    maxAgeMs = parseDuration(options.maxAge);
-    if (maxAgeMs === undefined || maxAgeMs <= 0) {
-      throw new UsageError(`invalid --max-age "${options.maxAge}": use a duration like 26h or 8d`);
-    }
+    const checked = checkDuration(options.maxAge);
+    if (!checked.ok) throw new UsageError(`invalid --max-age ${checked.problem}`);
+    maxAgeMs = checked.ms;
   }
   let store: Store | null;
   try {
