@@ -4,7 +4,8 @@ import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunStatus } from '../shared/run-result.js';
 import { colourStatus, table } from '../shared/table.js';
-import { openForReading, runJson } from './reading.js';
+import type { RunRow } from '../store/rows.js';
+import { isStoreError, openForReading, runJson, unreadableStore } from './reading.js';
 
 export interface HistoryOptions {
   status?: string;
@@ -21,13 +22,18 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
   }
   const store = await openForReading(ctx);
   try {
-    const rows = store
-      ? store.runs.list({
-          limit,
-          ...(options.status ? { status: options.status as RunStatus } : {}),
-          ...(options.type ? { type: options.type } : {}),
-        })
-      : [];
+    let rows: RunRow[];
+    try {
+      rows = store
+        ? store.runs.list({
+            limit,
+            ...(options.status ? { status: options.status as RunStatus } : {}),
+            ...(options.type ? { type: options.type } : {}),
+          })
+        : [];
+    } catch (error) {
+      throw isStoreError(error) ? unreadableStore(ctx.config.dbPath, error) : error;
+    }
     if (options.json) {
       ctx.io.stdout(`${JSON.stringify(rows.map(runJson), null, 2)}\n`);
       return ExitCode.ok;

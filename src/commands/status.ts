@@ -1,10 +1,10 @@
 import type { CommandContext } from '../context.js';
 import { checkDuration, formatDuration } from '../shared/duration.js';
-import { UsageError } from '../shared/errors.js';
+import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
 import type { Store } from '../store/store.js';
-import { openForReading, type RunJson, runJson } from './reading.js';
+import { isStoreError, openForReading, type RunJson, runJson, unreadableStore } from './reading.js';
 
 export interface StatusOptions {
   type?: string;
@@ -29,6 +29,11 @@ export interface TypeStatus {
 }
 
 const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+
+/** "|" starts the performance data and a newline ends the status line (monitoring-plugin rules). */
+function nagiosText(text: string): string {
+  return text.replace(/\|/g, '/').replace(/\s*[\r\n]+\s*/g, ' ');
+}
 
 export function typeStatus(
   store: Store | null,
@@ -88,18 +93,25 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
     if (!checked.ok) throw new UsageError(`invalid --max-age ${checked.problem}`);
     maxAgeMs = checked.ms;
   }
-  let store: Store | null;
+  let store: Store | null = null;
+  let statuses: TypeStatus[];
+  const now = ctx.now();
   try {
     store = await openForReading(ctx);
+    try {
+      const types = options.type ? [options.type] : (store?.runs.types() ?? []);
+      statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
+    } catch (error) {
+      throw isStoreError(error) ? unreadableStore(ctx.config.dbPath, error) : error;
+    }
   } catch (error) {
+    store?.close();
     if (!options.nagios) throw error;
-    ctx.io.stdout(`UNKNOWN - ${(error as Error).message}\n`);
+    // The monitoring-plugin convention: a check that cannot tell is UNKNOWN, and says why.
+    ctx.io.stdout(`UNKNOWN - ${nagiosText(errorMessage(error))}\n`);
     return NAGIOS.unknown;
   }
   try {
-    const types = options.type ? [options.type] : (store?.runs.types() ?? []);
-    const now = ctx.now();
-    const statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
     const bad = statuses.filter((s) => s.health === 'failed' || s.health === 'stale' || s.health === 'never');
     const warn = statuses.filter((s) => s.health === 'running');
     const healthy = statuses.length > 0 && bad.length === 0;
@@ -108,15 +120,10 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       const label =
         statuses.length === 0 ? 'CRITICAL' : bad.length > 0 ? 'CRITICAL' : warn.length > 0 ? 'WARNING' : 'OK';
       const shown = bad.length > 0 ? bad : warn.length > 0 ? warn : statuses;
-      // "|" starts the performance data and a newline ends the status line (monitoring-plugin rules).
       const text =
         statuses.length === 0
           ? 'no backup run recorded'
-          : shown
-              .map((s) => describe(s, options.maxAge))
-              .join('; ')
-              .replace(/\|/g, '/')
-              .replace(/\s*[\r\n]+\s*/g, ' ');
+          : nagiosText(shown.map((s) => describe(s, options.maxAge)).join('; '));
       const perf = statuses
         .map(
           (s) =>
