@@ -19,7 +19,10 @@ export type TypeHealth = 'ok' | 'running' | 'failed' | 'stale' | 'never';
 export interface TypeStatus {
   type: string;
   health: TypeHealth;
+  /** The latest finished run (what health follows), or the running one when none has finished. */
   latestRun: RunJson | null;
+  /** A run of this type in progress now, if any. */
+  runningRun: RunJson | null;
   latestSuccess: RunJson | null;
   /** Age of the latest success in ms, null when there is none. */
   successAgeMs: number | null;
@@ -42,20 +45,24 @@ export function typeStatus(
   now: Date,
   escalateAfter: number,
 ): TypeStatus {
-  const latest = store?.runs.latest(type);
-  const success = store?.runs.latest(type, 'success');
+  // Health follows the latest finished outcome: a lock-busy failure recorded while a real
+  // run was still going must not outrank that run's later success.
+  const finished = store?.runs.latestFinished(type);
+  const running = store?.runs.latest(type, 'running');
+  const latest = finished ?? running;
+  const success = store?.runs.latestFinished(type, 'success');
   const successAgeMs = success ? now.getTime() - Date.parse(success.finished_at ?? success.started_at) : null;
-  const consecutiveFailures = store?.runs.consecutiveFailures(type) ?? 0;
+  const consecutiveFailures = store?.runs.failuresFinishedAfter(type, success?.finished_at ?? '') ?? 0;
   let health: TypeHealth = 'ok';
   const stale = maxAgeMs !== undefined && (successAgeMs === null || successAgeMs > maxAgeMs);
   if (!latest) health = 'never';
   else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
-  else if (stale) health = latest.status === 'running' ? 'running' : 'stale';
-  else if (latest.status === 'running') health = 'ok';
+  else if (stale) health = running ? 'running' : 'stale';
   return {
     type,
     health,
     latestRun: latest ? runJson(latest) : null,
+    runningRun: running ? runJson(running) : null,
     latestSuccess: success ? runJson(success) : null,
     successAgeMs,
     consecutiveFailures,
