@@ -56,13 +56,20 @@ export function lateNotice(alert: Alert, lang: Lang): string | undefined {
   return labels(lang).late(alert.lateSince, alert.resentAt ?? alert.lateSince);
 }
 
-/** Keeps the end of the output (where the error usually is) and says how much was cut. */
-export function tailOf(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const cut = text.length - limit;
-  const start = text.indexOf('\n', cut);
-  const kept = start >= 0 && start < text.length - 1 ? text.slice(start + 1) : text.slice(cut);
-  return `[… ${text.length - kept.length} characters cut …]\n${kept}`;
+/**
+ * Keeps the end of the output (where the error usually is) and says how much was cut, in
+ * bytes (the unit of the output and its log file): what this cut drops, plus what was cut
+ * before `text` reached us (`earlierCutBytes`: the run keeps only the end in memory).
+ */
+export function tailOf(text: string, limit: number, earlierCutBytes = 0): string {
+  let kept = text;
+  if (text.length > limit) {
+    const cut = text.length - limit;
+    const start = text.indexOf('\n', cut);
+    kept = start >= 0 && start < text.length - 1 ? text.slice(start + 1) : text.slice(cut);
+  }
+  const cutBytes = earlierCutBytes + Buffer.byteLength(text, 'utf8') - Buffer.byteLength(kept, 'utf8');
+  return cutBytes > 0 ? `[… ${cutBytes.toLocaleString('en-US')} bytes cut …]\n${kept}` : kept;
 }
 
 /**
@@ -75,10 +82,11 @@ export function fitTail(
   max: number,
   render: (tail: string) => string,
   measure: (rendered: string) => number = (rendered) => rendered.length,
+  earlierCutBytes?: number,
 ): string {
   let limit = Math.min(text.length, max);
   for (;;) {
-    const rendered = render(tailOf(text, limit));
+    const rendered = render(tailOf(text, limit, earlierCutBytes));
     if (measure(rendered) <= max || limit === 0) return rendered;
     limit = Math.floor(limit * 0.8);
   }
@@ -105,7 +113,7 @@ export function plainTextBody(alert: Alert, lang: Lang, systemUrl: string | unde
   const late = lateNotice(alert, lang);
   if (late) lines.push(late);
   const output = shownOutput(alert);
-  if (output) lines.push('', `${t.outputTail}:`, tailOf(output, PLAIN_TAIL_LIMIT));
+  if (output) lines.push('', `${t.outputTail}:`, tailOf(output, PLAIN_TAIL_LIMIT, alert.run.outputCutBytes));
   lines.push('', words.advice, '', `${t.systemUrl}: ${systemUrl ?? t.notSet}`, '', '---', t.footer);
   return `${lines.join('\n')}\n`;
 }

@@ -73,7 +73,10 @@ export function slackPayload(alert: Alert, lang: Lang, systemUrl: string | undef
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${t.outputTail}*` } });
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: fitTail(output, SLACK_SECTION_MAX, codeBlock) },
+      text: {
+        type: 'mrkdwn',
+        text: fitTail(output, SLACK_SECTION_MAX, codeBlock, undefined, alert.run.outputCutBytes),
+      },
     });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(words.advice) } });

@@ -172,6 +172,7 @@ export function teamsBody(
     TEAMS_MAX_BYTES,
     (tail) => JSON.stringify(build(alert, config.lang, config.systemUrl, tail)),
     (rendered) => Buffer.byteLength(rendered, 'utf8'),
+    alert.run.outputCutBytes,
   );
 }
 

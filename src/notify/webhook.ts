@@ -65,7 +65,7 @@ export function webhookPayload(
     consecutiveFailures: alert.consecutiveFailures,
     escalate: alert.escalate,
     suppressedCount: alert.suppressedCount ?? 0,
-    outputTail: tailOf(run.outputTail, WEBHOOK_TAIL_MAX),
+    outputTail: run.outputTail ? tailOf(run.outputTail, WEBHOOK_TAIL_MAX, run.outputCutBytes) : '',
     systemUrl: config.systemUrl ?? null,
     late: alert.lateSince !== undefined,
     lateSince: alert.lateSince ?? null,

@@ -40,4 +40,9 @@ export interface RunResult {
   errorMessage: string | null;
   /** The end of the script's output ('' on success or when there was none). */
   outputTail: string;
+  /**
+   * Bytes the script printed before outputTail that it does not hold (only the log file
+   * does): an alert that cuts the tail further counts these too. Absent when unknown.
+   */
+  outputCutBytes?: number;
 }
