@@ -23,7 +23,8 @@ export function alertSubject(alert: Alert, lang: Lang): string {
 
 /** The one-line error the alert is about ('' for a recovery). */
 export function alertError(alert: Alert): string {
-  return singleLine(alert.run.errorMessage ?? '');
+  // The error quotes the script's last stderr line: its colour codes are shown, not dropped.
+  return singleLine(showControls(alert.run.errorMessage ?? ''));
 }
 
 /** A label and value we add after エラー内容; shared by every channel so they say the same facts. */
@@ -92,9 +93,24 @@ export function fitTail(
   }
 }
 
-/** The output tail without trailing blank space; '' when there is nothing to show. */
+/**
+ * Control characters a script printed (colour codes, stray bytes) shown as what they are,
+ * never passed on for a mail reader or terminal to act on: C0 controls as their Unicode
+ * control pictures (ESC → ␛, 0x01 → ␁, DEL → ␡), C1 controls as `\x9b`. Newlines and
+ * tabs stay; CRLF becomes a newline.
+ */
+export function showControls(text: string): string {
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) =>
+      c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
+    )
+    .replace(/[\u0080-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
+
+/** The output tail as every channel shows it: controls made visible, no trailing blank space; '' when empty. */
 export function shownOutput(alert: Alert): string {
-  const output = alert.run.outputTail.replace(/\s+$/, '');
+  const output = showControls(alert.run.outputTail).replace(/\s+$/, '');
   return output.trim() ? output : '';
 }
 
