@@ -5,6 +5,7 @@ import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseSystemUrl } from './system-url.js';
 import {
   type ConfigProblem,
   parseBoolean,
@@ -186,7 +187,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     teamsFormat: parseTeamsFormat(env['TEAMS_WEBHOOK_FORMAT'], problems),
     webhookUrl,
     webhookSecret,
-    systemUrl: nonEmpty('SYSTEM_URL'),
+    systemUrl: parseSystemUrl(env['SYSTEM_URL'], problems),
     logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),
     repeatIntervalMs: parseOptionalDuration(
       'BACKUP_ALERT_REPEAT_INTERVAL',
