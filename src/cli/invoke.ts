@@ -19,7 +19,11 @@ export function invoke(
 
 /** Settings read once (flag > environment > env file), a logger that masks every secret. */
 export function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
-  const { env, envFile } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  const {
+    env,
+    envFile,
+    problems: envFileProblems,
+  } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
   const { config, problems } = loadConfig(
     env,
     { db: options.db },
@@ -44,7 +48,7 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
   };
   return {
     config,
-    problems,
+    problems: [...envFileProblems, ...problems],
     env,
     processEnv: deps.env,
     cwd: deps.cwd,
