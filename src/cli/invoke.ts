@@ -37,6 +37,9 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
     file: config.logFile,
     now: deps.now,
     redactor,
+    // Cron mails stderr hours later: each line says when. A terminal is read as it happens,
+    // and systemd's journal (JOURNAL_STREAM) stamps every line itself.
+    timestamps: !deps.stderrIsTTY && !deps.env['JOURNAL_STREAM'],
   });
   const io: Io = {
     stdout: deps.stdout,

@@ -323,7 +323,9 @@ describe('run (spawned as cron would)', () => {
     const args = ['run', '--type', 'daily', '--quiet', '--script', fixture('ok.sh'), '--db', db];
     const checked = await runCli(args, { env });
     expect(checked.exitCode).toBe(0);
-    expect(checked.stderr).toMatch(/^\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED/m);
+    expect(checked.stderr).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z \[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED/m,
+    );
     const skipped = await runCli(args, { env: { ...env, NODE_ENV: 'test' } });
     expect(skipped).toMatchObject({ exitCode: 0, stderr: '', stdout: '' });
   });
