@@ -91,6 +91,8 @@ async function execute(
     stdout: plan.quiet ? null : ctx.io.stdoutStream,
     stderr: plan.quiet ? null : ctx.io.stderrStream,
     logPath: started.logPath,
+    // The log file is kept like the database: what BACKUP_ALERT_REDACT masks there is masked here.
+    ...(ctx.redactor.masksOutput ? { redactLog: (text: string) => ctx.redactor.redactOutput(text) } : {}),
     signals,
     onSpawn: (pid) => lock.setScriptGroup(pid),
   });

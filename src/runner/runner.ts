@@ -23,6 +23,8 @@ export interface RunnerOptions {
   stderr: Writable | null;
   /** Per-run log file; null = none. */
   logPath: string | null;
+  /** Applied to what goes into the log file, by whole lines (BACKUP_ALERT_REDACT); none = as printed. */
+  redactLog?: (text: string) => string;
   /** Subscribed before anything starts; see SignalLatch. */
   signals: SignalLatch;
   now?: () => number;
@@ -100,7 +102,7 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
   const startError = checkScript(options.script);
   if (startError) return { ...NOT_RUN, startError, durationMs: now() - started, lastStderrLine: undefined };
 
-  const output = new OutputCapture(options.logPath, now);
+  const output = new OutputCapture(options.logPath, now, options.redactLog);
   // Wrapped: awaiting a bare execa child would wait for the script to end.
   const { child } = await spawnScript(options);
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
