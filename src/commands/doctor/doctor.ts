@@ -15,10 +15,10 @@ import {
   checkEnvFile,
   checkProblems,
   checkSmtpSettings,
-  checkTemplate,
   OWNED_VARIABLES,
 } from './checks.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
+import { checkTemplate } from './template.js';
 
 /** SMTP verify bound: long enough for a slow greeting, short enough for a person waiting. */
 export const DOCTOR_SMTP_TIMEOUT_MS = 10_000;
