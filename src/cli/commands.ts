@@ -12,26 +12,6 @@ import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 const TYPE: OptionSpec['value'] = { kind: 'choice', name: 'type', choices: BACKUP_TYPES };
 const DURATION = (name = 'dur'): OptionSpec['value'] => ({ kind: 'text', name });
 
-export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  {
-    long: 'env-file',
-    description: 'read settings from this env file (default ./.env)',
-    value: { kind: 'file', name: 'path' },
-  },
-  {
-    long: 'db',
-    description: 'SQLite database (default $STATE_DIRECTORY or ~/.local/state/backup-alert/)',
-    value: { kind: 'file', name: 'path' },
-  },
-  { long: 'verbose', short: 'v', description: 'more log output (debug lines)' },
-  { long: 'silent', short: 's', description: 'only errors in log output' },
-  {
-    long: 'log-format',
-    description: 'log line format',
-    value: { kind: 'choice', name: 'format', choices: ['text', 'json'] },
-  },
-];
-
 export const COMMANDS: readonly CommandSpec[] = [
   defineCommand<RunOptions>({
     name: 'run',
@@ -200,7 +180,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     action: async (_options, ctx, args) => {
       const { completionCommand } = await import('./completion.js');
-      return completionCommand(args[0] ?? '', ctx);
+      return completionCommand(args[0] ?? '', COMMANDS, ctx);
     },
   }),
 ];

@@ -1,8 +1,8 @@
 import type * as Commander from 'commander';
 import type { Command } from 'commander';
 import { VERSION } from '../shared/version.js';
-import { COMMANDS, COMMON_OPTIONS } from './commands.js';
-import { type CommandSpec, type CommonOptions, flagsOf, type OptionSpec } from './spec.js';
+import { COMMANDS } from './commands.js';
+import { COMMON_OPTIONS, type CommandSpec, type CommonOptions, flagsOf, type OptionSpec } from './spec.js';
 
 export interface ProgramIo {
   stdout: (text: string) => void;
