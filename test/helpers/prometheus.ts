@@ -112,7 +112,10 @@ export function startPushgateway(onFinished?: (stop: () => Promise<void>) => voi
 }
 
 /** Samples of `name` in an exposition: labels as an object, value as a number. */
-export function samples(text: string, name: string): Array<{ labels: Record<string, string>; value: number }> {
+export function samples(
+  text: string,
+  name: string,
+): Array<{ labels: Record<string, string>; value: number }> {
   const found: Array<{ labels: Record<string, string>; value: number }> = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

@@ -1,11 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  escapeHelp,
-  escapeLabelValue,
-  formatValue,
-  renderExposition,
-} from '../../src/metrics/exposition.js';
+import { escapeHelp, escapeLabelValue, formatValue, renderExposition } from '../../src/metrics/exposition.js';
 import { type MetricsSnapshot, neverRan, type TypeSnapshot } from '../../src/metrics/snapshot.js';
 import { metricsSnapshot } from '../../src/store/metrics-query.js';
 import { Store } from '../../src/store/store.js';
@@ -59,71 +54,105 @@ function run(store: Store, type: string, iso: string, status: 'success' | 'failu
 }
 
 const CASES: Array<[string, () => MetricsSnapshot]> = [
-  ['no run at all (expected types, configured channels)', () =>
-    fromStore(() => {}, { types: ['daily', 'weekly'], channels: ['email', 'slack'] })],
+  [
+    'no run at all (expected types, configured channels)',
+    () => fromStore(() => {}, { types: ['daily', 'weekly'], channels: ['email', 'slack'] }),
+  ],
   ['no run and nothing expected', () => fromStore(() => {})],
   ['a success', () => fromStore((s) => run(s, 'daily', '2026-03-01T03:00:00.000Z', 'success'))],
-  ['failures only (never succeeded)', () =>
-    fromStore((s) => {
-      run(s, 'daily', '2026-03-01T03:00:00.000Z', 'failure');
-      run(s, 'daily', '2026-03-02T03:00:00.000Z', 'failure');
-    })],
-  ['an abandoned run', () =>
-    fromStore((s) => {
-      run(s, 'daily', '2026-03-01T03:00:00.000Z', 'success');
-      const { backupId } = s.insertRun(
-        { type: 'daily', startedAt: '2026-03-02T03:00:00.000Z', script: '/b.sh', host: 'h', pid: 2, logPathTemplate: null },
-        new Date('2026-03-02T03:00:00.000Z'),
-      );
-      s.markAbandoned((row) => row.backup_id === backupId, '2026-03-02T05:00:00.000Z');
-    })],
-  ['notifications sent, failed and pending', () =>
-    fromStore((s) => {
-      for (const status of ['sent', 'failed', 'pending'] as const) {
-        s.insertNotification({
-          notificationType: 'backup_failure',
-          channel: 'webhook',
-          recipient: null,
-          subject: null,
-          status,
-          errorMessage: null,
-          sentAt: '2026-03-01T00:00:00.000Z',
-          attempts: 1,
-          payload: null,
-          backupId: null,
-        });
-      }
-    })],
-  ['many types', () =>
-    fromStore((s) => {
-      for (let i = 0; i < 40; i++) run(s, `type-${i}`, '2026-03-01T03:00:00.000Z', i % 3 ? 'success' : 'failure');
-    })],
-  ['odd label values (quotes, backslashes, newlines, CR, unicode)', () =>
-    snapshotOf([success(ODD), neverRan('')], {
-      version: `1.0.0-"rc"\\\n`,
-      notifications: [{ pending: 3, delivered: [{ channel: ODD, status: 'sent', count: 2 }] }],
-    })],
-  ['an artifact size', () =>
-    snapshotOf([
-      { ...success('daily'), lastRun: { ...success('daily').lastRun!, artifactBytes: 1_234_567_890 } },
-      success('weekly'),
-    ])],
-  ['fleet-wide with hosts', () =>
-    snapshotOf([success('daily', 'db1'), success('daily', 'db2'), neverRan('weekly', ODD)], {
-      notifications: [
-        { host: 'db1', pending: 0, delivered: [{ channel: 'email', status: 'sent', count: 4 }] },
-        { host: 'db2', pending: 2, delivered: [{ channel: 'email', status: 'failed', count: 1 }] },
-      ],
-    })],
-  ['extreme values', () =>
-    snapshotOf([
-      {
-        ...success('daily'),
-        lastRun: { status: 'failure', finishedAtMs: 8.64e15, durationMs: 0.5, exitCode: 255 },
-        consecutiveFailures: 1_000_000,
-        runs: { success: Number.MAX_SAFE_INTEGER, failure: 0, abandoned: 0 },
-      },
-    ])],
+  [
+    'failures only (never succeeded)',
+    () =>
+      fromStore((s) => {
+        run(s, 'daily', '2026-03-01T03:00:00.000Z', 'failure');
+        run(s, 'daily', '2026-03-02T03:00:00.000Z', 'failure');
+      }),
+  ],
+  [
+    'an abandoned run',
+    () =>
+      fromStore((s) => {
+        run(s, 'daily', '2026-03-01T03:00:00.000Z', 'success');
+        const { backupId } = s.insertRun(
+          {
+            type: 'daily',
+            startedAt: '2026-03-02T03:00:00.000Z',
+            script: '/b.sh',
+            host: 'h',
+            pid: 2,
+            logPathTemplate: null,
+          },
+          new Date('2026-03-02T03:00:00.000Z'),
+        );
+        s.markAbandoned((row) => row.backup_id === backupId, '2026-03-02T05:00:00.000Z');
+      }),
+  ],
+  [
+    'notifications sent, failed and pending',
+    () =>
+      fromStore((s) => {
+        for (const status of ['sent', 'failed', 'pending'] as const) {
+          s.insertNotification({
+            notificationType: 'backup_failure',
+            channel: 'webhook',
+            recipient: null,
+            subject: null,
+            status,
+            errorMessage: null,
+            sentAt: '2026-03-01T00:00:00.000Z',
+            attempts: 1,
+            payload: null,
+            backupId: null,
+          });
+        }
+      }),
+  ],
+  [
+    'many types',
+    () =>
+      fromStore((s) => {
+        for (let i = 0; i < 40; i++)
+          run(s, `type-${i}`, '2026-03-01T03:00:00.000Z', i % 3 ? 'success' : 'failure');
+      }),
+  ],
+  [
+    'odd label values (quotes, backslashes, newlines, CR, unicode)',
+    () =>
+      snapshotOf([success(ODD), neverRan('')], {
+        version: `1.0.0-"rc"\\\n`,
+        notifications: [{ pending: 3, delivered: [{ channel: ODD, status: 'sent', count: 2 }] }],
+      }),
+  ],
+  [
+    'an artifact size',
+    () =>
+      snapshotOf([
+        { ...success('daily'), lastRun: { ...success('daily').lastRun!, artifactBytes: 1_234_567_890 } },
+        success('weekly'),
+      ]),
+  ],
+  [
+    'fleet-wide with hosts',
+    () =>
+      snapshotOf([success('daily', 'db1'), success('daily', 'db2'), neverRan('weekly', ODD)], {
+        notifications: [
+          { host: 'db1', pending: 0, delivered: [{ channel: 'email', status: 'sent', count: 4 }] },
+          { host: 'db2', pending: 2, delivered: [{ channel: 'email', status: 'failed', count: 1 }] },
+        ],
+      }),
+  ],
+  [
+    'extreme values',
+    () =>
+      snapshotOf([
+        {
+          ...success('daily'),
+          lastRun: { status: 'failure', finishedAtMs: 8.64e15, durationMs: 0.5, exitCode: 255 },
+          consecutiveFailures: 1_000_000,
+          runs: { success: Number.MAX_SAFE_INTEGER, failure: 0, abandoned: 0 },
+        },
+      ]),
+  ],
 ];
 
 describe('every exposition the code can produce passes promtool check metrics', () => {
@@ -205,7 +234,9 @@ describe('exposition content', () => {
     expect(samples(text, 'backup_alert_last_run_success')).toEqual([
       { labels: { host: 'db1', type: 'daily' }, value: 1 },
     ]);
-    expect(samples(text, 'backup_alert_notifications_pending')).toEqual([{ labels: { host: 'db1' }, value: 1 }]);
+    expect(samples(text, 'backup_alert_notifications_pending')).toEqual([
+      { labels: { host: 'db1' }, value: 1 },
+    ]);
     expect(samples(text, 'backup_alert_build_info')).toEqual([{ labels: { version: VERSION }, value: 1 }]);
   });
 
@@ -220,7 +251,13 @@ describe('exposition content', () => {
     const text = renderExposition(
       snapshotOf([success('daily'), neverRan('daily')], {
         notifications: [
-          { pending: 1, delivered: [{ channel: 'email', status: 'sent', count: 1 }, { channel: 'email', status: 'sent', count: 2 }] },
+          {
+            pending: 1,
+            delivered: [
+              { channel: 'email', status: 'sent', count: 1 },
+              { channel: 'email', status: 'sent', count: 2 },
+            ],
+          },
         ],
       }),
     );
@@ -232,7 +269,8 @@ describe('exposition content', () => {
   it('escapes and formats by the text format rules', () => {
     expect(escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
     expect(escapeHelp('a\\b\nc "q"')).toBe('a\\\\b\\nc "q"');
-    expect([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 0.25, 1e21].map(formatValue))
-      .toEqual(['NaN', '+Inf', '-Inf', '-1', '0.25', '1e+21']);
+    expect(
+      [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 0.25, 1e21].map(formatValue),
+    ).toEqual(['NaN', '+Inf', '-Inf', '-1', '0.25', '1e+21']);
   });
 });

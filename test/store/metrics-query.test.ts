@@ -159,7 +159,11 @@ describe('metrics snapshot from the local database', () => {
       store.updateNotification(late, { ...patch, status: 'sent' });
       snapshot = metricsSnapshot(store.db, { version: VERSION });
       expect(snapshot.notifications[0]?.pending).toBe(1);
-      expect(snapshot.notifications[0]?.delivered).toContainEqual({ channel: 'slack', status: 'sent', count: 1 });
+      expect(snapshot.notifications[0]?.delivered).toContainEqual({
+        channel: 'slack',
+        status: 'sent',
+        count: 1,
+      });
     } finally {
       store.close();
     }
@@ -240,7 +244,9 @@ describe('metrics queries use indexes only', () => {
       const plans: string[] = [];
       for (const sql of Object.values(METRICS_SQL)) {
         const params = sql.includes('?') ? ['BKP-x'] : [];
-        const rows = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
+        const rows = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{
+          detail: string;
+        }>;
         plans.push(...rows.map((row) => row.detail));
       }
       expect(plans.length).toBeGreaterThan(0);
