@@ -33,7 +33,7 @@ export async function pushMetrics(options: PushOptions): Promise<PushResult> {
   } catch {
     return { ok: false, error: 'the Pushgateway URL is not a valid URL' };
   }
-  target.url.pathname = `${target.url.pathname.replace(/\/+$/, '')}${groupingPath(PUSH_JOB, [
+  target.url.pathname = `${target.url.pathname.replace(/\/+$/, '')}/metrics${groupingPath(PUSH_JOB, [
     ['instance', options.instance],
   ])}`;
   try {
