@@ -105,7 +105,8 @@ export function startNodeExporter(
 export function startPushgateway(onFinished?: (stop: () => Promise<void>) => void): Promise<Daemon> {
   return startDaemon(
     PUSHGATEWAY,
-    (port) => [`--web.listen-address=127.0.0.1:${port}`],
+    // Debian's default persists to /var/lib/prometheus: a test must not leave state there, or read it.
+    (port) => [`--web.listen-address=127.0.0.1:${port}`, '--persistence.file='],
     '/-/ready',
     onFinished,
   );
