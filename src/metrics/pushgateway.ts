@@ -81,3 +81,23 @@ export function groupingPath(job: string, labels: ReadonlyArray<readonly [string
     )
     .join('');
 }
+
+/** For `doctor --send`: is the Pushgateway there and healthy? (GET /-/healthy; pushes nothing.) */
+export async function checkPushgateway(url: string, signal: AbortSignal): Promise<PushResult> {
+  const where = redactUrl(url);
+  try {
+    const target = httpTarget(url);
+    target.url.pathname = `${target.url.pathname.replace(/\/+$/, '')}/-/healthy`;
+    const response = await fetch(target.url, {
+      headers: { 'user-agent': `backup-alert/${VERSION}`, ...target.headers },
+      signal,
+      redirect: 'manual',
+    });
+    await answerSnippet(response);
+    if (response.ok) return { ok: true, status: response.status };
+    return { ok: false, error: `HTTP ${response.status} from ${where}` };
+  } catch (error) {
+    if (signal.aborted) return { ok: false, error: `no answer from ${where} within the timeout` };
+    return { ok: false, error: `cannot reach ${where}: ${networkReason(error)}` };
+  }
+}
