@@ -75,20 +75,21 @@ const MIGRATIONS: readonly string[] = [
     runs_failure         INTEGER NOT NULL DEFAULT 0,
     runs_abandoned       INTEGER NOT NULL DEFAULT 0
   );
-  INSERT INTO metrics_types (type, runs_success, runs_failure, runs_abandoned)
-    SELECT type, sum(status = 'success'), sum(status = 'failure'), sum(status = 'abandoned')
+  -- Seeding from an existing history: one pass for the counts, then index lookups per type.
+  INSERT INTO metrics_types (type, runs_success, runs_failure, runs_abandoned, last_success_at)
+    SELECT type, sum(status = 'success'), sum(status = 'failure'), sum(status = 'abandoned'),
+      max(CASE WHEN status = 'success' THEN coalesce(finished_at, started_at) END)
     FROM backup_logs WHERE status <> 'running' GROUP BY type;
-  UPDATE metrics_types SET last_success_at = (
-    SELECT max(coalesce(finished_at, started_at)) FROM backup_logs b
-    WHERE b.type = metrics_types.type AND b.status = 'success');
   UPDATE metrics_types SET (last_backup_id, last_status, last_finished_at, last_duration_ms, last_exit_code) = (
     SELECT backup_id, status, coalesce(finished_at, started_at), duration_ms, exit_code FROM backup_logs b
     WHERE b.type = metrics_types.type AND b.status <> 'running'
-    ORDER BY coalesce(finished_at, started_at) DESC, id DESC LIMIT 1);
+    ORDER BY started_at DESC LIMIT 1);
   UPDATE metrics_types SET consecutive_failures = (
     SELECT count(*) FROM backup_logs b
     WHERE b.type = metrics_types.type AND b.status IN ('failure', 'abandoned')
-      AND coalesce(b.finished_at, b.started_at) > coalesce(metrics_types.last_success_at, ''));
+      AND b.started_at > coalesce((
+        SELECT s.started_at FROM backup_logs s WHERE s.type = metrics_types.type AND s.status = 'success'
+        ORDER BY s.started_at DESC LIMIT 1), ''));
 
   CREATE TRIGGER metrics_types_insert AFTER INSERT ON backup_logs WHEN NEW.status <> 'running'
   BEGIN
