@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { MetricsConfig } from '../config/metrics.js';
+import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { VERSION } from '../shared/version.js';
 import { renderExposition } from './exposition.js';
@@ -19,6 +20,8 @@ export interface PublishOptions {
 export interface PublishReport {
   file?: TextfileResult;
   push?: PushResult;
+  /** The snapshot could not be built (database busy or broken): nothing was published. */
+  error?: string;
 }
 
 /** Is there anywhere to publish to? When not, skip building the snapshot altogether. */
@@ -47,15 +50,24 @@ export function snapshotOptions(
 /**
  * Writes the metrics file and pushes to the Pushgateway, side by side. Never throws and never
  * changes the run: each failure is one [WARN] line, and the next run, retry or sync rewrites
- * the file and re-pushes the then-current state.
+ * the file and re-pushes the then-current state. `snapshot` may be a function (e.g.
+ * `() => metricsSnapshot(store.db, options)`): it is called only when there is somewhere to
+ * publish, and an error it throws is reported like the others.
  */
 export async function publishMetrics(
-  snapshot: MetricsSnapshot,
+  snapshot: MetricsSnapshot | (() => MetricsSnapshot),
   options: PublishOptions,
 ): Promise<PublishReport> {
   const { metrics, logger } = options;
   if (!wantsMetrics(metrics)) return {};
-  const text = renderExposition(snapshot);
+  let text: string;
+  try {
+    text = renderExposition(typeof snapshot === 'function' ? snapshot() : snapshot);
+  } catch (error) {
+    const message = `cannot read the metrics from the database: ${errorMessage(error)}`;
+    logger.warn('Metrics', `${message}; metrics not updated`);
+    return { error: message };
+  }
   const [file, push] = await Promise.all([
     metrics.metricsFile === undefined ? undefined : writeTextfile(metrics.metricsFile, text),
     metrics.pushgatewayUrl === undefined

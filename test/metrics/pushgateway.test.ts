@@ -236,3 +236,31 @@ describe('publishMetrics', () => {
     expect(log).toEqual([]);
   });
 });
+
+describe('publishMetrics with a snapshot to build', () => {
+  it('builds it only when there is somewhere to publish, and turns its error into one [WARN]', async () => {
+    const log: string[] = [];
+    const logger = createLogger({ write: (line) => log.push(line) });
+    let calls = 0;
+    const broken = () => {
+      calls++;
+      throw new Error('database is locked');
+    };
+    expect(await publishMetrics(broken, { metrics: {}, instance: 'db1', logger, timeoutMs: 5000 })).toEqual(
+      {},
+    );
+    expect(calls).toBe(0);
+    const dir = tempDir();
+    const report = await publishMetrics(broken, {
+      metrics: { metricsFile: join(dir, 'm.prom') },
+      instance: 'db1',
+      logger,
+      timeoutMs: 5000,
+    });
+    expect(report).toEqual({ error: 'cannot read the metrics from the database: database is locked' });
+    expect(log).toEqual([
+      '[WARN] [Metrics] cannot read the metrics from the database: database is locked; metrics not updated\n',
+    ]);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
