@@ -33,6 +33,9 @@ export async function pushMetrics(options: PushOptions): Promise<PushResult> {
   } catch {
     return { ok: false, error: 'the Pushgateway URL is not a valid URL' };
   }
+  if (target.url.protocol !== 'http:' && target.url.protocol !== 'https:') {
+    return { ok: false, error: 'the Pushgateway URL must be an http:// or https:// URL' };
+  }
   target.url.pathname = `${target.url.pathname.replace(/\/+$/, '')}/metrics${groupingPath(PUSH_JOB, [
     ['instance', options.instance],
   ])}`;

@@ -49,7 +49,13 @@ export async function sendPing(
   options: PingOptions = {},
 ): Promise<PingResult> {
   const where = redactUrl(settings.url);
-  const request = pingRequest(settings, payload);
+  let request: ReturnType<typeof pingRequest>;
+  try {
+    request = pingRequest(settings, payload);
+  } catch {
+    // Config parsing refuses such URLs; a caller that skipped it still gets a result, not a throw.
+    return { ok: false, permanent: true, error: 'the ping URL is not a valid URL', attempts: 0 };
+  }
   if (!request) return { ok: true, status: 0, attempts: 0, skipped: true };
   const target = httpTarget(request.url);
   const maxAttempts = options.maxAttempts ?? 4;

@@ -170,6 +170,18 @@ describe('pushing to a Pushgateway that is not there, or not answering', () => {
     expect(JSON.stringify(result)).not.toContain(server.token);
   });
 
+  it('returns an error for a malformed URL instead of throwing', async () => {
+    const push = (url: string) => pushMetrics({ url, instance: 'db1', body: 'x 1\n', signal: signal() });
+    expect(await push('http://[push/secret')).toEqual({
+      ok: false,
+      error: 'the Pushgateway URL is not a valid URL',
+    });
+    expect(await push('push:9091/secret')).toEqual({
+      ok: false,
+      error: 'the Pushgateway URL must be an http:// or https:// URL',
+    });
+  });
+
   it('does not follow redirects', async () => {
     const server = await scriptedServer([{ status: 307, headers: { location: 'http://example.invalid/' } }]);
     const result = await pushMetrics({ url: server.url, instance: 'db1', body: 'x 1\n', signal: signal() });

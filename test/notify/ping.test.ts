@@ -228,6 +228,20 @@ describe('healthchecks.io pings', () => {
     });
   });
 
+  it('returns an error for a malformed URL instead of throwing', async () => {
+    const result = await sendPing(
+      hc('hc-ping.com/secret-uuid'),
+      pingPayload({ event: 'start', rid: 'r' }),
+      bound(),
+    );
+    expect(result).toEqual({
+      ok: false,
+      permanent: true,
+      attempts: 0,
+      error: 'the ping URL is not a valid URL',
+    });
+  });
+
   it('does not follow a redirect (the ping URL is the credential)', async () => {
     const server = await scriptedServer([{ status: 301, headers: { location: 'http://example.invalid/' } }]);
     const result = await sendPing(hc(server.url), pingPayload({ event: 'success', rid: 'r' }), bound(), fast);
