@@ -31,9 +31,10 @@ export async function writeTextfile(path: string, content: string): Promise<Text
     } finally {
       await handle.close();
     }
+    // No fsync of the directory after the rename: after a power cut the previous, complete
+    // file may come back, which is harmless for metrics and saves a second fsync per run.
     await rename(temp, path);
     created = false;
-    await syncDirectory(dirname(path));
     return { ok: true, bytes: Buffer.byteLength(content, 'utf8') };
   } catch (error) {
     if (created) await unlink(temp).catch(() => {});
@@ -56,20 +57,6 @@ export async function probeTextfileDir(path: string): Promise<TextfileResult> {
 
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
-}
-
-/** The rename is durable only once the directory entry is on disk; best effort (not every FS allows it). */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The file itself is complete and renamed; only its survival of a power cut is less certain.
-  }
 }
 
 const REASONS: Record<string, string> = {
