@@ -149,6 +149,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       return retryCommand(options, ctx);
     },
   }),
+  defineCommand<object>({
+    name: 'metrics',
+    description: 'print the Prometheus metrics (what BACKUP_ALERT_METRICS_FILE holds)',
+    example: 'backup-alert metrics | promtool check metrics',
+    options: [],
+    action: async (_options, ctx) => {
+      const { metricsCommand } = await import('../commands/metrics.js');
+      return metricsCommand({ metrics: ctx.config.metrics }, ctx);
+    },
+  }),
   defineCommand<{ olderThan: string; dryRun?: boolean }>({
     name: 'prune',
     description: 'delete old runs, their notifications and log files',

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
+import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { readSecret, type SecretName } from './secrets.js';
 import {
   type ConfigProblem,
@@ -61,6 +62,8 @@ export interface Config {
   notifyRecovery: boolean;
   repeatIntervalMs?: number;
   retentionMs?: number;
+  /** Prometheus textfile / Pushgateway and the heartbeat ping (config/metrics.ts). */
+  metrics: MetricsConfig;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -124,10 +127,12 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const slackWebhookUrl = parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems);
   const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
   const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
+  const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
     killAfterMs: DEFAULT_KILL_AFTER_MS,
+    metrics,
     notifyTimeoutMs:
       parseOptionalDuration('BACKUP_ALERT_NOTIFY_TIMEOUT', env['BACKUP_ALERT_NOTIFY_TIMEOUT'], problems) ??
       DEFAULT_NOTIFY_TIMEOUT_MS,
@@ -167,6 +172,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           teamsWebhookUrl,
           webhookUrl,
           webhookSecret,
+          ...metrics.secrets,
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
     ],

@@ -1,4 +1,6 @@
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { AuditTable } from './audit.js';
+import type { MetricsQueryOptions } from './metrics-query.js';
 import type { NotificationTable } from './notifications.js';
 import type { PruneResult } from './prune.js';
 import { backupIdFor } from './rows.js';
@@ -31,6 +33,8 @@ export interface Journal {
   transaction<T>(fn: () => T): T;
   /** Deletes what is older than the cutoff (retention). */
   prune(cutoff: Date): PruneResult;
+  /** What the Prometheus metrics say now; undefined without a database. */
+  metricsSnapshot(options: MetricsQueryOptions): MetricsSnapshot | undefined;
 }
 
 export const NO_JOURNAL: Journal = {
@@ -57,6 +61,7 @@ export const NO_JOURNAL: Journal = {
   },
   audit: { write: () => {} },
   transaction: (fn) => fn(),
+  metricsSnapshot: () => undefined,
   prune: (cutoff) => ({
     cutoff: cutoff.toISOString(),
     dryRun: false,
