@@ -68,6 +68,8 @@ function optionOf(commander: typeof Commander, spec: OptionSpec): Commander.Opti
   if (spec.value?.kind === 'choice') option.choices(spec.value.choices);
   if (spec.default !== undefined) option.default(spec.default);
   if (spec.required) option.makeOptionMandatory();
+  if (spec.repeatable)
+    option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
   if (spec.conflicts) option.conflicts(spec.conflicts.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()));
   return option;
 }

@@ -21,6 +21,7 @@ export interface Journal {
     | 'earlierFinished'
     | 'previousFinishedStatus'
     | 'consecutiveFailures'
+    | 'recentArtifactSizes'
   >;
   readonly notifications: Pick<
     NotificationTable,
@@ -46,6 +47,7 @@ export const NO_JOURNAL: Journal = {
     earlierFinished: () => [],
     previousFinishedStatus: () => undefined,
     consecutiveFailures: () => 0,
+    recentArtifactSizes: () => [],
   },
   notifications: {
     insert: () => 0,
