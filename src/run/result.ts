@@ -38,7 +38,8 @@ export function resultOfScript(
     errorMessage: outcome.errorMessage === null ? null : redactor.redactOutput(outcome.errorMessage),
     // The tail is kept for failures only: a success's output is in its log file.
     outputTail: outcome.status === 'failure' ? redactor.redactOutput(runner.outputTail) : '',
-    artifactPath: verdict?.artifactPath ?? null,
+    // The path is named in the error too: BACKUP_ALERT_REDACT masks it the same way in both.
+    artifactPath: verdict?.artifactPath ? redactor.redactOutput(verdict.artifactPath) : null,
     artifactBytes: verdict?.artifactBytes ?? null,
   };
 }
