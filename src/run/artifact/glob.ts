@@ -43,7 +43,12 @@ export function segmentRegExp(segment: string): RegExp {
     } else source += literal(char);
   }
   const hidden = segment.startsWith('.') ? '' : '(?!\\.)';
-  return new RegExp(`^${hidden}${source}$`, 'u');
+  try {
+    return new RegExp(`^${hidden}${source}$`, 'u');
+  } catch {
+    // A class no RegExp accepts (`[z-a]`): the segment can only mean its own characters.
+    return new RegExp(`^${[...segment].map(literal).join('')}$`, 'u');
+  }
 }
 
 function literal(char: string): string {
