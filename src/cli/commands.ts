@@ -40,6 +40,27 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "print the script's output only if it fails (cron mails only then)",
       },
       { long: 'no-lock', description: 'allow overlapping runs of the same script' },
+      {
+        long: 'artifact',
+        description: 'file or directory the script must produce (a glob picks the newest; repeatable)',
+        value: { kind: 'file', name: 'path' },
+        repeatable: true,
+      },
+      {
+        long: 'min-size',
+        description: 'each artifact must be at least this big (10M, 1.5G, bytes; default: not empty)',
+        value: { kind: 'text', name: 'size' },
+      },
+      {
+        long: 'min-duration',
+        description: 'a success faster than this is a failure (e.g. 5m)',
+        value: DURATION(),
+      },
+      {
+        long: 'on-suspect',
+        description: 'an artifact far from its usual size: warn (default) or fail',
+        value: { kind: 'choice', name: 'action', choices: ['warn', 'fail'] },
+      },
     ],
     argument: { name: 'args', description: 'arguments passed to the script (after --)', variadic: true },
     passThrough: true,

@@ -22,6 +22,8 @@ export interface OptionSpec {
   default?: string;
   /** Another option's long name this one cannot be combined with. */
   conflicts?: string;
+  /** May be given more than once; the command gets every value, in order, as an array. */
+  repeatable?: boolean;
 }
 
 export interface ArgumentSpec {

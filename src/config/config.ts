@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
+import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { readSecret, type SecretName } from './secrets.js';
 import {
@@ -64,6 +65,8 @@ export interface Config {
   retentionMs?: number;
   /** Prometheus textfile / Pushgateway and the heartbeat ping (config/metrics.ts). */
   metrics: MetricsConfig;
+  /** `run --artifact` and the size judgement (DESIGN.md "False success"). */
+  falseSuccess: FalseSuccessSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -155,6 +158,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       false,
       problems,
     ),
+    falseSuccess: parseFalseSuccess(env, problems),
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).

@@ -98,5 +98,11 @@ async function execute(
   });
   if (runner.logError)
     ctx.logger.warn('Backup', `Could not write log file ${started.logPath}: ${runner.logError}`);
-  return resultOfScript(plan, started, runner, ctx.now(), ctx.hostname, ctx.redactor);
+  const finishedAt = ctx.now();
+  const { checks } = plan;
+  // Loaded only when there is something to check: a plain run pays nothing for it.
+  const verdict = checks
+    ? await (await import('./artifact/verdict.js')).judgeSuccess({ ...plan, checks }, started, runner, ctx)
+    : undefined;
+  return resultOfScript(plan, started, runner, finishedAt, ctx.hostname, ctx.redactor, verdict);
 }

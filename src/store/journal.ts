@@ -23,6 +23,7 @@ export interface Journal {
     | 'earlierFinished'
     | 'previousFinishedStatus'
     | 'consecutiveFailures'
+    | 'recentArtifactSizes'
   >;
   readonly notifications: Pick<
     NotificationTable,
@@ -50,6 +51,7 @@ export const NO_JOURNAL: Journal = {
     earlierFinished: () => [],
     previousFinishedStatus: () => undefined,
     consecutiveFailures: () => 0,
+    recentArtifactSizes: () => [],
   },
   notifications: {
     insert: () => 0,

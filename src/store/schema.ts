@@ -153,18 +153,35 @@ const MIGRATIONS: readonly string[] = [
       ON CONFLICT (channel, status) DO UPDATE SET notifications = notifications + 1;
   END;
   `,
+  // False success (issue 16): what `run --artifact` found. The partial index holds only the
+  // successes that have a size, newest first per type, so "the last 7 sizes of daily" reads
+  // 7 index entries however many runs (with or without an artifact) the history holds.
+  `
+  ALTER TABLE backup_logs ADD COLUMN artifact_path TEXT;
+  ALTER TABLE backup_logs ADD COLUMN artifact_bytes INTEGER;
+  CREATE INDEX backup_logs_artifact_sizes ON backup_logs (type, started_at DESC)
+    WHERE status = 'success' AND artifact_bytes IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** The schema version just before the migration whose SQL contains `marker` (tests build old databases with it). */
+export function versionBefore(marker: string): number {
+  const index = MIGRATIONS.findIndex((sql) => sql.includes(marker));
+  if (index < 0) throw new Error(`no migration contains ${marker}`);
+  return index;
+}
+
+/** Brings the schema to `target` (the latest by default), one transaction per version. */
+export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(
       `database schema version ${current} is newer than this backup-alert understands (${SCHEMA_VERSION}); upgrade backup-alert`,
     );
   }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
+  for (let version = current; version < target; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!);
       db.pragma(`user_version = ${version + 1}`);

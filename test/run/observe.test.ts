@@ -20,10 +20,16 @@ describe('run: metrics and heartbeat around the backup', () => {
     expect(samples(readFileSync(file, 'utf8'), 'backup_alert_last_run_success')).toEqual([
       { labels: { type: 'daily' }, value: 1 },
     ]);
-    expect((await runMain(['run', '--type', 'daily', '--script', fail, '--db', db], { env })).exitCode).toBe(5);
+    expect((await runMain(['run', '--type', 'daily', '--script', fail, '--db', db], { env })).exitCode).toBe(
+      5,
+    );
     const text = readFileSync(file, 'utf8');
-    expect(samples(text, 'backup_alert_last_run_exit_code')).toEqual([{ labels: { type: 'daily' }, value: 5 }]);
-    expect(samples(text, 'backup_alert_consecutive_failures')).toEqual([{ labels: { type: 'daily' }, value: 1 }]);
+    expect(samples(text, 'backup_alert_last_run_exit_code')).toEqual([
+      { labels: { type: 'daily' }, value: 5 },
+    ]);
+    expect(samples(text, 'backup_alert_consecutive_failures')).toEqual([
+      { labels: { type: 'daily' }, value: 1 },
+    ]);
     expect((await promtoolCheckMetrics(text)).exitCode).toBe(0);
   });
 

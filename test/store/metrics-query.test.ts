@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { BackupType } from '../../src/shared/run-result.js';
 import { METRICS_SQL, metricsSnapshot } from '../../src/store/metrics-query.js';
 import type { NewRun } from '../../src/store/rows.js';
-import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { migrate, SCHEMA_VERSION, versionBefore } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { finishRun } from '../helpers/db.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -188,15 +189,13 @@ describe('metrics snapshot from the local database', () => {
     }
   });
 
-  it('picks up the artifact size of the latest run once backup_logs has the column', () => {
+  it('picks up the artifact size of the latest run when it has one', () => {
     const { store } = openTemp();
     try {
       const id = finished(store, 'daily', '2026-03-01T03:00:00.000Z', 'success');
       expect(metricsSnapshot(store.db, { version: VERSION }).types[0]?.lastRun).not.toHaveProperty(
         'artifactBytes',
       );
-      // What the "False success" migration adds.
-      store.db.exec('ALTER TABLE backup_logs ADD COLUMN artifact_bytes INTEGER');
       store.db.prepare('UPDATE backup_logs SET artifact_bytes = 123456 WHERE backup_id = ?').run(id);
       expect(metricsSnapshot(store.db, { version: VERSION }).types[0]?.lastRun?.artifactBytes).toBe(123_456);
     } finally {
@@ -207,22 +206,27 @@ describe('metrics snapshot from the local database', () => {
 
 describe('the metrics migration on a database with history', () => {
   it('seeds the counters and last facts from the existing rows', () => {
-    const { store, path } = openTemp();
-    finished(store, 'daily', '2026-03-01T03:00:00.000Z', 'success');
-    finished(store, 'daily', '2026-03-02T03:00:00.000Z', 'failure', 7);
-    finished(store, 'daily', '2026-03-03T03:00:00.000Z', 'failure', 8);
-    finished(store, 'weekly', '2026-03-01T03:00:00.000Z', 'success');
-    notification(store, 'email', 'sent');
-    notification(store, 'email', 'pending');
-    const expected = metricsSnapshot(store.db, { version: VERSION });
-    // Back to the schema before the metrics migration, history kept.
-    store.db.exec(`
-      DROP TRIGGER metrics_types_insert; DROP TRIGGER metrics_types_update;
-      DROP TRIGGER metrics_notifications_insert; DROP TRIGGER metrics_notifications_update;
-      DROP TABLE metrics_types; DROP TABLE metrics_notifications;`);
-    store.db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
-    store.close();
+    // The same history written into a database from before the metrics migration, and into
+    // a current one (whose triggers keep the counters): after the upgrade they must agree.
+    const history = `
+      INSERT INTO backup_logs (backup_id, type, status, started_at, finished_at, duration_ms, exit_code, error_message, host, pid) VALUES
+        ('BKP-1', 'daily', 'success', '2026-03-01T03:00:00.000Z', '2026-03-01T03:01:00.000Z', 60000, 0, NULL, 'db1', 1),
+        ('BKP-2', 'daily', 'failure', '2026-03-02T03:00:00.000Z', '2026-03-02T03:01:00.000Z', 60000, 7, 'boom', 'db1', 1),
+        ('BKP-3', 'daily', 'failure', '2026-03-03T03:00:00.000Z', '2026-03-03T03:01:00.000Z', 60000, 8, 'boom', 'db1', 1),
+        ('BKP-4', 'weekly', 'success', '2026-03-01T03:00:00.000Z', '2026-03-01T03:01:00.000Z', 60000, 0, NULL, 'db1', 1);
+      INSERT INTO notification_logs (notification_type, channel, subject, status, attempts, created_at) VALUES
+        ('backup_failure', 'email', 's', 'sent', 1, '2026-03-01T00:00:00.000Z'),
+        ('backup_failure', 'email', 's', 'pending', 1, '2026-03-01T00:00:00.000Z');`;
+    const current = openTemp();
+    current.store.db.exec(history);
+    const expected = metricsSnapshot(current.store.db, { version: VERSION });
+    current.store.close();
 
+    const path = join(tempDir(), 'old.db');
+    const old = new Database(path);
+    migrate(old, versionBefore('metrics_types'));
+    old.exec(history);
+    old.close();
     const reopened = Store.open(path);
     try {
       expect(reopened.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
@@ -238,7 +242,6 @@ describe('metrics queries use indexes only', () => {
   it('never scans backup_logs or notification_logs (EXPLAIN QUERY PLAN)', () => {
     const { store } = openTemp();
     try {
-      store.db.exec('ALTER TABLE backup_logs ADD COLUMN artifact_bytes INTEGER');
       // Statistics as a big history would have them, so the planner chooses as it would there.
       finished(store, 'daily', '2026-03-01T03:00:00.000Z', 'success');
       store.db.exec('ANALYZE');

@@ -25,6 +25,8 @@ export function sampleAlert(now: Date, host: string): Alert {
       signal: null,
       errorMessage: 'Backup script failed with exit code 1: <doctor sample> & "quotes"',
       outputTail: 'sample output line\n',
+      artifactPath: '/var/backups/db.dump',
+      artifactBytes: 123_456_789,
     },
     consecutiveFailures: 3,
     escalate: true,
