@@ -19,6 +19,7 @@ a{color:#0b57d0}
 .muted{color:#5f6368}
 .summary{display:flex;flex-wrap:wrap;gap:6px;margin:0;padding:0;list-style:none}
 .summary li{padding:2px 8px;border-radius:10px;background:#e8eaed}
+.summary li.h-failed{background:var(--failed);color:#fff}.summary li.h-ok{background:#e6f4ea}.summary li.h-stale{background:#fff3e0}.summary li.h-running{background:#e3f2fd}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:#fff;border:1px solid #dadce0;border-radius:6px}
 table{border-collapse:collapse;width:100%}
 th,td{padding:6px 8px;border-bottom:1px solid #eceff1;text-align:left;vertical-align:top}
