@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { createApp } from './app.js';
 import type { ServeOptions } from './options.js';
-import { authority, type ListenAddress, parseListen } from './settings.js';
+import { authority, checkExposure, type ListenAddress, parseListen } from './settings.js';
 
 export interface StartServerOptions extends ServeOptions {
   /** `127.0.0.1:8080`, `[::1]:0`, … or already parsed. */
@@ -57,12 +57,7 @@ function listen(server: Server, address: ListenAddress): Promise<AddressInfo> {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const address = typeof options.listen === 'string' ? parseListen(options.listen) : options.listen;
-  if (!address.loopback && options.tokens.read === undefined && options.tokens.admin === undefined) {
-    throw new UsageError(
-      `refusing to listen on ${authority(address.host, address.port)} without a token: set BACKUP_ALERT_API_TOKEN ` +
-        '(and BACKUP_ALERT_ADMIN_TOKEN for POST), or listen on 127.0.0.1 / [::1] only',
-    );
-  }
+  checkExposure(address, options.tokens);
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
   const app = createApp(options);

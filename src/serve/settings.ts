@@ -64,6 +64,18 @@ export function parseListen(text: string): ListenAddress {
   return { host, port, loopback: isLoopbackHost(host) };
 }
 
+/**
+ * No token, no network: an open dashboard on a non-loopback address would hand anyone who
+ * can reach it every backup's errors and output.
+ */
+export function checkExposure(listen: ListenAddress, tokens: ServeTokens): void {
+  if (listen.loopback || tokens.read !== undefined || tokens.admin !== undefined) return;
+  throw new UsageError(
+    `refusing to listen on ${authority(listen.host, listen.port)} without a token: set BACKUP_ALERT_API_TOKEN ` +
+      '(and BACKUP_ALERT_ADMIN_TOKEN for POST), or listen on 127.0.0.1 / [::1] only',
+  );
+}
+
 /** `host:port` as a URL authority (IPv6 in brackets). */
 export function authority(host: string, port: number): string {
   return `${isIPv6(host) ? `[${host}]` : host}:${port}`;

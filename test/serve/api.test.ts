@@ -64,7 +64,10 @@ interface Answer {
   json: { success: boolean; data?: unknown; error?: { code: string; message: string } };
 }
 
-async function call(path: string, init: { token?: string; method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  path: string,
+  init: { token?: string; method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token) headers['Authorization'] = `Bearer ${init.token}`;
   const response = await fetch(new URL(path, server.url), {
@@ -106,7 +109,10 @@ describe('the runbook curl lines (§9.1, §10.4, FAQ Q1) with our token', () => 
     const { status, json } = await call('/api/v1/backups?status=failure&limit=10', { token: READ });
     expect(status).toBe(200);
     expect(json.success).toBe(true);
-    const data = json.data as { total: number; items: Array<{ status: string; backupId: string; host: string }> };
+    const data = json.data as {
+      total: number;
+      items: Array<{ status: string; backupId: string; host: string }>;
+    };
     expect(data.total).toBe(failures);
     expect(data.items).toHaveLength(10);
     expect(data.items.every((i) => i.status === 'failure')).toBe(true);
@@ -191,8 +197,15 @@ describe('auth', () => {
 
   it('refuses bodies that are not one e-mail address in JSON', async () => {
     const send = (body: string, type = 'application/json') =>
-      call('/api/v1/notifications/test-email', { method: 'POST', token: ADMIN, body, headers: { 'Content-Type': type } });
-    expect((await send('{"email":"a@b.example"}', 'text/plain')).json.error?.code).toBe('unsupported_media_type');
+      call('/api/v1/notifications/test-email', {
+        method: 'POST',
+        token: ADMIN,
+        body,
+        headers: { 'Content-Type': type },
+      });
+    expect((await send('{"email":"a@b.example"}', 'text/plain')).json.error?.code).toBe(
+      'unsupported_media_type',
+    );
     expect((await send('{"email":')).json.error?.code).toBe('invalid_body');
     expect((await send('["a@b.example"]')).json.error?.code).toBe('invalid_body');
     expect((await send('{"email":"a@b.example","cc":"c@d.example"}')).json.error?.code).toBe('invalid_body');
@@ -255,13 +268,19 @@ describe('other endpoints', () => {
     expect(run.outputTail).toContain('<script>alert(1)</script>');
     expect(run.notifications).toHaveLength(2);
     expect(JSON.stringify(json)).not.toContain('never shown');
-    expect((await call('/api/v1/backups/BKP-20000101-000000-daily', { token: READ })).json.error?.code).toBe('not_found');
+    expect((await call('/api/v1/backups/BKP-20000101-000000-daily', { token: READ })).json.error?.code).toBe(
+      'not_found',
+    );
     expect((await call('/api/v1/backups/nope', { token: READ })).json.error?.code).toBe('invalid_backup_id');
   });
 
   it('GET status: every host × type judged as `status --json` does, with escalations', async () => {
     const { json } = await call('/api/v1/status', { token: READ });
-    const report = json.data as { healthy: boolean; checkedAt: string; types: Array<Record<string, unknown>> };
+    const report = json.data as {
+      healthy: boolean;
+      checkedAt: string;
+      types: Array<Record<string, unknown>>;
+    };
     expect(report.healthy).toBe(false);
     expect(report.checkedAt).toBe(NOW.toISOString());
     const files1 = report.types.find((t) => t.host === 'files1' && t.type === 'weekly');
@@ -295,7 +314,9 @@ describe('other endpoints', () => {
     expect(api.headers.get('cache-control')).toBe('no-store');
     expect(api.headers.get('x-content-type-options')).toBe('nosniff');
     const page = await call('/', { token: READ });
-    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(page.headers.get('content-security-policy')).toMatch(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'/,
+    );
     expect(page.text).not.toMatch(/<script/i);
   });
 });
@@ -307,7 +328,11 @@ describe('limits', () => {
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = httpRequest(new URL('/api/v1/notifications/test-email', server.url), {
         method: 'POST',
-        headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json', 'Content-Length': big.length },
+        headers: {
+          Authorization: `Bearer ${ADMIN}`,
+          'Content-Type': 'application/json',
+          'Content-Length': big.length,
+        },
       });
       req.on('response', (res) => {
         let body = '';
@@ -348,7 +373,9 @@ describe('limits', () => {
     '/..%2f..%2fetc/passwd',
     '/%2e%2e/%2e%2e/etc/passwd',
   ])('path traversal %s → 400/404, never a file', async (path) => {
-    const answer = await raw(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${READ}\r\nConnection: close\r\n\r\n`);
+    const answer = await raw(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${READ}\r\nConnection: close\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 (400|404) /);
     expect(answer).not.toContain('root:');
   });

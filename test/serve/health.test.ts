@@ -24,7 +24,13 @@ function run(status: string, hoursAgo: number): BackupItem {
 }
 
 function facts(latest: BackupItem | null, success: BackupItem | null, failures = 0): HostTypeFacts {
-  return { host: 'h', type: 'daily', latestRun: latest, latestSuccess: success, consecutiveFailures: failures };
+  return {
+    host: 'h',
+    type: 'daily',
+    latestRun: latest,
+    latestSuccess: success,
+    consecutiveFailures: failures,
+  };
 }
 
 describe('judge (the rules of `status`, per host)', () => {

@@ -51,7 +51,9 @@ describe('where it listens', () => {
     async (listen) => {
       const attempt = startServer(options({ listen }));
       await expect(attempt).rejects.toThrow(UsageError);
-      await expect(attempt).rejects.toThrow(/refusing to listen on .* without a token: set BACKUP_ALERT_API_TOKEN/);
+      await expect(attempt).rejects.toThrow(
+        /refusing to listen on .* without a token: set BACKUP_ALERT_API_TOKEN/,
+      );
     },
   );
 
@@ -86,35 +88,39 @@ describe('where it listens', () => {
       body: '{"email":"a@b.example"}',
     });
     expect(post.status).toBe(403);
-    expect(await post.json()).toMatchObject({ error: { code: 'forbidden', message: /BACKUP_ALERT_ADMIN_TOKEN is not set/ } });
+    expect(await post.json()).toMatchObject({
+      error: { code: 'forbidden', message: /BACKUP_ALERT_ADMIN_TOKEN is not set/ },
+    });
   });
 });
 
 describe('slow clients and stopping', () => {
   it('closes a connection whose headers trickle in one byte at a time (slowloris) at its header timeout', async () => {
     const server = await started({ headersTimeoutMs: 600, requestTimeoutMs: 600 });
-    const outcome = await new Promise<{ answer: string; bytesSent: number; planned: number }>((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1');
-      const headers = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'a'.repeat(2000)}\r\n\r\n`;
-      let sent = 0;
-      let answer = '';
-      let timer: NodeJS.Timeout | undefined;
-      const drip = () => {
-        if (socket.destroyed || sent >= headers.length) return;
-        socket.write(headers[sent++]!);
-        timer = setTimeout(drip, 100);
-      };
-      socket.on('connect', drip);
-      socket.on('data', (chunk) => {
-        answer += chunk.toString('utf8');
-      });
-      socket.on('error', () => {});
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve({ answer, bytesSent: sent, planned: headers.length });
-      });
-      socket.setTimeout(25_000, () => reject(new Error('the server kept the slow connection open')));
-    });
+    const outcome = await new Promise<{ answer: string; bytesSent: number; planned: number }>(
+      (resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1');
+        const headers = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'a'.repeat(2000)}\r\n\r\n`;
+        let sent = 0;
+        let answer = '';
+        let timer: NodeJS.Timeout | undefined;
+        const drip = () => {
+          if (socket.destroyed || sent >= headers.length) return;
+          socket.write(headers[sent++]!);
+          timer = setTimeout(drip, 100);
+        };
+        socket.on('connect', drip);
+        socket.on('data', (chunk) => {
+          answer += chunk.toString('utf8');
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => {
+          clearTimeout(timer);
+          resolve({ answer, bytesSent: sent, planned: headers.length });
+        });
+        socket.setTimeout(25_000, () => reject(new Error('the server kept the slow connection open')));
+      },
+    );
     expect(outcome.answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(outcome.bytesSent).toBeLessThan(outcome.planned);
     // The server is still there for everyone else.

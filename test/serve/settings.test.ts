@@ -24,13 +24,19 @@ describe('parseListen', () => {
     expect(parseListen(text)).toEqual(expected);
   });
 
-  it.each(['8080', ':8080', '127.0.0.1', '127.0.0.1:65536', '::1:8080', '[127.0.0.1]:80', 'bad host:80', '[::1]:x'])(
-    'refuses %s as a usage error that shows the accepted forms',
-    (text) => {
-      expect(() => parseListen(text)).toThrow(UsageError);
-      expect(() => parseListen(text)).toThrow(/e\.g\. 127\.0\.0\.1:8080/);
-    },
-  );
+  it.each([
+    '8080',
+    ':8080',
+    '127.0.0.1',
+    '127.0.0.1:65536',
+    '::1:8080',
+    '[127.0.0.1]:80',
+    'bad host:80',
+    '[::1]:x',
+  ])('refuses %s as a usage error that shows the accepted forms', (text) => {
+    expect(() => parseListen(text)).toThrow(UsageError);
+    expect(() => parseListen(text)).toThrow(/e\.g\. 127\.0\.0\.1:8080/);
+  });
 
   it('knows loopback from the rest', () => {
     expect(isLoopbackHost('127.0.0.1')).toBe(true);
@@ -61,7 +67,9 @@ describe('parseServeSettings', () => {
       listen: { host: '127.0.0.1', port: 8080, loopback: true },
       tokens: { read: TOKEN, admin: ADMIN },
     });
-    expect(parseServeSettings({ BACKUP_ALERT_API_TOKEN: TOKEN }, dir, { listen: '[::1]:9' }, []).listen.host).toBe('::1');
+    expect(
+      parseServeSettings({ BACKUP_ALERT_API_TOKEN: TOKEN }, dir, { listen: '[::1]:9' }, []).listen.host,
+    ).toBe('::1');
   });
 
   it('refuses short or unprintable tokens, and one token for both roles, without ever quoting them', () => {
@@ -87,6 +95,8 @@ describe('parseServeSettings', () => {
   it('reports an unreadable token file as a problem naming the variable', () => {
     const problems: ConfigProblem[] = [];
     parseServeSettings({ BACKUP_ALERT_API_TOKEN_FILE: '/nonexistent/token' }, '/', {}, problems);
-    expect(problems).toEqual([{ variable: 'BACKUP_ALERT_API_TOKEN_FILE', message: 'cannot read /nonexistent/token: ENOENT' }]);
+    expect(problems).toEqual([
+      { variable: 'BACKUP_ALERT_API_TOKEN_FILE', message: 'cannot read /nonexistent/token: ENOENT' },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, SafeHtml } from '../../../src/serve/page/html.js';
 import { outputEnd } from '../../../src/serve/page/format.js';
+import { escapeHtml, html, SafeHtml } from '../../../src/serve/page/html.js';
 
 describe('html', () => {
   it('escapes every interpolated value, in text and in attributes', () => {
@@ -13,7 +13,9 @@ describe('html', () => {
 
   it('inserts SafeHtml (made by html``) as it is, arrays joined, nothing for null/false', () => {
     const items = ['<a>', 'b'].map((x) => html`<li>${x}</li>`);
-    expect(html`<ul>${items}${null}${false}${undefined}${0}</ul>`.text).toBe('<ul><li>&lt;a&gt;</li><li>b</li>0</ul>');
+    expect(html`<ul>${items}${null}${false}${undefined}${0}</ul>`.text).toBe(
+      '<ul><li>&lt;a&gt;</li><li>b</li>0</ul>',
+    );
     expect(html`${new SafeHtml('<b>')}`.text).toBe('<b>');
     expect(escapeHtml('&<>"\'')).toBe('&amp;&lt;&gt;&quot;&#39;');
   });
