@@ -48,6 +48,8 @@ const NOTIFICATIONS = `SELECT n.*, b.host AS host FROM notification_logs n
 /** The SQLite read model over an open Store. Reads only; every query walks an index. */
 export class SqliteReadModel implements ReadModel {
   private readonly db: Database.Database;
+  /** Host × type facts by filter, valid while the database is unchanged (see `version`). */
+  private readonly factsCache = new Map<string, { version: string; facts: HostTypeFacts[] }>();
 
   /** Any open Store; only its connection is used (tests pass one that traces every statement). */
   constructor(store: Pick<Store, 'db'>) {
@@ -114,8 +116,30 @@ export class SqliteReadModel implements ReadModel {
     return { ...withTail(row), notifications: notifications.map(notificationItem) };
   }
 
+  /**
+   * Changes when anything was committed: data_version counts other connections' commits
+   * (other processes included), total_changes() this connection's own writes.
+   */
+  private version(): string {
+    const others = this.db.pragma('data_version', { simple: true }) as number;
+    const own = this.db.prepare('SELECT total_changes()').pluck().get() as number;
+    return `${others}:${own}`;
+  }
+
+  /**
+   * Cached until the database changes: the page asks for every host × type on each load
+   * (auto-refresh), while runs are recorded a few times a day. The arrays are shared:
+   * callers must not change them.
+   */
   async statusFacts(filter: { host?: string; type?: string } = {}): Promise<HostTypeFacts[]> {
-    return statusFacts(this.db, filter);
+    const key = `${filter.host ?? ''}\u0000${filter.type ?? ''}`;
+    const version = this.version();
+    const cached = this.factsCache.get(key);
+    if (cached?.version === version) return cached.facts;
+    const facts = statusFacts(this.db, filter);
+    if (this.factsCache.size >= 32) this.factsCache.clear();
+    this.factsCache.set(key, { version, facts });
+    return facts;
   }
 
   async notifications(query: NotificationQuery): Promise<Page<NotificationItem>> {

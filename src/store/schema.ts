@@ -62,7 +62,7 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX backup_logs_started ON backup_logs (started_at);
   CREATE INDEX backup_logs_host_started ON backup_logs (host, started_at);
-  CREATE INDEX backup_logs_host_type_started ON backup_logs (host, type, started_at);
+  CREATE INDEX backup_logs_host_type_started ON backup_logs (host, type, started_at, status);
   CREATE INDEX notification_logs_created ON notification_logs (created_at);
   CREATE INDEX notification_logs_backup ON notification_logs (backup_id);
 

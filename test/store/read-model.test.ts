@@ -157,6 +157,29 @@ describe('SqliteReadModel, one run and the rest', () => {
   });
 });
 
+describe('SqliteReadModel.statusFacts cache', () => {
+  it('answers from memory until anything is committed, by another process or through this connection', async () => {
+    const path = join(tempDir(), 'cache.db');
+    const store = Store.open(path);
+    try {
+      const model = new SqliteReadModel(store);
+      seedStore(store, [{ host: 'h', type: 'daily', status: 'success', hoursAgo: 5 }]);
+      const first = await model.statusFacts();
+      expect(first[0]?.latestRun?.status).toBe('success');
+      expect(await model.statusFacts()).toBe(first);
+      // Another connection, as `run` in another process would write it.
+      const other = Store.open(path);
+      seedStore(other, [{ host: 'h', type: 'daily', status: 'failure', hoursAgo: 1 }]);
+      other.close();
+      expect((await model.statusFacts())[0]).toMatchObject({ latestRun: { status: 'failure' }, consecutiveFailures: 1 });
+      seedStore(store, [{ host: 'h2', type: 'weekly', status: 'success', hoursAgo: 1 }]);
+      expect(await model.statusFacts()).toHaveLength(2);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('SqliteReadModel query plans', () => {
   it('walks an index for every statement: no scan of a whole table, no sort of all rows', async () => {
     const { model, ids, db, statements, stop } = tracedModel();
