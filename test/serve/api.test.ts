@@ -39,8 +39,11 @@ beforeAll(async () => {
     logger,
     escalateAfter: 3,
     metricsText: async () => '# HELP backup_alert_up 1\n# TYPE backup_alert_up gauge\nbackup_alert_up 1\n',
+    emailTimeoutMs: 500,
     sendTestEmail: async (to) => {
       sent.push(to);
+      // An SMTP server that never answers, as far as the API can tell.
+      if (to.startsWith('hang')) return new Promise(() => {});
       return to.startsWith('fail')
         ? { ok: false, error: `EAUTH: login as ops failed with password ${SMTP_PASSWORD}` }
         : { ok: true };
@@ -193,6 +196,17 @@ describe('auth', () => {
     expect(failed.text).not.toContain(SMTP_PASSWORD);
     expect(audits[0]?.status).toBe('failure');
     expect(JSON.stringify(audits)).not.toContain(SMTP_PASSWORD);
+  });
+
+  it('answers 502 when the e-mail sender does not finish within its bound', async () => {
+    const hung = await call('/api/v1/notifications/test-email', {
+      method: 'POST',
+      token: ADMIN,
+      body: '{"email":"hang@company.com"}',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(hung.status).toBe(502);
+    expect(hung.json.error?.message).toMatch(/no answer within 0\.5 s/);
   });
 
   it('refuses bodies that are not one e-mail address in JSON', async () => {

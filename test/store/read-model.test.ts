@@ -171,7 +171,10 @@ describe('SqliteReadModel.statusFacts cache', () => {
       const other = Store.open(path);
       seedStore(other, [{ host: 'h', type: 'daily', status: 'failure', hoursAgo: 1 }]);
       other.close();
-      expect((await model.statusFacts())[0]).toMatchObject({ latestRun: { status: 'failure' }, consecutiveFailures: 1 });
+      expect((await model.statusFacts())[0]).toMatchObject({
+        latestRun: { status: 'failure' },
+        consecutiveFailures: 1,
+      });
       seedStore(store, [{ host: 'h2', type: 'weekly', status: 'success', hoursAgo: 1 }]);
       expect(await model.statusFacts()).toHaveLength(2);
     } finally {
@@ -219,18 +222,30 @@ describe('SqliteReadModel query plans', () => {
         for (const line of plan) {
           // A full pass over a history table (aliases b, n, s): a SCAN without an index (a SCAN
           // USING INDEX walks in order and stops at LIMIT), or a sort of everything matched.
-          // Sorting is fine over one run's rows (backup_id=?) or the host × type pairs.
+          // Sorting is fine over one run's notifications or the host × type pairs.
           const fullScan = /^SCAN (backup_logs|notification_logs|backup_audit_logs|b|n|s)\b(?! USING)/.test(
             line,
           );
           const fullSort =
             /USE TEMP B-TREE FOR ORDER BY/.test(line) &&
-            !/backup_id=\?/.test(plan.join(' ')) &&
+            !plan.some((l) =>
+              /^SEARCH (n|notification_logs) USING INDEX notification_logs_backup \(backup_id=\?\)/.test(l),
+            ) &&
             !/FROM backup_log_counts/.test(sql);
           if (fullScan || fullSort) bad.push(`${line}\n    in: ${sql.replace(/\s+/g, ' ').slice(0, 200)}`);
         }
       }
       expect(bad).toEqual([]);
+      // The host × type facts walk the index only (status is in it): no run is read to find
+      // the latest success or to count the failures since.
+      const facts = unique.find((sql) => /FROM backup_log_counts/.test(sql) && /latest_id/.test(sql))!;
+      const factsPlan = (db.prepare(`EXPLAIN QUERY PLAN ${facts}`).all() as Array<{ detail: string }>).map(
+        (r) => r.detail,
+      );
+      const seeks = factsPlan.filter((line) => /^SEARCH b /.test(line));
+      expect(seeks).toHaveLength(3);
+      for (const line of seeks)
+        expect(line).toMatch(/^SEARCH b USING COVERING INDEX backup_logs_host_type_started/);
       // Totals never count runs: they sum backup_log_counts.
       const totals = unique.filter(
         (sql) => /count\(\*\)/i.test(sql) && /backup_logs/.test(sql) && !/LIMIT 1000/.test(sql),
