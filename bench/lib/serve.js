@@ -161,7 +161,7 @@ export async function benchServe(b) {
     const rounds = [];
     for (let round = 0; round < 2; round++) {
       const { result, rss } = await sampled(server, () => load(list, seconds));
-      const { timings } = await server.ask('timings');
+      const { timings, cpuMs } = await server.ask('timings');
       const times = timings['/api/v1/backups'] ?? [];
       if (result.non2xx > 0 || result.errors > 0) {
         throw new Error(`list under load: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
@@ -169,6 +169,7 @@ export async function benchServe(b) {
       rounds.push({
         requests: times.length,
         requestsPerSecond: result.requests.average,
+        cpuPerRequestMs: cpuMs / times.length,
         serverMedianMs: stats(times).median,
         serverP99Ms: percentile(times, 99),
         clientP50Ms: result.latency.p50,
@@ -232,7 +233,7 @@ const f1 = (n) => n.toFixed(1);
 export function serveRows(r) {
   const rows = r.list.map((round, i) => ({
     figure: `GET /api/v1/backups?limit=20, round ${i + 1} (${r.connections} conns, ${r.secondsPerRound} s)`,
-    value: `server median ${f1(round.serverMedianMs)} ms, p99 ${f1(round.serverP99Ms)} ms; client p50 ${f1(round.clientP50Ms)} ms, p99 ${f1(round.clientP99Ms)} ms; ${Math.round(round.requestsPerSecond)} req/s`,
+    value: `server median ${f1(round.serverMedianMs)} ms, p99 ${f1(round.serverP99Ms)} ms; client p50 ${f1(round.clientP50Ms)} ms, p99 ${f1(round.clientP99Ms)} ms; ${Math.round(round.requestsPerSecond)} req/s; server CPU ${round.cpuPerRequestMs.toFixed(2)} ms/request`,
     memory: `RSS ${f1(round.rssStartMiB)} → peak ${f1(round.rssPeakMiB)} → ${f1(round.rssEndMiB)} MiB`,
   }));
   rows.push({

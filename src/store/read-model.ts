@@ -48,16 +48,45 @@ const NOTIFICATIONS = `SELECT n.*, b.host AS host FROM notification_logs n
 /** The SQLite read model over an open Store. Reads only; every query walks an index. */
 export class SqliteReadModel implements ReadModel {
   private readonly db: Database.Database;
-  /** Host × type facts by filter, valid while the database is unchanged (see `version`). */
-  private readonly factsCache = new Map<string, { version: string; facts: HostTypeFacts[] }>();
+  /** Totals and host × type facts by key, valid while the database is unchanged (see `version`). */
+  private readonly memo = new Map<string, { version: string; value: unknown }>();
 
   /** Any open Store; only its connection is used (tests pass one that traces every statement). */
   constructor(store: Pick<Store, 'db'>) {
     this.db = store.db;
   }
 
+  /**
+   * Changes when anything was committed: data_version counts other connections' commits
+   * (other processes included), total_changes() this connection's own writes.
+   */
+  private version(): string {
+    const others = this.db.pragma('data_version', { simple: true }) as number;
+    const own = this.db.prepare('SELECT total_changes()').pluck().get() as number;
+    return `${others}:${own}`;
+  }
+
+  /**
+   * A result computed at most once per database state: totals over 1,000 hosts sum 8,000
+   * counter rows, and the page asks for every host × type on each (auto-)refresh, while runs
+   * are recorded a few times a day. Values are shared: callers must not change them.
+   */
+  private remember<T>(key: string, version: string, compute: () => T): T {
+    const hit = this.memo.get(key);
+    if (hit?.version === version) return hit.value as T;
+    const value = compute();
+    if (this.memo.size >= 256) this.memo.clear();
+    this.memo.set(key, { version, value });
+    return value;
+  }
+
   /** Exact number of runs matching the equality filters, from backup_log_counts (kept by triggers). */
-  private countRuns(filter: Partial<Record<RunFilterKey, string>>): number {
+  private countRuns(filter: Partial<Record<RunFilterKey, string>>, version: string): number {
+    const key = `count\u0000${filter.status ?? ''}\u0000${filter.type ?? ''}\u0000${filter.host ?? ''}`;
+    return this.remember(key, version, () => this.sumCounts(filter));
+  }
+
+  private sumCounts(filter: Partial<Record<RunFilterKey, string>>): number {
     const where: string[] = [];
     const params: string[] = [];
     for (const key of ['status', 'type', 'host'] as const) {
@@ -74,13 +103,13 @@ export class SqliteReadModel implements ReadModel {
   }
 
   /** The applicable index with the fewest entries: the one where matches are densest. */
-  private pickIndex(filter: Partial<Record<RunFilterKey, string>>): string | undefined {
+  private pickIndex(filter: Partial<Record<RunFilterKey, string>>, version: string): string | undefined {
     let best: { name: string; entries: number } | undefined;
     for (const index of RUN_INDEXES) {
       if (!index.keys.every((key) => filter[key] !== undefined)) continue;
       const covered: Partial<Record<RunFilterKey, string>> = {};
       for (const key of index.keys) covered[key] = filter[key];
-      const entries = this.countRuns(covered);
+      const entries = this.countRuns(covered, version);
       if (!best || entries < best.entries) best = { name: index.name, entries };
     }
     return best?.name;
@@ -91,11 +120,12 @@ export class SqliteReadModel implements ReadModel {
     if (query.status !== undefined) filter.status = query.status;
     if (query.type !== undefined) filter.type = query.type;
     if (query.host !== undefined) filter.host = query.host;
-    const total = this.countRuns(filter);
+    const version = this.version();
+    const total = this.countRuns(filter, version);
     // Nothing matches: walking an index to find that out could read every row of one filter.
     if (total === 0 || query.offset >= total) return { total, items: [] };
     const where = Object.keys(filter).map((key) => `${key} = @${key}`);
-    const index = this.pickIndex(filter) ?? 'backup_logs_started';
+    const index = this.pickIndex(filter, version) ?? 'backup_logs_started';
     const rows = this.db
       .prepare(
         `SELECT * FROM backup_logs INDEXED BY ${index}
@@ -116,30 +146,10 @@ export class SqliteReadModel implements ReadModel {
     return { ...withTail(row), notifications: notifications.map(notificationItem) };
   }
 
-  /**
-   * Changes when anything was committed: data_version counts other connections' commits
-   * (other processes included), total_changes() this connection's own writes.
-   */
-  private version(): string {
-    const others = this.db.pragma('data_version', { simple: true }) as number;
-    const own = this.db.prepare('SELECT total_changes()').pluck().get() as number;
-    return `${others}:${own}`;
-  }
-
-  /**
-   * Cached until the database changes: the page asks for every host × type on each load
-   * (auto-refresh), while runs are recorded a few times a day. The arrays are shared:
-   * callers must not change them.
-   */
+  /** Cached until the database changes (see `remember`). */
   async statusFacts(filter: { host?: string; type?: string } = {}): Promise<HostTypeFacts[]> {
-    const key = `${filter.host ?? ''}\u0000${filter.type ?? ''}`;
-    const version = this.version();
-    const cached = this.factsCache.get(key);
-    if (cached?.version === version) return cached.facts;
-    const facts = statusFacts(this.db, filter);
-    if (this.factsCache.size >= 32) this.factsCache.clear();
-    this.factsCache.set(key, { version, facts });
-    return facts;
+    const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}`;
+    return this.remember(key, this.version(), () => statusFacts(this.db, filter));
   }
 
   async notifications(query: NotificationQuery): Promise<Page<NotificationItem>> {

@@ -157,7 +157,7 @@ describe('SqliteReadModel, one run and the rest', () => {
   });
 });
 
-describe('SqliteReadModel.statusFacts cache', () => {
+describe('SqliteReadModel cache (totals, host × type facts)', () => {
   it('answers from memory until anything is committed, by another process or through this connection', async () => {
     const path = join(tempDir(), 'cache.db');
     const store = Store.open(path);
@@ -167,6 +167,7 @@ describe('SqliteReadModel.statusFacts cache', () => {
       const first = await model.statusFacts();
       expect(first[0]?.latestRun?.status).toBe('success');
       expect(await model.statusFacts()).toBe(first);
+      expect((await model.backups({ limit: 1, offset: 0 })).total).toBe(1);
       // Another connection, as `run` in another process would write it.
       const other = Store.open(path);
       seedStore(other, [{ host: 'h', type: 'daily', status: 'failure', hoursAgo: 1 }]);
