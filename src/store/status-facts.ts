@@ -37,22 +37,32 @@ const FACTS_SQL = `
     WHERE n > 0 AND (@host IS NULL OR host = @host) AND (@type IS NULL OR type = @type)
     GROUP BY host, type
   ),
-  picked AS MATERIALIZED (
+  latest AS MATERIALIZED (
     SELECT p.host, p.type,
       (SELECT b.id FROM backup_logs b INDEXED BY backup_logs_host_type_started
-         WHERE b.host IS nullif(p.host, '') AND b.type = p.type ORDER BY b.started_at DESC LIMIT 1) AS latest_id,
-      (SELECT b.id FROM backup_logs b INDEXED BY backup_logs_host_type_started
-         WHERE b.host IS nullif(p.host, '') AND b.type = p.type AND b.status = 'success' ORDER BY b.started_at DESC LIMIT 1) AS success_id
+         WHERE b.host IS nullif(p.host, '') AND b.type = p.type ORDER BY b.started_at DESC LIMIT 1) AS latest_id
     FROM pairs p
+  ),
+  -- Most pairs are healthy: their latest run is their latest success, with no failure since.
+  picked AS MATERIALIZED (
+    SELECT latest.host, latest.type, latest.latest_id, l.status AS latest_status,
+      CASE WHEN l.status = 'success' THEN l.id ELSE
+        (SELECT b.id FROM backup_logs b INDEXED BY backup_logs_host_type_started
+           WHERE b.host IS nullif(latest.host, '') AND b.type = latest.type AND b.status = 'success'
+           ORDER BY b.started_at DESC LIMIT 1)
+      END AS success_id
+    FROM latest LEFT JOIN backup_logs l ON l.id = latest.latest_id
   )
   SELECT picked.host, picked.type,
-    (SELECT count(*) FROM (
-       SELECT 1 FROM backup_logs b INDEXED BY backup_logs_host_type_started
-       WHERE b.host IS nullif(picked.host, '') AND b.type = picked.type
-         AND b.status IN ('failure', 'abandoned')
-         AND b.started_at >= coalesce(s.started_at, '')
-         AND (b.started_at > coalesce(s.started_at, '') OR b.id > coalesce(s.id, 0))
-       LIMIT ${FAILURE_STREAK_CAP})) AS failures,
+    CASE WHEN picked.latest_status = 'success' THEN 0 ELSE
+      (SELECT count(*) FROM (
+         SELECT 1 FROM backup_logs b INDEXED BY backup_logs_host_type_started
+         WHERE b.host IS nullif(picked.host, '') AND b.type = picked.type
+           AND b.status IN ('failure', 'abandoned')
+           AND b.started_at >= coalesce(s.started_at, '')
+           AND (b.started_at > coalesce(s.started_at, '') OR b.id > coalesce(s.id, 0))
+         LIMIT ${FAILURE_STREAK_CAP}))
+    END AS failures,
     l.id, ${columns('l')}, s.id, ${columns('s')}
   FROM picked
   LEFT JOIN backup_logs l ON l.id = picked.latest_id
