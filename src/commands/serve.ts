@@ -22,8 +22,8 @@ export interface ServeCommandOptions {
 
 /** What other modules plug in (the integrator wires them); all optional. */
 export interface ServePlugins {
-  /** src/metrics: the Prometheus exposition for GET /metrics. */
-  metricsText?: ServeOptions['metricsText'];
+  /** src/metrics: the Prometheus exposition for GET /metrics, built from serve's open store. */
+  metricsText?: (store: Store) => Promise<string>;
   /** src/notify: the runbook §7.1 test e-mail for POST /api/v1/notifications/test-email. */
   sendTestEmail?: ServeOptions['sendTestEmail'];
   /** BACKUP_ALERT_EXPECT (src/config/fleet.ts): per-type max ages. */
@@ -118,7 +118,7 @@ export async function serveCommand(
       escalateAfter: ctx.config.escalateAfter,
       ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
       ...(plugins.expect ? { expect: plugins.expect } : {}),
-      ...(plugins.metricsText ? { metricsText: plugins.metricsText } : {}),
+      ...(plugins.metricsText ? { metricsText: () => plugins.metricsText!(store) } : {}),
       ...(plugins.sendTestEmail ? { sendTestEmail: plugins.sendTestEmail } : {}),
       audit: (entry) =>
         recordAudit(store.db.readonly ? null : store, { ...ctx, username: `${ctx.username} (api)` }, entry),

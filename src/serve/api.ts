@@ -111,7 +111,7 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     const error = outcome.error === undefined ? undefined : options.logger.mask(outcome.error);
     try {
       await options.audit?.({
-        operation: 'test_email',
+        operation: 'test-email',
         status: outcome.ok ? 'success' : 'failure',
         details: { to: email, via: 'api', remote, ...(error ? { error } : {}) },
       });

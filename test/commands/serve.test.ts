@@ -56,6 +56,8 @@ async function serving(
   let failure: unknown;
   const code = await serveCommand({ listen }, ctx, signals, {
     sendTestEmail: async () => ({ ok: true }),
+    metricsText: async (store) =>
+      `backup_alert_runs ${store.db.prepare('SELECT count(*) FROM backup_logs').pluck().get() as number}\n`,
     onListening: (server) => {
       use(server)
         .catch((error: unknown) => {
@@ -83,6 +85,10 @@ describe('serveCommand', () => {
         body: '{"email":"admin@company.com"}',
       });
       expect(sent.status).toBe(200);
+      const metrics = await fetch(new URL('/metrics', server.url), {
+        headers: { Authorization: `Bearer ${ADMIN}` },
+      });
+      expect(await metrics.text()).toBe('backup_alert_runs 26\n');
     });
     expect(code).toBe(0);
     const text = log.join('');
@@ -93,7 +99,7 @@ describe('serveCommand', () => {
     expect(text).not.toContain(ADMIN);
     const db = new Database(dbPath, { readonly: true });
     const audit = db
-      .prepare("SELECT * FROM backup_audit_logs WHERE operation = 'test_email' ORDER BY id DESC")
+      .prepare("SELECT * FROM backup_audit_logs WHERE operation = 'test-email' ORDER BY id DESC")
       .get() as {
       username: string;
       ip_address: string;

@@ -132,7 +132,7 @@ export function seedFleet(dir: string): { dbPath: string; ids: string[] } {
   try {
     const ids = seedStore(store, FLEET, FLEET_NOTIFICATIONS);
     store.audit({
-      operation: 'test_email',
+      operation: 'test-email',
       backupId: null,
       username: 'operator',
       host: 'db1',

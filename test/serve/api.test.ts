@@ -175,7 +175,7 @@ describe('auth', () => {
     expect(sent).toEqual(['admin@company.com']);
     expect(audits).toEqual([
       {
-        operation: 'test_email',
+        operation: 'test-email',
         status: 'success',
         details: { to: 'admin@company.com', via: 'api', remote: '127.0.0.1' },
       },
@@ -310,7 +310,7 @@ describe('other endpoints', () => {
     const pending = await call('/api/v1/notifications?status=pending', { token: READ });
     expect(pending.json.data).toMatchObject({ total: 1, items: [{ channel: 'slack', host: 'web1' }] });
     const audit = await call('/api/v1/audit?limit=1', { token: READ });
-    expect(audit.json.data).toMatchObject({ total: 1, items: [{ operation: 'test_email' }] });
+    expect(audit.json.data).toMatchObject({ total: 1, items: [{ operation: 'test-email' }] });
   });
 
   it('GET /healthz needs no token; GET /metrics does', async () => {

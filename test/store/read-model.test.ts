@@ -130,7 +130,7 @@ describe('SqliteReadModel, one run and the rest', () => {
       const sent = await model.notifications({ status: 'sent', limit: 10, offset: 0 });
       expect(sent.total).toBe(1);
       const audit = await model.audit({ limit: 10, offset: 0 });
-      expect(audit.items[0]).toMatchObject({ operation: 'test_email', details: { to: 'admin@company.com' } });
+      expect(audit.items[0]).toMatchObject({ operation: 'test-email', details: { to: 'admin@company.com' } });
     } finally {
       db.close();
     }
