@@ -20,8 +20,15 @@ const ESCAPES: Readonly<Record<string, string>> = {
   "'": '&#39;',
 };
 
-/** Escapes text for element content and quoted attribute values alike. */
+const SPECIAL = /[&<>"']/;
+
+/**
+ * Escapes text for element content and quoted attribute values alike. Most values (host
+ * names, types, labels) hold nothing to escape: they are returned as they are, without
+ * building a new string (the 1,000-host page interpolates some 40,000 values).
+ */
 export function escapeHtml(text: string): string {
+  if (!SPECIAL.test(text)) return text;
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 }
 

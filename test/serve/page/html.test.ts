@@ -28,3 +28,21 @@ describe('outputEnd', () => {
     expect(outputEnd('x'.repeat(50), 5, 10)).toBe(`…${'x'.repeat(10)}`);
   });
 });
+
+describe('ages on the page', () => {
+  it('shows the two largest units, in each language', async () => {
+    const { MESSAGES } = await import('../../../src/serve/page/i18n.js');
+    const H = 3_600_000;
+    expect([0, 59_000, 61_000, 3 * H, 3 * H + 5 * 60_000, 27 * H, 48 * H].map(MESSAGES.en.duration)).toEqual([
+      '0s',
+      '59s',
+      '1m 1s',
+      '3h',
+      '3h 5m',
+      '1d 3h',
+      '2d',
+    ]);
+    expect(MESSAGES.ja.duration(27 * H + 60_000)).toBe('1日3時間');
+    expect(MESSAGES.ja.ago(MESSAGES.ja.duration(5 * 60_000))).toBe('5分前');
+  });
+});
