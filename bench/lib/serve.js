@@ -159,7 +159,7 @@ export async function benchServe(b) {
     await load(list, 1);
     await server.ask('timings');
     const rounds = [];
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < (b.full ? 3 : 2); round++) {
       const { result, rss } = await sampled(server, () => load(list, seconds));
       const { timings, cpuMs } = await server.ask('timings');
       const times = timings['/api/v1/backups'] ?? [];
