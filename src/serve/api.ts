@@ -7,6 +7,7 @@ import type { ServeEnv, ServeOptions } from './options.js';
 import {
   parseBackupId,
   parseBackupQuery,
+  parseNoQuery,
   parseNotificationQuery,
   parsePageQuery,
   parseStatusQuery,
@@ -64,7 +65,7 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
   app.get('/api/v1/backups', async (c) => ok(c, await readModel.backups(parseBackupQuery(searchOf(c)))));
 
   app.get('/api/v1/backups/:backupId', async (c) => {
-    parsePageQuery(searchOf(c));
+    parseNoQuery(searchOf(c));
     const backupId = parseBackupId(c.req.param('backupId'));
     const run = await readModel.backup(backupId);
     if (!run) throw new ApiError('not_found', `no run with backup ID ${backupId}`);
@@ -97,7 +98,7 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
 
   // Runbook §7.1. Admin only (checked in app.ts); audited whatever the outcome.
   app.post('/api/v1/notifications/test-email', async (c) => {
-    parsePageQuery(searchOf(c));
+    parseNoQuery(searchOf(c));
     const send = options.sendTestEmail;
     if (!send) throw new ApiError('not_implemented', 'sending a test e-mail is not available in this server');
     const email = await readEmail(c);

@@ -115,6 +115,11 @@ export function parseNotificationQuery(search: URLSearchParams): NotificationQue
   return query;
 }
 
+/** Endpoints that take no query parameter: anything given is refused. */
+export function parseNoQuery(search: URLSearchParams): void {
+  read(search, []);
+}
+
 /** `GET /api/v1/audit?limit=&offset=` */
 export function parsePageQuery(search: URLSearchParams): PageQuery {
   return page(read(search, ['limit', 'offset']));

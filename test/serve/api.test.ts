@@ -286,6 +286,8 @@ describe('other endpoints', () => {
       'not_found',
     );
     expect((await call('/api/v1/backups/nope', { token: READ })).json.error?.code).toBe('invalid_backup_id');
+    const withQuery = await call(`/api/v1/backups/${ids[WEB1_FAILURE]}?limit=5`, { token: READ });
+    expect(withQuery.json.error?.code).toBe('unknown_parameter');
   });
 
   it('GET status: every host × type judged as `status --json` does, with escalations', async () => {
