@@ -170,6 +170,31 @@ export const COMMANDS: readonly CommandSpec[] = [
       return retryCommand(options, ctx);
     },
   }),
+  defineCommand<{ listen?: string; maxAge?: string }>({
+    name: 'serve',
+    description: 'the HTTP API (runbook §9.1, §7.1) and the dashboard',
+    example:
+      'BACKUP_ALERT_API_TOKEN_FILE=/etc/backup-alert/api-token backup-alert serve --listen 0.0.0.0:8080',
+    options: [
+      {
+        long: 'listen',
+        description: 'address to listen on (default 127.0.0.1:8080; tokens required beyond loopback)',
+        value: { kind: 'text', name: 'host:port' },
+      },
+      {
+        long: 'max-age',
+        description: 'a type with no success for this long is shown overdue',
+        value: DURATION(),
+      },
+    ],
+    action: async (options, ctx) => {
+      const [{ serveCommand }, { defaultServePlugins }] = await Promise.all([
+        import('../commands/serve.js'),
+        import('../commands/serve-plugins.js'),
+      ]);
+      return serveCommand(options, ctx, ctx.signals, defaultServePlugins(ctx));
+    },
+  }),
   defineCommand<object>({
     name: 'metrics',
     description: 'print the Prometheus metrics (what BACKUP_ALERT_METRICS_FILE holds)',

@@ -73,7 +73,6 @@ const defaults: PolicyConfig = {
     minDurationMs: undefined,
     sizeDropPercent: 50,
     sizeGrowthPercent: null,
-   
   },
 };
 

@@ -61,7 +61,6 @@ describe('the policy and a size far from the usual', () => {
       minDurationMs: undefined,
       sizeDropPercent: 50,
       sizeGrowthPercent: null,
-     
     },
   };
 

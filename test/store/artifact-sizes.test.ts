@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { BackupType, FinishedStatus } from '../../src/shared/run-result.js';
 import { ARTIFACT_SIZES_SQL } from '../../src/store/runs.js';
-import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { migrate, SCHEMA_VERSION, versionBefore } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -93,16 +93,13 @@ describe('backup_logs artifact columns and the last sizes', () => {
 
   it('a database from before the columns is migrated in place: old runs have no size', () => {
     const path = join(tempDir(), 'db');
-    const store = Store.open(path);
-    const id = record(store, 0, 'success', null);
-    store.close();
-    // Back to the schema before this migration, as an older backup-alert left it.
+    // A database as an older backup-alert left it: the schema before this migration, one run.
     const raw = new Database(path);
-    raw.exec(`DROP INDEX backup_logs_artifact_sizes;
-      ALTER TABLE backup_logs DROP COLUMN artifact_bytes;
-      ALTER TABLE backup_logs DROP COLUMN artifact_path;`);
-    raw.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+    migrate(raw, versionBefore('artifact_bytes'));
+    raw.exec(`INSERT INTO backup_logs (backup_id, type, status, started_at, finished_at, host)
+      VALUES ('BKP-OLD-daily', 'daily', 'success', '2020-01-01T00:00:00.000Z', '2020-01-01T00:01:00.000Z', 'h')`);
     raw.close();
+    const id = 'BKP-OLD-daily';
 
     const again = Store.open(path);
     try {

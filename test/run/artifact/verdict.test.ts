@@ -29,7 +29,6 @@ function fixture(checks: Partial<OutputChecks>) {
         minDurationMs: undefined,
         sizeDropPercent: 50,
         sizeGrowthPercent: null,
-       
       },
     },
     journal: NO_JOURNAL,
