@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { buildNotifiers, HARD_MARGIN_MS, sendBounded } from '../notify/fanout.js';
+import { PING_CHANNEL } from '../notify/ping-payload.js';
 import { type Alert, DeliveryError, type Notifier } from '../notify/types.js';
 import { formatDuration } from '../shared/duration.js';
 import type { NotificationRow } from '../store/rows.js';
@@ -69,10 +70,13 @@ export async function retryPending(ctx: AlertContext, options: RetryOptions): Pr
       from: which,
       countRound,
     });
-  const rows =
+  const rows = (
     which === 'failed'
       ? journal.notifications.failedSince(new Date(now.getTime() - maxAgeMs).toISOString())
-      : journal.notifications.pending(now.toISOString());
+      : journal.notifications.pending(now.toISOString())
+  )
+    // Heartbeat pings have their own re-send rule (only the newest): alert/heartbeat.ts.
+    .filter((row) => row.channel !== PING_CHANNEL);
   if (rows.length === 0) return [];
   const items: RetryItem[] = [];
   const queues = new Map<Notifier, Queued[]>();

@@ -26,6 +26,8 @@ export function testAlert(now: Date, host: string, error: string, script: string
       signal: null,
       errorMessage: error,
       outputTail: '',
+      artifactPath: null,
+      artifactBytes: null,
     },
     consecutiveFailures: 0,
     escalate: false,

@@ -1,6 +1,8 @@
+import type { AlertContext } from '../alert/dispatch.js';
 import { type RetryItem, retryPending } from '../alert/resend.js';
 import type { CommonOptions } from '../cli/spec.js';
 import type { CommandContext } from '../context.js';
+import { publishRunMetrics } from '../run/observe.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -28,10 +30,12 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
   }
   const which = options.failed ? 'failed' : 'pending';
   try {
-    const items = await retryPending(
-      { ...ctx, journal: store },
-      { deadlineMs: ctx.config.notifyTimeoutMs, which },
-    );
+    const alertContext = { ...ctx, journal: store };
+    const items = [
+      ...(await retryPending(alertContext, { deadlineMs: ctx.config.notifyTimeoutMs, which })),
+      // Pings are never "failed for good" worth a second chance: --failed is about alerts.
+      ...(which === 'pending' ? await resendPings(alertContext) : []),
+    ];
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
     if (items.length === 0) {
       ctx.logger.debug(
@@ -65,8 +69,34 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
         ...(which === 'failed' ? { notifications: items.map((item) => item.id) } : {}),
       },
     });
+    await publishRunMetrics(alertContext);
     return ok ? ExitCode.ok : ExitCode.failed;
   } finally {
     store.close();
   }
+}
+
+/** Pending heartbeat pings (only the newest is sent), as retry lines; loaded only when there are some. */
+async function resendPings(ctx: AlertContext): Promise<RetryItem[]> {
+  if (!ctx.journal.notifications.pending(ctx.now().toISOString()).some((row) => row.channel === 'ping'))
+    return [];
+  const { resendPendingPings } = await import('../alert/heartbeat.js');
+  const items = await resendPendingPings({
+    settings: ctx.config.metrics.ping,
+    logger: ctx.logger,
+    journal: ctx.journal,
+    now: ctx.now,
+    timeoutMs: ctx.config.notifyTimeoutMs,
+    safe: (text) => ctx.redactor.redactOutput(text),
+  });
+  return items.map((item) => ({
+    id: item.id,
+    backupId: item.backupId,
+    channel: 'ping',
+    recipient: null,
+    status: item.status,
+    ...(item.error ? { error: item.error } : {}),
+    attempts: 0,
+    lateSince: ctx.now().toISOString(),
+  }));
 }

@@ -4,6 +4,8 @@ import { formatDuration, MAX_TIMER_MS } from '../shared/duration.js';
 import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
+import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
+import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { readSecret, type SecretName } from './secrets.js';
 import { parseSystemUrl } from './system-url.js';
 import {
@@ -65,6 +67,10 @@ export interface Config {
   notifyRecovery: boolean;
   repeatIntervalMs?: number;
   retentionMs?: number;
+  /** Prometheus textfile / Pushgateway and the heartbeat ping (config/metrics.ts). */
+  metrics: MetricsConfig;
+  /** `run --artifact` and the size judgement (DESIGN.md "False success"). */
+  falseSuccess: FalseSuccessSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -128,10 +134,12 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const slackWebhookUrl = parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems);
   const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
   const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
+  const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
     killAfterMs: DEFAULT_KILL_AFTER_MS,
+    metrics,
     // One timer bounds every delivery: beyond Node's longest timer it would fire at once.
     notifyTimeoutMs:
       parseOptionalDuration('BACKUP_ALERT_NOTIFY_TIMEOUT', env['BACKUP_ALERT_NOTIFY_TIMEOUT'], problems, {
@@ -157,6 +165,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       false,
       problems,
     ),
+    falseSuccess: parseFalseSuccess(env, problems),
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).
@@ -174,6 +183,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           teamsWebhookUrl,
           webhookUrl,
           webhookSecret,
+          ...metrics.secrets,
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
     ],

@@ -50,6 +50,7 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
     isFailure: alert.kind === 'failure',
     isRecovery: alert.kind === 'recovery',
     isTest: alert.kind === 'test',
+    isWarning: alert.kind === 'suspect' || alert.kind === 'suspect-growth',
     escalate: alert.escalate,
     lang: config.lang,
     subject: alertSubject(alert, config.lang),

@@ -1,7 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Redactor } from '../shared/redact.js';
-import type { NotificationStatus } from '../store/rows.js';
 import { createEmailNotifier } from './email.js';
 import { alertSubject } from './message.js';
 import { createSlackNotifier } from './slack.js';
@@ -16,7 +15,8 @@ export interface DeliveryResult {
   channel: Channel;
   /** Redacted: `https://hooks.slack.com/…`, or the e-mail addresses. */
   recipient: string;
-  status: NotificationStatus;
+  /** notification_logs.status: `failed` is for good, `pending` waits for `retry`. */
+  status: 'sent' | 'pending' | 'failed';
   error?: string;
   attempts: number;
   subject: string;

@@ -1,5 +1,7 @@
 import type { Lang } from '../config/config.js';
+import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
+import { describeSizeFinding } from '../shared/size-finding.js';
 import type { Alert } from './types.js';
 import { kindWords, labels } from './words.js';
 
@@ -21,10 +23,18 @@ export function alertSubject(alert: Alert, lang: Lang): string {
   return kindWords(lang, alert.kind).subject(singleLine(alert.run.backupId));
 }
 
+/**
+ * What the alert is about: the run's error, or for a size warning (the run succeeded) what is
+ * wrong with the size; '' for a recovery.
+ */
+export function alertErrorText(alert: Alert): string {
+  return alert.run.errorMessage ?? (alert.size ? describeSizeFinding(alert.size) : '');
+}
+
 /** The one-line error the alert is about ('' for a recovery). */
 export function alertError(alert: Alert): string {
   // The error quotes the script's last stderr line: its colour codes are shown, not dropped.
-  return singleLine(showControls(alert.run.errorMessage ?? ''));
+  return singleLine(showControls(alertErrorText(alert)));
 }
 
 /** A label and value we add after エラー内容; shared by every channel so they say the same facts. */
@@ -40,6 +50,7 @@ export function extraFacts(alert: Alert, lang: Lang): ExtraFact[] {
   if (run.exitCode !== null) facts.push({ label: t.exitCode, value: String(run.exitCode) });
   if (run.signal) facts.push({ label: t.signal, value: run.signal });
   if (run.durationMs !== null) facts.push({ label: t.duration, value: formatDuration(run.durationMs) });
+  facts.push(...sizeFacts(alert, lang));
   if (alert.kind === 'failure' && alert.consecutiveFailures > 0) {
     facts.push({
       label: t.consecutive,
@@ -48,6 +59,26 @@ export function extraFacts(alert: Alert, lang: Lang): ExtraFact[] {
   }
   if (alert.suppressedCount) facts.push({ label: t.suppressed, value: String(alert.suppressedCount) });
   if (run.logPath) facts.push({ label: t.logPath, value: run.logPath });
+  return facts;
+}
+
+/** The artifact and its size; with a size finding, the median and the sizes it came from. */
+function sizeFacts(alert: Alert, lang: Lang): ExtraFact[] {
+  const t = labels(lang);
+  const { artifactPath, artifactBytes } = alert.run;
+  const facts: ExtraFact[] = [];
+  // `!= null`: alerts stored for retry by an earlier version have neither field.
+  if (artifactPath != null) {
+    const size = artifactBytes != null ? ` (${formatBytes(artifactBytes)}, ${artifactBytes} bytes)` : '';
+    facts.push({ label: t.artifact, value: `${artifactPath}${size}` });
+  }
+  if (alert.size) {
+    const { medianBytes, recentBytes } = alert.size;
+    facts.push(
+      { label: t.sizeMedian(recentBytes.length), value: formatBytes(medianBytes) },
+      { label: t.sizeRecent, value: recentBytes.map(formatBytes).join(', ') },
+    );
+  }
   return facts;
 }
 

@@ -62,7 +62,7 @@ export function slackPayload(alert: Alert, lang: Lang, systemUrl: string | undef
       },
     },
   ];
-  // A section holds at most 10 fields; we add at most 7.
+  // A section holds at most 10 fields; we add at most 10 (7, plus the artifact, median and recent sizes).
   const extras = extraFacts(alert, lang).map((fact) => field(fact.label, fact.value));
   if (extras.length > 0) blocks.push({ type: 'section', fields: extras.slice(0, 10) });
   const late = lateNotice(alert, lang);

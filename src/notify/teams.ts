@@ -67,7 +67,7 @@ interface Parts {
   advice: string;
   outputLabel: string;
   systemUrlLabel: string;
-  colour: 'failure' | 'recovery' | 'test';
+  colour: Alert['kind'];
 }
 
 function partsOf(alert: Alert, lang: Lang): Parts {
@@ -98,7 +98,14 @@ export function adaptiveCardPayload(
   tail: string,
 ): object {
   const p = partsOf(alert, lang);
-  const color = p.colour === 'failure' ? 'Attention' : p.colour === 'recovery' ? 'Good' : 'Accent';
+  const color =
+    p.colour === 'failure'
+      ? 'Attention'
+      : p.colour === 'recovery'
+        ? 'Good'
+        : p.colour === 'test'
+          ? 'Accent'
+          : 'Warning';
   const body: object[] = [
     { type: 'TextBlock', text: p.subject, weight: 'Bolder', size: 'Large', color, wrap: true },
     { type: 'TextBlock', text: p.heading, wrap: true },
@@ -147,7 +154,14 @@ export function messageCardPayload(
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
     summary: p.subject,
-    themeColor: p.colour === 'failure' ? 'D70000' : p.colour === 'recovery' ? '2EB886' : '0078D7',
+    themeColor:
+      p.colour === 'failure'
+        ? 'D70000'
+        : p.colour === 'recovery'
+          ? '2EB886'
+          : p.colour === 'test'
+            ? '0078D7'
+            : 'E8A000',
     title: p.subject,
     sections,
     ...(systemUrl

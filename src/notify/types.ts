@@ -1,10 +1,15 @@
 import type { RunResult } from '../shared/run-result.js';
+import type { SizeFinding } from '../shared/size-finding.js';
 
 export const CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const ALERT_KINDS = ['failure', 'recovery', 'test'] as const;
-/** `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send). */
+export const ALERT_KINDS = ['failure', 'recovery', 'test', 'suspect', 'suspect-growth'] as const;
+/**
+ * `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send),
+ * `suspect` / `suspect-growth`: a success whose artifact is far below / above its usual size
+ * (DESIGN.md "False success"; two kinds because the subject says which).
+ */
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** notification_logs.notification_type, and the generic webhook's `event`, per alert kind. */
@@ -12,6 +17,8 @@ export const NOTIFICATION_TYPES = {
   failure: 'backup_failure',
   recovery: 'backup_recovery',
   test: 'backup_test',
+  suspect: 'backup_suspect',
+  'suspect-growth': 'backup_suspect',
 } as const satisfies Record<AlertKind, string>;
 
 /**
@@ -33,6 +40,8 @@ export interface Alert {
   lateSince?: string;
   /** Set by `retry`: when it is being re-sent. */
   resentAt?: string;
+  /** The artifact's size against its type's usual one, when the policy found it far off. */
+  size?: SizeFinding;
 }
 
 export interface SendReport {

@@ -7,6 +7,7 @@ import { SignalLatch } from '../runner/signals.js';
 import { formatDuration } from '../shared/duration.js';
 import type { RunResult } from '../shared/run-result.js';
 import { type LockStep, lockBusyResult, takeLock } from './lock.js';
+import { publishRunMetrics, startHeartbeatIfWanted } from './observe.js';
 import { planRun, type RunOptions, type RunPlan } from './plan.js';
 import {
   openJournal,
@@ -44,6 +45,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
     const lock = takeLock(plan, startedAt, ctx);
     try {
       const started = recordStart(journal, plan, startedAt, lock.busy ? null : runLogDir(ctx), ctx);
+      const heartbeat = startHeartbeatIfWanted(started, plan, ctx);
       const smtpCheck = lock.busy ? undefined : startSmtpCheck(ctx);
       const result = lock.busy
         ? lockBusyResult(plan, started, lock, ctx.now(), ctx.hostname)
@@ -60,7 +62,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
       } else if (plan.quiet) {
         await replayOutput(result.logPath, result.outputTail, ctx);
       }
-      await alertAbout(result, ctx);
+      await Promise.all([alertAbout(result, ctx), heartbeat?.finish(result)]);
       return result.exitCode ?? 0;
     } finally {
       if (!lock.busy) lock.release();
@@ -68,6 +70,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
   } finally {
     signals.dispose();
     applyRetention(ctx);
+    await publishRunMetrics(ctx);
     journal.close();
   }
 }
@@ -98,5 +101,11 @@ async function execute(
   });
   if (runner.logError)
     ctx.logger.warn('Backup', `Could not write log file ${started.logPath}: ${runner.logError}`);
-  return resultOfScript(plan, started, runner, ctx.now(), ctx.hostname, ctx.redactor);
+  const finishedAt = ctx.now();
+  const { checks } = plan;
+  // Loaded only when there is something to check: a plain run pays nothing for it.
+  const verdict = checks
+    ? await (await import('./artifact/verdict.js')).judgeSuccess({ ...plan, checks }, started, runner, ctx)
+    : undefined;
+  return resultOfScript(plan, started, runner, finishedAt, ctx.hostname, ctx.redactor, verdict);
 }

@@ -1,4 +1,6 @@
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { AuditTable } from './audit.js';
+import type { MetricsQueryOptions } from './metrics-query.js';
 import type { NotificationTable } from './notifications.js';
 import type { PruneResult } from './prune.js';
 import { backupIdFor } from './rows.js';
@@ -21,16 +23,19 @@ export interface Journal {
     | 'earlierFinished'
     | 'previousFinishedStatus'
     | 'consecutiveFailures'
+    | 'recentArtifactSizes'
   >;
   readonly notifications: Pick<
     NotificationTable,
-    'insert' | 'claim' | 'settle' | 'hasPending' | 'pending' | 'failedSince' | 'firstAttemptAt'
+    'insert' | 'update' | 'claim' | 'settle' | 'hasPending' | 'pending' | 'failedSince' | 'firstAttemptAt'
   >;
   readonly audit: Pick<AuditTable, 'write'>;
   /** Runs `fn` in one transaction: all of its writes or none. */
   transaction<T>(fn: () => T): T;
   /** Deletes what is older than the cutoff (retention). */
   prune(cutoff: Date): PruneResult;
+  /** What the Prometheus metrics say now; undefined without a database. */
+  metricsSnapshot(options: MetricsQueryOptions): MetricsSnapshot | undefined;
 }
 
 export const NO_JOURNAL: Journal = {
@@ -46,9 +51,11 @@ export const NO_JOURNAL: Journal = {
     earlierFinished: () => [],
     previousFinishedStatus: () => undefined,
     consecutiveFailures: () => 0,
+    recentArtifactSizes: () => [],
   },
   notifications: {
     insert: () => 0,
+    update: () => {},
     claim: () => true,
     settle: () => true,
     hasPending: () => false,
@@ -58,6 +65,7 @@ export const NO_JOURNAL: Journal = {
   },
   audit: { write: () => {} },
   transaction: (fn) => fn(),
+  metricsSnapshot: () => undefined,
   prune: (cutoff) => ({
     cutoff: cutoff.toISOString(),
     dryRun: false,

@@ -28,6 +28,18 @@ export class NotificationTable {
     return Number(result.lastInsertRowid);
   }
 
+  /** Rewrites a row that nobody has claimed (a heartbeat ping superseded by a newer one). */
+  update(
+    id: number,
+    patch: { status: NotificationStatus; errorMessage: string | null; sentAt: string; attempts: number },
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE notification_logs SET status = ?, error_message = ?, sent_at = ?, attempts = ? WHERE id = ?',
+      )
+      .run(patch.status, patch.errorMessage, patch.sentAt, patch.attempts, id);
+  }
+
   /**
    * Takes one row for one delivery round, exclusively: only the process whose update
    * matched owns it until `leaseUntil` (the row is "being sent"). Other processes neither
