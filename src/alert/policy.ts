@@ -1,7 +1,8 @@
 import type { Config } from '../config/config.js';
-import type { Alert } from '../notify/types.js';
+import type { Alert, IncidentFacts } from '../notify/types.js';
 import type { RunResult, RunStatus } from '../shared/run-result.js';
 import type { Journal } from '../store/journal.js';
+import type { SilenceRow } from '../store/routing-rows.js';
 import type { RunRow } from '../store/rows.js';
 
 /**
@@ -26,14 +27,18 @@ export type PolicyConfig = Pick<
 
 const FAILED: ReadonlySet<RunStatus> = new Set(['failure', 'abandoned']);
 
-/** Decides what (if anything) to send about `run`, whose row is already final. */
+/**
+ * Decides what (if anything) to send about `run`, whose row is already final. `incident`:
+ * the incident the run belongs to (for a success, the one it has just closed).
+ */
 export function decideAlert(
   run: RunResult,
   journal: Journal,
   config: PolicyConfig,
   now: Date,
+  incident?: IncidentFacts,
 ): AlertDecision {
-  if (run.status === 'success') return decideRecovery(run, journal, config);
+  if (run.status === 'success') return decideRecovery(run, journal, config, incident);
   if (!config.alertTypes.includes(run.type)) {
     return {
       send: false,
@@ -48,6 +53,7 @@ export function decideAlert(
     consecutiveFailures,
     escalate: consecutiveFailures >= config.escalateAfter,
     ...(suppressedCount > 0 ? { suppressedCount } : {}),
+    ...(incident ? { incident } : {}),
   });
   const failure = (suppressedCount: number): AlertDecision => ({ send: true, alert: alert(suppressedCount) });
   // Default (runbook behaviour): every failure alerts, nothing to count.
@@ -72,14 +78,58 @@ export function decideAlert(
 
 /**
  * BACKUP_ALERT_NOTIFY_RECOVERY: one recovery message when a type succeeds after
- * failing. Only the failure→success transition qualifies, so a second success in
- * a row never sends another.
+ * failing, or after it was missing (the success closed an incident: the message says
+ * since when and how many runs failed). Only that transition qualifies, so a second
+ * success in a row never sends another.
  */
-function decideRecovery(run: RunResult, journal: Journal, config: PolicyConfig): AlertDecision {
+function decideRecovery(
+  run: RunResult,
+  journal: Journal,
+  config: PolicyConfig,
+  closed: IncidentFacts | undefined,
+): AlertDecision {
   if (!config.notifyRecovery || !config.alertTypes.includes(run.type)) return { send: false };
   const previous = journal.runs.previousFinishedStatus(run.type, run.backupId);
-  if (previous === undefined || !FAILED.has(previous)) return { send: false };
-  return { send: true, alert: { kind: 'recovery', run, consecutiveFailures: 0, escalate: false } };
+  if (!closed && (previous === undefined || !FAILED.has(previous))) return { send: false };
+  return {
+    send: true,
+    alert: {
+      kind: 'recovery',
+      run,
+      consecutiveFailures: 0,
+      escalate: false,
+      ...(closed ? { incident: closed } : {}),
+    },
+  };
+}
+
+/** What the silences say about an alert about to go out. */
+export type SilenceVerdict =
+  /** Hold it: a silence for its type is in force. */
+  | { hold: SilenceRow }
+  /** Send it, saying how many alerts ended silences held (`reported`: those silences). */
+  | { alert: Alert; reported: number[] };
+
+/**
+ * Silences (`backup-alert silence add`): while one is in force for the alert's type, the
+ * alert is held (the run is still recorded). The first alert of the type after a silence
+ * ends carries how many it held. Tests are never held: they are asked for.
+ */
+export function silenceVerdict(
+  alert: Alert,
+  silences: Pick<Journal['silences'], 'active' | 'unreported'>,
+  now: Date,
+): SilenceVerdict {
+  if (alert.kind === 'test' || alert.preview) return { alert, reported: [] };
+  const at = now.toISOString();
+  const active = silences.active(at, alert.run.type)[0];
+  if (active) return { hold: active };
+  const ended = silences.unreported(alert.run.type, at);
+  const held = ended.reduce((sum, silence) => sum + silence.held_count, 0);
+  return {
+    alert: held > 0 ? { ...alert, heldBySilence: (alert.heldBySilence ?? 0) + held } : alert,
+    reported: ended.map((silence) => silence.id),
+  };
 }
 
 /** Earlier finished runs of the type that failed since its last success, newest first. */

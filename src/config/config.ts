@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
+import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
 import {
   type ConfigProblem,
@@ -61,6 +62,8 @@ export interface Config {
   notifyRecovery: boolean;
   repeatIntervalMs?: number;
   retentionMs?: number;
+  /** Routing and incidents: reminders, watch's expectations, the slow run, Apprise, local time. */
+  routing: RoutingSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -124,6 +127,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const slackWebhookUrl = parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems);
   const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
   const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
+  const routing = parseRoutingSettings(env, context.cwd, problems);
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
@@ -150,6 +154,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       false,
       problems,
     ),
+    routing: routing.settings,
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).
@@ -167,6 +172,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           teamsWebhookUrl,
           webhookUrl,
           webhookSecret,
+          ...routing.secrets,
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
     ],

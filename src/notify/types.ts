@@ -1,10 +1,13 @@
 import type { RunResult } from '../shared/run-result.js';
 
-export const CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const ALERT_KINDS = ['failure', 'recovery', 'test'] as const;
-/** `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send). */
+export const ALERT_KINDS = ['failure', 'recovery', 'test', 'missing', 'slow', 'reminder'] as const;
+/**
+ * `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send),
+ * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident).
+ */
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** notification_logs.notification_type, and the generic webhook's `event`, per alert kind. */
@@ -12,7 +15,40 @@ export const NOTIFICATION_TYPES = {
   failure: 'backup_failure',
   recovery: 'backup_recovery',
   test: 'backup_test',
+  missing: 'backup_missing',
+  slow: 'backup_slow',
+  reminder: 'backup_reminder',
 } as const satisfies Record<AlertKind, string>;
+
+/** The incident an alert belongs to: since when, and how many runs failed in it. */
+export interface IncidentFacts {
+  id: number;
+  cause: 'failure' | 'missing';
+  openedAt: string;
+  failedRuns: number;
+  /** For a reminder: which one (1, 2, …). */
+  reminder?: number;
+  /** For a recovery: when it closed. */
+  closedAt?: string;
+}
+
+/** What `watch` found for a missing backup. */
+export interface MissingFacts {
+  maxAgeMs: number;
+  /** The latest success, or null when the type never succeeded here. */
+  lastSuccessAt: string | null;
+  /** How long past the max age (null when it never succeeded). */
+  overdueMs: number | null;
+  /** The latest run of the type, whatever its status. */
+  lastRunId: string | null;
+  lastRunStatus: string | null;
+}
+
+/** What `run --warn-after` saw: the script still running. */
+export interface SlowFacts {
+  runningForMs: number;
+  warnAfterMs: number;
+}
 
 /**
  * One alert: the run it is about and what the policy adds to it. Stored as JSON
@@ -33,6 +69,16 @@ export interface Alert {
   lateSince?: string;
   /** Set by `retry`: when it is being re-sent. */
   resentAt?: string;
+  /** The incident it is about (failure, reminder, missing, recovery). */
+  incident?: IncidentFacts;
+  /** kind `missing`: the last success and how overdue. */
+  missing?: MissingFacts;
+  /** kind `slow`: how long the script has been running. */
+  slow?: SlowFacts;
+  /** Alerts of this type held by silences that have ended since; said once, in the first alert after. */
+  heldBySilence?: number;
+  /** test-notify --kind: a marked preview of this kind (never queued for retry). */
+  preview?: boolean;
 }
 
 export interface SendReport {
@@ -67,5 +113,7 @@ export interface Notifier {
   readonly channel: Channel;
   /** For logs and notification_logs.recipient; secrets redacted (`https://hooks.slack.com/…`). */
   readonly recipient: string;
+  /** A registered channel's name (notification_channels.channel_name); absent for the env ones. */
+  readonly name?: string;
   send(alert: Alert, signal: AbortSignal): Promise<SendReport>;
 }

@@ -1,8 +1,11 @@
 import type { AuditTable } from './audit.js';
+import type { ChannelTable } from './channels.js';
+import type { IncidentTable } from './incidents.js';
 import type { NotificationTable } from './notifications.js';
 import type { PruneResult } from './prune.js';
 import { backupIdFor } from './rows.js';
 import type { RunTable } from './runs.js';
+import type { SilenceTable } from './silences.js';
 
 /**
  * What `run`, the alert policy and `retry` read and write. The SQLite Store is
@@ -21,12 +24,29 @@ export interface Journal {
     | 'earlierFinished'
     | 'previousFinishedStatus'
     | 'consecutiveFailures'
+    | 'get'
   >;
   readonly notifications: Pick<
     NotificationTable,
     'insert' | 'update' | 'claim' | 'hasPending' | 'pending' | 'firstAttemptAt'
   >;
   readonly audit: Pick<AuditTable, 'write'>;
+  /** The runbook §8.1.3 channel registry (read when alerting). */
+  readonly channels: Pick<ChannelTable, 'list'>;
+  readonly incidents: Pick<
+    IncidentTable,
+    | 'get'
+    | 'openFor'
+    | 'openOn'
+    | 'recordFailure'
+    | 'recordMissing'
+    | 'close'
+    | 'claimMissingAlert'
+    | 'claimReminder'
+    | 'noteAlert'
+    | 'latestAlertDeliveries'
+  >;
+  readonly silences: Pick<SilenceTable, 'active' | 'hold' | 'unreported' | 'markReported'>;
   /** Runs `fn` in one transaction: all of its writes or none. */
   transaction<T>(fn: () => T): T;
   /** Deletes what is older than the cutoff (retention). */
@@ -46,6 +66,7 @@ export const NO_JOURNAL: Journal = {
     earlierFinished: () => [],
     previousFinishedStatus: () => undefined,
     consecutiveFailures: () => 0,
+    get: () => undefined,
   },
   notifications: {
     insert: () => 0,
@@ -56,6 +77,25 @@ export const NO_JOURNAL: Journal = {
     firstAttemptAt: () => undefined,
   },
   audit: { write: () => {} },
+  // Without a database there is no registry, no incident and no silence: every alert goes out.
+  channels: { list: () => [] },
+  incidents: {
+    get: () => undefined,
+    openFor: () => undefined,
+    openOn: () => [],
+    recordFailure: () => {
+      throw new Error('no database: incidents are not tracked');
+    },
+    recordMissing: () => {
+      throw new Error('no database: incidents are not tracked');
+    },
+    close: () => undefined,
+    claimMissingAlert: () => true,
+    claimReminder: () => false,
+    noteAlert: () => {},
+    latestAlertDeliveries: () => [],
+  },
+  silences: { active: () => [], hold: () => {}, unreported: () => [], markReported: () => {} },
   transaction: (fn) => fn(),
   prune: (cutoff) => ({
     cutoff: cutoff.toISOString(),

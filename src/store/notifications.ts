@@ -9,8 +9,8 @@ export class NotificationTable {
     const result = this.db
       .prepare(
         `INSERT INTO notification_logs (notification_type, channel, recipient, subject, status, error_message,
-           sent_at, attempts, payload, backup_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           sent_at, attempts, payload, backup_id, created_at, channel_name, incident_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         n.notificationType,
@@ -24,6 +24,8 @@ export class NotificationTable {
         n.payload,
         n.backupId,
         n.sentAt,
+        n.channelName ?? null,
+        n.incidentId ?? null,
       );
     return Number(result.lastInsertRowid);
   }

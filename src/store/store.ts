@@ -3,11 +3,14 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { AuditTable } from './audit.js';
+import { ChannelTable } from './channels.js';
+import { IncidentTable } from './incidents.js';
 import type { Journal } from './journal.js';
 import { NotificationTable } from './notifications.js';
 import { type PruneResult, prune } from './prune.js';
 import { RunTable } from './runs.js';
 import { migrate } from './schema.js';
+import { SilenceTable } from './silences.js';
 
 /**
  * better-sqlite3 is CommonJS with a native addon. Loaded with require() when a
@@ -26,11 +29,17 @@ export class Store implements Journal {
   readonly runs: RunTable;
   readonly notifications: NotificationTable;
   readonly audit: AuditTable;
+  readonly channels: ChannelTable;
+  readonly incidents: IncidentTable;
+  readonly silences: SilenceTable;
 
   private constructor(readonly db: Database.Database) {
     this.runs = new RunTable(db);
     this.notifications = new NotificationTable(db);
     this.audit = new AuditTable(db);
+    this.channels = new ChannelTable(db);
+    this.incidents = new IncidentTable(db);
+    this.silences = new SilenceTable(db);
   }
 
   /** Opens (creating with 0700 dir / 0600 file) and migrates the database. */
