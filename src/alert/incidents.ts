@@ -4,6 +4,7 @@ import { isBackupType } from '../shared/run-result.js';
 import type { IncidentRow } from '../store/routing-rows.js';
 import { runResultOf } from '../store/rows.js';
 import type { AlertContext } from './dispatch.js';
+import { typeAlerts } from './policy.js';
 import { sendAlert } from './send.js';
 import { standInRun } from './stand-in.js';
 
@@ -102,7 +103,7 @@ export async function sendDueReminders(ctx: AlertContext, host: string): Promise
   try {
     const now = ctx.now();
     for (const row of ctx.journal.incidents.openOn(host)) {
-      if (!isBackupType(row.type) || !ctx.config.alertTypes.includes(row.type)) continue;
+      if (!typeAlerts(ctx.config, row.type)) continue;
       const since = deliveredAt(row, ctx.journal.incidents);
       if (since === undefined || !reminderDue(row, gapsMs, since, now)) continue;
       if (ctx.journal.silences.active(now.toISOString(), row.type).length > 0) continue;

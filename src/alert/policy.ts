@@ -27,6 +27,11 @@ export type PolicyConfig = Pick<
 
 const FAILED: ReadonlySet<RunStatus> = new Set(['failure', 'abandoned']);
 
+/** BACKUP_ALERT_TYPES: only these types alert (every run is recorded regardless). */
+export function typeAlerts(config: Pick<Config, 'alertTypes'>, type: string): boolean {
+  return (config.alertTypes as readonly string[]).includes(type);
+}
+
 /**
  * Decides what (if anything) to send about `run`, whose row is already final. `incident`:
  * the incident the run belongs to (for a success, the one it has just closed).

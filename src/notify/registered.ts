@@ -1,6 +1,6 @@
 import { parseAppriseUrls } from '../config/routing.js';
 import { isValidEmail, parseWebhookUrl, splitList } from '../config/values.js';
-import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
+import { BACKUP_TYPES, type BackupType } from '../shared/run-result.js';
 import type { ChannelRow } from '../store/routing-rows.js';
 import { createAppriseNotifier, describeAppriseUrls } from './apprise.js';
 import { createEmailNotifier } from './email.js';

@@ -13,6 +13,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** false with --no-lock */
   lock: boolean;
+  /** One backup_slow alert once the script has run this long (default BACKUP_ALERT_WARN_AFTER). */
+  warnAfter?: string;
   args: string[];
 }
 
@@ -28,6 +30,8 @@ export interface RunPlan {
   killAfterMs: number;
   quiet: boolean;
   lock: boolean;
+  /** --warn-after / BACKUP_ALERT_WARN_AFTER; undefined = no slow-run warning. */
+  warnAfterMs: number | undefined;
 }
 
 /** Mistakes here are usage errors (exit 2): nothing has run yet. */
@@ -38,6 +42,17 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
   const script = options.script ?? ctx.config.script;
   if (!script) throw new UsageError('no backup script: give --script PATH or set BACKUP_ALERT_SCRIPT');
   const timeoutMs = durationFlag('--timeout', options.timeout) ?? ctx.config.timeoutMs;
+  const warnAfterFlag = durationFlag('--warn-after', options.warnAfter);
+  if (warnAfterFlag !== undefined && timeoutMs !== undefined && warnAfterFlag >= timeoutMs) {
+    throw new UsageError(
+      `invalid --warn-after "${options.warnAfter}": it must be shorter than the timeout (${formatDuration(timeoutMs)}), or the warning would never come`,
+    );
+  }
+  // From the environment a warning that could never fire is just not armed: settings never stop a backup.
+  const fromEnv = ctx.config.routing.warnAfterMs;
+  const warnAfterMs =
+    warnAfterFlag ??
+    (fromEnv !== undefined && (timeoutMs === undefined || fromEnv < timeoutMs) ? fromEnv : undefined);
   return {
     type: options.type,
     script: resolve(ctx.cwd, script),
@@ -47,6 +62,7 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
     killAfterMs: durationFlag('--kill-after', options.killAfter) ?? ctx.config.killAfterMs,
     quiet: options.quiet === true,
     lock: options.lock,
+    warnAfterMs,
   };
 }
 

@@ -75,10 +75,16 @@ export class NotificationTable {
     ) as NotificationRow[];
   }
 
-  /** When the first notification for a run was attempted, or undefined when it was never alerted. */
+  /**
+   * When the first notification for a run was attempted, or undefined when it was never alerted.
+   * A slow-run warning or a reminder naming the run is not its failure alert.
+   */
   firstAttemptAt(backupId: string): string | undefined {
     const value = this.db
-      .prepare('SELECT MIN(created_at) FROM notification_logs WHERE backup_id = ?')
+      .prepare(
+        `SELECT MIN(created_at) FROM notification_logs
+         WHERE backup_id = ? AND notification_type NOT IN ('backup_slow', 'backup_reminder')`,
+      )
       .pluck()
       .get(backupId) as string | null;
     return value ?? undefined;
