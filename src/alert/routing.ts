@@ -36,7 +36,9 @@ export function registeredChannels(ctx: RoutingContext): RegisteredChannel[] {
     // Addresses of an e-mail channel are not secrets (they are shown like BACKUP_ALERT_EMAIL's).
     const raw = String(row.webhook_url ?? '');
     const isEmail = String(row.channel_type).trim().toLowerCase() === 'email';
-    if (!isEmail) ctx.redactor.addSecrets(raw, raw.trim(), ...raw.split(/[\s,]+/));
+    // Each URL-like piece too (an Apprise list); plain words of a broken row are not secrets.
+    const pieces = raw.split(/[\s,]+/).filter((piece) => piece.length >= 8 && /[:/]/.test(piece));
+    if (!isEmail) ctx.redactor.addSecrets(raw, raw.trim(), ...pieces);
     const parsed = channelOfRow(row);
     if ('error' in parsed) {
       const key = `${row.id}:${parsed.error}`;
