@@ -43,7 +43,8 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
   for (const result of results) {
     try {
       ctx.journal.notifications.insert({
-        notificationType: NOTIFICATION_TYPES[alert.kind],
+        // A preview (test-notify --kind) is a test, whatever kind it shows.
+        notificationType: alert.preview ? NOTIFICATION_TYPES.test : NOTIFICATION_TYPES[alert.kind],
         channel: result.channel,
         recipient: result.recipient,
         subject: result.subject,

@@ -64,7 +64,6 @@ export function createAppriseNotifier(
   config: Config,
   logger: Logger,
   urls: readonly string[] = config.routing.appriseUrls,
-  source = 'BACKUP_ALERT_APPRISE_URLS',
 ): Notifier | undefined {
   if (urls.length === 0) return undefined;
   const env = config.routing.appriseEnv;
@@ -74,7 +73,7 @@ export function createAppriseNotifier(
       warnedMissing.add(logger);
       logger.warn(
         'Apprise',
-        `the apprise command is not installed (not found on PATH): ${source} is skipped; install it (apt install apprise, or pipx install apprise)`,
+        'the apprise command is not installed (not found on PATH): every Apprise channel is skipped; install it (apt install apprise, or pipx install apprise)',
       );
     }
     return undefined;

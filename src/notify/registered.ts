@@ -159,7 +159,7 @@ export function createRegisteredNotifier(
       notifier = createWebhookNotifier(config, ctx.now, url, undefined);
       break;
     case 'apprise':
-      notifier = createAppriseNotifier(config, logger, channel.targets, source);
+      notifier = createAppriseNotifier(config, logger, channel.targets);
       break;
   }
   if (!notifier) return undefined;

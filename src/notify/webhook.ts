@@ -60,6 +60,8 @@ export interface WebhookPayload
   slow?: SlowFacts;
   /** Alerts held by a silence that has ended since; sent once, in the first alert after it. */
   heldBySilence?: number;
+  /** test-notify --kind: a test showing what this event looks like; nothing happened. */
+  preview?: true;
 }
 
 /**
@@ -110,6 +112,7 @@ export function webhookPayload(
     ...(alert.missing ? { missing: alert.missing } : {}),
     ...(alert.slow ? { slow: alert.slow } : {}),
     ...(alert.heldBySilence ? { heldBySilence: alert.heldBySilence } : {}),
+    ...(alert.preview ? { preview: true as const } : {}),
   };
 }
 
