@@ -122,7 +122,8 @@ describe('registered channels (notification_channels, runbook §8.1.3)', () => {
   });
 
   it('a disabled channel is not used; retry re-sends a registered channel through that same channel', async () => {
-    const setup = await routingSetup();
+    const envSlack = await scriptedServer([{ status: 200, body: 'ok' }], 'T6/B6/envSlack');
+    const setup = await routingSetup({ SLACK_WEBHOOK_URL: envSlack.url });
     await setup.run('ok.sh');
     const flaky = await scriptedServer([{ status: 503 }], 'T9/B9/flakyToken');
     const off = await scriptedServer([{ status: 200 }], 'T8/B8/offToken');
@@ -141,9 +142,49 @@ describe('registered channels (notification_channels, runbook §8.1.3)', () => {
     const retry = await setup.cli(['retry']);
     expect(retry.exitCode).toBe(0);
     expect(retry.stdout).toMatch(/✔ BKP-\S+ slack \(flaky: http:\/\/127\.0\.0\.1:\d+\/…\): sent/);
-    // Sent through the registered channel, not the env webhook.
+    // Sent through the registered channel, not the env webhook nor the env Slack.
     expect(setup.hook.requests.length).toBe(before);
+    expect(envSlack.requests).toHaveLength(1); // the failure itself; the re-send did not come here
+    expect(flaky.requests.at(-1)?.body).toContain('遅延送信');
     expect(readNotifications(setup.db).find((row) => row.id === pending!.id)?.status).toBe('sent');
     expect(readFileSync(setup.db).includes(Buffer.from('flakyToken'))).toBe(true); // at rest, by the runbook's design
+  });
+});
+
+describe('registered targets are secrets of the redactor', () => {
+  it('once the registry is read, a registered URL is masked in any log line', async () => {
+    const { registeredChannels } = await import('../../src/alert/routing.js');
+    const { notifyFixture } = await import('../helpers/http.js');
+    const fixture = notifyFixture({});
+    const url = 'https://hooks.slack.com/services/T0/B0/maskMeToken123';
+    const rows = [
+      {
+        id: 1,
+        channel_name: 'ops',
+        channel_type: 'slack',
+        webhook_url: url,
+        is_active: 1,
+        notification_types: null,
+        backup_types: null,
+        created_at: 'x',
+      },
+      {
+        id: 2,
+        channel_name: 'phones',
+        channel_type: 'apprise',
+        webhook_url: 'ntfy://ntfy.example.com/topicSecret9 tgram://bot123:tokenSecret8/chat',
+        is_active: 1,
+        notification_types: null,
+        backup_types: null,
+        created_at: 'x',
+      },
+    ];
+    registeredChannels({ ...fixture, journal: { channels: { list: () => rows } } });
+    fixture.logger.error(
+      'Test',
+      `failed: ${url} and ntfy://ntfy.example.com/topicSecret9 and tgram://bot123:tokenSecret8/chat`,
+    );
+    const line = fixture.log.join('');
+    expect(line).toBe('[ERROR] [Test] failed: *** and *** and ***\n');
   });
 });

@@ -185,3 +185,29 @@ describe('backup-alert channels', () => {
     expect(audit).toEqual([{ status: 'success' }, { status: 'failure' }]);
   });
 });
+
+describe('doctor and the registry', () => {
+  it('a registered channel counts as a channel; a broken row is a warning naming it', async () => {
+    const s = await routingSetup();
+    const env = { BACKUP_ALERT_WEBHOOK_URL: '' };
+    await s.cli(['channels', 'add', 'ops', '--type', 'slack', '--url', TOKEN_URL], { env });
+    const ok = await s.cli(['doctor', '--json'], { env });
+    const channels = (JSON.parse(ok.stdout) as Array<{ id: string; status: string; detail: string }>).find(
+      (check) => check.id === 'channels',
+    );
+    expect(channels).toMatchObject({ status: 'ok', detail: 'registered ops (slack)' });
+    sql(
+      s.db,
+      "INSERT INTO notification_channels (channel_name, channel_type, webhook_url, is_active) VALUES ('bad', 'slack', 'nope', 1)",
+    );
+    const warned = await s.cli(['doctor', '--json'], { env });
+    const check = (JSON.parse(warned.stdout) as Array<{ id: string; status: string; detail: string }>).find(
+      (c) => c.id === 'channels',
+    );
+    expect(check).toMatchObject({ status: 'warn' });
+    expect(check!.detail).toContain(
+      'broken registered channel(s), skipped: bad (webhook_url is not a valid URL)',
+    );
+    expect(warned.stdout).not.toContain('addSecretToken99');
+  });
+});

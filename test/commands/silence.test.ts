@@ -127,4 +127,21 @@ describe('backup-alert silence', () => {
     expect(unknown).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no silence #9 in force/) });
     expect((await s.cli(['silence', 'remove', 'abc'])).exitCode).toBe(2);
   });
+
+  it('the reason is kept on one line (it goes into log lines and tables)', async () => {
+    const s = await routingSetup({ BACKUP_ALERT_EXPECT: 'daily=26h' });
+    await s.cli([
+      'silence',
+      'add',
+      '--type',
+      'daily',
+      '--for',
+      '1h',
+      '--reason',
+      'disk swap\n[ERROR] [Backup] forged',
+    ]);
+    expect(sql(s.db, 'SELECT reason FROM silences')).toEqual([
+      { reason: 'disk swap [ERROR] [Backup] forged' },
+    ]);
+  });
 });

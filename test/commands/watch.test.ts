@@ -112,6 +112,24 @@ describe('backup-alert watch (the local dead man’s switch)', () => {
     expect(sql(s.db, 'SELECT closed_by IS NOT NULL AS closed FROM incidents')).toEqual([{ closed: 1 }]);
   });
 
+  it('once per incident: no missing alert when its failure was alerted; one when that failure was held', async () => {
+    const s = await routingSetup({ BACKUP_ALERT_EXPECT: 'daily=26h,weekly=8d' });
+    await s.run('ok.sh', { at: T0 });
+    await s.run('ok.sh', { at: T0, type: 'weekly' });
+    await s.run('fail.sh', { at: T0 + HOUR }); // alerted: the incident's news is out
+    const first = await s.cli(['watch'], { at: T0 + 27 * HOUR });
+    expect(first.stdout).toContain('No successful daily backup for 1d 3h');
+    expect(first.stdout).toContain('[incident #1: already alerted]');
+    await s.cli(['silence', 'add', '--type', 'weekly', '--for', '2h', '--reason', 'x'], { at: T0 + HOUR });
+    await s.run('fail.sh', { at: T0 + 2 * HOUR, type: 'weekly' }); // held: nobody was told
+    await s.cli(['watch'], { at: T0 + 9 * 24 * HOUR });
+    expect(s.events().map((e) => `${e.event}:${e.type}`)).toEqual([
+      'backup_failure:daily',
+      'backup_missing:weekly',
+    ]);
+    expect(s.events()[1]).toMatchObject({ heldBySilence: 1, incident: { cause: 'failure', failedRuns: 1 } });
+  });
+
   it('a type outside BACKUP_ALERT_TYPES is reported missing but not alerted', async () => {
     const s = await routingSetup({ BACKUP_ALERT_TYPES: 'daily' });
     const result = await s.cli(['watch', '--max-age', 'weekly=8d'], { at: T0 });

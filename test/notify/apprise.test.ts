@@ -145,3 +145,16 @@ echo "$config" > "${record}.path"`,
     expect(s.events().map((e) => e.event)).toEqual(['backup_failure']);
   });
 });
+
+describe("apprise's own words in our error message", () => {
+  it('keeps the last WARNING/ERROR line, without its timestamp, URLs reduced to scheme and host', async () => {
+    const { lastProblem } = await import('../../src/notify/apprise.js');
+    const output = [
+      '2026-11-29 15:39:48,381 - ERROR - Unparseable URL tgram://bot123:tokenSecret8/chat',
+      '2026-11-29 15:39:48,381 - WARNING - Failed to send to json://127.0.0.1:9/hook/pathSecret7: timed out',
+      'Usage:  [OPTIONS] SERVER_URL',
+    ].join('\n');
+    expect(lastProblem(output)).toBe('WARNING - Failed to send to json://127.0.0.1:9/…: timed out');
+    expect(lastProblem(output.split('\n')[0]!)).toBe('ERROR - Unparseable URL (invalid URL)');
+  });
+});
