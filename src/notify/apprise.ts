@@ -207,8 +207,10 @@ export function lastProblem(output: string): string {
     .map((line) => line.replace(/^\d{4}-\d\d-\d\d [\d:,.]+ - /, '').trim())
     .filter((line) => /^(WARNING|ERROR|CRITICAL) - /.test(line) && !/^ERROR - You must specify/.test(line));
   const line = lines.at(-1) ?? '';
-  return singleLine(line.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, (url) => redactUrl(url))).slice(
-    0,
-    300,
-  );
+  // Punctuation that ends a sentence is not part of the URL.
+  const scrubbed = line.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s'"<>]+/gi, (match) => {
+    const url = match.replace(/[.,:;)]+$/, '');
+    return redactUrl(url) + match.slice(url.length);
+  });
+  return singleLine(scrubbed).slice(0, 300);
 }

@@ -76,6 +76,8 @@ export class IncidentTable {
 
   /** A success: closes the open incident, if any, and returns it as closed. */
   close(host: string, type: string, backupId: string, at: string): IncidentRow | undefined {
+    // Most successes close nothing: a plain read first keeps the write lock off the success path.
+    if (!this.openFor(host, type)) return undefined;
     return this.db
       .transaction(() => {
         const open = this.openFor(host, type);
