@@ -18,7 +18,7 @@ export const ROUTING_COMMANDS: readonly CommandSpec[] = [
       {
         long: 'max-age',
         description:
-          'type=DUR,… the longest time since each type last succeeded (default $BACKUP_ALERT_EXPECT)',
+          'the longest time since each type last succeeded, e.g. daily=26h,weekly=8d (default $BACKUP_ALERT_EXPECT)',
         value: { kind: 'text', name: 'type=dur,...' },
       },
     ],
