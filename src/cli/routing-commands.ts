@@ -40,7 +40,7 @@ export const ROUTING_COMMANDS: readonly CommandSpec[] = [
         example: 'backup-alert channels list',
         options: [{ long: 'json', description: 'a JSON array' }],
         action: async (options, ctx) => {
-          const { channelsListCommand } = await import('../commands/channels.js');
+          const { channelsListCommand } = await import('../commands/channels-list.js');
           return channelsListCommand(options, ctx);
         },
       }),
