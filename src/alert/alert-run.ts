@@ -1,5 +1,6 @@
 import { errorMessage } from '../shared/errors.js';
 import type { RunResult } from '../shared/run-result.js';
+import { describeSizeFinding } from '../shared/size-finding.js';
 import type { AlertContext } from './dispatch.js';
 import { trackRun } from './incidents.js';
 import { type AlertDecision, decideAlert } from './policy.js';
@@ -42,6 +43,13 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
   if (!decision.send) {
     if (decision.reason) ctx.logger.info('Backup', decision.reason);
     return;
+  }
+  if (run.status === 'success' && decision.alert.size) {
+    // The run is a success, but stderr (cron's mail) should say what looks wrong with it.
+    ctx.logger.warn(
+      'Backup',
+      `Backup ${run.backupId} (${run.type}) succeeded, but: ${describeSizeFinding(decision.alert.size)}`,
+    );
   }
   try {
     await sendAlert(decision.alert, ctx);

@@ -34,8 +34,18 @@ export function parseAlertPayload(payload: string | null): Alert | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const candidate = value as Partial<Alert> & Partial<FlatAlert>;
   if (!candidate.kind || !(ALERT_KINDS as readonly string[]).includes(candidate.kind)) return undefined;
-  if (typeof candidate.run === 'object' && typeof candidate.run?.backupId === 'string')
-    return candidate as Alert;
+  if (typeof candidate.run === 'object' && typeof candidate.run?.backupId === 'string') {
+    // Alerts stored before the artifact facts existed lack them: null, as for a run without one.
+    const alert = candidate as Alert;
+    return {
+      ...alert,
+      run: {
+        ...alert.run,
+        artifactPath: alert.run.artifactPath ?? null,
+        artifactBytes: alert.run.artifactBytes ?? null,
+      },
+    };
+  }
   if (typeof candidate.backupId === 'string') return fromFlat(candidate as FlatAlert);
   return undefined;
 }
@@ -57,6 +67,8 @@ function fromFlat(flat: FlatAlert): Alert {
       signal: flat.signal,
       errorMessage: flat.error || null,
       outputTail: flat.outputTail ?? '',
+      artifactPath: null,
+      artifactBytes: null,
     },
     consecutiveFailures: flat.consecutiveFailures ?? 0,
     escalate: flat.escalate ?? false,

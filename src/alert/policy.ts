@@ -1,9 +1,11 @@
 import type { Config } from '../config/config.js';
 import type { Alert, IncidentFacts } from '../notify/types.js';
 import type { RunResult, RunStatus } from '../shared/run-result.js';
+import { describeSizeFinding, type SizeFinding } from '../shared/size-finding.js';
 import type { Journal } from '../store/journal.js';
 import type { SilenceRow } from '../store/routing-rows.js';
 import type { RunRow } from '../store/rows.js';
+import { sizeFindingOf } from './size-check.js';
 
 /**
  * Who is told what about a finished run: every "should we send?" rule in one
@@ -22,7 +24,7 @@ export type AlertDecision =
 
 export type PolicyConfig = Pick<
   Config,
-  'alertTypes' | 'escalateAfter' | 'repeatIntervalMs' | 'notifyRecovery'
+  'alertTypes' | 'escalateAfter' | 'repeatIntervalMs' | 'notifyRecovery' | 'falseSuccess'
 >;
 
 const FAILED: ReadonlySet<RunStatus> = new Set(['failure', 'abandoned']);
@@ -43,7 +45,8 @@ export function decideAlert(
   now: Date,
   incident?: IncidentFacts,
 ): AlertDecision {
-  if (run.status === 'success') return decideRecovery(run, journal, config, incident);
+  if (run.status === 'success')
+    return decideSuspect(run, journal, config) ?? decideRecovery(run, journal, config, incident);
   if (!config.alertTypes.includes(run.type)) {
     return {
       send: false,
@@ -52,12 +55,15 @@ export function decideAlert(
   }
   const streak = failureStreak(journal, run);
   const consecutiveFailures = streak.length + 1;
+  // A failure with a size (a too-small or stale artifact) also says how it compares.
+  const size = quietSizeFinding(run, journal, config);
   const alert = (suppressedCount: number): Alert => ({
     kind: 'failure',
     run,
     consecutiveFailures,
     escalate: consecutiveFailures >= config.escalateAfter,
     ...(suppressedCount > 0 ? { suppressedCount } : {}),
+    ...(size ? { size } : {}),
     ...(incident ? { incident } : {}),
   });
   const failure = (suppressedCount: number): AlertDecision => ({ send: true, alert: alert(suppressedCount) });
@@ -79,6 +85,34 @@ export function decideAlert(
     };
   }
   return failure(heldBack);
+}
+
+/**
+ * DESIGN.md "False success": a success whose artifact is far from the median of its type's
+ * last successes is a `backup_suspect` warning (with `--on-suspect fail` the run pipeline has
+ * already made it a failure). Undefined when the size is unremarkable. It takes the place of
+ * a recovery notice: "recovered" would be the wrong comfort for a backup a tenth its size.
+ */
+function decideSuspect(run: RunResult, journal: Journal, config: PolicyConfig): AlertDecision | undefined {
+  const size = sizeFindingOf(run, journal, config.falseSuccess);
+  if (!size) return undefined;
+  if (!config.alertTypes.includes(run.type)) {
+    return {
+      send: false,
+      reason: `No size warning for ${run.backupId} (type ${run.type} is not in BACKUP_ALERT_TYPES): ${describeSizeFinding(size)}`,
+    };
+  }
+  const kind = size.direction === 'drop' ? 'suspect' : 'suspect-growth';
+  return { send: true, alert: { kind, run, consecutiveFailures: 0, escalate: false, size } };
+}
+
+/** The size comparison for a failure's message: a nicety, so a history that cannot be read costs nothing. */
+function quietSizeFinding(run: RunResult, journal: Journal, config: PolicyConfig): SizeFinding | undefined {
+  try {
+    return sizeFindingOf(run, journal, config.falseSuccess);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { HARD_MARGIN_MS, sendBounded } from '../notify/fanout.js';
+import { PING_CHANNEL } from '../notify/ping-payload.js';
 import { type Alert, DeliveryError, type Notifier } from '../notify/types.js';
 import { formatDuration } from '../shared/duration.js';
 import type { NotificationRow } from '../store/rows.js';
@@ -42,7 +43,8 @@ export async function retryPending(ctx: AlertContext, options: RetryOptions): Pr
   const now = ctx.now();
   const items: RetryItem[] = [];
   const queues = new Map<Notifier, Array<{ row: NotificationRow; alert: Alert }>>();
-  const rows = journal.notifications.pending();
+  // Heartbeat pings have their own re-send rule (only the newest): alert/heartbeat.ts.
+  const rows = journal.notifications.pending().filter((row) => row.channel !== PING_CHANNEL);
   if (rows.length === 0) return [];
   const notifiers = allNotifiers(ctx);
   for (const row of rows) {

@@ -21,5 +21,7 @@ export function standInRun(type: BackupType, host: string, at: Date, error: stri
     signal: null,
     errorMessage: error,
     outputTail: '',
+    artifactPath: null,
+    artifactBytes: null,
   };
 }

@@ -26,6 +26,8 @@ export function testAlert(now: Date, host: string, error: string, script: string
       signal: null,
       errorMessage: error,
       outputTail: '',
+      artifactPath: null,
+      artifactBytes: null,
     },
     consecutiveFailures: 0,
     escalate: false,
@@ -65,6 +67,33 @@ export function previewAlert(kind: Alert['kind'], now: Date, host: string): Aler
       };
     case 'slow':
       return { ...base, kind, run, slow: { runningForMs: 2 * hour, warnAfterMs: 2 * hour }, preview: true };
+    case 'suspect':
+    case 'suspect-growth': {
+      const drop = kind === 'suspect';
+      const mib = 1_048_576;
+      const bytes = drop ? mib : 40 * mib;
+      return {
+        ...base,
+        kind,
+        run: {
+          ...run,
+          status: 'success',
+          exitCode: 0,
+          artifactPath: '/var/backups/db.dump',
+          artifactBytes: bytes,
+        },
+        size: {
+          direction: drop ? 'drop' : 'growth',
+          path: '/var/backups/db.dump',
+          bytes,
+          medianBytes: 10 * mib,
+          recentBytes: [10 * mib, 10 * mib, 11 * mib],
+          changePercent: drop ? -90 : 300,
+          thresholdPercent: drop ? 50 : 200,
+        },
+        preview: true,
+      };
+    }
     case 'missing':
       return {
         ...base,

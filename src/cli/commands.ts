@@ -13,26 +13,6 @@ import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 const TYPE: OptionSpec['value'] = { kind: 'choice', name: 'type', choices: BACKUP_TYPES };
 const DURATION = (name = 'dur'): OptionSpec['value'] => ({ kind: 'text', name });
 
-export const COMMON_OPTIONS: readonly OptionSpec[] = [
-  {
-    long: 'env-file',
-    description: 'read settings from this env file (default ./.env)',
-    value: { kind: 'file', name: 'path' },
-  },
-  {
-    long: 'db',
-    description: 'SQLite database (default $STATE_DIRECTORY or ~/.local/state/backup-alert/)',
-    value: { kind: 'file', name: 'path' },
-  },
-  { long: 'verbose', short: 'v', description: 'more log output (debug lines)' },
-  { long: 'silent', short: 's', description: 'only errors in log output' },
-  {
-    long: 'log-format',
-    description: 'log line format',
-    value: { kind: 'choice', name: 'format', choices: ['text', 'json'] },
-  },
-];
-
 export const COMMANDS: readonly CommandSpec[] = [
   defineCommand<RunOptions>({
     name: 'run',
@@ -61,6 +41,27 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "print the script's output only if it fails (cron mails only then)",
       },
       { long: 'no-lock', description: 'allow overlapping runs of the same script' },
+      {
+        long: 'artifact',
+        description: 'file or directory the script must produce (a glob picks the newest; repeatable)',
+        value: { kind: 'file', name: 'path' },
+        repeatable: true,
+      },
+      {
+        long: 'min-size',
+        description: 'each artifact must be at least this big (10M, 1.5G, bytes; default: not empty)',
+        value: { kind: 'text', name: 'size' },
+      },
+      {
+        long: 'min-duration',
+        description: 'a success faster than this is a failure (e.g. 5m)',
+        value: DURATION(),
+      },
+      {
+        long: 'on-suspect',
+        description: 'an artifact far from its usual size: warn (default) or fail',
+        value: { kind: 'choice', name: 'action', choices: ['warn', 'fail'] },
+      },
       {
         long: 'warn-after',
         description:
@@ -113,7 +114,16 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: {
           kind: 'choice',
           name: 'kind',
-          choices: ['test', 'failure', 'recovery', 'missing', 'slow', 'reminder'],
+          choices: [
+            'test',
+            'failure',
+            'recovery',
+            'suspect',
+            'suspect-growth',
+            'missing',
+            'slow',
+            'reminder',
+          ],
         },
       },
     ],
@@ -189,6 +199,41 @@ export const COMMANDS: readonly CommandSpec[] = [
       return retryCommand(options, ctx);
     },
   }),
+  defineCommand<{ listen?: string; maxAge?: string }>({
+    name: 'serve',
+    description: 'the HTTP API (runbook §9.1, §7.1) and the dashboard',
+    example:
+      'BACKUP_ALERT_API_TOKEN_FILE=/etc/backup-alert/api-token backup-alert serve --listen 0.0.0.0:8080',
+    options: [
+      {
+        long: 'listen',
+        description: 'address to listen on (default 127.0.0.1:8080; tokens required beyond loopback)',
+        value: { kind: 'text', name: 'host:port' },
+      },
+      {
+        long: 'max-age',
+        description: 'a type with no success for this long is shown overdue',
+        value: DURATION(),
+      },
+    ],
+    action: async (options, ctx) => {
+      const [{ serveCommand }, { defaultServePlugins }] = await Promise.all([
+        import('../commands/serve.js'),
+        import('../commands/serve-plugins.js'),
+      ]);
+      return serveCommand(options, ctx, ctx.signals, defaultServePlugins(ctx));
+    },
+  }),
+  defineCommand<object>({
+    name: 'metrics',
+    description: 'print the Prometheus metrics (what BACKUP_ALERT_METRICS_FILE holds)',
+    example: 'backup-alert metrics | promtool check metrics',
+    options: [],
+    action: async (_options, ctx) => {
+      const { metricsCommand } = await import('../commands/metrics.js');
+      return metricsCommand({ metrics: ctx.config.metrics }, ctx);
+    },
+  }),
   defineCommand<{ olderThan: string; dryRun?: boolean }>({
     name: 'prune',
     description: 'delete old runs, their notifications and log files',
@@ -221,7 +266,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
     action: async (_options, ctx, args) => {
       const { completionCommand } = await import('./completion.js');
-      return completionCommand(args[0] ?? '', ctx);
+      return completionCommand(args[0] ?? '', COMMANDS, ctx);
     },
   }),
 ];

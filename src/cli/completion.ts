@@ -1,8 +1,7 @@
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
-import { COMMANDS, COMMON_OPTIONS } from './commands.js';
-import type { OptionSpec } from './spec.js';
+import { COMMON_OPTIONS, type CommandSpec, type OptionSpec } from './spec.js';
 
 /**
  * Shell completion, generated from the command table: the scripts are static, so
@@ -18,7 +17,7 @@ interface Completable {
 }
 
 /** A command's options; for a group, every subcommand's (each long name once). */
-function optionsOf(command: (typeof COMMANDS)[number]): OptionSpec[] {
+function optionsOf(command: CommandSpec): OptionSpec[] {
   if (!command.subcommands) return [...command.options];
   const byName = new Map<string, OptionSpec>();
   for (const sub of command.subcommands) for (const option of sub.options) byName.set(option.long, option);
@@ -32,17 +31,19 @@ const GLOBAL: readonly OptionSpec[] = [
 ];
 
 /** Every command as completion sees it: its options and the common ones, plus commander's `help`. */
-export const COMPLETABLE: readonly Completable[] = [
-  ...COMMANDS.map((command) => ({
-    name: command.name,
-    description: command.description,
-    options: [...optionsOf(command), ...COMMON_OPTIONS, HELP_OPTION],
-    ...(command.argument?.choices ? { args: command.argument.choices } : {}),
-    // A group (`channels add …`) completes its subcommands as its first word.
-    ...(command.subcommands ? { args: command.subcommands.map((sub) => sub.name) } : {}),
-  })),
-  { name: 'help', description: 'display help for a command', options: [] },
-];
+export function completable(commands: readonly CommandSpec[]): Completable[] {
+  return [
+    ...commands.map((command) => ({
+      name: command.name,
+      description: command.description,
+      options: [...optionsOf(command), ...COMMON_OPTIONS, HELP_OPTION],
+      ...(command.argument?.choices ? { args: command.argument.choices } : {}),
+      // A group (`channels add …`) completes its subcommands as its first word.
+      ...(command.subcommands ? { args: command.subcommands.map((sub) => sub.name) } : {}),
+    })),
+    { name: 'help', description: 'display help for a command', options: [] },
+  ];
+}
 
 const flags = (option: OptionSpec): string[] => [
   `--${option.long}`,
@@ -52,7 +53,7 @@ const flags = (option: OptionSpec): string[] => [
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 const plain = (text: string) => text.replace(/[[\]:'$`"\\]/g, '');
 
-function bashScript(): string {
+function bashScript(COMPLETABLE: readonly Completable[]): string {
   const cases: string[] = [];
   const specific: string[] = [];
   const generic: string[] = [];
@@ -130,7 +131,7 @@ function zshValue(option: OptionSpec): string {
   return `:${option.long}:(${option.value.choices.join(' ')})`;
 }
 
-function zshScript(): string {
+function zshScript(COMPLETABLE: readonly Completable[]): string {
   const functions: string[] = [];
   for (const command of COMPLETABLE) {
     const specs = command.options.map((option) => {
@@ -176,7 +177,7 @@ _backup_alert "$@"
 `;
 }
 
-function fishScript(): string {
+function fishScript(COMPLETABLE: readonly Completable[]): string {
   const names = COMPLETABLE.map((c) => c.name).join(' ');
   const lines = [
     '# fish completion for backup-alert',
@@ -210,12 +211,20 @@ function fishScript(): string {
   return `${lines.join('\n')}\n`;
 }
 
-const SCRIPTS: Record<string, () => string> = { bash: bashScript, zsh: zshScript, fish: fishScript };
+const SCRIPTS: Record<string, (commands: readonly Completable[]) => string> = {
+  bash: bashScript,
+  zsh: zshScript,
+  fish: fishScript,
+};
 
-/** `completion bash|zsh|fish`: prints the script on stdout. */
-export async function completionCommand(shell: string, ctx: Pick<CommandContext, 'io'>): Promise<number> {
+/** `completion bash|zsh|fish`: prints the script for the command table on stdout. */
+export async function completionCommand(
+  shell: string,
+  commands: readonly CommandSpec[],
+  ctx: Pick<CommandContext, 'io'>,
+): Promise<number> {
   const script = SCRIPTS[shell];
   if (!script) throw new UsageError(`unknown shell "${shell}": use bash, zsh or fish`);
-  ctx.io.stdout(script());
+  ctx.io.stdout(script(completable(commands)));
   return ExitCode.ok;
 }

@@ -1,8 +1,8 @@
 import type * as Commander from 'commander';
 import type { Command } from 'commander';
 import { VERSION } from '../shared/version.js';
-import { COMMANDS, COMMON_OPTIONS } from './commands.js';
-import { type CommandSpec, type CommonOptions, flagsOf, type OptionSpec } from './spec.js';
+import { COMMANDS } from './commands.js';
+import { COMMON_OPTIONS, type CommandSpec, type CommonOptions, flagsOf, type OptionSpec } from './spec.js';
 
 export interface ProgramIo {
   stdout: (text: string) => void;
@@ -24,8 +24,9 @@ const TOP_HELP = [
   '  backup-alert status --type daily --max-age 26h --nagios',
   '  backup-alert doctor',
   '',
-  "Exit codes: 0 ok; the script's own code on failure; 2 usage; 70 internal error; 75 lock busy;",
-  '124 timed out; 126 not executable; 127 not found; 128+n signal n. Settings: see the README.',
+  "Exit codes: 0 ok; the script's own code on failure; 2 usage; 65 exited 0 but its artifact or duration",
+  'says otherwise; 70 internal error; 75 lock busy; 124 timed out; 126 not executable; 127 not found;',
+  '128+n signal n. Settings: see the README.',
   '',
 ].join('\n');
 
@@ -75,6 +76,8 @@ function optionOf(commander: typeof Commander, spec: OptionSpec): Commander.Opti
   if (spec.value?.kind === 'choice') option.choices(spec.value.choices);
   if (spec.default !== undefined) option.default(spec.default);
   if (spec.required) option.makeOptionMandatory();
+  if (spec.repeatable)
+    option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
   if (spec.conflicts) option.conflicts(spec.conflicts.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()));
   return option;
 }

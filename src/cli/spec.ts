@@ -22,6 +22,8 @@ export interface OptionSpec {
   default?: string;
   /** Another option's long name this one cannot be combined with. */
   conflicts?: string;
+  /** May be given more than once; the command gets every value, in order, as an array. */
+  repeatable?: boolean;
 }
 
 export interface ArgumentSpec {
@@ -84,3 +86,24 @@ export function flagsOf(option: OptionSpec): string {
   const long = `--${option.long}${option.value ? ` <${option.value.name}>` : ''}`;
   return option.short ? `-${option.short}, ${long}` : long;
 }
+
+/** Options every command takes. */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  {
+    long: 'env-file',
+    description: 'read settings from this env file (default ./.env)',
+    value: { kind: 'file', name: 'path' },
+  },
+  {
+    long: 'db',
+    description: 'SQLite database (default $STATE_DIRECTORY or ~/.local/state/backup-alert/)',
+    value: { kind: 'file', name: 'path' },
+  },
+  { long: 'verbose', short: 'v', description: 'more log output (debug lines)' },
+  { long: 'silent', short: 's', description: 'only errors in log output' },
+  {
+    long: 'log-format',
+    description: 'log line format',
+    value: { kind: 'choice', name: 'format', choices: ['text', 'json'] },
+  },
+];

@@ -1,4 +1,5 @@
 import type { CommandContext } from '../context.js';
+import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -38,7 +39,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
       );
       return ExitCode.ok;
     }
-    const lines = [['BACKUP ID', 'TYPE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'EXIT', 'ERROR']];
+    const lines = [['BACKUP ID', 'TYPE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'SIZE', 'EXIT', 'ERROR']];
     for (const row of rows) {
       lines.push([
         row.backup_id,
@@ -46,6 +47,9 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
         colourStatus(row.status, ctx.io.color),
         row.started_at.replace('T', ' ').slice(0, 19),
         row.duration_ms === null ? '-' : formatDuration(row.duration_ms),
+        row.artifact_bytes === null || row.artifact_bytes === undefined
+          ? '-'
+          : formatBytes(row.artifact_bytes),
         row.exit_code === null ? (row.signal ?? '-') : String(row.exit_code),
         row.error_message ?? '',
       ]);

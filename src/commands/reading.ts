@@ -20,6 +20,9 @@ export interface RunJson {
   host: string | null;
   script: string | null;
   logPath: string | null;
+  /** What `run --artifact` checked, and its size in bytes; null without one. */
+  artifactPath: string | null;
+  artifactBytes: number | null;
 }
 
 export function runJson(row: RunRow): RunJson {
@@ -36,6 +39,8 @@ export function runJson(row: RunRow): RunJson {
     host: row.host,
     script: row.script,
     logPath: row.log_path,
+    artifactPath: row.artifact_path ?? null,
+    artifactBytes: row.artifact_bytes ?? null,
   };
 }
 

@@ -1,5 +1,7 @@
+import type { AlertContext } from '../alert/dispatch.js';
 import { type RetryItem, retryPending } from '../alert/resend.js';
 import type { CommandContext } from '../context.js';
+import { publishRunMetrics } from '../run/observe.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -19,7 +21,11 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
     return ExitCode.failed;
   }
   try {
-    const items = await retryPending({ ...ctx, journal: store }, { deadlineMs: ctx.config.notifyTimeoutMs });
+    const alertContext = { ...ctx, journal: store };
+    const items = [
+      ...(await retryPending(alertContext, { deadlineMs: ctx.config.notifyTimeoutMs })),
+      ...(await resendPings(alertContext)),
+    ];
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
     if (items.length === 0) ctx.io.stdout('Nothing to retry: no pending notifications.\n');
     for (const item of items) {
@@ -40,8 +46,33 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
       status: ok ? 'success' : 'failure',
       details: { sent: count('sent'), pending: count('pending') + count('skipped'), failed: count('failed') },
     });
+    await publishRunMetrics(alertContext);
     return ok ? ExitCode.ok : ExitCode.failed;
   } finally {
     store.close();
   }
+}
+
+/** Pending heartbeat pings (only the newest is sent), as retry lines; loaded only when there are some. */
+async function resendPings(ctx: AlertContext): Promise<RetryItem[]> {
+  if (!ctx.journal.notifications.pending().some((row) => row.channel === 'ping')) return [];
+  const { resendPendingPings } = await import('../alert/heartbeat.js');
+  const items = await resendPendingPings({
+    settings: ctx.config.metrics.ping,
+    logger: ctx.logger,
+    journal: ctx.journal,
+    now: ctx.now,
+    timeoutMs: ctx.config.notifyTimeoutMs,
+    safe: (text) => ctx.redactor.redactOutput(text),
+  });
+  return items.map((item) => ({
+    id: item.id,
+    backupId: item.backupId,
+    channel: 'ping',
+    recipient: null,
+    status: item.status,
+    ...(item.error ? { error: item.error } : {}),
+    attempts: 0,
+    lateSince: ctx.now().toISOString(),
+  }));
 }

@@ -5,6 +5,7 @@ import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
 import type { Store } from '../store/store.js';
 import { openForReading, type RunJson, runJson } from './reading.js';
+import { formatSizeStatus, type SizeStatus, sizeStatus } from './size-status.js';
 
 export interface StatusOptions {
   type?: string;
@@ -26,6 +27,8 @@ export interface TypeStatus {
   consecutiveFailures: number;
   /** consecutiveFailures reached BACKUP_ALERT_ESCALATE_AFTER (runbook §13 Level 2). */
   escalate: boolean;
+  /** The latest success's artifact size against the median before it; null without `--artifact`. */
+  size: SizeStatus | null;
 }
 
 const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
@@ -55,6 +58,7 @@ export function typeStatus(
     successAgeMs,
     consecutiveFailures,
     escalate: consecutiveFailures >= escalateAfter,
+    size: sizeStatus(store, type, success),
   };
 }
 
@@ -121,7 +125,8 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       const perf = statuses
         .map(
           (s) =>
-            `'${s.type}_age'=${s.successAgeMs === null ? 'U' : `${Math.round(s.successAgeMs / 1000)}s`} '${s.type}_failures'=${s.consecutiveFailures}`,
+            `'${s.type}_age'=${s.successAgeMs === null ? 'U' : `${Math.round(s.successAgeMs / 1000)}s`} '${s.type}_failures'=${s.consecutiveFailures}` +
+            (s.size ? ` '${s.type}_size'=${s.size.bytes}B` : ''),
         )
         .join(' ');
       ctx.io.stdout(`${label} - ${text}${perf ? ` | ${perf}` : ''}\n`);
@@ -137,7 +142,7 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       ctx.io.stdout('No backup run recorded yet.\n');
       return ExitCode.failed;
     }
-    const rows = [['TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW']];
+    const rows = [['TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW', 'LAST SIZE']];
     for (const s of statuses) {
       rows.push([
         s.type,
@@ -146,6 +151,7 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
         s.latestRun?.status ?? '-',
         s.successAgeMs === null ? 'never' : `${formatDuration(s.successAgeMs)} ago`,
         `${s.consecutiveFailures}${s.escalate ? ' (Level 2: escalate)' : ''}`,
+        formatSizeStatus(s.size),
       ]);
     }
     ctx.io.stdout(`${table(rows)}\n`);

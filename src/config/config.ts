@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
+import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
+import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
 import {
@@ -62,6 +64,10 @@ export interface Config {
   notifyRecovery: boolean;
   repeatIntervalMs?: number;
   retentionMs?: number;
+  /** Prometheus textfile / Pushgateway and the heartbeat ping (config/metrics.ts). */
+  metrics: MetricsConfig;
+  /** `run --artifact` and the size judgement (DESIGN.md "False success"). */
+  falseSuccess: FalseSuccessSettings;
   /** Routing and incidents: reminders, watch's expectations, the slow run, Apprise, local time. */
   routing: RoutingSettings;
   /** Every secret value, so output can be masked. */
@@ -127,11 +133,13 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const slackWebhookUrl = parseWebhookUrl('SLACK_WEBHOOK_URL', slackRaw, problems);
   const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
   const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
+  const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
   const routing = parseRoutingSettings(env, context.cwd, problems);
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
     killAfterMs: DEFAULT_KILL_AFTER_MS,
+    metrics,
     notifyTimeoutMs:
       parseOptionalDuration('BACKUP_ALERT_NOTIFY_TIMEOUT', env['BACKUP_ALERT_NOTIFY_TIMEOUT'], problems) ??
       DEFAULT_NOTIFY_TIMEOUT_MS,
@@ -154,6 +162,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       false,
       problems,
     ),
+    falseSuccess: parseFalseSuccess(env, problems),
     routing: routing.settings,
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
@@ -172,6 +181,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           teamsWebhookUrl,
           webhookUrl,
           webhookSecret,
+          ...metrics.secrets,
           ...routing.secrets,
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),

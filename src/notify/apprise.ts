@@ -27,6 +27,8 @@ const APPRISE_TYPE: Record<AlertKind, 'info' | 'success' | 'warning' | 'failure'
   failure: 'failure',
   recovery: 'success',
   test: 'info',
+  suspect: 'warning',
+  'suspect-growth': 'warning',
   missing: 'failure',
   slow: 'warning',
   reminder: 'warning',

@@ -55,8 +55,10 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
     isFailure: alert.kind === 'failure',
     isRecovery: alert.kind === 'recovery',
     isTest: alert.kind === 'test' || alert.preview === true,
-    // missing, slow, reminder: a warning, not the red of a failure.
-    isWarning: alert.kind === 'missing' || alert.kind === 'slow' || alert.kind === 'reminder',
+    // A warning, not the red of a failure: size findings, missing, slow, reminders.
+    isWarning: (['suspect', 'suspect-growth', 'missing', 'slow', 'reminder'] as const).some(
+      (kind) => alert.kind === kind,
+    ),
     escalate: alert.escalate,
     lang: config.lang,
     subject: alertSubject(alert, config.lang),

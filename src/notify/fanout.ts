@@ -1,7 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Redactor } from '../shared/redact.js';
-import type { NotificationStatus } from '../store/rows.js';
 import { createAppriseNotifier } from './apprise.js';
 import { createEmailNotifier } from './email.js';
 import { alertSubject } from './message.js';
@@ -19,7 +18,8 @@ export interface DeliveryResult {
   recipient: string;
   /** The registered channel (notification_channels.channel_name); absent for the env ones. */
   name?: string;
-  status: NotificationStatus;
+  /** notification_logs.status: `failed` is for good, `pending` waits for `retry`. */
+  status: 'sent' | 'pending' | 'failed';
   error?: string;
   attempts: number;
   subject: string;

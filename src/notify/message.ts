@@ -1,6 +1,8 @@
 import type { Lang } from '../config/config.js';
+import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatLocalTime } from '../shared/local-time.js';
+import { describeSizeFinding } from '../shared/size-finding.js';
 import type { Alert } from './types.js';
 import { kindWords, labels } from './words.js';
 
@@ -43,9 +45,17 @@ function timeFact(iso: string, timeZone: string | undefined): string {
   return local ? `${iso} (${local})` : iso;
 }
 
+/**
+ * What the alert is about: the run's error, or for a size warning (the run succeeded) what is
+ * wrong with the size; '' for a recovery.
+ */
+export function alertErrorText(alert: Alert): string {
+  return alert.run.errorMessage ?? (alert.size ? describeSizeFinding(alert.size) : '');
+}
+
 /** The one-line error the alert is about ('' for a recovery). */
 export function alertError(alert: Alert): string {
-  return singleLine(alert.run.errorMessage ?? '');
+  return singleLine(alertErrorText(alert));
 }
 
 /** A label and value we add after エラー内容; shared by every channel so they say the same facts. */
@@ -61,6 +71,7 @@ export function extraFacts(alert: Alert, lang: Lang, timeZone?: string): ExtraFa
   if (run.exitCode !== null) facts.push({ label: t.exitCode, value: String(run.exitCode) });
   if (run.signal) facts.push({ label: t.signal, value: run.signal });
   if (run.durationMs !== null) facts.push({ label: t.duration, value: formatDuration(run.durationMs) });
+  facts.push(...sizeFacts(alert, lang));
   if (alert.kind === 'failure' && alert.consecutiveFailures > 0) {
     facts.push({
       label: t.consecutive,
@@ -102,6 +113,26 @@ function routingFacts(alert: Alert, lang: Lang, timeZone: string | undefined): E
       facts.push({ label: t.incidentClosed, value: timeFact(incident.closedAt, timeZone) });
   }
   if (alert.heldBySilence) facts.push({ label: t.heldBySilence, value: String(alert.heldBySilence) });
+  return facts;
+}
+
+/** The artifact and its size; with a size finding, the median and the sizes it came from. */
+function sizeFacts(alert: Alert, lang: Lang): ExtraFact[] {
+  const t = labels(lang);
+  const { artifactPath, artifactBytes } = alert.run;
+  const facts: ExtraFact[] = [];
+  // `!= null`: alerts stored for retry by an earlier version have neither field.
+  if (artifactPath != null) {
+    const size = artifactBytes != null ? ` (${formatBytes(artifactBytes)}, ${artifactBytes} bytes)` : '';
+    facts.push({ label: t.artifact, value: `${artifactPath}${size}` });
+  }
+  if (alert.size) {
+    const { medianBytes, recentBytes } = alert.size;
+    facts.push(
+      { label: t.sizeMedian(recentBytes.length), value: formatBytes(medianBytes) },
+      { label: t.sizeRecent, value: recentBytes.map(formatBytes).join(', ') },
+    );
+  }
   return facts;
 }
 

@@ -71,7 +71,7 @@ export function slackPayload(
       },
     },
   ];
-  // A section holds at most 10 fields: the facts go in sections of 10.
+  // A section holds at most 10 fields: the facts (run, size, incident…) go in sections of 10.
   const extras = extraFacts(alert, lang, timeZone).map((fact) => field(fact.label, fact.value));
   for (let start = 0; start < extras.length; start += 10)
     blocks.push({ type: 'section', fields: extras.slice(start, start + 10) });

@@ -160,7 +160,7 @@ export function messageCardPayload(
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
     summary: p.subject,
-    themeColor: { failure: 'D70000', recovery: '2EB886', test: '0078D7', warning: 'E8A317' }[p.colour],
+    themeColor: { failure: 'D70000', recovery: '2EB886', test: '0078D7', warning: 'E8A000' }[p.colour],
     title: p.subject,
     sections,
     ...(systemUrl

@@ -1,11 +1,23 @@
 import type { RunResult } from '../shared/run-result.js';
+import type { SizeFinding } from '../shared/size-finding.js';
 
 export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const ALERT_KINDS = ['failure', 'recovery', 'test', 'missing', 'slow', 'reminder'] as const;
+export const ALERT_KINDS = [
+  'failure',
+  'recovery',
+  'test',
+  'suspect',
+  'suspect-growth',
+  'missing',
+  'slow',
+  'reminder',
+] as const;
 /**
  * `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send),
+ * `suspect` / `suspect-growth`: a success whose artifact is far below / above its usual size
+ * (DESIGN.md "False success"; two kinds because the subject says which),
  * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident).
  */
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -15,6 +27,8 @@ export const NOTIFICATION_TYPES = {
   failure: 'backup_failure',
   recovery: 'backup_recovery',
   test: 'backup_test',
+  suspect: 'backup_suspect',
+  'suspect-growth': 'backup_suspect',
   missing: 'backup_missing',
   slow: 'backup_slow',
   reminder: 'backup_reminder',
@@ -69,6 +83,8 @@ export interface Alert {
   lateSince?: string;
   /** Set by `retry`: when it is being re-sent. */
   resentAt?: string;
+  /** The artifact's size against its type's usual one, when the policy found it far off. */
+  size?: SizeFinding;
   /** The incident it is about (failure, reminder, missing, recovery). */
   incident?: IncidentFacts;
   /** kind `missing`: the last success and how overdue. */

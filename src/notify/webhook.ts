@@ -3,8 +3,9 @@ import type { Config } from '../config/config.js';
 import { localIsoTimestamp } from '../shared/local-time.js';
 import { redactUrl } from '../shared/redact.js';
 import type { RunResult } from '../shared/run-result.js';
+import type { SizeFinding } from '../shared/size-finding.js';
 import { postJson } from './http-post.js';
-import { alertSubject, tailOf } from './message.js';
+import { alertErrorText, alertSubject, tailOf } from './message.js';
 import {
   type Alert,
   type IncidentFacts,
@@ -30,7 +31,18 @@ export const WEBHOOK_EVENTS = NOTIFICATION_TYPES;
  * under their own names, and what a receiver needs around them.
  */
 export interface WebhookPayload
-  extends Pick<RunResult, 'backupId' | 'type' | 'exitCode' | 'signal' | 'host' | 'durationMs' | 'outputTail'>,
+  extends Pick<
+      RunResult,
+      | 'backupId'
+      | 'type'
+      | 'exitCode'
+      | 'signal'
+      | 'host'
+      | 'durationMs'
+      | 'outputTail'
+      | 'artifactPath'
+      | 'artifactBytes'
+    >,
     Pick<Alert, 'consecutiveFailures' | 'escalate'> {
   version: typeof WEBHOOK_VERSION;
   event: (typeof WEBHOOK_EVENTS)[Alert['kind']];
@@ -39,8 +51,10 @@ export interface WebhookPayload
   subject: string;
   /** When it happened (the run's end): the runbook's 発生時刻. */
   timestamp: string;
-  /** The one-line error ('' for a recovery). */
+  /** The one-line error ('' for a recovery; for a size warning, what is wrong with the size). */
   error: string;
+  /** A size far from the usual one (`backup_suspect`, or a failure it caused): size, median, recent sizes. */
+  size: SizeFinding | null;
   /** Identical failures held back by BACKUP_ALERT_REPEAT_INTERVAL since the last alert sent. */
   suppressedCount: number;
   systemUrl: string | null;
@@ -93,7 +107,7 @@ export function webhookPayload(
     backupId: run.backupId,
     type: run.type,
     timestamp: run.finishedAt,
-    error: run.errorMessage ?? '',
+    error: alertErrorText(alert),
     exitCode: run.exitCode,
     signal: run.signal,
     host: run.host,
@@ -102,6 +116,9 @@ export function webhookPayload(
     escalate: alert.escalate,
     suppressedCount: alert.suppressedCount ?? 0,
     outputTail: tailOf(run.outputTail, WEBHOOK_TAIL_MAX),
+    artifactPath: run.artifactPath ?? null,
+    artifactBytes: run.artifactBytes ?? null,
+    size: alert.size ?? null,
     systemUrl: config.systemUrl ?? null,
     late: alert.lateSince !== undefined,
     lateSince: alert.lateSince ?? null,

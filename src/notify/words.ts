@@ -35,6 +35,19 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
       advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
       logName: 'test alert',
     },
+    suspect: {
+      subject: (id) => `【注意】バックアップ容量の急減: ${id}`,
+      heading: '【注意】バックアップは成功しましたが、容量が通常より大幅に減少しています',
+      advice:
+        'バックアップの内容（対象のマウント、除外設定、ダンプ対象のデータ）を確認し、必要に応じて手動バックアップを実行してください。',
+      logName: 'size warning',
+    },
+    'suspect-growth': {
+      subject: (id) => `【注意】バックアップ容量の急増: ${id}`,
+      heading: '【注意】バックアップは成功しましたが、容量が通常より大幅に増加しています',
+      advice: 'バックアップの内容（対象のデータ、除外設定）と保存先の空き容量を確認してください。',
+      logName: 'size warning',
+    },
     missing: {
       subject: (_id, type) => `【警告】バックアップ未実行: ${type}`,
       heading: '【警告】バックアップが予定どおり実行されていません',
@@ -75,6 +88,19 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
       advice: 'Investigate the cause promptly and consider running a manual backup.',
       logName: 'test alert',
     },
+    suspect: {
+      subject: (id) => `[WARNING] Backup size dropped sharply: ${id}`,
+      heading: '[WARNING] The backup succeeded, but its artifact is far smaller than usual',
+      advice:
+        'Check what was backed up (mounts, excludes, the data dumped) and run a manual backup if needed.',
+      logName: 'size warning',
+    },
+    'suspect-growth': {
+      subject: (id) => `[WARNING] Backup size grew sharply: ${id}`,
+      heading: '[WARNING] The backup succeeded, but its artifact is far larger than usual',
+      advice: 'Check what was backed up (the data, excludes) and the free space where backups are kept.',
+      logName: 'size warning',
+    },
     missing: {
       subject: (_id, type) => `[WARNING] Backup not run: ${type}`,
       heading: '[WARNING] A backup has not run as expected',
@@ -113,6 +139,9 @@ const LABELS = {
     suppressed: '抑止された同一失敗',
     late: (due: string, now: string) => `遅延送信: この通知は ${due} に送信できず、${now} に再送されました`,
     logPath: 'ログファイル',
+    artifact: '成果物',
+    sizeMedian: (runs: number) => `直近${runs}回の成功の中央値`,
+    sizeRecent: '直近の容量',
     outputTail: '出力の末尾',
     systemUrl: 'システムURL',
     notSet: '(未設定)',
@@ -148,6 +177,9 @@ const LABELS = {
     late: (due: string, now: string) =>
       `Late delivery: this alert could not be sent at ${due}; re-sent at ${now}`,
     logPath: 'Log file',
+    artifact: 'Artifact',
+    sizeMedian: (runs: number) => `Median of the last ${runs} successes`,
+    sizeRecent: 'Recent sizes',
     outputTail: 'End of output',
     systemUrl: 'System URL',
     notSet: '(not set)',

@@ -75,5 +75,7 @@ export function lockBusyResult(
       `Another run of ${plan.script} is still in progress ` +
       `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`,
     outputTail: '',
+    artifactPath: null,
+    artifactBytes: null,
   };
 }

@@ -3,9 +3,10 @@ import type { CommandContext } from '../context.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { type BackupType, isBackupType } from '../shared/run-result.js';
+import { type OutputCheckOptions, type OutputChecks, planOutputChecks } from './artifact/plan.js';
 
 /** `run`'s flags as commander hands them over. */
-export interface RunOptions {
+export interface RunOptions extends OutputCheckOptions {
   type: string;
   script?: string;
   timeout?: string;
@@ -30,8 +31,10 @@ export interface RunPlan {
   killAfterMs: number;
   quiet: boolean;
   lock: boolean;
+  /** What must be true of a success (artifacts, minimum duration); undefined = nothing to check. */
+  checks: OutputChecks | undefined;
   /** --warn-after / BACKUP_ALERT_WARN_AFTER; undefined = no slow-run warning. */
-  warnAfterMs: number | undefined;
+  warnAfterMs?: number | undefined;
 }
 
 /** Mistakes here are usage errors (exit 2): nothing has run yet. */
@@ -62,6 +65,7 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
     killAfterMs: durationFlag('--kill-after', options.killAfter) ?? ctx.config.killAfterMs,
     quiet: options.quiet === true,
     lock: options.lock,
+    checks: planOutputChecks(options, ctx.config, ctx.cwd),
     warnAfterMs,
   };
 }

@@ -1,14 +1,17 @@
 import type { RunnerResult } from '../runner/runner.js';
+import { ExitCode } from '../shared/exit-codes.js';
 import type { Redactor } from '../shared/redact.js';
 import type { RunResult } from '../shared/run-result.js';
-import { outcomeOf } from './outcome.js';
+import type { SuccessVerdict } from './artifact/verdict.js';
+import { type Outcome, outcomeOf } from './outcome.js';
 import type { RunPlan } from './plan.js';
 import type { StartedRun } from './record.js';
 
 /**
- * The run's result, built once from what the script did. What the script printed
- * (the output tail, the stderr line the error quotes) is redacted here, once,
- * before the store, the alert policy or any channel sees it.
+ * The run's result, built once from what the script did and, when it said it succeeded,
+ * what its artifacts and duration say (`verdict`: a problem there makes it a failure, exit
+ * 65). What the script printed (the output tail, the stderr line the error quotes) is
+ * redacted here, once, before the store, the alert policy or any channel sees it.
  */
 export function resultOfScript(
   plan: RunPlan,
@@ -17,8 +20,9 @@ export function resultOfScript(
   finishedAt: Date,
   host: string,
   redactor: Redactor,
+  verdict?: SuccessVerdict,
 ): RunResult {
-  const outcome = outcomeOf(plan.script, runner, plan.timeoutLabel);
+  const outcome = falseSuccess(outcomeOf(plan.script, runner, plan.timeoutLabel), verdict);
   return {
     backupId: started.backupId,
     type: plan.type,
@@ -34,5 +38,14 @@ export function resultOfScript(
     errorMessage: outcome.errorMessage === null ? null : redactor.redactOutput(outcome.errorMessage),
     // The tail is kept for failures only: a success's output is in its log file.
     outputTail: outcome.status === 'failure' ? redactor.redactOutput(runner.outputTail) : '',
+    // The path is named in the error too: BACKUP_ALERT_REDACT masks it the same way in both.
+    artifactPath: verdict?.artifactPath ? redactor.redactOutput(verdict.artifactPath) : null,
+    artifactBytes: verdict?.artifactBytes ?? null,
   };
+}
+
+/** The script exited 0 but the data says no: sysexits EX_DATAERR. */
+function falseSuccess(outcome: Outcome, verdict: SuccessVerdict | undefined): Outcome {
+  if (outcome.status !== 'success' || verdict?.problem === undefined) return outcome;
+  return { status: 'failure', errorMessage: verdict.problem, exitCode: ExitCode.dataError, signal: null };
 }

@@ -8,6 +8,7 @@ import { SignalLatch } from '../runner/signals.js';
 import { formatDuration } from '../shared/duration.js';
 import type { RunResult } from '../shared/run-result.js';
 import { type LockStep, lockBusyResult, takeLock } from './lock.js';
+import { publishRunMetrics, startHeartbeatIfWanted } from './observe.js';
 import { planRun, type RunOptions, type RunPlan } from './plan.js';
 import {
   openJournal,
@@ -46,6 +47,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
     const lock = takeLock(plan, startedAt, ctx);
     try {
       const started = recordStart(journal, plan, startedAt, lock.busy ? null : runLogDir(ctx), ctx);
+      const heartbeat = startHeartbeatIfWanted(started, plan, ctx);
       const smtpCheck = lock.busy ? undefined : startSmtpCheck(ctx);
       const result = lock.busy
         ? lockBusyResult(plan, started, lock.holder, ctx.now(), ctx.hostname)
@@ -62,7 +64,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
       } else if (plan.quiet) {
         await replayOutput(result.logPath, result.outputTail, ctx);
       }
-      await alertAbout(result, ctx);
+      await Promise.all([alertAbout(result, ctx), heartbeat?.finish(result)]);
       // Open incidents (this type's or another's) whose BACKUP_ALERT_REMIND reminder is due.
       await sendDueReminders(ctx, ctx.hostname);
       return result.exitCode ?? 0;
@@ -72,6 +74,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
   } finally {
     signals.dispose();
     applyRetention(ctx);
+    await publishRunMetrics(ctx);
     journal.close();
   }
 }
@@ -101,5 +104,11 @@ async function execute(
   await slow.stop();
   if (runner.logError)
     ctx.logger.warn('Backup', `Could not write log file ${started.logPath}: ${runner.logError}`);
-  return resultOfScript(plan, started, runner, ctx.now(), ctx.hostname, ctx.redactor);
+  const finishedAt = ctx.now();
+  const { checks } = plan;
+  // Loaded only when there is something to check: a plain run pays nothing for it.
+  const verdict = checks
+    ? await (await import('./artifact/verdict.js')).judgeSuccess({ ...plan, checks }, started, runner, ctx)
+    : undefined;
+  return resultOfScript(plan, started, runner, finishedAt, ctx.hostname, ctx.redactor, verdict);
 }

@@ -49,6 +49,8 @@ export function watchForSlowRun(
         signal: null,
         errorMessage: error,
         outputTail: '',
+        artifactPath: null,
+        artifactBytes: null,
       },
       consecutiveFailures: 0,
       escalate: false,

@@ -6,6 +6,8 @@ export const ExitCode = {
   usage: 2,
   /** status --nagios CRITICAL */
   critical: 2,
+  /** run: the script exited 0 but its artifact or duration says otherwise (sysexits EX_DATAERR). */
+  dataError: 65,
   internal: 70,
   lockBusy: 75,
   timedOut: 124,

@@ -30,7 +30,8 @@ export interface RunResult {
   durationMs: number | null;
   /**
    * The run's exit status as the scheduler saw it: 0, the script's own code, 124
-   * timed out, 126/127 not startable, 128+n signal, 75 lock busy. Null only for a
+   * timed out, 126/127 not startable, 128+n signal, 75 lock busy, 65 the script said
+   * success but its artifact or duration did not. Null only for a
    * run whose wrapper died (abandoned): nobody knows.
    */
   exitCode: number | null;
@@ -40,4 +41,11 @@ export interface RunResult {
   errorMessage: string | null;
   /** The end of the script's output ('' on success or when there was none). */
   outputTail: string;
+  /**
+   * What `--artifact` found (DESIGN.md "False success"): the file or directory checked
+   * (a glob's newest match; several joined with ", "), null when no artifact was asked for.
+   */
+  artifactPath: string | null;
+  /** Its size in bytes (several: their sum); null when it was not measured (missing, unreadable). */
+  artifactBytes: number | null;
 }

@@ -1,6 +1,8 @@
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { AuditTable } from './audit.js';
 import type { ChannelTable } from './channels.js';
 import type { IncidentTable } from './incidents.js';
+import type { MetricsQueryOptions } from './metrics-query.js';
 import type { NotificationTable } from './notifications.js';
 import type { PruneResult } from './prune.js';
 import { backupIdFor } from './rows.js';
@@ -24,6 +26,7 @@ export interface Journal {
     | 'earlierFinished'
     | 'previousFinishedStatus'
     | 'consecutiveFailures'
+    | 'recentArtifactSizes'
     | 'get'
   >;
   readonly notifications: Pick<
@@ -51,6 +54,8 @@ export interface Journal {
   transaction<T>(fn: () => T): T;
   /** Deletes what is older than the cutoff (retention). */
   prune(cutoff: Date): PruneResult;
+  /** What the Prometheus metrics say now; undefined without a database. */
+  metricsSnapshot(options: MetricsQueryOptions): MetricsSnapshot | undefined;
 }
 
 export const NO_JOURNAL: Journal = {
@@ -66,6 +71,7 @@ export const NO_JOURNAL: Journal = {
     earlierFinished: () => [],
     previousFinishedStatus: () => undefined,
     consecutiveFailures: () => 0,
+    recentArtifactSizes: () => [],
     get: () => undefined,
   },
   notifications: {
@@ -97,6 +103,7 @@ export const NO_JOURNAL: Journal = {
   },
   silences: { active: () => [], hold: () => {}, unreported: () => [], markReported: () => {} },
   transaction: (fn) => fn(),
+  metricsSnapshot: () => undefined,
   prune: (cutoff) => ({
     cutoff: cutoff.toISOString(),
     dryRun: false,

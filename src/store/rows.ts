@@ -22,6 +22,9 @@ export interface RunRow {
   host: string | null;
   log_path: string | null;
   pid: number | null;
+  /** DESIGN.md "False success"; absent (undefined) in a database opened read-only before its migration. */
+  artifact_path: string | null;
+  artifact_bytes: number | null;
 }
 
 export interface NewRun {
@@ -107,5 +110,7 @@ export function runResultOf(row: RunRow, fallbackHost: string): RunResult {
     signal: row.signal,
     errorMessage: row.error_message,
     outputTail: row.output_tail ?? '',
+    artifactPath: row.artifact_path ?? null,
+    artifactBytes: row.artifact_bytes ?? null,
   };
 }

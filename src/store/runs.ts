@@ -2,6 +2,15 @@ import type Database from 'better-sqlite3';
 import type { RunResult, RunStatus } from '../shared/run-result.js';
 import { backupIdFor, type NewRun, type RunFilter, type RunRow } from './rows.js';
 
+/**
+ * The sizes of the last successful runs of a type that had an artifact (DESIGN.md "False
+ * success"). Its WHERE repeats the partial index's (backup_logs_artifact_sizes) so SQLite
+ * reads that index in order and stops after LIMIT: no scan at any history size.
+ */
+export const ARTIFACT_SIZES_SQL = `SELECT artifact_bytes FROM backup_logs
+  WHERE type = ? AND status = 'success' AND artifact_bytes IS NOT NULL AND backup_id != ?
+  ORDER BY started_at DESC LIMIT ?`;
+
 /** A streak longer than this is reported as this; keeps the scan bounded on a years-old database. */
 const STREAK_SCAN_LIMIT = 1000;
 
@@ -34,7 +43,7 @@ export class RunTable {
     this.db
       .prepare(
         `UPDATE backup_logs SET status = ?, finished_at = ?, duration_ms = ?, exit_code = ?, signal = ?,
-           error_message = ?, output_tail = ? WHERE backup_id = ?`,
+           error_message = ?, output_tail = ?, artifact_path = ?, artifact_bytes = ? WHERE backup_id = ?`,
       )
       .run(
         result.status,
@@ -44,6 +53,8 @@ export class RunTable {
         result.signal,
         result.errorMessage,
         result.outputTail === '' ? null : result.outputTail,
+        result.artifactPath,
+        result.artifactBytes,
         result.backupId,
       );
   }
@@ -164,6 +175,11 @@ export class RunTable {
       )
       .pluck()
       .get(type, backupId, backupId) as RunStatus | undefined;
+  }
+
+  /** Artifact sizes of the latest successful runs of `type` other than `backupId`, newest first. */
+  recentArtifactSizes(type: string, backupId: string, limit: number): number[] {
+    return this.db.prepare(ARTIFACT_SIZES_SQL).pluck().all(type, backupId, limit) as number[];
   }
 
   count(): number {

@@ -56,6 +56,149 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX backup_audit_logs_created ON backup_audit_logs (created_at DESC);
   `,
+  // Metrics (issue 12): what the Prometheus exposition needs, kept by triggers so writing the
+  // metrics file after a run reads a few small rows instead of counting backup_logs. Counters
+  // only ever grow (no DELETE trigger): `prune` removing old rows must not make
+  // backup_alert_runs_total go backwards. The last-run columns follow the order runs finish in;
+  // a row written late with an older finish time (an import) updates the counts only.
+  `
+  CREATE TABLE metrics_types (
+    type                 TEXT PRIMARY KEY,
+    last_backup_id       TEXT,
+    last_status          TEXT,
+    last_finished_at     TEXT,
+    last_duration_ms     INTEGER,
+    last_exit_code       INTEGER,
+    last_success_at      TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    runs_success         INTEGER NOT NULL DEFAULT 0,
+    runs_failure         INTEGER NOT NULL DEFAULT 0,
+    runs_abandoned       INTEGER NOT NULL DEFAULT 0
+  );
+  -- Seeding from an existing history: one pass for the counts, then index lookups per type.
+  INSERT INTO metrics_types (type, runs_success, runs_failure, runs_abandoned, last_success_at)
+    SELECT type, sum(status = 'success'), sum(status = 'failure'), sum(status = 'abandoned'),
+      max(CASE WHEN status = 'success' THEN coalesce(finished_at, started_at) END)
+    FROM backup_logs WHERE status <> 'running' GROUP BY type;
+  UPDATE metrics_types SET (last_backup_id, last_status, last_finished_at, last_duration_ms, last_exit_code) = (
+    SELECT backup_id, status, coalesce(finished_at, started_at), duration_ms, exit_code FROM backup_logs b
+    WHERE b.type = metrics_types.type AND b.status <> 'running'
+    ORDER BY started_at DESC LIMIT 1);
+  UPDATE metrics_types SET consecutive_failures = (
+    SELECT count(*) FROM backup_logs b
+    WHERE b.type = metrics_types.type AND b.status IN ('failure', 'abandoned')
+      AND b.started_at > coalesce((
+        SELECT s.started_at FROM backup_logs s WHERE s.type = metrics_types.type AND s.status = 'success'
+        ORDER BY s.started_at DESC LIMIT 1), ''));
+
+  CREATE TRIGGER metrics_types_insert AFTER INSERT ON backup_logs WHEN NEW.status <> 'running'
+  BEGIN
+    INSERT INTO metrics_types (type) VALUES (NEW.type) ON CONFLICT (type) DO NOTHING;
+    UPDATE metrics_types SET
+      runs_success = runs_success + (NEW.status = 'success'),
+      runs_failure = runs_failure + (NEW.status = 'failure'),
+      runs_abandoned = runs_abandoned + (NEW.status = 'abandoned'),
+      last_success_at = CASE WHEN NEW.status = 'success'
+        AND coalesce(NEW.finished_at, NEW.started_at) > coalesce(last_success_at, '')
+        THEN coalesce(NEW.finished_at, NEW.started_at) ELSE last_success_at END,
+      consecutive_failures = CASE
+        WHEN coalesce(NEW.finished_at, NEW.started_at) < coalesce(last_finished_at, '') THEN consecutive_failures
+        WHEN NEW.status = 'success' THEN 0 ELSE consecutive_failures + 1 END
+    WHERE type = NEW.type;
+    UPDATE metrics_types SET last_backup_id = NEW.backup_id, last_status = NEW.status,
+      last_finished_at = coalesce(NEW.finished_at, NEW.started_at), last_duration_ms = NEW.duration_ms,
+      last_exit_code = NEW.exit_code
+    WHERE type = NEW.type AND coalesce(NEW.finished_at, NEW.started_at) >= coalesce(last_finished_at, '');
+  END;
+  CREATE TRIGGER metrics_types_update AFTER UPDATE OF status ON backup_logs
+    WHEN NEW.status <> OLD.status AND NEW.status <> 'running'
+  BEGIN
+    INSERT INTO metrics_types (type) VALUES (NEW.type) ON CONFLICT (type) DO NOTHING;
+    UPDATE metrics_types SET
+      runs_success = runs_success + (NEW.status = 'success'),
+      runs_failure = runs_failure + (NEW.status = 'failure'),
+      runs_abandoned = runs_abandoned + (NEW.status = 'abandoned'),
+      last_success_at = CASE WHEN NEW.status = 'success'
+        AND coalesce(NEW.finished_at, NEW.started_at) > coalesce(last_success_at, '')
+        THEN coalesce(NEW.finished_at, NEW.started_at) ELSE last_success_at END,
+      consecutive_failures = CASE
+        WHEN coalesce(NEW.finished_at, NEW.started_at) < coalesce(last_finished_at, '') THEN consecutive_failures
+        WHEN NEW.status = 'success' THEN 0 ELSE consecutive_failures + 1 END
+    WHERE type = NEW.type;
+    UPDATE metrics_types SET last_backup_id = NEW.backup_id, last_status = NEW.status,
+      last_finished_at = coalesce(NEW.finished_at, NEW.started_at), last_duration_ms = NEW.duration_ms,
+      last_exit_code = NEW.exit_code
+    WHERE type = NEW.type AND coalesce(NEW.finished_at, NEW.started_at) >= coalesce(last_finished_at, '');
+  END;
+
+  CREATE TABLE metrics_notifications (
+    channel       TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    notifications INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (channel, status)
+  );
+  INSERT INTO metrics_notifications (channel, status, notifications)
+    SELECT channel, status, count(*) FROM notification_logs WHERE status IN ('sent', 'failed')
+    GROUP BY channel, status;
+  CREATE TRIGGER metrics_notifications_insert AFTER INSERT ON notification_logs
+    WHEN NEW.status IN ('sent', 'failed')
+  BEGIN
+    INSERT INTO metrics_notifications (channel, status, notifications) VALUES (NEW.channel, NEW.status, 1)
+      ON CONFLICT (channel, status) DO UPDATE SET notifications = notifications + 1;
+  END;
+  CREATE TRIGGER metrics_notifications_update AFTER UPDATE OF status ON notification_logs
+    WHEN NEW.status <> OLD.status AND NEW.status IN ('sent', 'failed')
+  BEGIN
+    INSERT INTO metrics_notifications (channel, status, notifications) VALUES (NEW.channel, NEW.status, 1)
+      ON CONFLICT (channel, status) DO UPDATE SET notifications = notifications + 1;
+  END;
+  `,
+  // False success (issue 16): what `run --artifact` found. The partial index holds only the
+  // successes that have a size, newest first per type, so "the last 7 sizes of daily" reads
+  // 7 index entries however many runs (with or without an artifact) the history holds.
+  `
+  ALTER TABLE backup_logs ADD COLUMN artifact_path TEXT;
+  ALTER TABLE backup_logs ADD COLUMN artifact_bytes INTEGER;
+  CREATE INDEX backup_logs_artifact_sizes ON backup_logs (type, started_at DESC)
+    WHERE status = 'success' AND artifact_bytes IS NOT NULL;
+  `,
+  // serve (issue 14): the API's lists newest first with any filter, and an exact total
+  // without counting a million rows. backup_log_counts is kept by triggers, so
+  // `total` is a sum over (host, type, status) rows instead of a count of runs.
+  `
+  CREATE INDEX backup_logs_started ON backup_logs (started_at);
+  CREATE INDEX backup_logs_host_started ON backup_logs (host, started_at);
+  CREATE INDEX backup_logs_host_type_started ON backup_logs (host, type, started_at, status);
+  CREATE INDEX notification_logs_created ON notification_logs (created_at);
+  CREATE INDEX notification_logs_backup ON notification_logs (backup_id);
+
+  CREATE TABLE backup_log_counts (
+    host   TEXT NOT NULL,
+    type   TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (host, type, status)
+  ) WITHOUT ROWID;
+  INSERT INTO backup_log_counts (host, type, status, n)
+    SELECT coalesce(host, ''), type, status, count(*) FROM backup_logs GROUP BY 1, 2, 3;
+
+  CREATE TRIGGER backup_log_counts_insert AFTER INSERT ON backup_logs BEGIN
+    INSERT INTO backup_log_counts (host, type, status, n) VALUES (coalesce(new.host, ''), new.type, new.status, 1)
+      ON CONFLICT (host, type, status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER backup_log_counts_delete AFTER DELETE ON backup_logs BEGIN
+    UPDATE backup_log_counts SET n = n - 1
+      WHERE host = coalesce(old.host, '') AND type = old.type AND status = old.status;
+  END;
+  CREATE TRIGGER backup_log_counts_update AFTER UPDATE OF host, type, status ON backup_logs
+    WHEN old.host IS NOT new.host OR old.type IS NOT new.type OR old.status IS NOT new.status
+  BEGIN
+    UPDATE backup_log_counts SET n = n - 1
+      WHERE host = coalesce(old.host, '') AND type = old.type AND status = old.status;
+    INSERT INTO backup_log_counts (host, type, status, n) VALUES (coalesce(new.host, ''), new.type, new.status, 1)
+      ON CONFLICT (host, type, status) DO UPDATE SET n = n + 1;
+  END;
+  `,
   // Routing and incidents: the runbook §8.1.3 channel registry (its INSERT runs as written:
   // created_at has a default), one open incident per host × type (the partial unique index
   // is the claim two processes race for), silences, and which channel/incident a
@@ -112,14 +255,22 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** The schema version just before the migration whose SQL contains `marker` (tests build old databases with it). */
+export function versionBefore(marker: string): number {
+  const index = MIGRATIONS.findIndex((sql) => sql.includes(marker));
+  if (index < 0) throw new Error(`no migration contains ${marker}`);
+  return index;
+}
+
+/** Brings the schema to `target` (the latest by default), one transaction per version. */
+export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(
       `database schema version ${current} is newer than this backup-alert understands (${SCHEMA_VERSION}); upgrade backup-alert`,
     );
   }
-  for (let version = current; version < SCHEMA_VERSION; version++) {
+  for (let version = current; version < target; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!);
       db.pragma(`user_version = ${version + 1}`);

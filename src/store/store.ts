@@ -2,10 +2,12 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { AuditTable } from './audit.js';
 import { ChannelTable } from './channels.js';
 import { IncidentTable } from './incidents.js';
 import type { Journal } from './journal.js';
+import { type MetricsQueryOptions, metricsSnapshot } from './metrics-query.js';
 import { NotificationTable } from './notifications.js';
 import { type PruneResult, prune } from './prune.js';
 import { RunTable } from './runs.js';
@@ -69,6 +71,10 @@ export class Store implements Journal {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  metricsSnapshot(options: MetricsQueryOptions): MetricsSnapshot {
+    return metricsSnapshot(this.db, options);
   }
 
   prune(cutoff: Date, options: { dryRun?: boolean } = {}): PruneResult {

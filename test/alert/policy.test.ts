@@ -40,6 +40,8 @@ function record(
     signal: null,
     errorMessage: error,
     outputTail: '',
+    artifactPath: null,
+    artifactBytes: null,
   };
   store.runs.finish(result);
   return result;
@@ -62,7 +64,17 @@ function alerted(store: Store, backupId: string, minutes: number): void {
 }
 
 const at = (minutes: number) => new Date(T0 + minutes * MINUTE + 1500);
-const defaults: PolicyConfig = { alertTypes: [...BACKUP_TYPES], escalateAfter: 3, notifyRecovery: false };
+const defaults: PolicyConfig = {
+  alertTypes: [...BACKUP_TYPES],
+  escalateAfter: 3,
+  notifyRecovery: false,
+  falseSuccess: {
+    artifacts: [],
+    minDurationMs: undefined,
+    sizeDropPercent: 50,
+    sizeGrowthPercent: null,
+  },
+};
 
 /** Runs the pipeline's decision for a new failure and records the alert when it is sent. */
 function fail(

@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { COMPLETABLE as COMMANDS } from '../../src/cli/completion.js';
+import { COMMANDS as TABLE } from '../../src/cli/commands.js';
+import { completable } from '../../src/cli/completion.js';
+
+const COMMANDS = completable(TABLE);
+
 import { runCli, runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 

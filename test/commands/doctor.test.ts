@@ -6,6 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Check } from '../../src/commands/doctor/checks.js';
 import { runCli, runMain } from '../helpers/cli.js';
+import { closedPort } from '../helpers/http.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
 const PASSWORD = 'hunter2-very-secret';
@@ -26,15 +27,6 @@ async function smtpServer(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return (server.server.address() as AddressInfo).port;
-}
-
-/** A port nothing listens on: bound, read back, released. */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 interface Setup {
@@ -176,7 +168,7 @@ describe('doctor', () => {
       name: 'SMTP port refused',
       id: 'smtp-connection',
       prepare: async (s) => {
-        s.settings['SMTP_PORT'] = String(await refusedPort());
+        s.settings['SMTP_PORT'] = String(await closedPort());
       },
       detail: /ECONNREFUSED/,
       remedy: /./,

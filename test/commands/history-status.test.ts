@@ -96,6 +96,8 @@ const RUN_KEYS = [
   'host',
   'script',
   'logPath',
+  'artifactPath',
+  'artifactBytes',
 ].sort();
 
 describe('history', () => {
@@ -114,7 +116,9 @@ describe('history', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^BACKUP ID\s+TYPE\s+STATUS\s+STARTED \(UTC\)\s+DURATION\s+EXIT\s+ERROR$/);
+    expect(lines[0]).toMatch(
+      /^BACKUP ID\s+TYPE\s+STATUS\s+STARTED \(UTC\)\s+DURATION\s+SIZE\s+EXIT\s+ERROR$/,
+    );
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual([...ids].reverse());
     expect(lines[1]).toContain('2026-03-10 11:00:00');
     expect(lines[1]).toContain('1m');
@@ -141,6 +145,8 @@ describe('history', () => {
       host: 'db1',
       script: '/opt/backup/backup.sh',
       logPath: join(cwd, 'state', 'runs', `${ids[5]}.log`),
+      artifactPath: null,
+      artifactBytes: null,
     });
     expect(runs[1]).toMatchObject({
       type: 'monthly',
@@ -303,6 +309,7 @@ describe('status', () => {
       successAgeMs: 3 * HOUR - 60_000,
       consecutiveFailures: 0,
       escalate: false,
+      size: null,
     });
     expect(Object.keys(daily?.latestRun ?? {}).sort()).toEqual(RUN_KEYS);
     expect(weekly).toMatchObject({

@@ -96,6 +96,7 @@ describe('retryPending', () => {
       audit: store.audit,
       transaction: (fn) => store.transaction(fn),
       prune: (cutoff) => store.prune(cutoff),
+      metricsSnapshot: () => undefined,
       notifications: {
         insert: (n) => store.notifications.insert(n),
         update: (id, patch) => store.notifications.update(id, patch),

@@ -15,6 +15,8 @@ export interface SampleFacts {
   outputTail: string;
   script: string | null;
   logPath: string | null;
+  artifactPath: string | null;
+  artifactBytes: number | null;
   consecutiveFailures: number;
   escalate: boolean;
   suppressedCount: number;
@@ -35,6 +37,8 @@ const DEFAULTS: Omit<SampleFacts, 'suppressedCount' | 'lateSince' | 'resentAt'> 
   outputTail: 'starting dump\npg_dump: error: connection refused\n',
   script: '/opt/backup/backup.sh',
   logPath: null,
+  artifactPath: null,
+  artifactBytes: null,
   consecutiveFailures: 2,
   escalate: false,
 };
@@ -56,6 +60,8 @@ export function sampleAlert(overrides: Partial<SampleFacts> = {}): Alert {
     signal: f.signal,
     errorMessage: f.error,
     outputTail: f.outputTail,
+    artifactPath: f.artifactPath,
+    artifactBytes: f.artifactBytes,
   };
   return {
     kind: f.kind,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,12 @@ export function selfSignedCert(): Promise<TestCert> {
       '-addext',
       'subjectAltName=DNS:localhost,IP:127.0.0.1',
     ]);
-    return { key: readFileSync(key), cert: readFileSync(cert) };
+    try {
+      return { key: readFileSync(key), cert: readFileSync(cert) };
+    } finally {
+      // Read into memory: nothing is left behind in /tmp by the suite.
+      rmSync(dir, { recursive: true, force: true });
+    }
   })();
   return certPromise;
 }

@@ -248,3 +248,40 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
 });
+
+describe('slack escaping: what a script printed is text, never mrkdwn control', () => {
+  const hostile = '<!channel> <https://evil.example|click here> & <@U123>';
+  const alert = sampleAlert({
+    error: `Backup script failed with exit code 1: ${hostile}`,
+    host: `db1 ${hostile}`,
+    logPath: `/var/log/${hostile}`,
+    outputTail: `${hostile}\n`,
+  });
+  const payload = slackPayload(alert, 'ja', undefined) as {
+    text: string;
+    blocks: Array<{ text?: { text: string }; fields?: Array<{ text: string }> }>;
+  };
+
+  it('the top-level text fallback (notifications, mentions) is escaped', () => {
+    expect(payload.text).toBe(
+      '【緊急】バックアップ失敗: BKP-20260102-030405-daily: Backup script failed with exit code 1: &lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
+    );
+  });
+
+  it('the error section and every field are escaped', () => {
+    const error = payload.blocks.find((block) => block.text?.text.startsWith('*エラー内容*'));
+    expect(error?.text?.text).toBe(
+      '*エラー内容*\nBackup script failed with exit code 1: &lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
+    );
+    const fields = payload.blocks.flatMap((block) => block.fields ?? []).map((field) => field.text);
+    expect(fields.find((text) => text.startsWith('*ホスト*'))).toBe(
+      '*ホスト*\ndb1 &lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
+    );
+    expect(fields.find((text) => text.startsWith('*ログファイル*'))).toContain('/var/log/&lt;!channel&gt;');
+  });
+
+  it('nowhere in the whole body does a raw `<!` or `<http` survive', () => {
+    const body = JSON.stringify(payload);
+    expect(body).not.toMatch(/<!|<http|<@/);
+  });
+});

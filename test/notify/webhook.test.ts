@@ -12,6 +12,8 @@ describe('webhook payload', () => {
       webhookPayload(sampleAlert(), { lang: 'en', systemUrl: 'https://itsm.example.com' }, fixedNow()),
     ).toMatchInlineSnapshot(`
       {
+        "artifactBytes": null,
+        "artifactPath": null,
         "backupId": "BKP-20260102-030405-daily",
         "consecutiveFailures": 2,
         "durationMs": 12345,
@@ -28,6 +30,7 @@ describe('webhook payload', () => {
       ",
         "sentAt": "2026-01-02T03:05:00.000Z",
         "signal": null,
+        "size": null,
         "subject": "[URGENT] Backup failed: BKP-20260102-030405-daily",
         "suppressedCount": 0,
         "systemUrl": "https://itsm.example.com",

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
+import { closedPort } from '../helpers/http.js';
 import { isAlive, readPidFile, waitFor } from '../helpers/process.js';
 import { startSilentServer, startSmtpSink } from '../helpers/smtp.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
@@ -258,10 +258,7 @@ describe('run (spawned as cron would)', () => {
 
   it('checks SMTP beside a run and says so when alerts could not get out (skipped with NODE_ENV=test)', async () => {
     const { db } = setup();
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = String((server.address() as AddressInfo).port);
-    await new Promise((resolve) => server.close(resolve));
+    const port = String(await closedPort());
     const env = { SMTP_HOST: '127.0.0.1', SMTP_PORT: port, BACKUP_ALERT_EMAIL: 'ops@example.com' };
     const args = ['run', '--type', 'daily', '--quiet', '--script', fixture('ok.sh'), '--db', db];
     const checked = await runCli(args, { env });

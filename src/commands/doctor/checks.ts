@@ -1,12 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
-import Handlebars from 'handlebars';
 import type { Config } from '../../config/config.js';
 import { SECRET_NAMES } from '../../config/secrets.js';
 import type { ConfigProblem } from '../../config/values.js';
-import { templateData } from '../../notify/email-content.js';
-import type { Alert } from '../../notify/types.js';
 import { errorCode, errorMessage } from '../../shared/errors.js';
 
 /** One checklist line (runbook §12.1). `--json` prints these as they are. */
@@ -59,6 +56,9 @@ export const OWNED_VARIABLES: Record<string, readonly string[]> = {
   ],
   slack: ['SLACK_WEBHOOK_URL', 'SLACK_WEBHOOK_URL_FILE'],
   teams: ['TEAMS_WEBHOOK_URL', 'TEAMS_WEBHOOK_URL_FILE', 'TEAMS_WEBHOOK_FORMAT'],
+  'metrics-file': ['BACKUP_ALERT_METRICS_FILE'],
+  pushgateway: ['BACKUP_ALERT_PUSHGATEWAY_URL', 'BACKUP_ALERT_PUSHGATEWAY_URL_FILE'],
+  ping: ['BACKUP_ALERT_PING_URL', 'BACKUP_ALERT_PING_URL_FILE', 'BACKUP_ALERT_PING_FORMAT'],
   webhook: [
     'BACKUP_ALERT_WEBHOOK_URL',
     'BACKUP_ALERT_WEBHOOK_URL_FILE',
@@ -178,80 +178,4 @@ export function checkSmtpSettings(config: Config, problems: readonly ConfigProbl
     `${found.map(([what]) => what).join('; ')} (${summary})`,
     found.map(([, remedy]) => remedy).join('; '),
   );
-}
-
-/** A failure alert with every field filled, so the template is exercised as a real alert would. */
-export function sampleAlert(now: Date, host: string): Alert {
-  return {
-    kind: 'failure',
-    run: {
-      backupId: 'BKP-20250101-030000-daily',
-      type: 'daily',
-      host,
-      script: '/opt/backup/backup.sh',
-      logPath: null,
-      status: 'failure',
-      startedAt: now.toISOString(),
-      finishedAt: now.toISOString(),
-      durationMs: 61_000,
-      exitCode: 1,
-      signal: null,
-      errorMessage: 'Backup script failed with exit code 1: <doctor sample> & "quotes"',
-      outputTail: 'sample output line\n',
-    },
-    consecutiveFailures: 3,
-    escalate: true,
-    suppressedCount: 2,
-  };
-}
-
-/** The HTML template compiles and renders sample data (runbook §10.2). */
-export function checkTemplate(config: Config, now: Date, host: string): Check {
-  const title = 'E-mail template';
-  if (config.emailRecipients.length === 0) return skip('template', title, 'e-mail alerts off');
-  const path = join(config.templateDir, 'backup-failure.hbs');
-  let source: string;
-  try {
-    source = readFileSync(path, 'utf8');
-  } catch (error) {
-    return bad(
-      'warn',
-      'template',
-      title,
-      `${path}: ${errorCode(error) ?? errorMessage(error)}; alerts go as plain text only`,
-      'restore templates/backup-failure.hbs or point BACKUP_ALERT_TEMPLATE_DIR at its directory',
-    );
-  }
-  const alert = sampleAlert(now, host);
-  let html: string;
-  try {
-    html = Handlebars.create().compile(source, { strict: false })(templateData(alert, config));
-  } catch (error) {
-    return bad(
-      'fail',
-      'template',
-      title,
-      `${path} does not render: ${errorMessage(error).replace(/\s*\n\s*/g, ' ')}`,
-      'fix the template (runbook §10.2), or delete it: the plain-text mail is then sent alone',
-    );
-  }
-  if (/\{\{\{|\{\{&/.test(source)) {
-    return bad(
-      'warn',
-      'template',
-      title,
-      `${path} uses unescaped {{{…}}}: what a script prints could inject HTML`,
-      'use {{double}} braces for every value',
-    );
-  }
-  if (!html.includes(alert.run.backupId)) {
-    return bad(
-      'warn',
-      'template',
-      title,
-      `${path} renders but does not show {{backupInfo.backupId}}`,
-      'show backupInfo.backupId',
-    );
-  }
-  return ok('template', title, `${path} renders (${html.length} characters of HTML)`);
 }

@@ -17,10 +17,11 @@ import {
   checkEnvFile,
   checkProblems,
   checkSmtpSettings,
-  checkTemplate,
   OWNED_VARIABLES,
 } from './checks.js';
+import { metricsChecks } from './metrics-checks.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
+import { checkTemplate } from './template.js';
 
 /** SMTP verify bound: long enough for a slow greeting, short enough for a person waiting. */
 export const DOCTOR_SMTP_TIMEOUT_MS = 10_000;
@@ -73,6 +74,10 @@ export async function doctorCommand(
     checkTemplate(config, now, ctx.hostname),
     ...(await checkWebhooks(ctx, quiet, options.send === true)),
     checkChannels(config, registeredChannelNames(ctx)),
+    ...(await metricsChecks(config.metrics, problems, {
+      send: options.send === true,
+      timeoutMs: DOCTOR_SMTP_TIMEOUT_MS,
+    })),
     ...checkDatabase(ctx),
     checkStateDir(dirname(config.dbPath), config.dbPath),
     checkScript(config),

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PingSettings } from '../config/metrics.js';
+import { type PingOptions, type PingResult, sendPing } from '../notify/ping.js';
+import { PING_CHANNEL, type PingPayload, parsePingPayload, pingPayload } from '../notify/ping-payload.js';
+import { formatDuration } from '../shared/duration.js';
+import { errorMessage } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { redactUrl } from '../shared/redact.js';
+import type { RunResult } from '../shared/run-result.js';
+import type { Journal } from '../store/journal.js';
+import type { NewNotification, NotificationRow } from '../store/rows.js';
+
+export interface HeartbeatContext {
+  settings: PingSettings;
+  logger: Logger;
+  /** Where the finish ping is recorded (NO_JOURNAL without a database: the ping is still sent). */
+  journal: Journal;
+  now: () => Date;
+  /** Bound of each ping (the notify timeout). */
+  timeoutMs: number;
+  /** Masks secrets and BACKUP_ALERT_REDACT matches in an error before it is logged or stored. */
+  safe?: (text: string) => string;
+  /** Retry tuning of each ping (tests shorten the backoff). */
+  ping?: PingOptions;
+}
+
+export interface Heartbeat {
+  readonly rid: string;
+  /** Sends the finish ping (success, or /<exit code>) for the run's result and records it; never throws. */
+  finish(run: RunResult): Promise<{ payload: PingPayload; result: PingResult }>;
+}
+
+/** A start ping still in flight when the run ends gets this long before it is dropped (unref: never keeps us alive). */
+const START_GRACE_MS = 2000;
+
+/**
+ * Starts a run's heartbeat: the /start ping goes out beside the script (a slow ping server
+ * never delays the backup), `finish` follows it with the same rid and a body cut to the
+ * Ping-Body-Limit the start's answer gave. A ping that fails says so in one [WARN] line.
+ */
+export function startHeartbeat(
+  ctx: HeartbeatContext,
+  run: { backupId: string | null; type: string },
+  rid: string = randomUUID(),
+): Heartbeat {
+  const where = redactUrl(ctx.settings.url);
+  const controller = new AbortController();
+  const startSignal = AbortSignal.any([controller.signal, AbortSignal.timeout(ctx.timeoutMs)]);
+  const start = sendPing(
+    ctx.settings,
+    pingPayload({ event: 'start', rid, backupId: run.backupId, type: run.type }),
+    startSignal,
+    ctx.ping,
+  );
+  return {
+    rid,
+    async finish(finished) {
+      const outcome = {
+        status: finished.status === 'success' ? ('success' as const) : ('failure' as const),
+        exitCode: finished.exitCode ?? 1,
+        durationMs: finished.durationMs ?? 0,
+        message:
+          finished.status === 'success'
+            ? `${finished.backupId} succeeded in ${formatDuration(finished.durationMs ?? 0)}`
+            : (finished.errorMessage ?? 'failed'),
+        outputTail: finished.outputTail,
+      };
+      const started = await Promise.race([
+        start,
+        sleep(START_GRACE_MS, undefined, { ref: false }).then(() => undefined),
+      ]);
+      if (!started) controller.abort();
+      const payload = pingPayload({
+        event: outcome.status,
+        rid,
+        exitCode: outcome.exitCode,
+        durationMs: outcome.durationMs,
+        message: outcome.message,
+        outputTail: outcome.outputTail,
+        ...(started?.bodyLimit ? { bodyLimit: started.bodyLimit } : {}),
+        backupId: run.backupId,
+        type: run.type,
+      });
+      const result = await sendPing(ctx.settings, payload, AbortSignal.timeout(ctx.timeoutMs), ctx.ping);
+      const startError = started && !started.ok ? started.error : started ? undefined : 'no answer in time';
+      if (!result.ok) {
+        const kept = result.permanent ? '' : '; kept for `backup-alert retry`';
+        ctx.logger.warn(
+          'Heartbeat',
+          safe(ctx, `Could not send the ${outcome.status} ping to ${where}: ${result.error}${kept}`),
+        );
+      } else if (startError) {
+        ctx.logger.warn(
+          'Heartbeat',
+          safe(ctx, `The start ping to ${where} failed (${startError}); the finish was sent`),
+        );
+      } else {
+        ctx.logger.debug('Heartbeat', `${outcome.status} ping sent to ${where}`);
+      }
+      record(ctx, payload, result, where);
+      return { payload, result };
+    },
+  };
+}
+
+/** The finish ping's notification_logs row; a delivered one supersedes older pending pings. */
+function record(ctx: HeartbeatContext, payload: PingPayload, result: PingResult, where: string): void {
+  const store = ctx.journal;
+  const sentAt = ctx.now().toISOString();
+  try {
+    const status = result.ok ? 'sent' : result.permanent ? 'failed' : 'pending';
+    store.notifications.insert(
+      pingNotification(
+        payload,
+        { status, error: result.ok ? null : safe(ctx, result.error), attempts: result.attempts },
+        where,
+        sentAt,
+      ),
+    );
+    if (result.ok)
+      supersede(store, store.notifications.pending(), sentAt, (row) => row.channel === PING_CHANNEL);
+  } catch (error) {
+    ctx.logger.error('Heartbeat', safe(ctx, `Could not record the ping: ${errorMessage(error)}`));
+  }
+}
+
+function supersede(
+  store: Journal,
+  rows: readonly NotificationRow[],
+  sentAt: string,
+  which: (row: NotificationRow) => boolean,
+): void {
+  for (const row of rows.filter(which)) {
+    store.notifications.update(row.id, {
+      status: 'failed',
+      errorMessage: PING_SUPERSEDED,
+      sentAt,
+      attempts: row.attempts,
+    });
+  }
+}
+
+export interface PingRetryItem {
+  id: number;
+  backupId: string | null;
+  status: 'sent' | 'pending' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export interface PingRetryOptions {
+  /** Tries in total before a pending ping is `failed` for good (default 10, as alerts). */
+  maxAttempts?: number;
+  /** A heartbeat older than this tells nothing any more (default 7 days, as alerts). */
+  maxAgeMs?: number;
+}
+
+/**
+ * `retry` for pings: only the newest pending one is sent (an older one sent after it would
+ * put the check back in a state that is over); the rest are marked superseded. Without a ping
+ * URL configured now they stay pending. Never throws.
+ */
+export async function resendPendingPings(
+  ctx: Omit<HeartbeatContext, 'settings'> & { settings: PingSettings | undefined },
+  options: PingRetryOptions = {},
+): Promise<PingRetryItem[]> {
+  const store = ctx.journal;
+  const { resend, superseded } = planPingResends(store.notifications.pending());
+  if (!resend) return [];
+  if (!ctx.settings)
+    return [
+      { id: resend.id, backupId: resend.backup_id, status: 'skipped', error: 'no ping URL configured' },
+    ];
+  const sentAt = ctx.now().toISOString();
+  supersede(store, superseded, sentAt, () => true);
+  const items: PingRetryItem[] = superseded.map((row) => ({
+    id: row.id,
+    backupId: row.backup_id,
+    status: 'failed',
+    error: PING_SUPERSEDED,
+  }));
+  const base = { id: resend.id, backupId: resend.backup_id };
+  const payload = parsePingPayload(resend.payload);
+  const age = ctx.now().getTime() - Date.parse(resend.created_at);
+  const giveUp = !payload
+    ? 'cannot re-send: the stored ping is unreadable'
+    : resend.attempts >= (options.maxAttempts ?? 10)
+      ? `gave up after ${resend.attempts} attempts`
+      : age > (options.maxAgeMs ?? 7 * 86_400_000)
+        ? 'gave up: too old to tell the heartbeat service anything'
+        : undefined;
+  if (giveUp || !payload) {
+    const error = giveUp ?? 'unreadable';
+    store.notifications.update(resend.id, {
+      status: 'failed',
+      errorMessage: error,
+      sentAt,
+      attempts: resend.attempts,
+    });
+    return [...items, { ...base, status: 'failed', error }];
+  }
+  if (!store.notifications.claim(resend.id, resend.attempts)) return items; // another process has it
+  const result = await sendPing(ctx.settings, payload, AbortSignal.timeout(ctx.timeoutMs), ctx.ping);
+  const attempts = resend.attempts + Math.max(1, result.attempts);
+  const status = result.ok
+    ? 'sent'
+    : result.permanent || attempts >= (options.maxAttempts ?? 10)
+      ? 'failed'
+      : 'pending';
+  const error = result.ok ? undefined : safe(ctx, result.error);
+  store.notifications.update(resend.id, { status, errorMessage: error ?? null, sentAt, attempts });
+  if (error) ctx.logger.warn('Heartbeat', `Could not re-send the ${payload.event} ping: ${error}`);
+  else ctx.logger.info('Heartbeat', `Late ${payload.event} ping for ${resend.backup_id ?? '-'} sent`);
+  return [...items, { ...base, status, ...(error ? { error } : {}) }];
+}
+
+function safe(ctx: Pick<HeartbeatContext, 'safe' | 'logger'>, text: string): string {
+  return ctx.safe ? ctx.safe(text) : ctx.logger.mask(text);
+}
+
+/**
+ * The notification_logs row for a finish ping (start pings are never stored: sent late, a start
+ * would show the check as running again). `pending` rows are re-sent by `retry`.
+ */
+export function pingNotification(
+  payload: PingPayload,
+  outcome: { status: 'sent' | 'pending' | 'failed'; error: string | null; attempts: number },
+  recipient: string,
+  sentAt: string,
+): NewNotification {
+  return {
+    notificationType: payload.event === 'success' ? 'backup_ping_success' : 'backup_ping_failure',
+    channel: PING_CHANNEL,
+    recipient,
+    subject: payload.message || (payload.event === 'success' ? 'success' : 'failure'),
+    status: outcome.status,
+    errorMessage: outcome.error,
+    sentAt,
+    attempts: outcome.attempts,
+    payload: JSON.stringify(payload),
+    backupId: payload.backupId,
+  };
+}
+
+/**
+ * Which pending pings `retry` should send: only the newest. An older one sent after it would
+ * turn the check back to a state that is no longer true (a failure after the recovery).
+ * The others are superseded: mark them `failed` with `PING_SUPERSEDED`.
+ */
+export function planPingResends(pending: readonly NotificationRow[]): {
+  resend: NotificationRow | undefined;
+  superseded: NotificationRow[];
+} {
+  const pings = pending.filter((row) => row.channel === PING_CHANNEL).sort((a, b) => a.id - b.id);
+  return { resend: pings.at(-1), superseded: pings.slice(0, -1) };
+}
+
+export const PING_SUPERSEDED = 'superseded by a newer heartbeat; not sent';

@@ -1,0 +1,69 @@
+import type { AlertContext } from '../alert/dispatch.js';
+import type { Heartbeat } from '../alert/heartbeat.js';
+import type { CommandContext } from '../context.js';
+import { errorMessage } from '../shared/errors.js';
+import type { RunPlan } from './plan.js';
+import type { StartedRun } from './record.js';
+
+/**
+ * What watches the run from outside: the heartbeat ping (healthchecks.io, Uptime Kuma)
+ * and the Prometheus metrics. Each is loaded only when configured, bounded by the
+ * notify timeout, and a failure is one [WARN]: never the run's outcome.
+ */
+
+type RunContext = CommandContext & AlertContext;
+
+/** The /start ping goes out beside the script; `finish` follows with the run's result. */
+export function startHeartbeatIfWanted(
+  started: StartedRun,
+  plan: RunPlan,
+  ctx: RunContext,
+): { finish(result: Parameters<Heartbeat['finish']>[0]): Promise<unknown> } | undefined {
+  const settings = ctx.config.metrics.ping;
+  if (!settings) return undefined;
+  // The heartbeat module (and node:crypto for its rid) loads only when a ping URL is set.
+  const heartbeat = import('../alert/heartbeat.js').then(({ startHeartbeat }) =>
+    startHeartbeat(
+      {
+        settings,
+        logger: ctx.logger,
+        journal: ctx.journal,
+        now: ctx.now,
+        timeoutMs: ctx.config.notifyTimeoutMs,
+        safe: (text) => ctx.redactor.redactOutput(text),
+      },
+      { backupId: started.backupId, type: plan.type },
+    ),
+  );
+  return {
+    finish: async (result) => {
+      try {
+        await (await heartbeat).finish(result);
+      } catch (error) {
+        ctx.logger.warn('Heartbeat', `Heartbeat failed: ${ctx.redactor.safeError(error)}`);
+      }
+    },
+  };
+}
+
+/** The metrics file / Pushgateway, rewritten after every run (the lock-busy one too). */
+export async function publishRunMetrics(ctx: RunContext): Promise<void> {
+  const { metrics } = ctx.config;
+  if (metrics.metricsFile === undefined && metrics.pushgatewayUrl === undefined) return;
+  try {
+    const { publishMetrics, snapshotOptions } = await import('../metrics/publish.js');
+    const snapshot = ctx.journal.metricsSnapshot(snapshotOptions(ctx.config, metrics));
+    if (!snapshot) {
+      ctx.logger.warn('Metrics', 'no database: metrics not updated');
+      return;
+    }
+    await publishMetrics(snapshot, {
+      metrics,
+      instance: ctx.hostname,
+      logger: ctx.logger,
+      timeoutMs: ctx.config.notifyTimeoutMs,
+    });
+  } catch (error) {
+    ctx.logger.warn('Metrics', `metrics not updated: ${errorMessage(error)}`);
+  }
+}

@@ -1,0 +1,87 @@
+import type { BackupItem, HostTypeFacts } from './read-model.js';
+
+/**
+ * ok; failed (latest run failed or was abandoned); stale (no success within the max age);
+ * never (no run at all); running (running now, and the last success is too old).
+ * The same rules as `status` (src/commands/status.ts), per host.
+ */
+export type Health = 'ok' | 'running' | 'failed' | 'stale' | 'never';
+
+export interface HostTypeStatus {
+  host: string | null;
+  type: string;
+  health: Health;
+  latestRun: BackupItem | null;
+  latestSuccess: BackupItem | null;
+  /** Age of the latest success in ms, null when there is none. */
+  successAgeMs: number | null;
+  /** The max age this cell was judged against, null when none applies. */
+  maxAgeMs: number | null;
+  consecutiveFailures: number;
+  /** consecutiveFailures reached BACKUP_ALERT_ESCALATE_AFTER (runbook §13 Level 2). */
+  escalate: boolean;
+}
+
+/** `status --json`'s shape, each entry with its host. */
+export interface StatusReport {
+  healthy: boolean;
+  checkedAt: string;
+  maxAgeMs: number | null;
+  types: HostTypeStatus[];
+}
+
+export interface JudgeOptions {
+  now: Date;
+  /** Like `status --max-age`: applies to every type without a promise of its own. */
+  maxAgeMs?: number;
+  /** What each type promises (BACKUP_ALERT_EXPECT): a type with no run yet is `never`. */
+  expect?: Readonly<Record<string, number>>;
+  escalateAfter: number;
+}
+
+export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStatus {
+  const { latestRun: latest, latestSuccess: success } = facts;
+  const maxAgeMs = facts.maxAgeMs ?? options.expect?.[facts.type] ?? options.maxAgeMs;
+  const successAgeMs = success
+    ? options.now.getTime() - Date.parse(success.finishedAt ?? success.startedAt)
+    : null;
+  const stale = maxAgeMs !== undefined && (successAgeMs === null || successAgeMs > maxAgeMs);
+  let health: Health = 'ok';
+  if (!latest) health = 'never';
+  else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
+  else if (stale) health = latest.status === 'running' ? 'running' : 'stale';
+  return {
+    host: facts.host,
+    type: facts.type,
+    health,
+    latestRun: latest,
+    latestSuccess: success,
+    successAgeMs,
+    maxAgeMs: maxAgeMs ?? null,
+    consecutiveFailures: facts.consecutiveFailures,
+    escalate: facts.consecutiveFailures >= options.escalateAfter,
+  };
+}
+
+/** Judges every host × type, adding the expected types a host has never run. */
+export function statusReport(facts: readonly HostTypeFacts[], options: JudgeOptions): StatusReport {
+  const all = [...facts];
+  if (options.expect) {
+    const seen = new Set(facts.map((f) => `${f.host ?? ''}\u0000${f.type}`));
+    const hosts = [...new Set(facts.map((f) => f.host))];
+    for (const host of hosts) {
+      for (const type of Object.keys(options.expect)) {
+        if (seen.has(`${host ?? ''}\u0000${type}`)) continue;
+        all.push({ host, type, latestRun: null, latestSuccess: null, consecutiveFailures: 0 });
+      }
+    }
+  }
+  const types = all.map((f) => judge(f, options));
+  const bad = types.some((s) => s.health === 'failed' || s.health === 'stale' || s.health === 'never');
+  return {
+    healthy: types.length > 0 && !bad,
+    checkedAt: options.now.toISOString(),
+    maxAgeMs: options.maxAgeMs ?? null,
+    types,
+  };
+}

@@ -1,0 +1,135 @@
+import { BACKUP_TYPES } from '../../shared/run-result.js';
+import type { Health, HostTypeStatus, StatusReport } from '../health.js';
+import type { BackupWithTail, NotificationItem, Page } from '../read-model.js';
+import { backupHref, clip, outputEnd, utc } from './format.js';
+import { html, type SafeHtml } from './html.js';
+import type { Messages } from './i18n.js';
+
+export interface DashboardData {
+  report: StatusReport;
+  failures: BackupWithTail[];
+  undelivered: Page<NotificationItem>;
+}
+
+export interface DashboardOptions {
+  messages: Messages;
+  /** Appended to links so a language chosen by `?lang=` sticks. */
+  langQuery: string;
+}
+
+/** Worst first: the hosts that need someone come to the top of a 1,000-host page. */
+const RANK: Readonly<Record<Health, number>> = { failed: 0, stale: 1, never: 2, running: 3, ok: 4 };
+const HEALTHS: readonly Health[] = ['failed', 'stale', 'never', 'running', 'ok'];
+
+function typeOrder(types: Iterable<string>): string[] {
+  const known = BACKUP_TYPES as readonly string[];
+  return [...new Set(types)].sort((a, b) => {
+    const ia = known.indexOf(a);
+    const ib = known.indexOf(b);
+    if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+    return a.localeCompare(b);
+  });
+}
+
+function cell(s: HostTypeStatus | undefined, o: DashboardOptions): SafeHtml {
+  if (!s) return html`<td class="cell muted">-</td>`;
+  const m = o.messages;
+  const age =
+    s.successAgeMs === null
+      ? m.neverSucceeded
+      : `${m.columns.lastSuccess} ${m.ago(m.duration(s.successAgeMs))}`;
+  const label = html`<span class="badge">${m.health[s.health]}</span>`;
+  const run = s.latestRun;
+  return html`<td class="cell h-${s.health}" data-host="${s.host ?? ''}" data-type="${s.type}">${
+    run ? html`<a href="${backupHref(run.backupId, o.langQuery)}">${label}</a>` : label
+  }${s.health === 'failed' && run?.errorMessage && html`<span class="err">${clip(run.errorMessage, 160)}</span>`}${
+    s.consecutiveFailures > 1 && html`<span class="err">${m.inARow(s.consecutiveFailures, s.escalate)}</span>`
+  }<span class="err">${age}</span></td>`;
+}
+
+function grid(report: StatusReport, o: DashboardOptions): SafeHtml {
+  const m = o.messages;
+  if (report.types.length === 0) return html`<p>${m.noRuns}</p>`;
+  const types = typeOrder(report.types.map((s) => s.type));
+  const hosts = new Map<string, { name: string | null; rank: number; cells: Map<string, HostTypeStatus> }>();
+  for (const s of report.types) {
+    const key = s.host ?? '';
+    const host = hosts.get(key) ?? { name: s.host, rank: 9, cells: new Map() };
+    host.cells.set(s.type, s);
+    host.rank = Math.min(host.rank, RANK[s.health]);
+    hosts.set(key, host);
+  }
+  const rows = [...hosts.values()].sort(
+    (a, b) => a.rank - b.rank || (a.name ?? '').localeCompare(b.name ?? ''),
+  );
+  return html`<div class="scroll"><table class="grid">
+<thead><tr><th>${m.columns.host}</th>${types.map((t) => html`<th>${t}</th>`)}</tr></thead>
+<tbody>
+${rows.map((h) => html`<tr><th scope="row">${h.name ?? '-'}</th>${types.map((t) => cell(h.cells.get(t), o))}</tr>\n`)}</tbody>
+</table></div>`;
+}
+
+function summary(report: StatusReport, o: DashboardOptions): SafeHtml {
+  const counts = new Map<Health, number>();
+  for (const s of report.types) counts.set(s.health, (counts.get(s.health) ?? 0) + 1);
+  const hosts = new Set(report.types.map((s) => s.host)).size;
+  return html`<ul class="summary"><li>${o.messages.summary.hosts}: ${hosts}</li>${HEALTHS.filter((h) =>
+    counts.has(h),
+  ).map((h) => html`<li class="h-${h}">${o.messages.health[h]}: ${counts.get(h)}</li>`)}</ul>`;
+}
+
+function escalations(report: StatusReport, o: DashboardOptions): SafeHtml | false {
+  const list = report.types.filter((s) => s.escalate && s.health === 'failed');
+  if (list.length === 0) return false;
+  return html`<section id="escalations"><h2>${o.messages.sections.escalations}</h2>${list.map(
+    (s) =>
+      html`<div class="esc"><strong>${s.host ?? '-'} / ${s.type}</strong>: ${o.messages.inARow(s.consecutiveFailures, true)}${
+        s.latestRun &&
+        html` — <a href="${backupHref(s.latestRun.backupId, o.langQuery)}">${s.latestRun.backupId}</a>`
+      }</div>`,
+  )}</section>`;
+}
+
+function failures(list: BackupWithTail[], o: DashboardOptions): SafeHtml {
+  const m = o.messages;
+  return html`<section id="failures"><h2>${m.sections.failures}</h2>${
+    list.length === 0
+      ? html`<p class="muted">${m.none}</p>`
+      : list.map(
+          (f) => html`<div class="failure"><a href="${backupHref(f.backupId, o.langQuery)}">${f.backupId}</a>
+ <span class="muted">${f.host ?? '-'} · ${f.type} · ${utc(f.startedAt)} · ${m.runStatus[f.status] ?? f.status}</span>
+<div>${m.columns.error}: ${f.errorMessage ?? '-'}</div>${f.outputTail && html`<pre>${outputEnd(f.outputTail, 12, 1500)}</pre>`}</div>`,
+        )
+  }</section>`;
+}
+
+export function notificationRows(items: NotificationItem[], o: DashboardOptions): SafeHtml {
+  const m = o.messages;
+  return html`<div class="scroll"><table>
+<thead><tr><th>${m.columns.created}</th><th>${m.columns.backupId}</th><th>${m.columns.host}</th><th>${m.columns.channel}</th><th>${m.columns.recipient}</th><th>${m.columns.status}</th><th>${m.columns.attempts}</th><th>${m.columns.error}</th></tr></thead>
+<tbody>${items.map(
+    (n) =>
+      html`<tr><td>${utc(n.createdAt)}</td><td>${
+        n.backupId ? html`<a href="${backupHref(n.backupId, o.langQuery)}">${n.backupId}</a>` : '-'
+      }</td><td>${n.host ?? '-'}</td><td>${n.channel}</td><td>${n.recipient ?? '-'}</td><td>${
+        m.notificationStatus[n.status] ?? n.status
+      }</td><td>${n.attempts}</td><td>${n.errorMessage ?? ''}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function undelivered(page: Page<NotificationItem>, o: DashboardOptions): SafeHtml {
+  const m = o.messages;
+  return html`<section id="undelivered"><h2>${m.sections.undelivered}${
+    page.total > page.items.length &&
+    html` <span class="muted">(${m.moreOf(page.items.length, page.total)})</span>`
+  }</h2>${page.items.length === 0 ? html`<p class="muted">${m.none}</p>` : notificationRows(page.items, o)}</section>`;
+}
+
+/** The body of `/`: summary, escalations, the host × type grid, failures, undelivered alerts. */
+export function dashboard(data: DashboardData, o: DashboardOptions): SafeHtml {
+  return html`${summary(data.report, o)}
+${escalations(data.report, o)}
+<section id="health"><h2>${o.messages.sections.grid}</h2>${grid(data.report, o)}</section>
+${failures(data.failures, o)}
+${undelivered(data.undelivered, o)}`;
+}

@@ -1,0 +1,117 @@
+import type { Context, Hono } from 'hono';
+import { ApiError } from './api-errors.js';
+import { statusReport } from './health.js';
+import type { ServeEnv, ServeOptions } from './options.js';
+import { backupPage } from './page/backup-page.js';
+import { dashboard } from './page/dashboard.js';
+import { html, type SafeHtml } from './page/html.js';
+import { MESSAGES, type PageLang } from './page/i18n.js';
+import { layout, PAGE_CSP } from './page/layout.js';
+import { pageLang, parseBackupId } from './query.js';
+
+export const DEFAULT_REFRESH_SECONDS = 60;
+/** Failures and undelivered alerts shown on `/`; the API pages through the rest. */
+const LATEST = 10;
+const UNDELIVERED = 20;
+
+interface PageContext {
+  lang: PageLang;
+  /** `?lang=xx` when the reader chose a language, so links keep it. */
+  langQuery: string;
+}
+
+function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
+  const chosen = pageLang(new URL(c.req.url).searchParams);
+  return { lang: chosen ?? options.lang, langQuery: chosen ? `?lang=${chosen}` : '' };
+}
+
+export function htmlResponse(
+  c: Context<ServeEnv>,
+  body: SafeHtml,
+  status: 200 | 400 | 401 | 403 | 404 | 413 | 421 | 500 | 503 = 200,
+): Response {
+  c.header('Content-Security-Policy', PAGE_CSP);
+  return c.html(body.text, status);
+}
+
+/** A short error page in the reader's language setting (API paths answer JSON instead). */
+export function errorPage(c: Context<ServeEnv>, options: ServeOptions, error: ApiError): Response {
+  const { lang } = pageContext(c, options);
+  const messages = MESSAGES[lang];
+  const body = layout(
+    {
+      lang,
+      messages,
+      title: `${error.status} · ${messages.title}`,
+      refreshSeconds: 0,
+      now: options.now(),
+      otherLangHref: `?lang=${messages.otherLang.lang}`,
+    },
+    html`<p>${error.message}</p><p><a href="/">${messages.back}</a></p>`,
+  );
+  return htmlResponse(c, body, error.status as 400 | 401 | 403 | 404 | 413 | 421 | 500 | 503);
+}
+
+/** `/` (the overview) and `/backups/{id}` (one run): server-rendered, no script, one request each. */
+export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
+  const { readModel } = options;
+  const refreshSeconds = options.refreshSeconds ?? DEFAULT_REFRESH_SECONDS;
+
+  app.get('/', async (c) => {
+    const page = pageContext(c, options);
+    const messages = MESSAGES[page.lang];
+    const now = options.now();
+    const [facts, failures, undelivered] = await Promise.all([
+      readModel.statusFacts(),
+      readModel.latestFailures(LATEST),
+      readModel.undelivered(UNDELIVERED),
+    ]);
+    const report = statusReport(facts, {
+      now,
+      escalateAfter: options.escalateAfter,
+      ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+      ...(options.expect ? { expect: options.expect } : {}),
+    });
+    const body = dashboard({ report, failures, undelivered }, { messages, langQuery: page.langQuery });
+    return htmlResponse(
+      c,
+      layout(
+        {
+          lang: page.lang,
+          messages,
+          title: messages.title,
+          refreshSeconds,
+          now,
+          otherLangHref: `/?lang=${messages.otherLang.lang}`,
+        },
+        body,
+      ),
+    );
+  });
+
+  app.get('/backups/:backupId', async (c) => {
+    const page = pageContext(c, options);
+    const messages = MESSAGES[page.lang];
+    const backupId = parseBackupId(c.req.param('backupId'));
+    const run = await readModel.backup(backupId);
+    if (!run) throw new ApiError('not_found', messages.notFound);
+    const other = `/backups/${encodeURIComponent(backupId)}?lang=${messages.otherLang.lang}`;
+    return htmlResponse(
+      c,
+      layout(
+        {
+          lang: page.lang,
+          messages,
+          title: `${backupId} · ${messages.title}`,
+          refreshSeconds,
+          now: options.now(),
+          otherLangHref: other,
+        },
+        backupPage(run, { messages, langQuery: page.langQuery }),
+      ),
+    );
+  });
+
+  // Browsers ask for it on their own; an empty answer beats a logged 404 on every load.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+}

@@ -1,0 +1,126 @@
+/**
+ * What `serve` reads, as plain data (camelCase, ready for JSON). The local SQLite
+ * (src/store/read-model.ts) implements it today; the centre's PostgreSQL can
+ * implement the same interface, which is why every method is async and every row
+ * carries its host even though a local database usually holds one.
+ */
+
+export const RUN_STATUSES = ['running', 'success', 'failure', 'abandoned'] as const;
+export type RunStatusName = (typeof RUN_STATUSES)[number];
+
+export const NOTIFICATION_STATUSES = ['sent', 'failed', 'pending'] as const;
+export type NotificationStatusName = (typeof NOTIFICATION_STATUSES)[number];
+
+/** One page of a list: `total` counts every match, `items` is the page asked for. */
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+/** One run, as history/status print it in JSON plus its host. */
+export interface BackupItem {
+  backupId: string;
+  host: string | null;
+  type: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  script: string | null;
+  logPath: string | null;
+}
+
+/** A run with the end of its output (already redacted when it was recorded). */
+export interface BackupWithTail extends BackupItem {
+  outputTail: string | null;
+}
+
+export interface BackupDetail extends BackupWithTail {
+  notifications: NotificationItem[];
+}
+
+/** A notification_logs row without its retry payload (internal, and no business of a reader). */
+export interface NotificationItem {
+  id: number;
+  backupId: string | null;
+  /** The host of the run it was about, when that run is known. */
+  host: string | null;
+  notificationType: string;
+  channel: string;
+  /** Already redacted when recorded: e-mail addresses or `https://hooks.slack.com/…`. */
+  recipient: string | null;
+  subject: string | null;
+  status: string;
+  errorMessage: string | null;
+  sentAt: string | null;
+  attempts: number;
+  createdAt: string;
+}
+
+export interface AuditItem {
+  id: number;
+  host: string | null;
+  operation: string;
+  backupId: string | null;
+  username: string | null;
+  /** The runbook's column name; what it holds is the host the operation ran on. */
+  ipAddress: string | null;
+  status: string;
+  /** Parsed from the stored JSON when it is JSON, else the text as stored. */
+  details: unknown;
+  createdAt: string;
+}
+
+/** What is known about one host × type; health is judged from it (src/serve/health.ts). */
+export interface HostTypeFacts {
+  host: string | null;
+  type: string;
+  latestRun: BackupItem | null;
+  latestSuccess: BackupItem | null;
+  /** Finished runs that failed since the latest success (capped by the store, e.g. at 1000). */
+  consecutiveFailures: number;
+  /** What this host promised for this type (fleet expectations), overriding the reader's max age. */
+  maxAgeMs?: number;
+}
+
+export interface BackupQuery {
+  status?: RunStatusName;
+  type?: string;
+  host?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface NotificationQuery {
+  status?: NotificationStatusName;
+  backupId?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+export interface ReadModel {
+  /** Newest first (started_at, then insertion order). */
+  backups(query: BackupQuery): Promise<Page<BackupItem>>;
+  /** One run with its output tail and its notifications; undefined when unknown. */
+  backup(backupId: string, host?: string): Promise<BackupDetail | undefined>;
+  /** Every host × type that has a run (filters narrow it). */
+  statusFacts(filter?: { host?: string; type?: string }): Promise<HostTypeFacts[]>;
+  /** Newest first. */
+  notifications(query: NotificationQuery): Promise<Page<NotificationItem>>;
+  /** Newest first. */
+  audit(query: PageQuery): Promise<Page<AuditItem>>;
+  /** Alerts that did not reach anyone: `pending` (retry will re-send) and `failed` (given up); newest first. */
+  undelivered(limit: number): Promise<Page<NotificationItem>>;
+  /** The latest failed or abandoned runs, newest first, with the end of their output. */
+  latestFailures(limit: number): Promise<BackupWithTail[]>;
+  /** Cheap liveness check of the storage for /healthz; throws when it cannot read. */
+  ping(): Promise<void>;
+}
