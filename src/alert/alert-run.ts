@@ -1,13 +1,16 @@
 import { errorMessage } from '../shared/errors.js';
 import type { RunResult } from '../shared/run-result.js';
 import { describeSizeFinding } from '../shared/size-finding.js';
-import { type AlertContext, dispatch } from './dispatch.js';
+import type { AlertContext } from './dispatch.js';
+import { trackRun } from './incidents.js';
 import { type AlertDecision, decideAlert } from './policy.js';
+import { sendAlert } from './send.js';
 
 /**
  * The alert step for a finished run (a normal one, a lock-busy one, an abandoned
- * one alike): say it failed, ask the policy, send what it decides. Nothing it
- * does (or throws) can change the run's record or exit code.
+ * one alike): say it failed, track its incident, ask the policy, send what it decides
+ * (unless a silence holds it). Nothing it does (or throws) can change the run's
+ * record or exit code.
  */
 export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<void> {
   if (run.status !== 'success') {
@@ -16,9 +19,10 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
       `Backup ${run.backupId} (${run.type}) failed: ${run.errorMessage ?? 'unknown error'}`,
     );
   }
+  const incident = trackRun(run, ctx);
   let decision: AlertDecision;
   try {
-    decision = decideAlert(run, ctx.journal, ctx.config, ctx.now());
+    decision = decideAlert(run, ctx.journal, ctx.config, ctx.now(), incident);
   } catch (error) {
     if (run.status === 'success') {
       ctx.logger.warn('Backup', `Could not check for recovery: ${errorMessage(error)}`);
@@ -27,7 +31,13 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
     ctx.logger.warn('Backup', `Could not read the failure history, alerting anyway: ${errorMessage(error)}`);
     decision = {
       send: true,
-      alert: { kind: 'failure', run, consecutiveFailures: 1, escalate: ctx.config.escalateAfter <= 1 },
+      alert: {
+        kind: 'failure',
+        run,
+        consecutiveFailures: 1,
+        escalate: ctx.config.escalateAfter <= 1,
+        ...(incident ? { incident } : {}),
+      },
     };
   }
   if (!decision.send) {
@@ -42,7 +52,7 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
     );
   }
   try {
-    await dispatch(decision.alert, ctx);
+    await sendAlert(decision.alert, ctx);
   } catch (error) {
     ctx.logger.error(
       'Backup',

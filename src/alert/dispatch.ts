@@ -1,6 +1,7 @@
-import { buildNotifiers, type DeliveryContext, type DeliveryResult, deliverAll } from '../notify/fanout.js';
+import { type DeliveryContext, type DeliveryResult, deliverAll } from '../notify/fanout.js';
 import { type Alert, NOTIFICATION_TYPES, type Notifier } from '../notify/types.js';
 import type { Journal } from '../store/journal.js';
+import { notifiersFor } from './routing.js';
 
 /** What sending needs: delivery's context plus the journal the outcome is recorded in. */
 export interface AlertContext extends DeliveryContext {
@@ -8,7 +9,7 @@ export interface AlertContext extends DeliveryContext {
 }
 
 /**
- * Sends one alert through every configured channel and records one
+ * Sends one alert through every channel that takes it (env + registry) and records one
  * notification_logs row per channel. Never throws: delivery problems are
  * logged and recorded (pending ones are kept for `retry`), never raised.
  */
@@ -19,7 +20,7 @@ export async function dispatch(
 ): Promise<DeliveryResult[]> {
   let chosen: readonly Notifier[];
   try {
-    chosen = notifiers ?? buildNotifiers(ctx);
+    chosen = notifiers ?? notifiersFor(alert, ctx);
   } catch (error) {
     ctx.logger.error('Backup', `Cannot prepare notifications: ${ctx.redactor.safeError(error)}`);
     return [];
@@ -27,7 +28,7 @@ export async function dispatch(
   if (chosen.length === 0) {
     ctx.logger.warn(
       'Backup',
-      `No notification channel is configured; ${alert.run.backupId} is only recorded`,
+      `No notification channel is configured for this alert; ${alert.kind === 'failure' ? alert.run.backupId : `the ${alert.kind} alert (${alert.run.type})`} is only recorded`,
     );
     return [];
   }
@@ -42,7 +43,8 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
   for (const result of results) {
     try {
       ctx.journal.notifications.insert({
-        notificationType: NOTIFICATION_TYPES[alert.kind],
+        // A preview (test-notify --kind) is a test, whatever kind it shows.
+        notificationType: alert.preview ? NOTIFICATION_TYPES.test : NOTIFICATION_TYPES[alert.kind],
         channel: result.channel,
         recipient: result.recipient,
         subject: result.subject,
@@ -54,8 +56,11 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
         attempts: 1,
         // The alert holds no secrets (the run's text was redacted when it was built). `retry`
         // needs it for a pending row, `retry --failed` for a failed one; tests are never re-sent.
-        payload: result.status !== 'sent' && alert.kind !== 'test' ? JSON.stringify(alert) : null,
-        backupId: alert.run.backupId,
+        payload:
+          result.status !== 'sent' && alert.kind !== 'test' && !alert.preview ? JSON.stringify(alert) : null,
+        backupId: alertBackupId(alert),
+        channelName: result.name ?? null,
+        incidentId: alert.incident?.id ?? null,
       });
     } catch (error) {
       ctx.logger.error(
@@ -64,4 +69,11 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
       );
     }
   }
+}
+
+/** The stand-in ID of an alert about no run (a missing backup) is not a backup ID: recorded as none. */
+export const NO_BACKUP_ID = '-';
+
+function alertBackupId(alert: Alert): string | null {
+  return alert.run.backupId === NO_BACKUP_ID ? null : alert.run.backupId;
 }

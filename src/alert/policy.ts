@@ -1,8 +1,9 @@
 import type { Config } from '../config/config.js';
-import type { Alert } from '../notify/types.js';
+import type { Alert, IncidentFacts } from '../notify/types.js';
 import type { RunResult, RunStatus } from '../shared/run-result.js';
 import { describeSizeFinding, type SizeFinding } from '../shared/size-finding.js';
 import type { Journal } from '../store/journal.js';
+import type { SilenceRow } from '../store/routing-rows.js';
 import type { RunRow } from '../store/rows.js';
 import { sizeFindingOf } from './size-check.js';
 
@@ -28,15 +29,24 @@ export type PolicyConfig = Pick<
 
 const FAILED: ReadonlySet<RunStatus> = new Set(['failure', 'abandoned']);
 
-/** Decides what (if anything) to send about `run`, whose row is already final. */
+/** BACKUP_ALERT_TYPES: only these types alert (every run is recorded regardless). */
+export function typeAlerts(config: Pick<Config, 'alertTypes'>, type: string): boolean {
+  return (config.alertTypes as readonly string[]).includes(type);
+}
+
+/**
+ * Decides what (if anything) to send about `run`, whose row is already final. `incident`:
+ * the incident the run belongs to (for a success, the one it has just closed).
+ */
 export function decideAlert(
   run: RunResult,
   journal: Journal,
   config: PolicyConfig,
   now: Date,
+  incident?: IncidentFacts,
 ): AlertDecision {
   if (run.status === 'success')
-    return decideSuspect(run, journal, config) ?? decideRecovery(run, journal, config);
+    return decideSuspect(run, journal, config) ?? decideRecovery(run, journal, config, incident);
   if (!config.alertTypes.includes(run.type)) {
     return {
       send: false,
@@ -54,6 +64,7 @@ export function decideAlert(
     escalate: consecutiveFailures >= config.escalateAfter,
     ...(suppressedCount > 0 ? { suppressedCount } : {}),
     ...(size ? { size } : {}),
+    ...(incident ? { incident } : {}),
   });
   const failure = (suppressedCount: number): AlertDecision => ({ send: true, alert: alert(suppressedCount) });
   // Default (runbook behaviour): every failure alerts, nothing to count.
@@ -106,14 +117,58 @@ function quietSizeFinding(run: RunResult, journal: Journal, config: PolicyConfig
 
 /**
  * BACKUP_ALERT_NOTIFY_RECOVERY: one recovery message when a type succeeds after
- * failing. Only the failure→success transition qualifies, so a second success in
- * a row never sends another.
+ * failing, or after it was missing (the success closed an incident: the message says
+ * since when and how many runs failed). Only that transition qualifies, so a second
+ * success in a row never sends another.
  */
-function decideRecovery(run: RunResult, journal: Journal, config: PolicyConfig): AlertDecision {
+function decideRecovery(
+  run: RunResult,
+  journal: Journal,
+  config: PolicyConfig,
+  closed: IncidentFacts | undefined,
+): AlertDecision {
   if (!config.notifyRecovery || !config.alertTypes.includes(run.type)) return { send: false };
   const previous = journal.runs.previousFinishedStatus(run.type, run.backupId);
-  if (previous === undefined || !FAILED.has(previous)) return { send: false };
-  return { send: true, alert: { kind: 'recovery', run, consecutiveFailures: 0, escalate: false } };
+  if (!closed && (previous === undefined || !FAILED.has(previous))) return { send: false };
+  return {
+    send: true,
+    alert: {
+      kind: 'recovery',
+      run,
+      consecutiveFailures: 0,
+      escalate: false,
+      ...(closed ? { incident: closed } : {}),
+    },
+  };
+}
+
+/** What the silences say about an alert about to go out. */
+export type SilenceVerdict =
+  /** Hold it: a silence for its type is in force. */
+  | { hold: SilenceRow }
+  /** Send it, saying how many alerts ended silences held (`reported`: those silences). */
+  | { alert: Alert; reported: number[] };
+
+/**
+ * Silences (`backup-alert silence add`): while one is in force for the alert's type, the
+ * alert is held (the run is still recorded). The first alert of the type after a silence
+ * ends carries how many it held. Tests are never held: they are asked for.
+ */
+export function silenceVerdict(
+  alert: Alert,
+  silences: Pick<Journal['silences'], 'active' | 'unreported'>,
+  now: Date,
+): SilenceVerdict {
+  if (alert.kind === 'test' || alert.preview) return { alert, reported: [] };
+  const at = now.toISOString();
+  const active = silences.active(at, alert.run.type)[0];
+  if (active) return { hold: active };
+  const ended = silences.unreported(alert.run.type, at);
+  const held = ended.reduce((sum, silence) => sum + silence.held_count, 0);
+  return {
+    alert: held > 0 ? { ...alert, heldBySilence: (alert.heldBySilence ?? 0) + held } : alert,
+    reported: ended.map((silence) => silence.id),
+  };
 }
 
 /** Earlier finished runs of the type that failed since its last success, newest first. */

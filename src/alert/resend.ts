@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { buildNotifiers, HARD_MARGIN_MS, sendBounded } from '../notify/fanout.js';
+import { HARD_MARGIN_MS, sendBounded } from '../notify/fanout.js';
 import { PING_CHANNEL } from '../notify/ping-payload.js';
 import { type Alert, DeliveryError, type Notifier } from '../notify/types.js';
 import { formatDuration } from '../shared/duration.js';
 import type { NotificationRow } from '../store/rows.js';
 import type { AlertContext } from './dispatch.js';
 import { parseAlertPayload } from './payload.js';
+import { allNotifiers } from './routing.js';
 
 /** After this many delivery rounds (the first send included) a pending alert is `failed` for good. */
 export const RETRY_MAX_ATTEMPTS = 10;
@@ -80,7 +81,7 @@ export async function retryPending(ctx: AlertContext, options: RetryOptions): Pr
   if (rows.length === 0) return [];
   const items: RetryItem[] = [];
   const queues = new Map<Notifier, Queued[]>();
-  const notifiers = buildNotifiers(ctx);
+  const notifiers = allNotifiers(ctx);
   for (const row of rows) {
     const alert = parseAlertPayload(row.payload);
     const item = (status: RetryItem['status'], error?: string): RetryItem => ({
@@ -108,7 +109,10 @@ export async function retryPending(ctx: AlertContext, options: RetryOptions): Pr
       items.push(item('failed', error));
       continue;
     }
-    const notifier = notifiers.find((n) => n.channel === row.channel);
+    // A registered channel's row goes back through that channel; an env one's through the env channel.
+    const notifier = notifiers.find(
+      (n) => n.channel === row.channel && (n.name ?? null) === (row.channel_name ?? null),
+    );
     if (!notifier) {
       // Kept pending: a wrong --env-file must not turn every pending alert into a lost one.
       items.push(item('skipped', `channel ${row.channel} is not configured now`));

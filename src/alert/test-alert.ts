@@ -33,3 +33,81 @@ export function testAlert(now: Date, host: string, error: string, script: string
     escalate: false,
   };
 }
+
+/**
+ * test-notify --kind: what an alert of that kind looks like, marked as a test (【テスト】)
+ * and never queued for retry. Its facts are examples, said to be so in its error line.
+ */
+export function previewAlert(kind: Alert['kind'], now: Date, host: string): Alert {
+  if (kind === 'test') return testAlert(now, host, TEST_NOTIFY_TEXT);
+  const base = testAlert(now, host, `${TEST_NOTIFY_TEXT} (preview of a ${kind} alert)`);
+  const hour = 3_600_000;
+  const at = (ms: number) => new Date(now.getTime() - ms).toISOString();
+  const run = { ...base.run, backupId: backupIdFor(now, 'daily', 1), type: 'daily' as const };
+  const incident = { id: 0, cause: 'failure' as const, openedAt: at(26 * hour), failedRuns: 2 };
+  switch (kind) {
+    case 'failure':
+      return { ...base, kind, run: { ...run, exitCode: 1 }, consecutiveFailures: 2, incident, preview: true };
+    case 'recovery':
+      return {
+        ...base,
+        kind,
+        run: { ...run, status: 'success', exitCode: 0 },
+        incident: { ...incident, closedAt: now.toISOString() },
+        preview: true,
+      };
+    case 'reminder':
+      return {
+        ...base,
+        kind,
+        run,
+        consecutiveFailures: 2,
+        incident: { ...incident, reminder: 1 },
+        preview: true,
+      };
+    case 'slow':
+      return { ...base, kind, run, slow: { runningForMs: 2 * hour, warnAfterMs: 2 * hour }, preview: true };
+    case 'suspect':
+    case 'suspect-growth': {
+      const drop = kind === 'suspect';
+      const mib = 1_048_576;
+      const bytes = drop ? mib : 40 * mib;
+      return {
+        ...base,
+        kind,
+        run: {
+          ...run,
+          status: 'success',
+          exitCode: 0,
+          artifactPath: '/var/backups/db.dump',
+          artifactBytes: bytes,
+        },
+        size: {
+          direction: drop ? 'drop' : 'growth',
+          path: '/var/backups/db.dump',
+          bytes,
+          medianBytes: 10 * mib,
+          recentBytes: [10 * mib, 10 * mib, 11 * mib],
+          changePercent: drop ? -90 : 300,
+          thresholdPercent: drop ? 50 : 200,
+        },
+        preview: true,
+      };
+    }
+    case 'missing':
+      return {
+        ...base,
+        kind,
+        run: { ...run, backupId: '-' },
+        incident: { ...incident, cause: 'missing', failedRuns: 0 },
+        missing: {
+          maxAgeMs: 26 * hour,
+          lastSuccessAt: at(27 * hour),
+          overdueMs: hour,
+          lastRunId: backupIdFor(new Date(now.getTime() - 27 * hour), 'daily', 1),
+          lastRunStatus: 'success',
+        },
+        preview: true,
+      };
+  }
+}

@@ -3,6 +3,7 @@ import type { RetryOptions } from '../commands/retry.js';
 import type { StatusOptions } from '../commands/status.js';
 import type { RunOptions } from '../run/plan.js';
 import { BACKUP_TYPES, RUN_STATUSES } from '../shared/run-result.js';
+import { ROUTING_COMMANDS } from './routing-commands.js';
 import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 
 /**
@@ -62,6 +63,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: 'an artifact far from its usual size: warn (default) or fail',
         value: { kind: 'choice', name: 'action', choices: ['warn', 'fail'] },
       },
+      {
+        long: 'warn-after',
+        description:
+          'one backup_slow alert if the script still runs after this long (default $BACKUP_ALERT_WARN_AFTER)',
+        value: DURATION(),
+      },
     ],
     argument: { name: 'args', description: 'arguments passed to the script (after --)', variadic: true },
     passThrough: true,
@@ -87,7 +94,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       return testEmailCommand(options, ctx);
     },
   }),
-  defineCommand<{ channel: string }>({
+  defineCommand<{ channel: string; kind?: string }>({
     name: 'test-notify',
     description: 'send a clearly-marked test alert through each configured channel',
     example: 'backup-alert test-notify --channel slack',
@@ -95,8 +102,30 @@ export const COMMANDS: readonly CommandSpec[] = [
       {
         long: 'channel',
         description: 'which channel',
-        value: { kind: 'choice', name: 'channel', choices: ['email', 'slack', 'teams', 'webhook', 'all'] },
+        value: {
+          kind: 'choice',
+          name: 'channel',
+          choices: ['email', 'slack', 'teams', 'webhook', 'apprise', 'all'],
+        },
         default: 'all',
+      },
+      {
+        long: 'kind',
+        description: 'preview this kind of alert, marked as a test (default test)',
+        value: {
+          kind: 'choice',
+          name: 'kind',
+          choices: [
+            'test',
+            'failure',
+            'recovery',
+            'suspect',
+            'suspect-growth',
+            'missing',
+            'slow',
+            'reminder',
+          ],
+        },
       },
     ],
     action: async (options, ctx) => {
@@ -229,6 +258,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       return pruneCommand(options, ctx);
     },
   }),
+  ...ROUTING_COMMANDS,
   defineCommand<object>({
     name: 'completion',
     description: 'print a shell completion script',

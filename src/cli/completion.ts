@@ -16,6 +16,14 @@ interface Completable {
   args?: readonly string[];
 }
 
+/** A command's options; for a group, every subcommand's (each long name once). */
+function optionsOf(command: CommandSpec): OptionSpec[] {
+  if (!command.subcommands) return [...command.options];
+  const byName = new Map<string, OptionSpec>();
+  for (const sub of command.subcommands) for (const option of sub.options) byName.set(option.long, option);
+  return [...byName.values()];
+}
+
 const HELP_OPTION: OptionSpec = { long: 'help', short: 'h', description: 'show help' };
 const GLOBAL: readonly OptionSpec[] = [
   { long: 'version', short: 'V', description: 'print the version' },
@@ -28,8 +36,10 @@ export function completable(commands: readonly CommandSpec[]): Completable[] {
     ...commands.map((command) => ({
       name: command.name,
       description: command.description,
-      options: [...command.options, ...COMMON_OPTIONS, HELP_OPTION],
+      options: [...optionsOf(command), ...COMMON_OPTIONS, HELP_OPTION],
       ...(command.argument?.choices ? { args: command.argument.choices } : {}),
+      // A group (`channels add …`) completes its subcommands as its first word.
+      ...(command.subcommands ? { args: command.subcommands.map((sub) => sub.name) } : {}),
     })),
     { name: 'help', description: 'display help for a command', options: [] },
   ];
@@ -45,19 +55,31 @@ const plain = (text: string) => text.replace(/[[\]:'$`"\\]/g, '');
 
 function bashScript(COMPLETABLE: readonly Completable[]): string {
   const cases: string[] = [];
-  const values: string[] = [];
-  const valueFlags: string[] = [];
+  const specific: string[] = [];
+  const generic: string[] = [];
+  const valueFlags = new Set<string>();
   const seen = new Set<string>();
+  // An option name whose values differ between commands (`run --type` takes a backup type,
+  // `channels add --type` a channel type) is completed per command; the others everywhere.
+  const shapes = new Map<string, Set<string>>();
+  for (const command of COMPLETABLE)
+    for (const option of command.options)
+      if (option.value)
+        shapes.set(option.long, (shapes.get(option.long) ?? new Set()).add(JSON.stringify(option.value)));
   for (const command of COMPLETABLE) {
     if (command.name === 'help') continue;
     const words = command.options.flatMap(flags);
     const positional = command.args ? ` ${command.args.join(' ')}` : '';
     cases.push(`    ${command.name}) opts=${quote(words.join(' ') + positional)} ;;`);
     for (const option of command.options) {
-      if (!option.value || seen.has(option.long)) continue;
-      seen.add(option.long);
-      const key = flags(option).join('|');
-      valueFlags.push(key);
+      if (!option.value) continue;
+      for (const flag of flags(option)) valueFlags.add(flag);
+      const ambiguous = (shapes.get(option.long)?.size ?? 0) > 1;
+      const key = flags(option)
+        .map((flag) => (ambiguous ? `"${command.name} ${flag}"` : `*" ${flag}"`))
+        .join('|');
+      if (seen.has(key)) continue;
+      seen.add(key);
       // Paths: one name a line (names with spaces stay whole), `-o filenames` for the `/` after a directory.
       const action =
         option.value.kind === 'file'
@@ -65,9 +87,10 @@ function bashScript(COMPLETABLE: readonly Completable[]): string {
           : option.value.kind === 'text'
             ? 'return 0'
             : `COMPREPLY=($(compgen -W ${quote(option.value.choices.join(' '))} -- "$cur")); return 0`;
-      values.push(`    ${key}) ${action} ;;`);
+      (ambiguous ? specific : generic).push(`    ${key}) ${action} ;;`);
     }
   }
+  const values = [...specific, ...generic];
   const names = COMPLETABLE.map((c) => c.name).join(' ');
   return `# bash completion for backup-alert
 # Install: backup-alert completion bash > /etc/bash_completion.d/backup-alert
@@ -80,12 +103,12 @@ _backup_alert() {
   # The command is the first word that is neither an option nor an option's value.
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "\${COMP_WORDS[i]}" in
-      ${valueFlags.join('|')}) ((i++)) ;;
+      ${[...valueFlags].join('|')}) ((i++)) ;;
       -*) ;;
       *) cmd="\${COMP_WORDS[i]}"; break ;;
     esac
   done
-  case "$prev" in
+  case "$cmd $prev" in
 ${values.join('\n')}
   esac
   case "$cmd" in
@@ -117,7 +140,10 @@ function zshScript(COMPLETABLE: readonly Completable[]): string {
         ? `    ${quote(`(-${option.short} --${option.long})`)}{-${option.short},--${option.long}}${quote(spec)}`
         : `    ${quote(`--${option.long}${spec}`)}`;
     });
-    if (command.args) specs.push(`    ${quote(`1:shell:(${command.args.join(' ')})`)}`);
+    if (command.args) {
+      const what = command.name === 'completion' ? 'shell' : 'subcommand';
+      specs.push(`    ${quote(`1:${what}:(${command.args.join(' ')})`)}`);
+    }
     if (command.name === 'help')
       specs.push(`    ${quote(`1:command:(${COMPLETABLE.map((c) => c.name).join(' ')})`)}`);
     functions.push(

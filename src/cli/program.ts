@@ -48,19 +48,26 @@ export function buildProgram(
     .enablePositionalOptions()
     .addHelpText('after', TOP_HELP);
   let exitCode = 0;
-  for (const spec of COMMANDS) {
-    const command = program
-      .command(spec.name)
+  const add = (parent: Command, spec: CommandSpec, isDefault = false): void => {
+    const command = parent
+      .command(spec.name, { isDefault })
       .description(spec.description)
       .exitOverride()
-      .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+      .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+      .addHelpText('after', `\nExample:\n  ${spec.example}\n`);
+    if (spec.subcommands) {
+      // A group: `channels` alone runs its default subcommand (list).
+      for (const sub of spec.subcommands) add(command, sub, sub.name === spec.defaultSubcommand);
+      return;
+    }
     for (const option of [...spec.options, ...COMMON_OPTIONS]) command.addOption(optionOf(commander, option));
     if (spec.argument) command.addArgument(argumentOf(commander, spec));
     if (spec.passThrough) command.passThroughOptions();
-    command.addHelpText('after', `\nExample:\n  ${spec.example}\n`).action(async function (this: Command) {
+    command.action(async function (this: Command) {
       exitCode = await run(spec, this.opts(), this.args);
     });
-  }
+  };
+  for (const spec of COMMANDS) add(program, spec);
   return { program, exitCode: () => exitCode };
 }
 

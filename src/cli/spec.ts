@@ -54,6 +54,21 @@ export interface CommandSpec {
   passThrough?: boolean;
   /** Imports the command's module (only the command that runs is loaded) and runs it. */
   action: (options: Record<string, unknown>, ctx: CommandContext, args: string[]) => Promise<number>;
+  /** `channels list|add|…`: a group of commands; its own action is never called. */
+  subcommands?: readonly CommandSpec[];
+  /** The subcommand the group alone runs (`backup-alert channels` = `channels list`). */
+  defaultSubcommand?: string;
+}
+
+/** Declares a group (`backup-alert channels add …`): one command per subcommand, each a full spec. */
+export function defineGroup(spec: {
+  name: string;
+  description: string;
+  example: string;
+  subcommands: readonly CommandSpec[];
+  defaultSubcommand?: string;
+}): CommandSpec {
+  return { ...spec, options: [], action: async () => 2 };
 }
 
 /** Declares one command; `O` is its options' type, checked where the command is written. */

@@ -1,11 +1,14 @@
 import kleur from 'kleur';
 import { recordDeliveries } from '../alert/dispatch.js';
-import { TEST_NOTIFY_TEXT, testAlert } from '../alert/test-alert.js';
+import { allNotifiers } from '../alert/routing.js';
+import { previewAlert } from '../alert/test-alert.js';
 import type { CommandContext } from '../context.js';
-import { buildNotifiers, deliverAll } from '../notify/fanout.js';
-import { CHANNELS, type Channel } from '../notify/types.js';
+import { deliverAll } from '../notify/fanout.js';
+import { ALERT_KINDS, type AlertKind, CHANNELS, type Channel } from '../notify/types.js';
+import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
+import { NO_JOURNAL } from '../store/journal.js';
 import type { Store } from '../store/store.js';
 
 /** The variables that switch each channel on; named in the "not configured" line. */
@@ -14,20 +17,37 @@ const CHANNEL_VARIABLES: Record<Channel, string[]> = {
   slack: ['SLACK_WEBHOOK_URL'],
   teams: ['TEAMS_WEBHOOK_URL', 'TEAMS_WEBHOOK_FORMAT'],
   webhook: ['BACKUP_ALERT_WEBHOOK_URL', 'BACKUP_ALERT_WEBHOOK_SECRET'],
+  apprise: ['BACKUP_ALERT_APPRISE_URLS'],
 };
 
 /**
- * `backup-alert test-notify`: a clearly-marked test through each selected channel, one ✔/✖
- * line each. Exit 1 if any failed or the chosen channel is not configured.
+ * `backup-alert test-notify`: a clearly-marked test through each selected channel (the
+ * env-configured ones and the registered ones), one ✔/✖ line each. Exit 1 if any failed or
+ * the chosen channel is not configured. `--kind` previews what that kind of alert says.
  */
-export async function testNotifyCommand(options: { channel: string }, ctx: CommandContext): Promise<number> {
+export async function testNotifyCommand(
+  options: { channel: string; kind?: string },
+  ctx: CommandContext,
+): Promise<number> {
   const { config, logger, io } = ctx;
+  const kind = options.kind ?? 'test';
+  if (!(ALERT_KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`invalid --kind "${kind}": use one of ${ALERT_KINDS.join(', ')}`);
+  }
   const wanted: readonly Channel[] =
     options.channel === 'all' ? CHANNELS : CHANNELS.filter((channel) => channel === options.channel);
   const lines: Array<{ ok: boolean; text: string }> = [];
   let failed = false;
 
-  const notifiers = buildNotifiers(ctx).filter((n) => wanted.includes(n.channel));
+  let store: Store | null = null;
+  try {
+    store = ctx.openStore();
+  } catch {
+    // test-notify tests the channels; without a database the rows are just not written
+  }
+  const notifiers = allNotifiers({ ...ctx, journal: store ?? NO_JOURNAL }).filter((n) =>
+    wanted.includes(n.channel),
+  );
   for (const channel of wanted) {
     if (notifiers.some((n) => n.channel === channel)) continue;
     const problems = ctx.problems.filter((p) => CHANNEL_VARIABLES[channel].includes(p.variable));
@@ -43,20 +63,14 @@ export async function testNotifyCommand(options: { channel: string }, ctx: Comma
   if (notifiers.length === 0 && lines.length === 0) {
     lines.push({
       ok: false,
-      text: 'no notification channel is configured (e-mail, Slack, Teams or webhook)',
+      text: 'no notification channel is configured (e-mail, Slack, Teams, webhook, Apprise or a registered channel)',
     });
     failed = true;
   }
 
-  let store: Store | null = null;
-  try {
-    store = ctx.openStore();
-  } catch {
-    // test-notify tests the channels; without a database the rows are just not written
-  }
   try {
     if (notifiers.length > 0) {
-      const alert = testAlert(ctx.now(), ctx.hostname, TEST_NOTIFY_TEXT);
+      const alert = previewAlert(kind as AlertKind, ctx.now(), ctx.hostname);
       const results = await deliverAll(notifiers, alert, ctx, config.notifyTimeoutMs);
       if (store) recordDeliveries(results, alert, { ...ctx, journal: store });
       for (const result of results) {
@@ -81,7 +95,7 @@ export async function testNotifyCommand(options: { channel: string }, ctx: Comma
       recordAudit(store.audit, ctx, {
         operation: 'test_notify',
         status: failed ? 'failure' : 'success',
-        details: { channel: options.channel, lines: texts },
+        details: { channel: options.channel, kind, lines: texts },
       });
     return failed ? ExitCode.failed : ExitCode.ok;
   } finally {

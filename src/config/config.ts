@@ -6,6 +6,7 @@ import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-resul
 import type { Env } from './env-source.js';
 import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
+import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
 import { parseSystemUrl } from './system-url.js';
 import {
@@ -71,6 +72,8 @@ export interface Config {
   metrics: MetricsConfig;
   /** `run --artifact` and the size judgement (DESIGN.md "False success"). */
   falseSuccess: FalseSuccessSettings;
+  /** Routing and incidents: reminders, watch's expectations, the slow run, Apprise, local time. */
+  routing: RoutingSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -135,6 +138,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
   const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
   const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
+  const routing = parseRoutingSettings(env, context.cwd, problems);
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
@@ -166,6 +170,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       problems,
     ),
     falseSuccess: parseFalseSuccess(env, problems),
+    routing: routing.settings,
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).
@@ -184,6 +189,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           webhookUrl,
           webhookSecret,
           ...metrics.secrets,
+          ...routing.secrets,
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
     ],

@@ -6,9 +6,11 @@ import { errorCode, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import {
   alertError,
+  alertHeading,
   alertSubject,
   extraFacts,
   lateNotice,
+  localTimeOf,
   plainTextBody,
   shownOutput,
   singleLine,
@@ -36,6 +38,7 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
   const words = kindWords(config.lang, alert.kind);
   const systemUrl = config.systemUrl;
   const output = shownOutput(alert);
+  const timeZone = config.routing.timeZone;
   return {
     backupInfo: {
       backupId: alert.run.backupId,
@@ -43,29 +46,35 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
       timestamp: alert.run.finishedAt,
       error: alertError(alert),
     },
+    // BACKUP_ALERT_TIMEZONE: shown right after the UTC time; undefined (no row) when unset.
+    localTime: localTimeOf(alert, timeZone),
     systemUrl,
     // Only http(s) becomes a link: an odd SYSTEM_URL is still shown, never made clickable.
     systemUrlIsLink: systemUrl !== undefined && /^https?:\/\//i.test(systemUrl),
     kind: alert.kind,
     isFailure: alert.kind === 'failure',
     isRecovery: alert.kind === 'recovery',
-    isTest: alert.kind === 'test',
-    isWarning: alert.kind === 'suspect' || alert.kind === 'suspect-growth',
+    isTest: alert.kind === 'test' || alert.preview === true,
+    // A warning, not the red of a failure: size findings, missing, slow, reminders.
+    isWarning: (['suspect', 'suspect-growth', 'missing', 'slow', 'reminder'] as const).some(
+      (kind) => alert.kind === kind,
+    ),
     escalate: alert.escalate,
     lang: config.lang,
     subject: alertSubject(alert, config.lang),
-    heading: words.heading,
+    heading: alertHeading(alert, config.lang),
     advice: words.advice,
     labels: {
       backupId: t.backupId,
       type: t.type,
       timestamp: t.timestamp,
+      localTime: t.localTime,
       error: t.error,
       systemUrl: t.systemUrl,
       outputTail: t.outputTail,
       notSet: t.notSet,
     },
-    facts: extraFacts(alert, config.lang),
+    facts: extraFacts(alert, config.lang, timeZone),
     lateNotice: lateNotice(alert, config.lang),
     outputTail: output ? tailOf(output, HTML_TAIL_LIMIT, alert.run.outputCutBytes) : '',
     footer: t.footer,
@@ -104,7 +113,7 @@ export async function renderHtml(alert: Alert, config: Config, logger: Logger): 
 /** Subject, plain text (runbook §5.1, §5.2) and, when the template renders, HTML. */
 export async function buildEmailContent(alert: Alert, config: Config, logger: Logger): Promise<EmailContent> {
   const subject = singleLine(alertSubject(alert, config.lang));
-  const text = plainTextBody(alert, config.lang, config.systemUrl);
+  const text = plainTextBody(alert, config.lang, config.systemUrl, config.routing.timeZone);
   const html = await renderHtml(alert, config, logger);
   return html === undefined ? { subject, text } : { subject, text, html };
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Redactor } from '../shared/redact.js';
+import { createAppriseNotifier } from './apprise.js';
 import { createEmailNotifier } from './email.js';
 import { alertSubject } from './message.js';
 import { createSlackNotifier } from './slack.js';
@@ -13,8 +14,10 @@ import { kindWords } from './words.js';
 /** What happened to one channel for one alert; one notification_logs row each. */
 export interface DeliveryResult {
   channel: Channel;
-  /** Redacted: `https://hooks.slack.com/…`, or the e-mail addresses. */
+  /** Redacted: `https://hooks.slack.com/…`, or the e-mail addresses; a registered channel's name first. */
   recipient: string;
+  /** The registered channel (notification_channels.channel_name); absent for the env ones. */
+  name?: string;
   /** notification_logs.status: `failed` is for good, `pending` waits for `retry`. */
   status: 'sent' | 'pending' | 'failed';
   error?: string;
@@ -38,6 +41,7 @@ const CHANNEL_NAMES: Record<Channel, string> = {
   slack: 'Slack',
   teams: 'Microsoft Teams',
   webhook: 'webhook',
+  apprise: 'Apprise',
 };
 
 /** Every configured channel, in the runbook §8.3 order (email is the audit record). */
@@ -48,6 +52,7 @@ export function buildNotifiers(ctx: DeliveryContext): Notifier[] {
     createSlackNotifier(config),
     createTeamsNotifier(config, logger),
     createWebhookNotifier(config, ctx.now),
+    createAppriseNotifier(config, logger),
   ].filter((notifier): notifier is Notifier => notifier !== undefined);
 }
 
@@ -93,7 +98,11 @@ export async function deliverAll(
   );
   return settled.map((outcome, index) => {
     const notifier = notifiers[index]!;
-    const base = { channel: notifier.channel, recipient: notifier.recipient };
+    const base = {
+      channel: notifier.channel,
+      recipient: notifier.recipient,
+      ...(notifier.name ? { name: notifier.name } : {}),
+    };
     if (outcome.status === 'fulfilled') {
       logDelivery(ctx, alert, notifier, undefined);
       return { ...base, status: 'sent', attempts: outcome.value.attempts, subject: outcome.value.subject };
@@ -105,7 +114,7 @@ export async function deliverAll(
     return {
       ...base,
       // A test that failed is reported, not queued: nobody wants yesterday's test tomorrow.
-      status: permanent || alert.kind === 'test' ? 'failed' : 'pending',
+      status: permanent || alert.kind === 'test' || alert.preview ? 'failed' : 'pending',
       error,
       attempts: reason instanceof DeliveryError ? reason.attempts : 1,
       subject: alertSubject(alert, ctx.config.lang),

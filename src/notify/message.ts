@@ -1,6 +1,7 @@
 import type { Lang } from '../config/config.js';
 import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
+import { formatLocalTime } from '../shared/local-time.js';
 import { describeSizeFinding } from '../shared/size-finding.js';
 import type { Alert } from './types.js';
 import { kindWords, labels } from './words.js';
@@ -20,7 +21,28 @@ export function singleLine(text: string): string {
 }
 
 export function alertSubject(alert: Alert, lang: Lang): string {
-  return kindWords(lang, alert.kind).subject(singleLine(alert.run.backupId));
+  const subject = kindWords(lang, alert.kind).subject(singleLine(alert.run.backupId), alert.run.type);
+  return alert.preview ? `${labels(lang).previewMark}${subject}` : subject;
+}
+
+/** The heading line; a preview (test-notify --kind) is marked as a test there too. */
+export function alertHeading(alert: Alert, lang: Lang): string {
+  const heading = kindWords(lang, alert.kind).heading;
+  return alert.preview ? `${labels(lang).previewMark}${heading}` : heading;
+}
+
+/**
+ * The local-time value shown right after 発生時刻 (BACKUP_ALERT_TIMEZONE), or undefined
+ * when no zone is set: then the body is the runbook's, line for line.
+ */
+export function localTimeOf(alert: Alert, timeZone: string | undefined): string | undefined {
+  return timeZone ? formatLocalTime(alert.run.finishedAt, timeZone) : undefined;
+}
+
+/** An ISO time as a fact: UTC as stored, with the local time beside it when a zone is set. */
+function timeFact(iso: string, timeZone: string | undefined): string {
+  const local = timeZone ? formatLocalTime(iso, timeZone) : undefined;
+  return local ? `${iso} (${local})` : iso;
 }
 
 /**
@@ -43,7 +65,7 @@ export interface ExtraFact {
   value: string;
 }
 
-export function extraFacts(alert: Alert, lang: Lang): ExtraFact[] {
+export function extraFacts(alert: Alert, lang: Lang, timeZone?: string): ExtraFact[] {
   const t = labels(lang);
   const { run } = alert;
   const facts: ExtraFact[] = [{ label: t.host, value: run.host }];
@@ -58,7 +80,40 @@ export function extraFacts(alert: Alert, lang: Lang): ExtraFact[] {
     });
   }
   if (alert.suppressedCount) facts.push({ label: t.suppressed, value: String(alert.suppressedCount) });
+  facts.push(...routingFacts(alert, lang, timeZone));
   if (run.logPath) facts.push({ label: t.logPath, value: run.logPath });
+  return facts;
+}
+
+/** What incidents, watch, the slow run and silences add: since when, how many, how late. */
+function routingFacts(alert: Alert, lang: Lang, timeZone: string | undefined): ExtraFact[] {
+  const t = labels(lang);
+  const facts: ExtraFact[] = [];
+  const { incident, missing, slow } = alert;
+  if (missing) {
+    facts.push({
+      label: t.lastSuccess,
+      value: missing.lastSuccessAt ? timeFact(missing.lastSuccessAt, timeZone) : t.never,
+    });
+    facts.push({ label: t.maxAge, value: formatDuration(missing.maxAgeMs) });
+    if (missing.overdueMs !== null)
+      facts.push({ label: t.overdue, value: formatDuration(missing.overdueMs) });
+    if (missing.lastRunId) {
+      facts.push({ label: t.lastRun, value: `${missing.lastRunId} (${missing.lastRunStatus ?? '?'})` });
+    }
+  }
+  if (slow) {
+    facts.push({ label: t.runningFor, value: formatDuration(slow.runningForMs) });
+    facts.push({ label: t.warnAfter, value: formatDuration(slow.warnAfterMs) });
+  }
+  if (incident) {
+    facts.push({ label: t.incidentSince, value: timeFact(incident.openedAt, timeZone) });
+    facts.push({ label: t.failedRuns, value: String(incident.failedRuns) });
+    if (incident.reminder) facts.push({ label: t.reminder, value: t.reminderNo(incident.reminder) });
+    if (incident.closedAt)
+      facts.push({ label: t.incidentClosed, value: timeFact(incident.closedAt, timeZone) });
+  }
+  if (alert.heldBySilence) facts.push({ label: t.heldBySilence, value: String(alert.heldBySilence) });
   return facts;
 }
 
@@ -145,18 +200,29 @@ export function shownOutput(alert: Alert): string {
   return output.trim() ? output : '';
 }
 
-/** The runbook §5.2 body, verbatim and in order, with our extra facts after エラー内容. */
-export function plainTextBody(alert: Alert, lang: Lang, systemUrl: string | undefined): string {
+/**
+ * The runbook §5.2 body, verbatim and in order, with our extra facts after エラー内容.
+ * With a time zone set, one line (現地時刻) follows 発生時刻 (DESIGN.md); none without.
+ */
+export function plainTextBody(
+  alert: Alert,
+  lang: Lang,
+  systemUrl: string | undefined,
+  timeZone?: string,
+): string {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
-  const lines: string[] = [words.heading, ''];
+  const lines: string[] = [alertHeading(alert, lang), ''];
+  const local = localTimeOf(alert, timeZone);
   lines.push(
     `${t.backupId}: ${alert.run.backupId}`,
     `${t.type}: ${alert.run.type}`,
     `${t.timestamp}: ${alert.run.finishedAt}`,
+    ...(local ? [`${t.localTime}: ${local}`] : []),
     `${t.error}: ${alertError(alert)}`,
   );
-  for (const fact of extraFacts(alert, lang)) lines.push(`${fact.label}: ${singleLine(fact.value)}`);
+  for (const fact of extraFacts(alert, lang, timeZone))
+    lines.push(`${fact.label}: ${singleLine(fact.value)}`);
   const late = lateNotice(alert, lang);
   if (late) lines.push(late);
   const output = shownOutput(alert);

@@ -3,10 +3,12 @@ import { redactUrl } from '../shared/redact.js';
 import { postJson } from './http-post.js';
 import {
   alertError,
+  alertHeading,
   alertSubject,
   extraFacts,
   fitTail,
   lateNotice,
+  localTimeOf,
   shownOutput,
   singleLine,
 } from './message.js';
@@ -35,23 +37,30 @@ function codeBlock(tail: string): string {
 type Block = Record<string, unknown>;
 
 /** The incoming-webhook body: `text` is the notification/fallback, blocks carry the facts. */
-export function slackPayload(alert: Alert, lang: Lang, systemUrl: string | undefined): object {
+export function slackPayload(
+  alert: Alert,
+  lang: Lang,
+  systemUrl: string | undefined,
+  timeZone?: string,
+): object {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
   const subject = alertSubject(alert, lang);
+  const local = localTimeOf(alert, timeZone);
   const field = (label: string, value: string) => ({
     type: 'mrkdwn',
     text: clip(`*${label}*\n${escapeMrkdwn(singleLine(value))}`, SLACK_FIELD_MAX),
   });
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(subject, SLACK_HEADER_MAX), emoji: true } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(words.heading)}*` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(alertHeading(alert, lang))}*` } },
     {
       type: 'section',
       fields: [
         field(t.backupId, alert.run.backupId),
         field(t.type, alert.run.type),
         field(t.timestamp, alert.run.finishedAt),
+        ...(local ? [field(t.localTime, local)] : []),
       ],
     },
     {
@@ -62,9 +71,10 @@ export function slackPayload(alert: Alert, lang: Lang, systemUrl: string | undef
       },
     },
   ];
-  // A section holds at most 10 fields; we add at most 10 (7, plus the artifact, median and recent sizes).
-  const extras = extraFacts(alert, lang).map((fact) => field(fact.label, fact.value));
-  if (extras.length > 0) blocks.push({ type: 'section', fields: extras.slice(0, 10) });
+  // A section holds at most 10 fields: the facts (run, size, incident…) go in sections of 10.
+  const extras = extraFacts(alert, lang, timeZone).map((fact) => field(fact.label, fact.value));
+  for (let start = 0; start < extras.length; start += 10)
+    blocks.push({ type: 'section', fields: extras.slice(start, start + 10) });
   const late = lateNotice(alert, lang);
   if (late)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:warning: ${escapeMrkdwn(late)}` }] });
@@ -93,15 +103,19 @@ export function slackPayload(alert: Alert, lang: Lang, systemUrl: string | undef
   };
 }
 
-/** Slack incoming webhook (SLACK_WEBHOOK_URL); undefined when not configured. */
-export function createSlackNotifier(config: Config): Notifier | undefined {
-  const url = config.slackWebhookUrl;
+/** Slack incoming webhook (SLACK_WEBHOOK_URL, or a registered channel's URL); undefined when not configured. */
+export function createSlackNotifier(
+  config: Config,
+  url: string | undefined = config.slackWebhookUrl,
+): Notifier | undefined {
   if (!url) return undefined;
   return {
     channel: 'slack',
     recipient: redactUrl(url),
     async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
-      const body = JSON.stringify(slackPayload(alert, config.lang, config.systemUrl));
+      const body = JSON.stringify(
+        slackPayload(alert, config.lang, config.systemUrl, config.routing.timeZone),
+      );
       const result = await postJson({ url, body, signal });
       return { attempts: result.attempts, subject: alertSubject(alert, config.lang) };
     },

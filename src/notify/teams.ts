@@ -4,10 +4,12 @@ import { redactUrl } from '../shared/redact.js';
 import { postJson } from './http-post.js';
 import {
   alertError,
+  alertHeading,
   alertSubject,
   extraFacts,
   fitTail,
   lateNotice,
+  localTimeOf,
   shownOutput,
   singleLine,
 } from './message.js';
@@ -67,27 +69,36 @@ interface Parts {
   advice: string;
   outputLabel: string;
   systemUrlLabel: string;
-  colour: Alert['kind'];
+  colour: 'failure' | 'recovery' | 'test' | 'warning';
 }
 
-function partsOf(alert: Alert, lang: Lang): Parts {
+/** missing, slow and reminder are warnings; a preview is a test whatever its kind. */
+function colourOf(alert: Alert): Parts['colour'] {
+  if (alert.preview || alert.kind === 'test') return 'test';
+  if (alert.kind === 'failure' || alert.kind === 'recovery') return alert.kind;
+  return 'warning';
+}
+
+function partsOf(alert: Alert, lang: Lang, timeZone: string | undefined): Parts {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
+  const local = localTimeOf(alert, timeZone);
   return {
     subject: alertSubject(alert, lang),
-    heading: words.heading,
+    heading: alertHeading(alert, lang),
     facts: [
       { label: t.backupId, value: alert.run.backupId },
       { label: t.type, value: alert.run.type },
       { label: t.timestamp, value: alert.run.finishedAt },
+      ...(local ? [{ label: t.localTime, value: local }] : []),
       { label: t.error, value: alertError(alert) },
-      ...extraFacts(alert, lang).map((f) => ({ label: f.label, value: singleLine(f.value) })),
+      ...extraFacts(alert, lang, timeZone).map((f) => ({ label: f.label, value: singleLine(f.value) })),
     ],
     late: lateNotice(alert, lang),
     advice: words.advice,
     outputLabel: t.outputTail,
     systemUrlLabel: t.systemUrl,
-    colour: alert.kind,
+    colour: colourOf(alert),
   };
 }
 
@@ -96,16 +107,10 @@ export function adaptiveCardPayload(
   lang: Lang,
   systemUrl: string | undefined,
   tail: string,
+  timeZone?: string,
 ): object {
-  const p = partsOf(alert, lang);
-  const color =
-    p.colour === 'failure'
-      ? 'Attention'
-      : p.colour === 'recovery'
-        ? 'Good'
-        : p.colour === 'test'
-          ? 'Accent'
-          : 'Warning';
+  const p = partsOf(alert, lang, timeZone);
+  const color = { failure: 'Attention', recovery: 'Good', test: 'Accent', warning: 'Warning' }[p.colour];
   const body: object[] = [
     { type: 'TextBlock', text: p.subject, weight: 'Bolder', size: 'Large', color, wrap: true },
     { type: 'TextBlock', text: p.heading, wrap: true },
@@ -138,8 +143,9 @@ export function messageCardPayload(
   lang: Lang,
   systemUrl: string | undefined,
   tail: string,
+  timeZone?: string,
 ): object {
-  const p = partsOf(alert, lang);
+  const p = partsOf(alert, lang, timeZone);
   const sections: object[] = [
     {
       activityTitle: p.heading,
@@ -154,14 +160,7 @@ export function messageCardPayload(
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
     summary: p.subject,
-    themeColor:
-      p.colour === 'failure'
-        ? 'D70000'
-        : p.colour === 'recovery'
-          ? '2EB886'
-          : p.colour === 'test'
-            ? '0078D7'
-            : 'E8A000',
+    themeColor: { failure: 'D70000', recovery: '2EB886', test: '0078D7', warning: 'E8A000' }[p.colour],
     title: p.subject,
     sections,
     ...(systemUrl
@@ -177,14 +176,14 @@ export function messageCardPayload(
 /** The serialised body, its output tail cut (from the start) until the whole message fits. */
 export function teamsBody(
   alert: Alert,
-  config: Pick<Config, 'lang' | 'systemUrl'>,
+  config: Pick<Config, 'lang' | 'systemUrl'> & { routing?: Pick<Config['routing'], 'timeZone'> },
   format: TeamsFormat,
 ): string {
   const build = format === 'messagecard' ? messageCardPayload : adaptiveCardPayload;
   return fitTail(
     shownOutput(alert),
     TEAMS_MAX_BYTES,
-    (tail) => JSON.stringify(build(alert, config.lang, config.systemUrl, tail)),
+    (tail) => JSON.stringify(build(alert, config.lang, config.systemUrl, tail, config.routing?.timeZone)),
     (rendered) => Buffer.byteLength(rendered, 'utf8'),
     alert.run.outputCutBytes,
   );
@@ -195,15 +194,20 @@ function legacyBodyError(body: string): string | undefined {
   return /delivery failed|error/i.test(body) && body.trim() !== '1' ? body : undefined;
 }
 
-/** Microsoft Teams (TEAMS_WEBHOOK_URL); undefined when not configured. */
-export function createTeamsNotifier(config: Config, logger: Logger): Notifier | undefined {
-  const url = config.teamsWebhookUrl;
+/** Microsoft Teams (TEAMS_WEBHOOK_URL, or a registered channel's URL); undefined when not configured. */
+export function createTeamsNotifier(
+  config: Config,
+  logger: Logger,
+  url: string | undefined = config.teamsWebhookUrl,
+  /** What the legacy-connector warning names: the variable, or the registered channel. */
+  source = 'TEAMS_WEBHOOK_URL',
+): Notifier | undefined {
   if (!url) return undefined;
-  const choice = chooseTeamsFormat(url, config.teamsFormat);
+  const choice = chooseTeamsFormat(url, source === 'TEAMS_WEBHOOK_URL' ? config.teamsFormat : undefined);
   if (choice.legacy) {
     logger.warn(
       'Teams',
-      `TEAMS_WEBHOOK_URL is a legacy Office 365 connector (${redactUrl(url)}), which Microsoft is retiring; ` +
+      `${source} is a legacy Office 365 connector (${redactUrl(url)}), which Microsoft is retiring; ` +
         'create a Workflows webhook ("Send webhook alerts to a channel") and use its URL instead',
     );
   }

@@ -1,14 +1,24 @@
 import type { RunResult } from '../shared/run-result.js';
 import type { SizeFinding } from '../shared/size-finding.js';
 
-export const CHANNELS = ['email', 'slack', 'teams', 'webhook'] as const;
+export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const ALERT_KINDS = ['failure', 'recovery', 'test', 'suspect', 'suspect-growth'] as const;
+export const ALERT_KINDS = [
+  'failure',
+  'recovery',
+  'test',
+  'suspect',
+  'suspect-growth',
+  'missing',
+  'slow',
+  'reminder',
+] as const;
 /**
  * `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send),
  * `suspect` / `suspect-growth`: a success whose artifact is far below / above its usual size
- * (DESIGN.md "False success"; two kinds because the subject says which).
+ * (DESIGN.md "False success"; two kinds because the subject says which),
+ * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident).
  */
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -19,7 +29,40 @@ export const NOTIFICATION_TYPES = {
   test: 'backup_test',
   suspect: 'backup_suspect',
   'suspect-growth': 'backup_suspect',
+  missing: 'backup_missing',
+  slow: 'backup_slow',
+  reminder: 'backup_reminder',
 } as const satisfies Record<AlertKind, string>;
+
+/** The incident an alert belongs to: since when, and how many runs failed in it. */
+export interface IncidentFacts {
+  id: number;
+  cause: 'failure' | 'missing';
+  openedAt: string;
+  failedRuns: number;
+  /** For a reminder: which one (1, 2, …). */
+  reminder?: number;
+  /** For a recovery: when it closed. */
+  closedAt?: string;
+}
+
+/** What `watch` found for a missing backup. */
+export interface MissingFacts {
+  maxAgeMs: number;
+  /** The latest success, or null when the type never succeeded here. */
+  lastSuccessAt: string | null;
+  /** How long past the max age (null when it never succeeded). */
+  overdueMs: number | null;
+  /** The latest run of the type, whatever its status. */
+  lastRunId: string | null;
+  lastRunStatus: string | null;
+}
+
+/** What `run --warn-after` saw: the script still running. */
+export interface SlowFacts {
+  runningForMs: number;
+  warnAfterMs: number;
+}
 
 /**
  * One alert: the run it is about and what the policy adds to it. Stored as JSON
@@ -42,6 +85,16 @@ export interface Alert {
   resentAt?: string;
   /** The artifact's size against its type's usual one, when the policy found it far off. */
   size?: SizeFinding;
+  /** The incident it is about (failure, reminder, missing, recovery). */
+  incident?: IncidentFacts;
+  /** kind `missing`: the last success and how overdue. */
+  missing?: MissingFacts;
+  /** kind `slow`: how long the script has been running. */
+  slow?: SlowFacts;
+  /** Alerts of this type held by silences that have ended since; said once, in the first alert after. */
+  heldBySilence?: number;
+  /** test-notify --kind: a marked preview of this kind (never queued for retry). */
+  preview?: boolean;
 }
 
 export interface SendReport {
@@ -76,5 +129,7 @@ export interface Notifier {
   readonly channel: Channel;
   /** For logs and notification_logs.recipient; secrets redacted (`https://hooks.slack.com/…`). */
   readonly recipient: string;
+  /** A registered channel's name (notification_channels.channel_name); absent for the env ones. */
+  readonly name?: string;
   send(alert: Alert, signal: AbortSignal): Promise<SendReport>;
 }

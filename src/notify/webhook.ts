@@ -1,11 +1,20 @@
 import { createHmac } from 'node:crypto';
 import type { Config } from '../config/config.js';
+import { localIsoTimestamp } from '../shared/local-time.js';
 import { redactUrl } from '../shared/redact.js';
 import type { RunResult } from '../shared/run-result.js';
 import type { SizeFinding } from '../shared/size-finding.js';
 import { postJson } from './http-post.js';
 import { alertErrorText, alertSubject, tailOf } from './message.js';
-import { type Alert, NOTIFICATION_TYPES, type Notifier, type SendReport } from './types.js';
+import {
+  type Alert,
+  type IncidentFacts,
+  type MissingFacts,
+  NOTIFICATION_TYPES,
+  type Notifier,
+  type SendReport,
+  type SlowFacts,
+} from './types.js';
 
 /** Bump only on a breaking change; receivers switch on it. Adding fields is not breaking. */
 export const WEBHOOK_VERSION = 1;
@@ -54,19 +63,46 @@ export interface WebhookPayload
   lateSince: string | null;
   /** When this body was sent; covered by the signature, so receivers can refuse stale replays. */
   sentAt: string;
+  /** With BACKUP_ALERT_TIMEZONE: `timestamp` in that zone (ISO 8601 with its offset), and the zone. */
+  localTimestamp?: string;
+  timeZone?: string;
+  /** The incident (failure, missing, reminder, recovery): since when, how many runs failed. */
+  incident?: IncidentFacts;
+  /** backup_missing: the last success and how overdue. */
+  missing?: MissingFacts;
+  /** backup_slow: how long the script has been running. */
+  slow?: SlowFacts;
+  /** Alerts held by a silence that has ended since; sent once, in the first alert after it. */
+  heldBySilence?: number;
+  /** test-notify --kind: a test showing what this event looks like; nothing happened. */
+  preview?: true;
+}
+
+/**
+ * Stable per event, so a receiver can drop a late duplicate: the run and the event, or for
+ * what has no run of its own (missing, reminder) the incident (and which reminder).
+ */
+function eventId(alert: Alert, event: string): string {
+  const { incident, run } = alert;
+  if (alert.kind === 'missing' && incident) return `incident-${incident.id}:${event}`;
+  if (alert.kind === 'reminder' && incident)
+    return `incident-${incident.id}:${event}:${incident.reminder ?? 0}`;
+  return `${run.backupId}:${event}`;
 }
 
 export function webhookPayload(
   alert: Alert,
-  config: Pick<Config, 'lang' | 'systemUrl'>,
+  config: Pick<Config, 'lang' | 'systemUrl'> & { routing?: Pick<Config['routing'], 'timeZone'> },
   sentAt: Date,
 ): WebhookPayload {
   const event = WEBHOOK_EVENTS[alert.kind];
   const { run } = alert;
+  const timeZone = config.routing?.timeZone;
+  const localTimestamp = timeZone ? localIsoTimestamp(run.finishedAt, timeZone) : undefined;
   return {
     version: WEBHOOK_VERSION,
     event,
-    id: `${run.backupId}:${event}`,
+    id: eventId(alert, event),
     subject: alertSubject(alert, config.lang),
     backupId: run.backupId,
     type: run.type,
@@ -87,6 +123,13 @@ export function webhookPayload(
     late: alert.lateSince !== undefined,
     lateSince: alert.lateSince ?? null,
     sentAt: sentAt.toISOString(),
+    // Added only when they say something: receivers of version 1 see no change otherwise.
+    ...(localTimestamp && timeZone ? { localTimestamp, timeZone } : {}),
+    ...(alert.incident ? { incident: alert.incident } : {}),
+    ...(alert.missing ? { missing: alert.missing } : {}),
+    ...(alert.slow ? { slow: alert.slow } : {}),
+    ...(alert.heldBySilence ? { heldBySilence: alert.heldBySilence } : {}),
+    ...(alert.preview ? { preview: true as const } : {}),
   };
 }
 
@@ -95,9 +138,16 @@ export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
-/** Generic JSON webhook (BACKUP_ALERT_WEBHOOK_URL); undefined when not configured. */
-export function createWebhookNotifier(config: Config, now: () => Date): Notifier | undefined {
-  const url = config.webhookUrl;
+/**
+ * Generic JSON webhook (BACKUP_ALERT_WEBHOOK_URL, or a registered channel's URL, which is
+ * not signed: the secret belongs to the configured webhook); undefined when not configured.
+ */
+export function createWebhookNotifier(
+  config: Config,
+  now: () => Date,
+  url: string | undefined = config.webhookUrl,
+  secret: string | undefined = config.webhookSecret,
+): Notifier | undefined {
   if (!url) return undefined;
   return {
     channel: 'webhook',
@@ -106,7 +156,7 @@ export function createWebhookNotifier(config: Config, now: () => Date): Notifier
       const payload = webhookPayload(alert, config, now());
       const body = JSON.stringify(payload);
       const headers: Record<string, string> = { [EVENT_HEADER]: payload.event };
-      if (config.webhookSecret) headers[SIGNATURE_HEADER] = signBody(body, config.webhookSecret);
+      if (secret) headers[SIGNATURE_HEADER] = signBody(body, secret);
       const result = await postJson({ url, body, headers, signal });
       return { attempts: result.attempts, subject: payload.subject };
     },

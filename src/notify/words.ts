@@ -7,7 +7,8 @@ import type { AlertKind } from './types.js';
  * and the runbook §5.2 lines (OP-BKP-ALT-001) are requirements: verbatim.
  */
 interface KindWords {
-  subject: (backupId: string) => string;
+  /** Most subjects name the run; `missing` and `reminder` name the type (there is no run, or several). */
+  subject: (backupId: string, type: string) => string;
   heading: string;
   advice: string;
   /** What the log lines call it: `Failure alert sent to Slack`, `Failure alert email sent to …` (§9.2). */
@@ -47,6 +48,26 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
       advice: 'バックアップの内容（対象のデータ、除外設定）と保存先の空き容量を確認してください。',
       logName: 'size warning',
     },
+    missing: {
+      subject: (_id, type) => `【警告】バックアップ未実行: ${type}`,
+      heading: '【警告】バックアップが予定どおり実行されていません',
+      advice:
+        'スケジューラ（cron / systemd タイマー）とホストの状態を確認し、手動バックアップの実行を検討してください。',
+      logName: 'missing backup alert',
+    },
+    slow: {
+      subject: (id) => `【注意】バックアップ実行中: ${id}`,
+      heading: '【注意】バックアップが想定より長く実行中です',
+      advice:
+        'バックアップはまだ実行中です。処理が停滞していないか、ディスクとネットワークの状態を確認してください。',
+      logName: 'slow backup warning',
+    },
+    reminder: {
+      subject: (_id, type) => `【再通知】バックアップ障害継続中: ${type}`,
+      heading: '【再通知】バックアップの障害がまだ解消されていません',
+      advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
+      logName: 'reminder',
+    },
   },
   en: {
     failure: {
@@ -80,6 +101,26 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
       advice: 'Check what was backed up (the data, excludes) and the free space where backups are kept.',
       logName: 'size warning',
     },
+    missing: {
+      subject: (_id, type) => `[WARNING] Backup not run: ${type}`,
+      heading: '[WARNING] A backup has not run as expected',
+      advice:
+        'Check the scheduler (cron / systemd timer) and the host, and consider running a manual backup.',
+      logName: 'missing backup alert',
+    },
+    slow: {
+      subject: (id) => `[NOTICE] Backup still running: ${id}`,
+      heading: '[NOTICE] A backup is taking longer than expected',
+      advice:
+        'The backup is still running. Check that it is not stuck, and look at the disk and the network.',
+      logName: 'slow backup warning',
+    },
+    reminder: {
+      subject: (_id, type) => `[REMINDER] Backup still failing: ${type}`,
+      heading: '[REMINDER] A backup problem is still not resolved',
+      advice: 'Investigate the cause promptly and consider running a manual backup.',
+      logName: 'reminder',
+    },
   },
 };
 
@@ -105,6 +146,21 @@ const LABELS = {
     systemUrl: 'システムURL',
     notSet: '(未設定)',
     footer: 'ITSM-Sec Nexus バックアップアラート',
+    localTime: '現地時刻',
+    incidentSince: '障害発生時刻',
+    incidentClosed: '障害終了時刻',
+    failedRuns: '障害中に失敗した実行',
+    reminder: '再通知',
+    reminderNo: (n: number) => `${n}回目`,
+    lastSuccess: '最終成功',
+    never: 'なし（一度も成功していません）',
+    maxAge: '許容間隔',
+    overdue: '超過時間',
+    lastRun: '最終実行',
+    runningFor: '経過時間',
+    warnAfter: '警告しきい値',
+    heldBySilence: 'サイレンス中に保留された通知',
+    previewMark: '【テスト】',
   },
   en: {
     backupId: 'Backup ID',
@@ -128,6 +184,21 @@ const LABELS = {
     systemUrl: 'System URL',
     notSet: '(not set)',
     footer: 'ITSM-Sec Nexus backup alert',
+    localTime: 'Local time',
+    incidentSince: 'Incident open since',
+    incidentClosed: 'Incident closed',
+    failedRuns: 'Failed runs in this incident',
+    reminder: 'Reminder',
+    reminderNo: (n: number) => `#${n}`,
+    lastSuccess: 'Last success',
+    never: 'never (no successful run recorded)',
+    maxAge: 'Max age',
+    overdue: 'Overdue by',
+    lastRun: 'Last run',
+    runningFor: 'Running for',
+    warnAfter: 'Warn after',
+    heldBySilence: 'Alerts held during a silence',
+    previewMark: '[TEST] ',
   },
 } as const;
 

@@ -14,6 +14,8 @@ export interface RunOptions extends OutputCheckOptions {
   quiet?: boolean;
   /** false with --no-lock */
   lock: boolean;
+  /** One backup_slow alert once the script has run this long (default BACKUP_ALERT_WARN_AFTER). */
+  warnAfter?: string;
   args: string[];
 }
 
@@ -31,6 +33,8 @@ export interface RunPlan {
   lock: boolean;
   /** What must be true of a success (artifacts, minimum duration); undefined = nothing to check. */
   checks: OutputChecks | undefined;
+  /** --warn-after / BACKUP_ALERT_WARN_AFTER; undefined = no slow-run warning. */
+  warnAfterMs?: number | undefined;
 }
 
 /** Mistakes here are usage errors (exit 2): nothing has run yet. */
@@ -41,6 +45,17 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
   const script = options.script ?? ctx.config.script;
   if (!script) throw new UsageError('no backup script: give --script PATH or set BACKUP_ALERT_SCRIPT');
   const timeoutMs = durationFlag('--timeout', options.timeout) ?? ctx.config.timeoutMs;
+  const warnAfterFlag = durationFlag('--warn-after', options.warnAfter);
+  if (warnAfterFlag !== undefined && timeoutMs !== undefined && warnAfterFlag >= timeoutMs) {
+    throw new UsageError(
+      `invalid --warn-after "${options.warnAfter}": it must be shorter than the timeout (${formatDuration(timeoutMs)}), or the warning would never come`,
+    );
+  }
+  // From the environment a warning that could never fire is just not armed: settings never stop a backup.
+  const fromEnv = ctx.config.routing.warnAfterMs;
+  const warnAfterMs =
+    warnAfterFlag ??
+    (fromEnv !== undefined && (timeoutMs === undefined || fromEnv < timeoutMs) ? fromEnv : undefined);
   return {
     type: options.type,
     script: resolve(ctx.cwd, script),
@@ -51,6 +66,7 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
     quiet: options.quiet === true,
     lock: options.lock,
     checks: planOutputChecks(options, ctx.config, ctx.cwd),
+    warnAfterMs,
   };
 }
 

@@ -1,5 +1,6 @@
 import { alertAbout } from '../alert/alert-run.js';
 import type { AlertContext } from '../alert/dispatch.js';
+import { sendDueReminders } from '../alert/incidents.js';
 import type { CommandContext } from '../context.js';
 import { childEnv } from '../runner/child-env.js';
 import { runScript } from '../runner/runner.js';
@@ -19,6 +20,7 @@ import {
 } from './record.js';
 import { resultOfScript } from './result.js';
 import { applyRetention, replayOutput, retryPendingQuickly, startSmtpCheck } from './side-tasks.js';
+import { watchForSlowRun } from './slow-run.js';
 
 export type { RunOptions } from './plan.js';
 
@@ -63,6 +65,8 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
         await replayOutput(result.logPath, result.outputTail, ctx);
       }
       await Promise.all([alertAbout(result, ctx), heartbeat?.finish(result)]);
+      // Open incidents (this type's or another's) whose BACKUP_ALERT_REMIND reminder is due.
+      await sendDueReminders(ctx, ctx.hostname);
       return result.exitCode ?? 0;
     } finally {
       if (!lock.busy) lock.release();
@@ -84,6 +88,7 @@ async function execute(
   ctx: RunContext,
 ): Promise<RunResult> {
   lock.setBackupId(started.backupId);
+  const slow = watchForSlowRun(plan, started, ctx);
   const runner = await runScript({
     script: plan.script,
     args: plan.args,
@@ -99,6 +104,7 @@ async function execute(
     signals,
     onSpawn: (pid) => lock.setScriptGroup(pid),
   });
+  await slow.stop();
   if (runner.logError)
     ctx.logger.warn('Backup', `Could not write log file ${started.logPath}: ${runner.logError}`);
   const finishedAt = ctx.now();

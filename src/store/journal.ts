@@ -1,10 +1,13 @@
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { AuditTable } from './audit.js';
+import type { ChannelTable } from './channels.js';
+import type { IncidentTable } from './incidents.js';
 import type { MetricsQueryOptions } from './metrics-query.js';
 import type { NotificationTable } from './notifications.js';
 import type { PruneResult } from './prune.js';
 import { backupIdFor } from './rows.js';
 import type { RunTable } from './runs.js';
+import type { SilenceTable } from './silences.js';
 
 /**
  * What `run`, the alert policy and `retry` read and write. The SQLite Store is
@@ -24,12 +27,29 @@ export interface Journal {
     | 'previousFinishedStatus'
     | 'consecutiveFailures'
     | 'recentArtifactSizes'
+    | 'get'
   >;
   readonly notifications: Pick<
     NotificationTable,
     'insert' | 'update' | 'claim' | 'settle' | 'hasPending' | 'pending' | 'failedSince' | 'firstAttemptAt'
   >;
   readonly audit: Pick<AuditTable, 'write'>;
+  /** The runbook §8.1.3 channel registry (read when alerting). */
+  readonly channels: Pick<ChannelTable, 'list'>;
+  readonly incidents: Pick<
+    IncidentTable,
+    | 'get'
+    | 'openFor'
+    | 'openOn'
+    | 'recordFailure'
+    | 'recordMissing'
+    | 'close'
+    | 'claimMissingAlert'
+    | 'claimReminder'
+    | 'noteAlert'
+    | 'latestAlertDeliveries'
+  >;
+  readonly silences: Pick<SilenceTable, 'active' | 'hold' | 'unreported' | 'markReported'>;
   /** Runs `fn` in one transaction: all of its writes or none. */
   transaction<T>(fn: () => T): T;
   /** Deletes what is older than the cutoff (retention). */
@@ -52,6 +72,7 @@ export const NO_JOURNAL: Journal = {
     previousFinishedStatus: () => undefined,
     consecutiveFailures: () => 0,
     recentArtifactSizes: () => [],
+    get: () => undefined,
   },
   notifications: {
     insert: () => 0,
@@ -64,6 +85,25 @@ export const NO_JOURNAL: Journal = {
     firstAttemptAt: () => undefined,
   },
   audit: { write: () => {} },
+  // Without a database there is no registry, no incident and no silence: every alert goes out.
+  channels: { list: () => [] },
+  incidents: {
+    get: () => undefined,
+    openFor: () => undefined,
+    openOn: () => [],
+    recordFailure: () => {
+      throw new Error('no database: incidents are not tracked');
+    },
+    recordMissing: () => {
+      throw new Error('no database: incidents are not tracked');
+    },
+    close: () => undefined,
+    claimMissingAlert: () => true,
+    claimReminder: () => false,
+    noteAlert: () => {},
+    latestAlertDeliveries: () => [],
+  },
+  silences: { active: () => [], hold: () => {}, unreported: () => [], markReported: () => {} },
   transaction: (fn) => fn(),
   metricsSnapshot: () => undefined,
   prune: (cutoff) => ({

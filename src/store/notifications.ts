@@ -9,8 +9,8 @@ export class NotificationTable {
     const result = this.db
       .prepare(
         `INSERT INTO notification_logs (notification_type, channel, recipient, subject, status, error_message,
-           sent_at, attempts, payload, backup_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           sent_at, attempts, payload, backup_id, created_at, channel_name, incident_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         n.notificationType,
@@ -24,6 +24,8 @@ export class NotificationTable {
         n.payload,
         n.backupId,
         n.sentAt,
+        n.channelName ?? null,
+        n.incidentId ?? null,
       );
     return Number(result.lastInsertRowid);
   }
@@ -126,10 +128,16 @@ export class NotificationTable {
     ) as NotificationRow[];
   }
 
-  /** When the first notification for a run was attempted, or undefined when it was never alerted. */
+  /**
+   * When the first notification for a run was attempted, or undefined when it was never alerted.
+   * A slow-run warning or a reminder naming the run is not its failure alert.
+   */
   firstAttemptAt(backupId: string): string | undefined {
     const value = this.db
-      .prepare('SELECT MIN(created_at) FROM notification_logs WHERE backup_id = ?')
+      .prepare(
+        `SELECT MIN(created_at) FROM notification_logs
+         WHERE backup_id = ? AND notification_type NOT IN ('backup_slow', 'backup_reminder')`,
+      )
       .pluck()
       .get(backupId) as string | null;
     return value ?? undefined;

@@ -50,6 +50,10 @@ export interface NotificationRow {
   payload: string | null;
   backup_id: string | null;
   created_at: string;
+  /** The registered channel (notification_channels.channel_name); null for the env-configured ones. */
+  channel_name: string | null;
+  /** The incident the alert was about, when there is one. */
+  incident_id: number | null;
   /** While a process sends the row: until when it is theirs, and who they are. */
   lease_until: string | null;
   claimed_by: string | null;
@@ -79,6 +83,8 @@ export interface NewNotification {
   attempts: number;
   payload: string | null;
   backupId: string | null;
+  channelName?: string | null;
+  incidentId?: number | null;
 }
 
 export interface AuditEntry {

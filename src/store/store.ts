@@ -4,12 +4,15 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { AuditTable } from './audit.js';
+import { ChannelTable } from './channels.js';
+import { IncidentTable } from './incidents.js';
 import type { Journal } from './journal.js';
 import { type MetricsQueryOptions, metricsSnapshot } from './metrics-query.js';
 import { NotificationTable } from './notifications.js';
 import { type PruneResult, prune } from './prune.js';
 import { RunTable } from './runs.js';
 import { migrate } from './schema.js';
+import { SilenceTable } from './silences.js';
 
 /**
  * better-sqlite3 is CommonJS with a native addon. Loaded with require() when a
@@ -28,11 +31,17 @@ export class Store implements Journal {
   readonly runs: RunTable;
   readonly notifications: NotificationTable;
   readonly audit: AuditTable;
+  readonly channels: ChannelTable;
+  readonly incidents: IncidentTable;
+  readonly silences: SilenceTable;
 
   private constructor(readonly db: Database.Database) {
     this.runs = new RunTable(db);
     this.notifications = new NotificationTable(db);
     this.audit = new AuditTable(db);
+    this.channels = new ChannelTable(db);
+    this.incidents = new IncidentTable(db);
+    this.silences = new SilenceTable(db);
   }
 
   /** Opens (creating with 0700 dir / 0600 file) and migrates the database. */

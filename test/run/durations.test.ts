@@ -73,4 +73,16 @@ describe('run with durations of weeks', () => {
     expect(hook.requests).toHaveLength(1);
     expect(result.stderr).toMatch(/Failure alert sent to webhook/);
   });
+
+  it('--warn-after 30d sends no slow-run warning after 1 ms', async () => {
+    const dir = tempDir();
+    const hook = await scriptedServer([ok]);
+    const script = writeScript(dir, 'backup.sh', 'sleep 0.3');
+    const result = await runMain(
+      ['run', '--type', 'monthly', '--warn-after', '30d', '--script', script, '--db', join(dir, 'state.db')],
+      { env: { BACKUP_ALERT_WEBHOOK_URL: hook.url } },
+    );
+    expect(result).toMatchObject({ exitCode: 0, stderr: '' });
+    expect(hook.requests).toHaveLength(0);
+  });
 });

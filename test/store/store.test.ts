@@ -75,7 +75,14 @@ describe('Store.open', () => {
         .pluck()
         .all();
       expect(tables).toEqual(
-        expect.arrayContaining(['backup_audit_logs', 'backup_logs', 'notification_logs']),
+        expect.arrayContaining([
+          'backup_audit_logs',
+          'backup_logs',
+          'incidents',
+          'notification_channels',
+          'notification_logs',
+          'silences',
+        ]),
       );
     } finally {
       store.close();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import kleur from 'kleur';
 import { TEST_NOTIFY_TEXT, testAlert } from '../../alert/test-alert.js';
@@ -5,6 +6,7 @@ import type { Config } from '../../config/config.js';
 import type { CommandContext } from '../../context.js';
 import { verifySmtp } from '../../notify/email.js';
 import { buildNotifiers, deliverAll } from '../../notify/fanout.js';
+import { channelOfRow } from '../../notify/registered.js';
 import type { Channel } from '../../notify/types.js';
 import { ExitCode } from '../../shared/exit-codes.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
@@ -71,7 +73,7 @@ export async function doctorCommand(
     await checkSmtpConnection(config, quiet),
     checkTemplate(config, now, ctx.hostname),
     ...(await checkWebhooks(ctx, quiet, options.send === true)),
-    checkChannels(config),
+    checkChannels(config, registeredChannelNames(ctx)),
     ...(await metricsChecks(config.metrics, problems, {
       send: options.send === true,
       timeoutMs: DOCTOR_SMTP_TIMEOUT_MS,
@@ -174,13 +176,36 @@ async function checkWebhooks(ctx: CommandContext, logger: Logger, send: boolean)
   return [...checks.values()];
 }
 
+/** The registry's channels by state (runbook §8.1.3), read without creating a database. */
+function registeredChannelNames(ctx: CommandContext): { active: string[]; broken: string[] } {
+  const names = { active: [] as string[], broken: [] as string[] };
+  if (!existsSync(ctx.config.dbPath)) return names;
+  try {
+    const store = ctx.openStore();
+    try {
+      for (const row of store.channels.list()) {
+        const parsed = channelOfRow(row);
+        if ('error' in parsed) names.broken.push(`${String(row.channel_name)} (${parsed.error})`);
+        else if (parsed.channel.active) names.active.push(`${parsed.channel.name} (${parsed.channel.type})`);
+      }
+    } finally {
+      store.close();
+    }
+  } catch {
+    // The database check reports why it cannot be opened.
+  }
+  return names;
+}
+
 /** Without any channel a failed backup is recorded but nobody hears about it. */
-function checkChannels(config: Config): Check {
+function checkChannels(config: Config, registered: { active: string[]; broken: string[] }): Check {
   const on = [
     config.emailRecipients.length > 0 ? 'e-mail' : undefined,
     config.slackWebhookUrl ? 'Slack' : undefined,
     config.teamsWebhookUrl ? 'Teams' : undefined,
     config.webhookUrl ? 'webhook' : undefined,
+    config.routing.appriseUrls.length > 0 ? 'Apprise' : undefined,
+    ...registered.active.map((name) => `registered ${name}`),
   ].filter((name): name is string => name !== undefined);
   const base = { id: 'channels', title: 'Alert channels' } as const;
   if (on.length === 0) {
@@ -189,10 +214,18 @@ function checkChannels(config: Config): Check {
       status: 'fail',
       detail: 'no channel configured: failures are recorded but nobody is alerted',
       remedy:
-        'set BACKUP_ALERT_EMAIL (and SMTP_*), SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL or BACKUP_ALERT_WEBHOOK_URL',
+        'set BACKUP_ALERT_EMAIL (and SMTP_*), SLACK_WEBHOOK_URL, TEAMS_WEBHOOK_URL or BACKUP_ALERT_WEBHOOK_URL, or register one: backup-alert channels add',
     };
   }
   const types = config.alertTypes.length < 4 ? `; alerting types: ${config.alertTypes.join(', ')}` : '';
+  if (registered.broken.length > 0) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `${on.join(', ')}${types}; broken registered channel(s), skipped: ${registered.broken.join('; ')}`,
+      remedy: 'fix or remove them: backup-alert channels list, backup-alert channels remove NAME',
+    };
+  }
   return { ...base, status: 'ok', detail: `${on.join(', ')}${types}`, remedy: null };
 }
 

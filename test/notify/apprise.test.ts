@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { logLines } from '../helpers/cli.js';
+import { readNotifications } from '../helpers/db.js';
+import { type ScriptedServer, scriptedServer } from '../helpers/http.js';
+import { isAlive, waitFor } from '../helpers/process.js';
+import { routingSetup } from '../helpers/routing.js';
+import { writeScript } from '../helpers/tmp.js';
+
+/** The scripted server as an Apprise target: Apprise's json:// posts a JSON body there. */
+const jsonUrl = (server: ScriptedServer) => server.url.replace(/^http:/, 'json:');
+
+interface AppriseBody {
+  title: string;
+  message: string;
+  type: string;
+}
+
+describe('the Apprise bridge (the real apprise command)', () => {
+  it('hands a failing run to apprise, which posts it to a json:// target; sent, the URL never printed', async () => {
+    const target = await scriptedServer([{ status: 200 }], 'apprise/targetSecret55');
+    const s = await routingSetup({ BACKUP_ALERT_APPRISE_URLS: jsonUrl(target) });
+    const result = await s.run('fail.sh');
+    expect(result.exitCode).toBe(3);
+    expect(target.requests).toHaveLength(1);
+    expect(target.requests[0]!.path).toBe('/services/apprise/targetSecret55');
+    const body = target.json() as AppriseBody;
+    expect(body.type).toBe('failure');
+    expect(body.title).toMatch(/^【緊急】バックアップ失敗: BKP-\d{8}-\d{6}-daily$/);
+    expect(body.message).toContain('【緊急】バックアップ処理が失敗しました\n\nバックアップID: BKP-');
+    expect(body.message).toContain('エラー内容: Backup script failed with exit code 3: disk full\n');
+    const row = readNotifications(s.db).find((n) => n.channel === 'apprise');
+    expect(row).toMatchObject({
+      status: 'sent',
+      recipient: expect.stringMatching(/^json:\/\/127\.0\.0\.1:\d+\/…$/),
+    });
+    expect(result.stderr).toMatch(/Failure alert sent to Apprise \(json:\/\/127\.0\.0\.1:\d+\/…\)/);
+    expect(result.stdout + result.stderr + JSON.stringify(readNotifications(s.db))).not.toContain(
+      'targetSecret55',
+    );
+  });
+
+  it('a target that refuses: apprise exits 1, recorded with its reason and kept for retry', async () => {
+    const target = await scriptedServer([{ status: 500 }], 'apprise/refusedSecret');
+    const s = await routingSetup({ BACKUP_ALERT_APPRISE_URLS: jsonUrl(target) });
+    await s.run('fail.sh');
+    const row = readNotifications(s.db).find((n) => n.channel === 'apprise');
+    expect(row).toMatchObject({ status: 'pending' });
+    expect(row!.error_message).toMatch(
+      /^apprise exited with status 1: WARNING - Failed to send JSON POST notification/,
+    );
+    expect(row!.error_message).not.toContain('refusedSecret');
+    target.script([{ status: 200 }]);
+    expect((await s.cli(['retry'])).exitCode).toBe(0);
+    expect((target.json(1) as AppriseBody).message).toContain('遅延送信');
+  });
+
+  it('a registered apprise channel (several URLs) and the missing kind as a warning', async () => {
+    const a = await scriptedServer([{ status: 200 }], 'a/one');
+    const b = await scriptedServer([{ status: 200 }], 'b/two');
+    const s = await routingSetup();
+    const add = await s.cli([
+      'channels',
+      'add',
+      'phones',
+      '--type',
+      'apprise',
+      '--url',
+      `${jsonUrl(a)} ${jsonUrl(b)}`,
+    ]);
+    expect(add.stdout).toMatch(
+      /^Added channel phones \(apprise → json:\/\/127\.0\.0\.1:\d+\/…,json:\/\/127\.0\.0\.1:\d+\/…;/,
+    );
+    await s.cli(['watch', '--max-age', 'daily=1d']);
+    expect((a.json() as AppriseBody).title).toBe('【警告】バックアップ未実行: daily');
+    expect((b.json() as AppriseBody).type).toBe('failure');
+  });
+});
+
+describe('the Apprise bridge (a stand-in apprise on PATH)', () => {
+  it('URLs go in a 0600 file passed with --config (never on the command line) and the body on stdin; the file is removed', async () => {
+    const target = await scriptedServer([{ status: 200 }], 'ps/neverOnArgv');
+    const s = await routingSetup({ BACKUP_ALERT_APPRISE_URLS: jsonUrl(target) });
+    const bin = join(s.dir, 'bin');
+    mkdirSync(bin);
+    const record = join(s.dir, 'record');
+    writeScript(
+      bin,
+      'apprise',
+      `printf '%s\\n' "$@" > "${record}.argv"
+config=""; prev=""; for a in "$@"; do [ "$prev" = "--config" ] && config="$a"; prev="$a"; done
+stat -c '%a' "$config" > "${record}.mode"; cat "$config" > "${record}.config"; cat > "${record}.stdin"
+echo "$config" > "${record}.path"`,
+    );
+    const result = await s.run('fail.sh', { env: { PATH: `${bin}:${process.env['PATH']}` } });
+    expect(result.exitCode).toBe(3);
+    const argv = readFileSync(`${record}.argv`, 'utf8');
+    expect(argv).not.toContain('neverOnArgv');
+    expect(argv).toContain('--config\n');
+    expect(argv).toMatch(/^-v\n-n\nfailure\n-t\n【緊急】バックアップ失敗: BKP-/);
+    expect(readFileSync(`${record}.mode`, 'utf8').trim()).toBe('600');
+    expect(readFileSync(`${record}.config`, 'utf8')).toBe(`${jsonUrl(target)}\n`);
+    expect(readFileSync(`${record}.stdin`, 'utf8')).toContain(
+      'エラー内容: Backup script failed with exit code 3',
+    );
+    expect(existsSync(readFileSync(`${record}.path`, 'utf8').trim())).toBe(false);
+    expect(readNotifications(s.db).find((n) => n.channel === 'apprise')?.status).toBe('sent');
+  });
+
+  it('an apprise that hangs (and ignores SIGTERM) is killed at the notify timeout', async () => {
+    const s = await routingSetup({
+      BACKUP_ALERT_APPRISE_URLS: 'json://127.0.0.1:9/hang',
+      BACKUP_ALERT_NOTIFY_TIMEOUT: '1s',
+    });
+    const bin = join(s.dir, 'bin');
+    mkdirSync(bin);
+    const pidFile = join(s.dir, 'apprise.pid');
+    writeScript(bin, 'apprise', `trap '' TERM\necho $$ > "${pidFile}"\nwhile :; do sleep 0.1; done`);
+    const result = await s.run('fail.sh', { env: { PATH: `${bin}:${process.env['PATH']}` } });
+    expect(result.exitCode).toBe(3);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(await waitFor(() => !isAlive(pid), 5_000)).toBe(true);
+    const row = readNotifications(s.db).find((n) => n.channel === 'apprise');
+    expect(row).toMatchObject({ status: 'pending' });
+    expect(row!.error_message).toMatch(
+      /apprise did not finish within the notify timeout; it was killed|cut off/,
+    );
+    expect(s.events()).toHaveLength(1); // the webhook was not held up by it
+  });
+
+  it('apprise not installed: one clear [WARN] for all apprise channels, every other channel unaffected', async () => {
+    const s = await routingSetup({ BACKUP_ALERT_APPRISE_URLS: 'ntfy://ntfy.example.com/notInstalledSecret' });
+    await s.cli(['channels', 'add', 'phones', '--type', 'apprise', '--url', 'ntfy://ntfy.example.com/other']);
+    // A PATH with bash (the fixtures need it) and no apprise.
+    const bin = join(s.dir, 'only-bash');
+    mkdirSync(bin);
+    symlinkSync('/bin/bash', join(bin, 'bash'));
+    const result = await s.run('fail.sh', { env: { PATH: bin } });
+    expect(result.exitCode).toBe(3);
+    const warnings = logLines(result.stderr).filter((line) => line.includes('[WARN] [Apprise]'));
+    expect(warnings).toEqual([
+      '[WARN] [Apprise] the apprise command is not installed (not found on PATH): every Apprise channel is skipped; install it (apt install apprise, or pipx install apprise)',
+    ]);
+    expect(result.stderr).not.toContain('notInstalledSecret');
+    expect(s.events().map((e) => e.event)).toEqual(['backup_failure']);
+  });
+});
+
+describe("apprise's own words in our error message", () => {
+  it('keeps the last WARNING/ERROR line, without its timestamp, URLs reduced to scheme and host', async () => {
+    const { lastProblem } = await import('../../src/notify/apprise.js');
+    const output = [
+      '2026-11-29 15:39:48,381 - ERROR - Unparseable URL tgram://bot123:tokenSecret8/chat',
+      '2026-11-29 15:39:48,381 - WARNING - Failed to send to json://127.0.0.1:9/hook/pathSecret7: timed out',
+      'Usage:  [OPTIONS] SERVER_URL',
+    ].join('\n');
+    expect(lastProblem(output)).toBe('WARNING - Failed to send to json://127.0.0.1:9/…: timed out');
+    expect(lastProblem(output.split('\n')[0]!)).toBe('ERROR - Unparseable URL (invalid URL)');
+  });
+});
