@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin';
 export interface StartPostgresOptions {
   /** max_connections (default 40). Superusers keep 3 of them (superuser_reserved_connections). */
   maxConnections?: number;
+  /** Offer TLS with a self-signed certificate for localhost/127.0.0.1 (`caFile`). */
+  tls?: boolean;
 }
 
 export interface RestartOptions extends StartPostgresOptions {
@@ -25,6 +27,8 @@ export interface PgCluster {
   readonly port: number;
   readonly superuser: string;
   readonly superPassword: string;
+  /** The server's self-signed certificate (with `tls`), for sslrootcert=. */
+  readonly caFile: string;
   /** postgres://user:password@127.0.0.1:port/database (superuser and postgres by default). */
   url(options?: { user?: string; password?: string; database?: string; params?: string }): string;
   /** Runs SQL as the superuser (parameterised) and returns the rows. */
@@ -100,6 +104,34 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   await execa(initdb, initArgs, { stdin: 'ignore' });
   rmSync(pwfile);
   writeFileSync(join(data, 'postgresql.conf'), "include_if_exists = 'test.conf'\n", { flag: 'a' });
+  const caFile = join(dir, 'server.crt');
+  if (options.tls) {
+    const key = join(data, 'server.key');
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      caFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
+    copyFileSync(caFile, join(data, 'server.crt'));
+    // postgres refuses a key others can read.
+    chmodSync(key, 0o600);
+    if (isRoot) {
+      const { uid, gid } = postgresIds();
+      for (const file of [key, join(data, 'server.crt')]) chownSync(file, uid, gid);
+    }
+  }
 
   let port = 0;
   let running = false;
@@ -115,6 +147,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       'full_page_writes = off',
       'shared_buffers = 32MB',
       "log_min_messages = 'fatal'",
+      ...(options.tls ? ['ssl = on'] : []),
     ].join('\n');
     const file = join(data, 'test.conf');
     writeFileSync(file, `${conf}\n`);
@@ -194,6 +227,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     },
     superuser,
     superPassword,
+    caFile,
     url,
     query,
     async createRole(name, password, extra = '') {
