@@ -81,6 +81,12 @@ export function toFleetError(error: unknown, endpoint: Endpoint, secrets: readon
     case '3D000':
       return make(FleetErrorCode.noDatabase, `database "${endpoint.database}" does not exist at ${at}`);
     case '42501':
+      if (/row-level security/i.test(text)) {
+        return make(
+          FleetErrorCode.permission,
+          `role "${endpoint.user}" may not write rows of this host name at ${at} (row-level security): map the role to BACKUP_ALERT_HOST in host_roles, or fix BACKUP_ALERT_HOST`,
+        );
+      }
       return make(FleetErrorCode.permission, `permission denied at ${at}: ${text}`);
     case '53300':
       return make(
