@@ -1,0 +1,211 @@
+import type { ClientBase } from 'pg';
+
+/** A run as `history --fleet --json` prints it: the local RunJson plus where and when it arrived. */
+export interface FleetRun {
+  host: string;
+  backupId: string;
+  type: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  script: string | null;
+  logPath: string | null;
+  receivedAt: string;
+}
+
+export interface FleetHistoryFilter {
+  host?: string;
+  type?: string;
+  status?: string;
+  limit: number;
+}
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+/**
+ * Newest first across the fleet. Every filter is a bound parameter; each has an index
+ * ((host, type, started_at), (status, started_at), (started_at)) so a LIMIT stops early.
+ */
+export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilter): Promise<FleetRun[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const [column, value] of [
+    ['host', filter.host],
+    ['type', filter.type],
+    ['status', filter.status],
+  ] as const) {
+    if (value === undefined) continue;
+    values.push(value);
+    where.push(`${column} = $${values.length}`);
+  }
+  values.push(filter.limit);
+  const result = await client.query<{
+    host: string;
+    backup_id: string;
+    type: string;
+    status: string;
+    started_at: Date;
+    finished_at: Date | null;
+    duration_ms: number | null;
+    exit_code: number | null;
+    signal: string | null;
+    error_message: string | null;
+    script: string | null;
+    log_path: string | null;
+    received_at: Date;
+  }>(
+    `SELECT host, backup_id, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
+            exit_code, signal, error_message, script, log_path, received_at
+       FROM backup_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, host, backup_id
+      LIMIT $${values.length}`,
+    values,
+  );
+  return result.rows.map((row) => ({
+    host: row.host,
+    backupId: row.backup_id,
+    type: row.type,
+    status: row.status,
+    startedAt: row.started_at.toISOString(),
+    finishedAt: iso(row.finished_at),
+    durationMs: row.duration_ms,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    errorMessage: row.error_message,
+    script: row.script,
+    logPath: row.log_path,
+    receivedAt: row.received_at.toISOString(),
+  }));
+}
+
+export interface HostRow {
+  host: string;
+  lastSeenAt: Date;
+  version: string | null;
+  /** type → ms, as the host promised (BACKUP_ALERT_EXPECT). */
+  expectations: Record<string, number>;
+  /** Host clock minus centre clock at its last sync. */
+  clockSkewMs: number;
+}
+
+export interface PairRow {
+  host: string;
+  type: string;
+  /** The host's promise for this type; null when it made none. */
+  promiseMs: number | null;
+  latest: {
+    backupId: string;
+    status: string;
+    startedAt: Date;
+    errorMessage: string | null;
+    exitCode: number | null;
+  } | null;
+  /** When the latest success finished, by the centre's clock (host skew removed). */
+  lastSuccessAt: Date | null;
+  consecutiveFailures: number;
+}
+
+export interface FleetSnapshot {
+  /** The centre's clock: every age is measured against it, never a host's. */
+  now: Date;
+  hosts: HostRow[];
+  pairs: PairRow[];
+}
+
+/**
+ * Every host × type (the types it promised, plus those it has run) with its latest run, its
+ * latest success and its failures since. Three index probes per pair, so the cost follows the
+ * number of pairs, not the years of history behind them.
+ */
+export async function fleetSnapshot(
+  client: ClientBase,
+  filter: { host?: string; type?: string } = {},
+): Promise<FleetSnapshot> {
+  const hosts = await client.query<{
+    now: Date;
+    host: string;
+    last_seen_at: Date;
+    version: string | null;
+    expectations: Record<string, number>;
+    clock_skew_ms: number;
+  }>(
+    `SELECT now() AS now, host, last_seen_at, version, expectations, clock_skew_ms::float8 AS clock_skew_ms
+       FROM hosts WHERE ($1::text IS NULL OR host = $1) ORDER BY host`,
+    [filter.host ?? null],
+  );
+  const pairs = await client.query<{
+    host: string;
+    type: string;
+    promise_ms: number | null;
+    backup_id: string | null;
+    status: string | null;
+    started_at: Date | null;
+    error_message: string | null;
+    exit_code: number | null;
+    success_at: Date | null;
+    failures: number;
+  }>(
+    `WITH pairs AS (
+       SELECT h.host, h.clock_skew_ms, t.type, (h.expectations ->> t.type)::float8 AS promise_ms
+         FROM hosts h
+        CROSS JOIN LATERAL (SELECT jsonb_object_keys(h.expectations) AS type UNION SELECT unnest(h.types)) t
+        WHERE ($1::text IS NULL OR h.host = $1) AND ($2::text IS NULL OR t.type = $2)
+     )
+     SELECT p.host, p.type, p.promise_ms, l.backup_id, l.status, l.started_at, l.error_message, l.exit_code,
+            s.success_at, f.failures
+       FROM pairs p
+       LEFT JOIN LATERAL (
+         SELECT b.backup_id, b.status, b.started_at, b.error_message, b.exit_code
+           FROM backup_logs b WHERE b.host = p.host AND b.type = p.type
+          ORDER BY b.started_at DESC LIMIT 1
+       ) l ON true
+       LEFT JOIN LATERAL (
+         SELECT b.started_at,
+                least(coalesce(b.finished_at, b.started_at) - p.clock_skew_ms * interval '1 millisecond',
+                      b.received_at) AS success_at
+           FROM backup_logs b WHERE b.host = p.host AND b.type = p.type AND b.status = 'success'
+          ORDER BY b.started_at DESC LIMIT 1
+       ) s ON true
+       LEFT JOIN LATERAL (
+         SELECT count(*)::int AS failures FROM (
+           SELECT 1 FROM backup_logs b
+            WHERE b.host = p.host AND b.type = p.type AND b.status NOT IN ('running', 'success')
+              AND b.started_at > coalesce(s.started_at, '-infinity')
+            LIMIT 1000
+         ) x
+       ) f ON true
+      ORDER BY p.host, p.type`,
+    [filter.host ?? null, filter.type ?? null],
+  );
+  return {
+    now: hosts.rows[0]?.now ?? (await client.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now,
+    hosts: hosts.rows.map((row) => ({
+      host: row.host,
+      lastSeenAt: row.last_seen_at,
+      version: row.version,
+      expectations: row.expectations,
+      clockSkewMs: row.clock_skew_ms,
+    })),
+    pairs: pairs.rows.map((row) => ({
+      host: row.host,
+      type: row.type,
+      promiseMs: row.promise_ms,
+      latest:
+        row.backup_id && row.status && row.started_at
+          ? {
+              backupId: row.backup_id,
+              status: row.status,
+              startedAt: row.started_at,
+              errorMessage: row.error_message,
+              exitCode: row.exit_code,
+            }
+          : null,
+      lastSuccessAt: row.success_at,
+      consecutiveFailures: row.failures,
+    })),
+  };
+}
