@@ -1,14 +1,13 @@
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateFleet } from '../../src/fleet/migrate.js';
 import { syncOnce } from '../../src/fleet/sync.js';
-import { ROOT } from '../helpers/cli.js';
 import { fleetConfig, localStore, recordDays } from '../helpers/fleet.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 
 const NOW = new Date('2026-03-10T03:30:00.000Z');
-const EXAMPLES = join(ROOT, 'examples', 'fleet');
+const EXAMPLES = fileURLToPath(new URL('../../examples/fleet/', import.meta.url));
 const ADMIN_PASSWORD = 'admin-Secret-1';
 
 let cluster: PgCluster;
@@ -18,7 +17,7 @@ const url = (user: string) => cluster.url({ user, password: `${user}-pw-123`, da
 beforeAll(async () => {
   cluster = await startPostgres();
   const psql = async (file: string, vars: Record<string, string>, database = 'backup_alert') => {
-    const result = await cluster.psql(database, { file: join(EXAMPLES, file), vars });
+    const result = await cluster.psql(database, { file: `${EXAMPLES}${file}`, vars });
     if (result.exitCode !== 0) throw new Error(`${file}: ${result.stderr}`);
   };
   await psql('roles.sql', { admin_password: ADMIN_PASSWORD }, 'postgres');

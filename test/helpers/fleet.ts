@@ -1,8 +1,15 @@
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../src/config/config.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
+import type { CommandContext } from '../../src/context.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { Store } from '../../src/store/store.js';
 import type { PgCluster } from './postgres.js';
 import { tempDir } from './tmp.js';
+
+const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 
 let databases = 0;
 
@@ -28,9 +35,9 @@ export function fleetConfig(databaseUrl: string, overrides: Partial<FleetConfig>
   };
 }
 
-/** A local database in a temp dir removed when the test ends (close it yourself). */
-export function localStore(name = 'backup-alert.db'): Store {
-  return Store.open(join(tempDir(), name));
+/** A local database in a temp dir removed when the test ends, or in `dir` (close it yourself). */
+export function localStore(name = 'backup-alert.db', dir?: string): Store {
+  return Store.open(join(dir ?? tempDir(), name));
 }
 
 export interface RunSpec {
@@ -96,4 +103,50 @@ export function recordDays(
 export async function centreCount(cluster: PgCluster, database: string, table: string): Promise<number> {
   const [row] = await cluster.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`, [], database);
   return Number(row?.n ?? 0);
+}
+
+export interface CapturedContext {
+  ctx: CommandContext;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** A CommandContext as main() builds it, over a local database at `dbPath`, output captured. */
+export function commandContext(
+  dbPath: string,
+  options: { tty?: boolean; now?: () => Date } = {},
+): CapturedContext {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = { BACKUP_ALERT_DB: dbPath };
+  const { config, problems } = loadConfig(env, {}, { cwd: process.cwd(), defaultTemplateDir: TEMPLATES });
+  const sink = (lines: string[]) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+  const ctx: CommandContext = {
+    config,
+    problems,
+    env,
+    processEnv: env,
+    cwd: process.cwd(),
+    io: {
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      stdoutIsTTY: options.tty ?? false,
+      color: false,
+      stdoutStream: sink(out),
+      stderrStream: sink(err),
+    },
+    logger: createLogger({ write: (line) => err.push(line), level: 'info' }),
+    now: options.now ?? (() => new Date()),
+    hostname: 'test-host',
+    username: 'tester',
+    pid: process.pid,
+    openStore: () => Store.open(dbPath),
+  };
+  return { ctx, stdout: () => out.join(''), stderr: () => err.join('') };
 }
