@@ -27,6 +27,24 @@ export interface FleetHistoryFilter {
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 /**
+ * Reads in one read-only snapshot with JIT off. The planner prices the per-pair lookups far
+ * above what they cost, and JIT-compiling a 10 ms query took 1.3 s on a fleet of 50 hosts.
+ * SET LOCAL, not a session setting, so it also behaves behind PgBouncer's transaction pooling.
+ */
+async function readOnly<T>(client: ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query('SET LOCAL jit = off');
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/**
  * Newest first across the fleet. Every filter is a bound parameter; each has an index
  * ((host, type, started_at), (status, started_at), (started_at)) so a LIMIT stops early.
  */
@@ -43,28 +61,30 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
     where.push(`${column} = $${values.length}`);
   }
   values.push(filter.limit);
-  const result = await client.query<{
-    host: string;
-    backup_id: string;
-    type: string;
-    status: string;
-    started_at: Date;
-    finished_at: Date | null;
-    duration_ms: number | null;
-    exit_code: number | null;
-    signal: string | null;
-    error_message: string | null;
-    script: string | null;
-    log_path: string | null;
-    received_at: Date;
-  }>(
-    `SELECT host, backup_id, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
+  const query = () =>
+    client.query<{
+      host: string;
+      backup_id: string;
+      type: string;
+      status: string;
+      started_at: Date;
+      finished_at: Date | null;
+      duration_ms: number | null;
+      exit_code: number | null;
+      signal: string | null;
+      error_message: string | null;
+      script: string | null;
+      log_path: string | null;
+      received_at: Date;
+    }>(
+      `SELECT host, backup_id, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
             exit_code, signal, error_message, script, log_path, received_at
        FROM backup_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, host, backup_id
       LIMIT $${values.length}`,
-    values,
-  );
+      values,
+    );
+  const result = await readOnly(client, query);
   return result.rows.map((row) => ({
     host: row.host,
     backupId: row.backup_id,
@@ -106,6 +126,7 @@ export interface PairRow {
   } | null;
   /** When the latest success finished, by the centre's clock (host skew removed). */
   lastSuccessAt: Date | null;
+  /** Failures since the latest success, counted when the latest run failed (else 0). */
   consecutiveFailures: number;
 }
 
@@ -118,12 +139,19 @@ export interface FleetSnapshot {
 
 /**
  * Every host × type (the types it promised, plus those it has run) with its latest run, its
- * latest success and its failures since. Three index probes per pair, so the cost follows the
- * number of pairs, not the years of history behind them.
+ * latest success and (when it failed) its failures since: two or three index probes per
+ * pair, so the cost follows the number of pairs, not the years of history behind them.
  */
 export async function fleetSnapshot(
   client: ClientBase,
   filter: { host?: string; type?: string } = {},
+): Promise<FleetSnapshot> {
+  return readOnly(client, () => snapshot(client, filter));
+}
+
+async function snapshot(
+  client: ClientBase,
+  filter: { host?: string; type?: string },
 ): Promise<FleetSnapshot> {
   const hosts = await client.query<{
     now: Date;
@@ -156,7 +184,16 @@ export async function fleetSnapshot(
         WHERE ($1::text IS NULL OR h.host = $1) AND ($2::text IS NULL OR t.type = $2)
      )
      SELECT p.host, p.type, p.promise_ms, l.backup_id, l.status, l.started_at, l.error_message, l.exit_code,
-            s.success_at, f.failures
+            s.success_at,
+            -- Counted only where the latest run failed: elsewhere it is 0 and not worth a lookup.
+            CASE WHEN l.status IN ('failure', 'abandoned') THEN (
+              SELECT count(*)::int FROM (
+                SELECT 1 FROM backup_logs b
+                 WHERE b.host = p.host AND b.type = p.type AND b.status NOT IN ('running', 'success')
+                   AND b.started_at > coalesce(s.started_at, '-infinity')
+                 LIMIT 1000
+              ) x
+            ) ELSE 0 END AS failures
        FROM pairs p
        LEFT JOIN LATERAL (
          SELECT b.backup_id, b.status, b.started_at, b.error_message, b.exit_code
@@ -170,14 +207,6 @@ export async function fleetSnapshot(
            FROM backup_logs b WHERE b.host = p.host AND b.type = p.type AND b.status = 'success'
           ORDER BY b.started_at DESC LIMIT 1
        ) s ON true
-       LEFT JOIN LATERAL (
-         SELECT count(*)::int AS failures FROM (
-           SELECT 1 FROM backup_logs b
-            WHERE b.host = p.host AND b.type = p.type AND b.status NOT IN ('running', 'success')
-              AND b.started_at > coalesce(s.started_at, '-infinity')
-            LIMIT 1000
-         ) x
-       ) f ON true
       ORDER BY p.host, p.type`,
     [filter.host ?? null, filter.type ?? null],
   );
