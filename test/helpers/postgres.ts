@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,11 @@ function postgresIds(): { uid: number; gid: number } {
  * present wrong passwords; trust only on the cluster's own unix socket.
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgCluster> {
+  if (!existsSync(join(PG_BIN, 'initdb'))) {
+    throw new Error(
+      `PostgreSQL 15 is not installed (no ${PG_BIN}/initdb): sudo apt-get install postgresql-15`,
+    );
+  }
   const dir = mkdtempSync(join(tmpdir(), 'backup-alert-pg-'));
   const data = join(dir, 'data');
   const superuser = 'ba_super';
