@@ -43,11 +43,11 @@ async function seed(pgc, mod, database, hosts) {
   await mod.migrateFleet(mod.fleetConfig(pgc.url(database), 'seed'), { version: 'bench' });
   const started = process.hrtime.bigint();
   await pgc.query(
-    `INSERT INTO hosts (host, instance_id, last_seen_at, version, expectations, types)
+    `INSERT INTO hosts (host, instance_id, last_seen_at, version, expectations)
      SELECT 'host-' || lpad(h::text, 4, '0'), gen_random_uuid(), now() - interval '1 hour', 'bench',
-            '{"daily": 93600000, "weekly": 691200000, "monthly": 2764800000}', $2::text[]
+            '{"daily": 93600000, "weekly": 691200000, "monthly": 2764800000}'
        FROM generate_series(1, $1) h`,
-    [hosts, TYPES],
+    [hosts],
     database,
   );
   await pgc.query(
@@ -83,7 +83,7 @@ async function reader(pgc, database) {
     "DO $$ BEGIN CREATE ROLE bench_reader LOGIN PASSWORD 'reader-pw'; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
   );
   await pgc.query(
-    `GRANT SELECT ON hosts, backup_logs, host_roles, schema_version TO bench_reader;
+    `GRANT SELECT ON hosts, backup_logs, latest_runs, host_roles, schema_version TO bench_reader;
      INSERT INTO host_roles VALUES ('bench_reader', '*')`,
     [],
     database,

@@ -6,12 +6,13 @@
 \set ON_ERROR_STOP on
 
 -- Hosts: insert and update (the upsert of a newer state), read back their own rows for the
--- upsert; no DELETE, no TRUNCATE, no DDL, and host_roles is read-only for them.
+-- upsert; no DELETE, no TRUNCATE, no DDL; host_roles and latest_runs (kept by a trigger)
+-- are read-only for them.
 GRANT SELECT, INSERT, UPDATE ON hosts, backup_logs, notification_logs, backup_audit_logs TO backup_alert_host;
-GRANT SELECT ON schema_version, host_roles TO backup_alert_host;
+GRANT SELECT ON schema_version, host_roles, latest_runs TO backup_alert_host;
 
 -- Readers: everything, read-only.
-GRANT SELECT ON hosts, backup_logs, notification_logs, backup_audit_logs, schema_version, host_roles
+GRANT SELECT ON hosts, backup_logs, notification_logs, backup_audit_logs, latest_runs, schema_version, host_roles
   TO backup_alert_reader;
 
 -- Row-level security is on for the four fleet tables (the migration enables it): a role sees

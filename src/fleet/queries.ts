@@ -139,8 +139,8 @@ export interface FleetSnapshot {
 
 /**
  * Every host × type (the types it promised, plus those it has run) with its latest run, its
- * latest success and (when it failed) its failures since: two or three index probes per
- * pair, so the cost follows the number of pairs, not the years of history behind them.
+ * latest success and (when it failed) its failures since, from latest_runs: one row per
+ * pair, however many years of history lie behind it.
  */
 export async function fleetSnapshot(
   client: ClientBase,
@@ -178,35 +178,19 @@ async function snapshot(
     failures: number;
   }>(
     `WITH pairs AS (
-       SELECT h.host, h.clock_skew_ms, t.type, (h.expectations ->> t.type)::float8 AS promise_ms
-         FROM hosts h
-        CROSS JOIN LATERAL (SELECT jsonb_object_keys(h.expectations) AS type UNION SELECT unnest(h.types)) t
-        WHERE ($1::text IS NULL OR h.host = $1) AND ($2::text IS NULL OR t.type = $2)
+       SELECT host, jsonb_object_keys(expectations) AS type FROM hosts WHERE ($1::text IS NULL OR host = $1)
+       UNION
+       SELECT host, type FROM latest_runs WHERE ($1::text IS NULL OR host = $1)
      )
-     SELECT p.host, p.type, p.promise_ms, l.backup_id, l.status, l.started_at, l.error_message, l.exit_code,
-            s.success_at,
-            -- Counted only where the latest run failed: elsewhere it is 0 and not worth a lookup.
-            CASE WHEN l.status IN ('failure', 'abandoned') THEN (
-              SELECT count(*)::int FROM (
-                SELECT 1 FROM backup_logs b
-                 WHERE b.host = p.host AND b.type = p.type AND b.status NOT IN ('running', 'success')
-                   AND b.started_at > coalesce(s.started_at, '-infinity')
-                 LIMIT 1000
-              ) x
-            ) ELSE 0 END AS failures
+     SELECT p.host, p.type, (h.expectations ->> p.type)::float8 AS promise_ms,
+            l.backup_id, l.status, l.started_at, l.error_message, l.exit_code,
+            least(coalesce(l.success_finished_at, l.success_started_at) - h.clock_skew_ms * interval '1 millisecond',
+                  l.success_received_at) AS success_at,
+            coalesce(l.failures, 0) AS failures
        FROM pairs p
-       LEFT JOIN LATERAL (
-         SELECT b.backup_id, b.status, b.started_at, b.error_message, b.exit_code
-           FROM backup_logs b WHERE b.host = p.host AND b.type = p.type
-          ORDER BY b.started_at DESC LIMIT 1
-       ) l ON true
-       LEFT JOIN LATERAL (
-         SELECT b.started_at,
-                least(coalesce(b.finished_at, b.started_at) - p.clock_skew_ms * interval '1 millisecond',
-                      b.received_at) AS success_at
-           FROM backup_logs b WHERE b.host = p.host AND b.type = p.type AND b.status = 'success'
-          ORDER BY b.started_at DESC LIMIT 1
-       ) s ON true
+       JOIN hosts h ON h.host = p.host
+       LEFT JOIN latest_runs l ON l.host = p.host AND l.type = p.type
+      WHERE ($2::text IS NULL OR p.type = $2)
       ORDER BY p.host, p.type`,
     [filter.host ?? null, filter.type ?? null],
   );

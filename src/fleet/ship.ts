@@ -136,8 +136,6 @@ export interface HostClaim {
   instance: string;
   version: string;
   expectations: Readonly<Record<string, number>>;
-  /** Backup types in this batch, added to the host's known types. */
-  types: readonly string[];
   /** The host's clock now: the centre records how far it is off. */
   hostNow: Date;
   /** Replace the instance that owns the name (this host replaced it). */
@@ -151,24 +149,21 @@ export interface HostClaim {
  */
 export async function claimHost(client: ClientBase, claim: HostClaim): Promise<boolean> {
   const result = await client.query(
-    `INSERT INTO hosts AS h (host, instance_id, last_seen_at, version, expectations, types, clock_skew_ms)
-     VALUES ($1, $2::uuid, now(), $3, $4::jsonb, $5::text[],
-             round(extract(epoch FROM ($6::timestamptz - now())) * 1000))
+    `INSERT INTO hosts AS h (host, instance_id, last_seen_at, version, expectations, clock_skew_ms)
+     VALUES ($1, $2::uuid, now(), $3, $4::jsonb, round(extract(epoch FROM ($5::timestamptz - now())) * 1000))
      ON CONFLICT (host) DO UPDATE SET
        instance_id = EXCLUDED.instance_id,
        last_seen_at = now(),
        version = EXCLUDED.version,
        expectations = EXCLUDED.expectations,
-       types = ARRAY(SELECT DISTINCT x FROM unnest(h.types || EXCLUDED.types) AS x ORDER BY x),
        clock_skew_ms = EXCLUDED.clock_skew_ms
-     WHERE h.instance_id = EXCLUDED.instance_id OR $7::boolean
+     WHERE h.instance_id = EXCLUDED.instance_id OR $6::boolean
      RETURNING host`,
     [
       claim.host,
       claim.instance,
       claim.version,
       JSON.stringify(claim.expectations),
-      [...claim.types],
       claim.hostNow.toISOString(),
       claim.takeOver,
     ],

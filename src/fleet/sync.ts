@@ -61,12 +61,11 @@ export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
   let error: SyncResult['error'];
   try {
     await sleep(jitterDelay(options.jitterMs ?? 0, options.random ?? Math.random));
-    const claim = (types: readonly string[]): HostClaim => ({
+    const claim = (): HostClaim => ({
       host: fleet.host,
       instance: instanceId(db),
       version: options.version,
       expectations: fleet.expectations,
-      types,
       hostNow: options.now(),
       takeOver: options.takeOver ?? false,
     });
@@ -86,14 +85,14 @@ export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
               `out of time after ${shipped} rows (BACKUP_ALERT_SYNC_TIMEOUT); the rest waits for the next sync`,
             );
           }
-          await shipBatch(client, db, table, batch, claim(typesOf(table, batch)));
+          await shipBatch(client, db, table, batch, claim());
           claimed = true;
           shipped += batch.length;
           afterId = batch.at(-1)!.id;
         }
       }
       // Nothing to ship still says "alive" (last_seen_at): a host with no news is not a silent host.
-      if (!claimed) await inTransaction(client, () => claimOrRefuse(client, claim([])));
+      if (!claimed) await inTransaction(client, () => claimOrRefuse(client, claim()));
     });
   } catch (caught) {
     const failure =
@@ -178,11 +177,6 @@ export async function ensureSchema(
     if ((error as { code?: unknown }).code === '42501') throw old();
     throw error;
   }
-}
-
-function typesOf(table: OutboxTable, batch: readonly OutboxItem[]): string[] {
-  if (table !== 'backup_logs') return [];
-  return [...new Set(batch.map((item) => String(item.row['type'])))];
 }
 
 /** A uniformly random wait in [0, maxMs): hosts whose cron fires at 03:00 sync apart. */

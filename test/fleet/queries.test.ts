@@ -155,3 +155,19 @@ describe('fleetHistory', () => {
     expect((await fleetSnapshot(client, { host: odd })).hosts).toEqual([]);
   });
 });
+
+// Last: it deletes rows the tests above read.
+describe('latest_runs', () => {
+  it('latest_runs follows deletions too (retention at the centre)', async () => {
+    await cluster.query(
+      "DELETE FROM backup_logs WHERE host = 'h-failed' AND started_at > now() - interval '2 hours'",
+      [],
+      database,
+    );
+    const [pair] = (await fleetSnapshot(client, { host: 'h-failed' })).pairs;
+    expect(pair).toMatchObject({ latest: { status: 'failure' }, consecutiveFailures: 1 });
+    await cluster.query("DELETE FROM backup_logs WHERE host = 'h-stale'", [], database);
+    const stale = await fleetSnapshot(client, { host: 'h-stale' });
+    expect(stale.pairs).toMatchObject([{ type: 'weekly', latest: null, lastSuccessAt: null }]);
+  });
+});

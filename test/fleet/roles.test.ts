@@ -102,6 +102,9 @@ describe('least-privilege roles and row-level security (examples/fleet/*.sql)', 
       await expect(client.query('ALTER TABLE backup_logs DISABLE ROW LEVEL SECURITY')).rejects.toThrow(
         /must be owner/,
       );
+      await expect(
+        client.query("UPDATE latest_runs SET status = 'success' WHERE host = 'db01'"),
+      ).rejects.toThrow(/permission denied/);
       await expect(client.query("INSERT INTO host_roles VALUES ('db01', '*')")).rejects.toThrow(
         /permission denied/,
       );
