@@ -1,7 +1,7 @@
 // The fleet (issue 11): a centre with 10 and with 1,000 hosts × 4 types × a year of daily
 // runs (~1.5 M rows), `status --fleet --nagios` over each, the per-run cost of the
 // end-of-run ship, a 10,000-row backlog, and 50 hosts syncing at once.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from './context.js';
@@ -215,15 +215,65 @@ export async function benchFleet(b, { hosts = [10, 1000], runs = 7 } = {}) {
       ],
       { runs: Math.max(runs, 11), warmup: 1 },
     );
+    // The ship alone, in-process (pg already loaded, as after the first run of a long-lived process).
+    const shipOnly = [];
+    const local = mod.Store.open(join(b.tmp, 'inproc', 'backup-alert.db'));
+    try {
+      for (let i = 0; i < Math.max(runs, 11) + 1; i++) {
+        local.insertRun(
+          {
+            type: 'daily',
+            startedAt: new Date().toISOString(),
+            script: null,
+            host: 'b',
+            pid: 1,
+            logPathTemplate: null,
+          },
+          new Date(Date.now() + i * 1000),
+        );
+        const started = process.hrtime.bigint();
+        const result = await mod.syncOnce({
+          db: local.db,
+          fleet: mod.fleetConfig(shipUrl, 'bench-inproc'),
+          version: 'bench',
+          now: () => new Date(),
+        });
+        if (result.error) throw new Error(JSON.stringify(result.error));
+        if (i > 0) shipOnly.push(since(started));
+      }
+    } finally {
+      local.close();
+    }
+    const perRunCpu = { record: cpu(perRun.record), sync: cpu(perRun['record + sync']) };
+    const statusCpu = Object.fromEntries(hosts.map((count) => [count, cpu(status[`status@${count}`])]));
     const backlog = await benchBacklog(b, mod, shipUrl, 5);
     const concurrent = await benchConcurrent(b, mod, pgc, 'fleet_ship', 3);
-    return { centres, status, inProcess, perRun, backlog, concurrent };
+    return {
+      centres,
+      status,
+      statusCpu,
+      inProcess,
+      perRun,
+      perRunCpu,
+      shipOnly: stats(shipOnly),
+      backlog,
+      concurrent,
+    };
   } finally {
     pgc.stop();
   }
 }
 
-/** One process as cron would start it: the bundled entry under a clean environment. */
-function timed(b, entry, args, extraEnv) {
-  return timeOnce(process.execPath, [entry, ...args], { env: b.env(extraEnv), cwd: b.tmp });
+/** One process as cron would start it: the bundled entry under a clean environment; wall and CPU time. */
+async function timed(b, entry, args, extraEnv) {
+  const cpuFile = join(b.tmp, `cpu.${process.pid}`);
+  rmSync(cpuFile, { force: true });
+  const result = await timeOnce(process.execPath, [entry, ...args], {
+    env: b.env({ ...extraEnv, BENCH_CPU_FILE: cpuFile }),
+    cwd: b.tmp,
+  });
+  return { ...result, cpuMs: Number(readFileSync(cpuFile, 'utf8')) };
 }
+
+/** Median CPU time of a case measured by `timed`. */
+const cpu = (result) => stats(result.results.map((r) => r.cpuMs));

@@ -13,21 +13,35 @@ export interface SchemaState {
   compatibleWith: number;
 }
 
+const NONE: SchemaState = { version: 0, compatibleWith: 0 };
+const LATEST = 'SELECT version, compatible_with FROM schema_version ORDER BY version DESC LIMIT 1';
+
+function state(rows: Array<{ version: number; compatible_with: number }>): SchemaState {
+  const row = rows[0];
+  return row ? { version: row.version, compatibleWith: row.compatible_with } : NONE;
+}
+
+/** The centre's schema version, in one round trip (every sync asks). Outside a transaction only. */
 export async function schemaState(client: ClientBase): Promise<SchemaState> {
+  try {
+    return state((await client.query<{ version: number; compatible_with: number }>(LATEST)).rows);
+  } catch (error) {
+    // undefined_table: no schema yet. A failed statement would abort a transaction, hence
+    // lockedSchemaState() inside migrateCentre.
+    if ((error as { code?: unknown }).code === '42P01') return NONE;
+    throw error;
+  }
+}
+
+async function lockedSchemaState(client: ClientBase): Promise<SchemaState> {
   // pg_class read as a table, not to_regclass(): after waiting on the advisory lock the
   // session's catalog cache may still remember "no such table" from before the wait.
   const exists = await client.query<{ present: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
        WHERE c.relname = 'schema_version' AND n.nspname = current_schema()) AS present`,
   );
-  if (!exists.rows[0]?.present) return { version: 0, compatibleWith: 0 };
-  const result = await client.query<{ version: number; compatible_with: number }>(
-    'SELECT version, compatible_with FROM schema_version ORDER BY version DESC LIMIT 1',
-  );
-  const row = result.rows[0];
-  return row
-    ? { version: row.version, compatibleWith: row.compatible_with }
-    : { version: 0, compatibleWith: 0 };
+  if (!exists.rows[0]?.present) return NONE;
+  return state((await client.query<{ version: number; compatible_with: number }>(LATEST)).rows);
 }
 
 /**
@@ -39,8 +53,8 @@ export async function migrateCentre(client: ClientBase, appVersion: string): Pro
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
-    const state = await schemaState(client);
-    if (state.version === 0) {
+    const current = await lockedSchemaState(client);
+    if (current.version === 0) {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_version (
         version         integer PRIMARY KEY,
         compatible_with integer NOT NULL,
@@ -51,7 +65,7 @@ export async function migrateCentre(client: ClientBase, appVersion: string): Pro
     }
     const applied: number[] = [];
     for (const migration of CENTRE_MIGRATIONS) {
-      if (migration.version <= state.version) continue;
+      if (migration.version <= current.version) continue;
       await client.query(migration.sql);
       await client.query(
         'INSERT INTO schema_version (version, compatible_with, app_version) VALUES ($1, $2, $3)',
