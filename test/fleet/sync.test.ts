@@ -187,6 +187,28 @@ describe('syncOnce', () => {
     }
   });
 
+  it("a NUL byte in a script's output does not block the backlog (PostgreSQL text cannot hold it)", async () => {
+    const { db, url } = await centre();
+    const store = localStore();
+    try {
+      const backupId = recordRun(store, { startedAt: NOW, status: 'failure' });
+      store.db
+        .prepare('UPDATE backup_logs SET output_tail = ? WHERE backup_id = ?')
+        .run('binary\u0000junk', backupId);
+      expect(
+        await syncOnce({ db: store.db, fleet: fleetConfig(url), version: VERSION, now: () => NOW }),
+      ).toMatchObject({
+        shipped: 1,
+        remaining: 0,
+      });
+      expect(await cluster.query('SELECT output_tail FROM backup_logs', [], db)).toEqual([
+        { output_tail: 'binaryjunk' },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('ships one transaction per batch', async () => {
     const { db, url } = await centre();
     const store = localStore();
