@@ -31,7 +31,7 @@ export function fleetConfig(databaseUrl, host, extra = {}) {
 /** The SQLite side of a successful run: the running row, then its outcome. */
 function recordRun(store) {
   const started = new Date();
-  const { backupId } = store.insertRun(
+  const { backupId } = store.runs.insert(
     {
       type: 'daily',
       startedAt: started.toISOString(),
@@ -42,14 +42,22 @@ function recordRun(store) {
     },
     started,
   );
-  store.finishRun(backupId, {
+  store.runs.finish({
+    backupId,
+    type: 'daily',
+    host: 'bench',
+    script: '/bin/true',
+    logPath: null,
     status: 'success',
+    startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
     durationMs: 1,
     exitCode: 0,
     signal: null,
     errorMessage: null,
-    outputTail: null,
+    outputTail: '',
+    artifactPath: null,
+    artifactBytes: null,
   });
 }
 

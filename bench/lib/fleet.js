@@ -220,7 +220,7 @@ export async function benchFleet(b, { hosts = [10, 1000], runs = 7 } = {}) {
     const local = mod.Store.open(join(b.tmp, 'inproc', 'backup-alert.db'));
     try {
       for (let i = 0; i < Math.max(runs, 11) + 1; i++) {
-        local.insertRun(
+        local.runs.insert(
           {
             type: 'daily',
             startedAt: new Date().toISOString(),

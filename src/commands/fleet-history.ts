@@ -6,7 +6,7 @@ import { type FleetRun, fleetHistory } from '../fleet/queries.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
-import { colourStatus, table } from './read-view.js';
+import { colourStatus, table } from '../shared/table.js';
 import { requireFleet } from './sync.js';
 
 export interface FleetHistoryOptions {

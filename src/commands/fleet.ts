@@ -6,9 +6,9 @@ import type { FleetStatus } from '../fleet/health.js';
 import { migrateFleet } from '../fleet/migrate.js';
 import { formatDuration } from '../shared/duration.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { colourStatus, table } from '../shared/table.js';
 import { VERSION } from '../shared/version.js';
 import { readFleetStatus } from './fleet-status.js';
-import { colourStatus, table } from './read-view.js';
 import { requireFleet } from './sync.js';
 
 /** `backup-alert fleet migrate`: creates or upgrades the centre's schema (run with the owner's URL). */

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCentre } from '../../src/commands/doctor/fleet-checks.js';
 import { fleetHostsCommand, fleetMigrateCommand } from '../../src/commands/fleet.js';
@@ -8,7 +8,8 @@ import { fleetHistoryCommand } from '../../src/commands/fleet-history.js';
 import { fleetStatusCommand } from '../../src/commands/fleet-status.js';
 import { syncCommand } from '../../src/commands/sync.js';
 import { Store } from '../../src/store/store.js';
-import { commandContext, fleetConfig, freshCentre, recordDays, recordRun } from '../helpers/fleet.js';
+import { commandContext as baseContext } from '../helpers/context.js';
+import { fleetConfig, freshCentre, recordDays, recordRun } from '../helpers/fleet.js';
 import { closedPort } from '../helpers/http.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -42,6 +43,15 @@ async function setup(days = 3, fail: (i: number) => boolean = () => false) {
 function expectNoSecret(text: string, url: string): void {
   expect(text).not.toContain(PASSWORD);
   expect(text).not.toContain(url);
+}
+
+/** A command context over the local database at `dbPath`, with the real clock. */
+function commandContext(dbPath: string, options: { tty?: boolean } = {}) {
+  const { ctx, out } = baseContext(
+    { BACKUP_ALERT_DB: dbPath },
+    { now: () => new Date(), stdoutIsTTY: options.tty ?? false, cwd: dirname(dbPath) },
+  );
+  return { ctx, stdout: () => out.stdout, stderr: () => out.stderr };
 }
 
 describe('syncCommand', () => {

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSecret } from '../../src/config/env-source.js';
 import {
   checkDatabaseUrl,
   DEFAULT_SYNC_TIMEOUT_MS,
@@ -10,6 +9,7 @@ import {
   parseFleetConfig,
   redactDatabaseUrl,
 } from '../../src/config/fleet.js';
+import { readSecret, type SecretName } from '../../src/config/secrets.js';
 import type { ConfigProblem } from '../../src/config/values.js';
 import { clientConfig } from '../../src/fleet/connect.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -22,10 +22,15 @@ function parse(
   cwd = process.cwd(),
 ): { fleet?: FleetConfig; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const fleet = parseFleetConfig(env, (name) => readSecret(env, name, cwd, problems), problems, {
-    hostname: 'os-host',
-    types: TYPES,
-  });
+  const fleet = parseFleetConfig(
+    env,
+    (name) => readSecret(env, name as SecretName, cwd, problems),
+    problems,
+    {
+      hostname: 'os-host',
+      types: TYPES,
+    },
+  );
   return { ...(fleet ? { fleet } : {}), problems };
 }
 

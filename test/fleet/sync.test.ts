@@ -40,7 +40,7 @@ describe('syncOnce', () => {
     try {
       recordDays(store, 5, NOW, (i) => i === 2);
       recordAudit(
-        store,
+        store.audit,
         { username: 'root', hostname: 'os-host', now: () => NOW, logger: silentLogger },
         {
           operation: 'run',
@@ -149,14 +149,22 @@ describe('syncOnce', () => {
       copyFileSync(join(dir, 'a.db'), join(dir, 'old.db'));
       store.db.exec('UPDATE backup_logs SET acked_revision = 1');
       // NTP fixes the clock; the run finishes with an *earlier* timestamp than it started.
-      store.finishRun(backupId, {
+      store.runs.finish({
+        backupId,
+        type: 'daily',
+        host: 'os-host',
+        script: null,
+        logPath: null,
         status: 'failure',
+        startedAt: fast.toISOString(),
         finishedAt: NOW.toISOString(),
         durationMs: 1,
         exitCode: 2,
         signal: null,
         errorMessage: 'Backup script failed with exit code 2: boom',
-        outputTail: null,
+        outputTail: '',
+        artifactPath: null,
+        artifactBytes: null,
       });
       await syncOnce({ db: store.db, fleet: fleetConfig(url), version: VERSION, now: () => NOW });
       const stored = async () =>
@@ -347,7 +355,6 @@ const silentLogger = {
   info() {},
   warn() {},
   error() {},
-  addSecrets() {},
   mask: (text: string) => text,
 };
 

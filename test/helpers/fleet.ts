@@ -1,15 +1,9 @@
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/config.js';
 import type { FleetConfig } from '../../src/config/fleet.js';
-import type { CommandContext } from '../../src/context.js';
-import { createLogger } from '../../src/shared/logger.js';
+import type { BackupType } from '../../src/shared/run-result.js';
 import { Store } from '../../src/store/store.js';
 import type { PgCluster } from './postgres.js';
 import { tempDir } from './tmp.js';
-
-const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 
 let databases = 0;
 
@@ -42,30 +36,38 @@ export function localStore(name = 'backup-alert.db', dir?: string): Store {
 
 export interface RunSpec {
   type?: string;
-  status?: 'success' | 'failure' | 'running';
+  status?: 'success' | 'failure' | 'abandoned' | 'running';
   startedAt: Date;
   error?: string;
 }
 
 /** One run as `run` records it: the running row, then (unless running) its outcome. */
 export function recordRun(store: Store, spec: RunSpec): string {
-  const type = spec.type ?? 'daily';
+  const type = (spec.type ?? 'daily') as BackupType;
   const iso = spec.startedAt.toISOString();
-  const { backupId } = store.insertRun(
+  const { backupId } = store.runs.insert(
     { type, startedAt: iso, script: '/opt/backup.sh', host: 'os-host', pid: 4242, logPathTemplate: null },
     spec.startedAt,
   );
   const status = spec.status ?? 'success';
   if (status === 'running') return backupId;
-  store.finishRun(backupId, {
+  const failed = status !== 'success';
+  store.runs.finish({
+    backupId,
+    type,
+    host: 'os-host',
+    script: '/opt/backup.sh',
+    logPath: null,
     status,
+    startedAt: iso,
     finishedAt: new Date(spec.startedAt.getTime() + 60_000).toISOString(),
     durationMs: 60_000,
-    exitCode: status === 'success' ? 0 : 1,
+    exitCode: failed ? 1 : 0,
     signal: null,
-    errorMessage:
-      status === 'success' ? null : (spec.error ?? 'Backup script failed with exit code 1: disk full'),
-    outputTail: status === 'success' ? null : 'tar: No space left on device\n',
+    errorMessage: failed ? (spec.error ?? 'Backup script failed with exit code 1: disk full') : null,
+    outputTail: failed ? 'tar: No space left on device\n' : '',
+    artifactPath: null,
+    artifactBytes: null,
   });
   return backupId;
 }
@@ -84,7 +86,7 @@ export function recordDays(
       status: failed ? 'failure' : 'success',
     });
     if (failed) {
-      store.insertNotification({
+      store.notifications.insert({
         notificationType: 'backup_failure',
         channel: 'email',
         recipient: 'ops@example.com',
@@ -103,50 +105,4 @@ export function recordDays(
 export async function centreCount(cluster: PgCluster, database: string, table: string): Promise<number> {
   const [row] = await cluster.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`, [], database);
   return Number(row?.n ?? 0);
-}
-
-export interface CapturedContext {
-  ctx: CommandContext;
-  stdout: () => string;
-  stderr: () => string;
-}
-
-/** A CommandContext as main() builds it, over a local database at `dbPath`, output captured. */
-export function commandContext(
-  dbPath: string,
-  options: { tty?: boolean; now?: () => Date } = {},
-): CapturedContext {
-  const out: string[] = [];
-  const err: string[] = [];
-  const env = { BACKUP_ALERT_DB: dbPath };
-  const { config, problems } = loadConfig(env, {}, { cwd: process.cwd(), defaultTemplateDir: TEMPLATES });
-  const sink = (lines: string[]) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        lines.push(chunk.toString('utf8'));
-        callback();
-      },
-    });
-  const ctx: CommandContext = {
-    config,
-    problems,
-    env,
-    processEnv: env,
-    cwd: process.cwd(),
-    io: {
-      stdout: (text) => out.push(text),
-      stderr: (text) => err.push(text),
-      stdoutIsTTY: options.tty ?? false,
-      color: false,
-      stdoutStream: sink(out),
-      stderrStream: sink(err),
-    },
-    logger: createLogger({ write: (line) => err.push(line), level: 'info' }),
-    now: options.now ?? (() => new Date()),
-    hostname: 'test-host',
-    username: 'tester',
-    pid: process.pid,
-    openStore: () => Store.open(dbPath),
-  };
-  return { ctx, stdout: () => out.join(''), stderr: () => err.join('') };
 }

@@ -8,7 +8,7 @@ import {
   OUTBOX_TABLES,
   unsentBatch,
 } from '../../src/store/outbox.js';
-import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { migrate, SCHEMA_VERSION, versionBefore } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -18,22 +18,30 @@ function openTemp(): Store {
 }
 
 function addRun(store: Store, iso = '2026-03-04T05:06:07.890Z'): string {
-  const { backupId } = store.insertRun(
+  const { backupId } = store.runs.insert(
     { type: 'daily', startedAt: iso, script: '/bin/true', host: 'db1', pid: 1, logPathTemplate: null },
     new Date(iso),
   );
   return backupId;
 }
 
-function finish(store: Store, backupId: string): void {
-  store.finishRun(backupId, {
+function finish(store: Store, backupId: string, iso = '2026-03-04T05:06:07.890Z'): void {
+  store.runs.finish({
+    backupId,
+    type: 'daily',
+    host: 'db1',
+    script: '/bin/true',
+    logPath: null,
     status: 'success',
+    startedAt: iso,
     finishedAt: '2026-03-04T05:07:00.000Z',
     durationMs: 52_110,
     exitCode: 0,
     signal: null,
     errorMessage: null,
-    outputTail: null,
+    outputTail: '',
+    artifactPath: null,
+    artifactBytes: null,
   });
 }
 
@@ -57,7 +65,7 @@ describe('outbox', () => {
   it('acknowledging the shipped revision empties the backlog; a later update puts the row back', () => {
     const store = openTemp();
     try {
-      const nid = store.insertNotification({
+      const nid = store.notifications.insert({
         notificationType: 'backup_failure',
         channel: 'email',
         recipient: 'ops@example.com',
@@ -73,7 +81,7 @@ describe('outbox', () => {
       expect(markAcknowledged(store.db, 'notification_logs', batch)).toBe(1);
       expect(backlogSize(store.db).byTable.notification_logs).toBe(0);
       // retry claims the row: its new state must reach the centre too.
-      expect(store.claimNotification(nid, 1)).toBe(true);
+      expect(store.notifications.claim(nid, 1)).toBe(true);
       expect(unsentBatch(store.db, 'notification_logs', 10)).toMatchObject([{ id: nid, revision: 2 }]);
     } finally {
       store.close();
@@ -102,7 +110,7 @@ describe('outbox', () => {
     const store = openTemp();
     try {
       for (let i = 0; i < 5; i++) addRun(store, `2026-03-0${i + 1}T05:06:07.890Z`);
-      store.audit({
+      store.audit.write({
         operation: 'run',
         backupId: null,
         username: 'root',
@@ -143,23 +151,22 @@ describe('outbox', () => {
   });
 
   it('rows written before the migration ship too', () => {
+    // A database as the backup-alert before the outbox left it, with one finished run.
     const path = join(tempDir(), 'old.db');
-    const store = Store.open(path);
-    const id = addRun(store);
-    store.close();
-    // Back to a version-1 database with one row, as an older backup-alert left it.
-    const db = new Database(path);
-    for (const table of OUTBOX_TABLES) {
-      db.exec(`DROP TRIGGER ${table}_revision; DROP INDEX ${table}_unsent;`);
-      db.exec(`ALTER TABLE ${table} DROP COLUMN revision; ALTER TABLE ${table} DROP COLUMN acked_revision;`);
-    }
-    db.pragma('user_version = 1');
-    db.close();
+    const old = new Database(path);
+    migrate(old, versionBefore('acked_revision'));
+    old
+      .prepare(
+        `INSERT INTO backup_logs (backup_id, type, status, started_at, finished_at)
+         VALUES ('BKP-20260101-030000-daily', 'daily', 'success', '2026-01-01T03:00:00.000Z', '2026-01-01T03:01:00.000Z')`,
+      )
+      .run();
+    old.close();
     const reopened = Store.open(path);
     try {
       expect(reopened.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(unsentBatch(reopened.db, 'backup_logs', 10)).toMatchObject([
-        { revision: 1, row: { backup_id: id } },
+        { revision: 1, row: { backup_id: 'BKP-20260101-030000-daily' } },
       ]);
     } finally {
       reopened.close();
