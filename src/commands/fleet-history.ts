@@ -2,7 +2,7 @@ import type { FleetConfig } from '../config/fleet.js';
 import type { CommandContext } from '../context.js';
 import { withCentre } from '../fleet/connect.js';
 import { FleetError } from '../fleet/errors.js';
-import { type FleetRun, fleetHistory } from '../fleet/queries.js';
+import { type FleetRun, fleetHistory } from '../fleet/history.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
