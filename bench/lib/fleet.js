@@ -12,12 +12,16 @@ import { startBenchPostgres } from './postgres.js';
 const TYPES = ['daily', 'weekly', 'monthly', 'manual'];
 const DAYS = 365;
 
-/** Bundles bench/lib/fleet-entry.js (TypeScript sources) next to node_modules, so pg resolves. */
+/** Bundles bench/lib/fleet-entry.js and fleet-cli.js (TypeScript sources) next to node_modules. */
 async function bundle() {
   const outdir = join(ROOT, 'bench', '.work');
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { 'fleet-entry': join(ROOT, 'bench', 'lib', 'fleet-entry.js') },
+    entryPoints: {
+      'fleet-entry': join(ROOT, 'bench', 'lib', 'fleet-entry.js'),
+      'fleet-cli': join(ROOT, 'bench', 'lib', 'fleet-cli.js'),
+    },
+    splitting: true,
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -185,7 +189,7 @@ export async function benchFleet(b, { hosts = [10, 1000], runs = 7 } = {}) {
     const largest = Math.max(...hosts);
     const readerUrl = await reader(pgc, `fleet_${largest}`);
 
-    const entry = join(ROOT, 'bench', '.work', 'fleet-entry.mjs');
+    const entry = join(ROOT, 'bench', '.work', 'fleet-cli.mjs');
     const cases = [{ name: 'node -e 0', run: () => b.node(['-e', '0']) }];
     // status --fleet --nagios exits 0 here whatever the health (1 only when it cannot read).
     for (const count of hosts) {
