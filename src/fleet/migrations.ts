@@ -71,6 +71,7 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
     revision          bigint NOT NULL,
     notification_type text NOT NULL,
     channel           text NOT NULL,
+    channel_name      text,
     recipient         text,
     subject           text,
     status            text NOT NULL,

@@ -69,6 +69,8 @@ const SPECS: Record<OutboxTable, TableSpec> = {
       ...common,
       col('notification_type', 'text'),
       col('channel', 'text'),
+      // The registered channel's name (runbook §8.1.3), when the alert went through one.
+      col('channel_name', 'text'),
       col('recipient', 'text'),
       col('subject', 'text'),
       col('status', 'text'),
