@@ -1,30 +1,6 @@
 import type { ClientBase } from 'pg';
 import { readOnly } from './read-only.js';
 
-/** A run as `history --fleet --json` prints it: the local RunJson plus where and when it arrived. */
-export interface FleetRun {
-  host: string;
-  backupId: string;
-  type: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  errorMessage: string | null;
-  script: string | null;
-  logPath: string | null;
-  receivedAt: string;
-}
-
-export interface FleetHistoryFilter {
-  host?: string;
-  type?: string;
-  status?: string;
-  limit: number;
-}
-
 export interface HostRow {
   host: string;
   lastSeenAt: Date;
