@@ -1,6 +1,7 @@
 import { parseDuration } from '../shared/duration.js';
 import type { Env } from './env-source.js';
-import { type ConfigProblem, parseOptionalDuration, splitList } from './values.js';
+import type { HostSettings } from './host.js';
+import { type ConfigProblem, parseOptionalDuration } from './values.js';
 
 export const DEFAULT_SYNC_TIMEOUT_MS = 10_000;
 /** A longer spread would hold a cron job open for most of an hour for nothing. */
@@ -22,8 +23,6 @@ export interface FleetConfig {
   secrets: string[];
 }
 
-/** Secret variables this file reads; each also works as NAME_FILE and as a systemd credential. */
-export const FLEET_SECRET_VARIABLES = ['BACKUP_ALERT_DATABASE_URL'] as const;
 /** Every variable this file reads, for doctor's problem lines. */
 export const FLEET_VARIABLES = [
   'BACKUP_ALERT_DATABASE_URL',
@@ -48,12 +47,7 @@ export const URL_PARAMETERS = new Set([
   'application_name',
 ]);
 
-export interface FleetDefaults {
-  /** The OS host name: BACKUP_ALERT_HOST's default. */
-  hostname: string;
-  /** Backup types BACKUP_ALERT_EXPECT may name. */
-  types: readonly string[];
-}
+export type FleetDefaults = HostSettings;
 
 /**
  * Reads the fleet settings. `secret` is readSecret bound to env/cwd/problems (so `_FILE` and
@@ -67,13 +61,9 @@ export function parseFleetConfig(
   defaults: FleetDefaults,
 ): FleetConfig | undefined {
   const raw = secret(URL_VARIABLE);
-  const host = parseHostName(env['BACKUP_ALERT_HOST'], defaults.hostname, problems);
-  const expectations = parseExpectations(
-    'BACKUP_ALERT_EXPECT',
-    env['BACKUP_ALERT_EXPECT'],
-    defaults.types,
-    problems,
-  );
+  const { host } = defaults;
+  const expectations: Record<string, number> = {};
+  for (const [type, ms] of Object.entries(defaults.expect)) if (ms !== undefined) expectations[type] = ms;
   const syncTimeoutMs =
     parseOptionalDuration('BACKUP_ALERT_SYNC_TIMEOUT', env['BACKUP_ALERT_SYNC_TIMEOUT'], problems) ??
     DEFAULT_SYNC_TIMEOUT_MS;
@@ -143,45 +133,6 @@ export function redactDatabaseUrl(value: string): string {
   } catch {
     return '(invalid URL)';
   }
-}
-
-function parseHostName(value: string | undefined, fallback: string, problems: ConfigProblem[]): string {
-  const name = value?.trim();
-  if (!name) return fallback;
-  // Shown in tables and Nagios lines, used in SQL as a value: printable and short.
-  if (name.length <= 253 && /^[\p{L}\p{N}._@:-]+$/u.test(name)) return name;
-  problems.push({
-    variable: 'BACKUP_ALERT_HOST',
-    message: `"${name.slice(0, 40)}" is not a usable host name (letters, digits, . _ - @ :, at most 253); using ${fallback}`,
-  });
-  return fallback;
-}
-
-/** `daily=26h,weekly=8d` → { daily: 93600000, weekly: 691200000 }; bad items are reported and skipped. */
-export function parseExpectations(
-  variable: string,
-  value: string | undefined,
-  types: readonly string[],
-  problems: ConfigProblem[],
-): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const item of splitList(value)) {
-    const [type = '', duration, ...rest] = item.split('=').map((part) => part.trim());
-    const ms = duration === undefined || rest.length > 0 ? undefined : parseDuration(duration);
-    if (!types.includes(type)) {
-      problems.push({
-        variable,
-        message: `"${item}": "${type}" is not a backup type (${types.join(', ')}); ignored`,
-      });
-    } else if (ms === undefined || ms <= 0) {
-      problems.push({ variable, message: `"${item}" is not type=duration (e.g. daily=26h); ignored` });
-    } else if (type in result) {
-      problems.push({ variable, message: `${type} is given twice; using the first (${duration} ignored)` });
-    } else {
-      result[type] = ms;
-    }
-  }
-  return result;
 }
 
 function parseJitter(variable: string, value: string | undefined, problems: ConfigProblem[]): number {

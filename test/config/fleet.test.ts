@@ -4,17 +4,16 @@ import { describe, expect, it } from 'vitest';
 import {
   checkDatabaseUrl,
   DEFAULT_SYNC_TIMEOUT_MS,
-  FLEET_SECRET_VARIABLES,
   type FleetConfig,
   parseFleetConfig,
   redactDatabaseUrl,
 } from '../../src/config/fleet.js';
-import { readSecret, type SecretName } from '../../src/config/secrets.js';
+import { parseHostSettings } from '../../src/config/host.js';
+import { readSecret, SECRET_NAMES, type SecretName } from '../../src/config/secrets.js';
 import type { ConfigProblem } from '../../src/config/values.js';
 import { clientConfig } from '../../src/fleet/connect.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const TYPES = ['daily', 'weekly', 'monthly', 'manual'];
 const URL_OK = 'postgres://db01:p%40ss%2Fw0rd!@centre.example.org:5433/backup_alert?sslmode=verify-full';
 
 function parse(
@@ -26,10 +25,7 @@ function parse(
     env,
     (name) => readSecret(env, name as SecretName, cwd, problems),
     problems,
-    {
-      hostname: 'os-host',
-      types: TYPES,
-    },
+    parseHostSettings(env, 'os-host', problems),
   );
   return { ...(fleet ? { fleet } : {}), problems };
 }
@@ -75,7 +71,7 @@ describe('parseFleetConfig', () => {
     mkdirSync(join(dir, 'creds'));
     writeFileSync(join(dir, 'creds', 'BACKUP_ALERT_DATABASE_URL'), URL_OK);
     expect(parse({ CREDENTIALS_DIRECTORY: join(dir, 'creds') }).fleet?.databaseUrl).toBe(URL_OK);
-    expect(FLEET_SECRET_VARIABLES).toEqual(['BACKUP_ALERT_DATABASE_URL']);
+    expect(SECRET_NAMES).toContain('BACKUP_ALERT_DATABASE_URL');
   });
 
   it.each([
