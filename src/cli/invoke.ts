@@ -27,7 +27,7 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
   const { config, problems } = loadConfig(
     env,
     { db: options.db },
-    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile },
+    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile, hostname: deps.hostname },
   );
   const redactor = new Redactor(config.secrets, config.redactPatterns);
   const logger = createLogger({
@@ -59,7 +59,8 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
     logger,
     redactor,
     now: deps.now,
-    hostname: deps.hostname,
+    // BACKUP_ALERT_HOST when set: the one name for this host in runs, alerts, metrics and the fleet.
+    hostname: config.host,
     username: deps.username,
     pid: deps.pid,
     signals: deps.signals,

@@ -57,7 +57,7 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
   try {
     // A silence for a type that never runs here is almost always a typo for another type:
     // refused, so the type that does run is not left alerting during the maintenance.
-    const expected = ctx.config.routing.watchMaxAgeMs[options.type] !== undefined;
+    const expected = ctx.config.expect[options.type] !== undefined;
     if (!expected && !store.runs.types().includes(options.type)) {
       throw new UsageError(
         `no ${options.type} backup has ever run here and BACKUP_ALERT_EXPECT does not expect one: nothing to silence (check --type)`,

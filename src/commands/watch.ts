@@ -1,13 +1,15 @@
 import { alertAbout } from '../alert/alert-run.js';
 import { sendDueReminders } from '../alert/incidents.js';
 import { checkExpectations, missingError, type WatchResult } from '../alert/missing.js';
-import { parseWatchExpect } from '../config/routing.js';
+import { parseExpectations } from '../config/host.js';
+import type { ConfigProblem } from '../config/values.js';
 import type { CommandContext } from '../context.js';
 import { reapAbandoned } from '../run/record.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { BackupType } from '../shared/run-result.js';
+import { BACKUP_TYPES } from '../shared/run-result.js';
 import type { Store } from '../store/store.js';
 
 export interface WatchOptions {
@@ -51,14 +53,16 @@ export async function watchCommand(options: WatchOptions, ctx: CommandContext): 
 /** --max-age wins over BACKUP_ALERT_EXPECT; with neither (and no reminders) there is nothing to do. */
 function expectationsOf(options: WatchOptions, ctx: CommandContext): Partial<Record<BackupType, number>> {
   if (options.maxAge !== undefined) {
-    const { maxAgeMs, errors } = parseWatchExpect(options.maxAge);
-    if (errors.length > 0) throw new UsageError(`invalid --max-age: ${errors[0]}`);
+    const problems: ConfigProblem[] = [];
+    const maxAgeMs = parseExpectations('--max-age', options.maxAge, BACKUP_TYPES, problems);
+    if (problems[0])
+      throw new UsageError(`invalid --max-age: ${problems[0].message.replace(/; ignored$/, '')}`);
     if (Object.keys(maxAgeMs).length === 0) {
       throw new UsageError('invalid --max-age: give type=DURATION items, e.g. --max-age daily=26h,weekly=8d');
     }
     return maxAgeMs;
   }
-  const fromEnv = ctx.config.routing.watchMaxAgeMs;
+  const fromEnv = ctx.config.expect;
   if (Object.keys(fromEnv).length === 0 && ctx.config.routing.remindMs.length === 0) {
     throw new UsageError(
       'nothing to watch: give --max-age daily=26h,weekly=8d or set BACKUP_ALERT_EXPECT (or BACKUP_ALERT_REMIND for reminders only)',

@@ -5,6 +5,8 @@ import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
 import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
+import { type FleetConfig, parseFleetConfig } from './fleet.js';
+import { parseHostSettings } from './host.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
@@ -74,6 +76,12 @@ export interface Config {
   falseSuccess: FalseSuccessSettings;
   /** Routing and incidents: reminders, watch's expectations, the slow run, Apprise, local time. */
   routing: RoutingSettings;
+  /** BACKUP_ALERT_HOST (default: the OS host name): this host's name in runs, alerts, metrics and the fleet. */
+  host: string;
+  /** BACKUP_ALERT_EXPECT: the longest time allowed since each type's last success (watch, the fleet). */
+  expect: Partial<Record<BackupType, number>>;
+  /** The central PostgreSQL (BACKUP_ALERT_DATABASE_URL); undefined for a single host. */
+  fleet?: FleetConfig;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -94,6 +102,8 @@ export interface ConfigContext {
   /** Packaged templates directory, used when BACKUP_ALERT_TEMPLATE_DIR is unset. */
   defaultTemplateDir: string;
   envFile?: string;
+  /** The OS host name: BACKUP_ALERT_HOST's default. */
+  hostname?: string;
 }
 
 /** The default database: $STATE_DIRECTORY under systemd, else the XDG state dir. */
@@ -138,11 +148,15 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const teamsWebhookUrl = parseWebhookUrl('TEAMS_WEBHOOK_URL', teamsRaw, problems);
   const webhookUrl = parseWebhookUrl('BACKUP_ALERT_WEBHOOK_URL', webhookRaw, problems);
   const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
+  const hostSettings = parseHostSettings(env, context.hostname ?? 'localhost', problems);
   const routing = parseRoutingSettings(env, context.cwd, problems);
+  const fleet = parseFleetConfig(env, (name) => secret(name as SecretName), problems, hostSettings);
 
   const config: Config = {
     dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
     killAfterMs: DEFAULT_KILL_AFTER_MS,
+    host: hostSettings.host,
+    expect: hostSettings.expect,
     metrics,
     // One timer bounds every delivery: beyond Node's longest timer it would fire at once.
     notifyTimeoutMs:
@@ -190,12 +204,14 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           webhookSecret,
           ...metrics.secrets,
           ...routing.secrets,
+          ...(fleet?.secrets ?? []),
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
     ],
   };
   const optional: Partial<Config> = {
     envFile: context.envFile,
+    fleet,
     script: flags.script ?? nonEmpty('BACKUP_ALERT_SCRIPT'),
     timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems),
     slackWebhookUrl,

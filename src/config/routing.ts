@@ -1,6 +1,5 @@
 import { parseDuration } from '../shared/duration.js';
 import { isUtcZone, isValidTimeZone } from '../shared/local-time.js';
-import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
 import { readSecret } from './secrets.js';
 import { type ConfigProblem, parseOptionalDuration, splitList } from './values.js';
@@ -9,8 +8,6 @@ import { type ConfigProblem, parseOptionalDuration, splitList } from './values.j
 export interface RoutingSettings {
   /** BACKUP_ALERT_REMIND: gaps between reminders of an open incident; the last one repeats. Empty = none. */
   remindMs: number[];
-  /** BACKUP_ALERT_EXPECT (`daily=26h,weekly=8d`): what `watch` checks when no --max-age is given. */
-  watchMaxAgeMs: Partial<Record<BackupType, number>>;
   /** BACKUP_ALERT_WARN_AFTER: `run` sends one backup_slow alert once the script has run this long. */
   warnAfterMs?: number;
   /** BACKUP_ALERT_TIMEZONE (else TZ): the zone of the local-time line; unset or UTC = no line. */
@@ -40,38 +37,6 @@ const APPRISE_ENV = [
   'no_proxy',
 ];
 
-/**
- * `daily=26h,weekly=8d` → max age per type, for `watch`. Named for what it is here
- * (watch's expectations): the fleet parses BACKUP_ALERT_EXPECT on its side too, and the
- * two are meant to agree on the syntax. Each bad item is a message; good ones are kept.
- */
-export function parseWatchExpect(text: string | undefined): {
-  maxAgeMs: Partial<Record<BackupType, number>>;
-  errors: string[];
-} {
-  const maxAgeMs: Partial<Record<BackupType, number>> = {};
-  const errors: string[] = [];
-  for (const item of splitList(text)) {
-    const match = /^([^=\s]+)\s*=\s*(\S+)$/.exec(item);
-    if (!match) {
-      errors.push(`"${item}" is not type=DURATION (e.g. daily=26h)`);
-      continue;
-    }
-    const [, type = '', duration = ''] = match;
-    if (!isBackupType(type)) {
-      errors.push(`"${type}" is not a backup type (${BACKUP_TYPES.join(', ')})`);
-      continue;
-    }
-    const ms = parseDuration(duration);
-    if (ms === undefined || ms <= 0) {
-      errors.push(`"${duration}" (for ${type}) is not a duration (e.g. 26h, 8d)`);
-      continue;
-    }
-    maxAgeMs[type] = ms;
-  }
-  return { maxAgeMs, errors };
-}
-
 /** `4h,24h` → [4h, 24h] in ms; `off`/`none` = no reminders. */
 export function parseRemind(text: string | undefined): { gapsMs: number[]; errors: string[] } {
   const items = splitList(text);
@@ -95,9 +60,6 @@ export function parseRoutingSettings(
   const remind = parseRemind(env['BACKUP_ALERT_REMIND']);
   for (const message of remind.errors)
     problems.push({ variable: 'BACKUP_ALERT_REMIND', message: `${message}; ignored` });
-  const expect = parseWatchExpect(env['BACKUP_ALERT_EXPECT']);
-  for (const message of expect.errors)
-    problems.push({ variable: 'BACKUP_ALERT_EXPECT', message: `${message}; ignored` });
 
   const appriseRaw = readSecret(env, 'BACKUP_ALERT_APPRISE_URLS', cwd, problems);
   const appriseUrls = parseAppriseUrls(appriseRaw);
@@ -115,7 +77,6 @@ export function parseRoutingSettings(
 
   const settings: RoutingSettings = {
     remindMs: remind.gapsMs,
-    watchMaxAgeMs: expect.maxAgeMs,
     appriseUrls,
     appriseEnv,
   };

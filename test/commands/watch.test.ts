@@ -139,9 +139,9 @@ describe('backup-alert watch (the local dead man’s switch)', () => {
   });
 
   it.each([
-    [['watch', '--max-age', 'daily'], /invalid --max-age: "daily" is not type=DURATION/],
-    [['watch', '--max-age', 'yearly=1d'], /invalid --max-age: "yearly" is not a backup type/],
-    [['watch', '--max-age', 'daily=0'], /invalid --max-age: "0" \(for daily\) is not a duration/],
+    [['watch', '--max-age', 'daily'], /invalid --max-age: "daily" is not type=duration/],
+    [['watch', '--max-age', 'yearly=1d'], /invalid --max-age: "yearly=1d": "yearly" is not a backup type/],
+    [['watch', '--max-age', 'daily=0'], /invalid --max-age: "daily=0" is not type=duration/],
     [['watch'], /nothing to watch: give --max-age/],
   ])('bad input %j: one line, exit 2, nothing written', async (args, message) => {
     const s = await routingSetup();

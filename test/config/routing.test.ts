@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { parseRemind, parseWatchExpect } from '../../src/config/routing.js';
+import { parseExpectations } from '../../src/config/host.js';
+import { parseRemind } from '../../src/config/routing.js';
+import type { ConfigProblem } from '../../src/config/values.js';
 import { childEnv } from '../../src/runner/child-env.js';
+import { BACKUP_TYPES } from '../../src/shared/run-result.js';
 
 const HOUR = 3_600_000;
 
@@ -15,18 +18,27 @@ function load(env: Record<string, string>) {
 
 describe('routing settings', () => {
   it('BACKUP_ALERT_EXPECT / --max-age: type=DUR items; each bad item named, the good ones kept', () => {
-    expect(parseWatchExpect('daily=26h, weekly = 8d')).toEqual({
-      maxAgeMs: { daily: 26 * HOUR, weekly: 8 * 24 * HOUR },
-      errors: [],
+    const problems: ConfigProblem[] = [];
+    expect(
+      parseExpectations('BACKUP_ALERT_EXPECT', 'daily=26h, weekly = 8d', BACKUP_TYPES, problems),
+    ).toEqual({
+      daily: 26 * HOUR,
+      weekly: 8 * 24 * HOUR,
     });
-    const bad = parseWatchExpect('daily=26h,yearly=400d,weekly=soon,monthly');
-    expect(bad.maxAgeMs).toEqual({ daily: 26 * HOUR });
-    expect(bad.errors).toEqual([
-      '"yearly" is not a backup type (daily, weekly, monthly, manual)',
-      '"soon" (for weekly) is not a duration (e.g. 26h, 8d)',
-      '"monthly" is not type=DURATION (e.g. daily=26h)',
+    expect(problems).toEqual([]);
+    const bad = parseExpectations(
+      'X',
+      'daily=26h,yearly=400d,weekly=soon,monthly,daily=1h',
+      BACKUP_TYPES,
+      problems,
+    );
+    expect(bad).toEqual({ daily: 26 * HOUR });
+    expect(problems.map((p) => p.message)).toEqual([
+      '"yearly=400d": "yearly" is not a backup type (daily, weekly, monthly, manual); ignored',
+      '"weekly=soon" is not type=duration (e.g. daily=26h); ignored',
+      '"monthly" is not type=duration (e.g. daily=26h); ignored',
+      'daily is given twice; using the first (1h ignored)',
     ]);
-    expect(parseWatchExpect('daily=0').errors).toHaveLength(1);
   });
 
   it('BACKUP_ALERT_REMIND: gaps in order, none by default, off = none', () => {
@@ -43,13 +55,14 @@ describe('routing settings', () => {
       BACKUP_ALERT_WARN_AFTER: 'later',
       BACKUP_ALERT_TIMEZONE: 'Mars/Olympus',
     });
-    expect(problems.map((p) => p.variable)).toEqual([
-      'BACKUP_ALERT_REMIND',
+    expect(problems.map((p) => p.variable).sort()).toEqual([
       'BACKUP_ALERT_EXPECT',
-      'BACKUP_ALERT_WARN_AFTER',
+      'BACKUP_ALERT_REMIND',
       'BACKUP_ALERT_TIMEZONE',
+      'BACKUP_ALERT_WARN_AFTER',
     ]);
-    expect(config.routing).toMatchObject({ remindMs: [4 * HOUR], watchMaxAgeMs: { daily: 26 * HOUR } });
+    expect(config.routing).toMatchObject({ remindMs: [4 * HOUR] });
+    expect(config.expect).toEqual({ daily: 26 * HOUR });
     expect(config.routing.timeZone).toBeUndefined();
     expect(config.routing.warnAfterMs).toBeUndefined();
   });

@@ -1,0 +1,9 @@
+-- A read-only role for dashboards, `backup-alert serve` over the centre, and the fleet check
+-- (`backup-alert status --fleet --nagios`) on the monitoring server.
+--
+--   psql -d backup_alert -v reader=nagios -v password="$(cat nagios.pw)" -f examples/fleet/add-reader.sql
+\set ON_ERROR_STOP on
+
+CREATE ROLE :"reader" LOGIN PASSWORD :'password' IN ROLE backup_alert_reader;
+-- Every host's rows ('*'); name hosts one by one instead to show a team only its own.
+INSERT INTO host_roles (role_name, host) VALUES (:'reader', '*');

@@ -1,0 +1,22 @@
+-- backup-alert fleet, step 3 of 3: what the groups may do, once `backup-alert fleet migrate`
+-- has created the tables. Run as a superuser or backup_alert_admin; run it again after an
+-- upgrade whose notes say a migration added a table.
+--
+--   psql -d backup_alert -f examples/fleet/grants.sql
+\set ON_ERROR_STOP on
+
+-- Hosts: insert and update (the upsert of a newer state), read back their own rows for the
+-- upsert; no DELETE, no TRUNCATE, no DDL; host_roles and latest_runs (kept by a trigger)
+-- are read-only for them.
+GRANT SELECT, INSERT, UPDATE ON hosts, backup_logs, notification_logs, backup_audit_logs TO backup_alert_host;
+GRANT SELECT ON schema_version, host_roles, latest_runs TO backup_alert_host;
+
+-- Readers: everything, read-only.
+GRANT SELECT ON hosts, backup_logs, notification_logs, backup_audit_logs, latest_runs, schema_version, host_roles
+  TO backup_alert_reader;
+
+-- Row-level security is on for the four fleet tables (the migration enables it): a role sees
+-- and writes only rows whose host it is mapped to in host_roles (`*` = every host). Table
+-- owners bypass it; if backup_alert_admin is ever used by a host, bind it too with:
+--   ALTER TABLE hosts FORCE ROW LEVEL SECURITY;   (and the three log tables)
+--   INSERT INTO host_roles VALUES ('backup_alert_admin', '*');

@@ -1,0 +1,179 @@
+import type { FleetConfig } from '../config/fleet.js';
+import type { CommandContext } from '../context.js';
+import { withCentre } from '../fleet/connect.js';
+import { FleetError } from '../fleet/errors.js';
+import {
+  type FleetHealth,
+  type FleetStatus,
+  type HostStatus,
+  judgeFleet,
+  type PairStatus,
+  unhealthyHosts,
+} from '../fleet/health.js';
+import { fleetSnapshot } from '../fleet/queries.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
+import { UsageError } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
+import { colourStatus, table } from '../shared/table.js';
+import { requireFleet } from './sync.js';
+
+export interface FleetStatusOptions {
+  host?: string;
+  type?: string;
+  maxAge?: string;
+  json?: boolean;
+  nagios?: boolean;
+}
+
+const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+/** How many hosts a Nagios line names before "and N more". */
+const NAMED = 5;
+
+/** Reads and judges the whole fleet (or one host / type) from the centre. Throws FleetError. */
+export async function readFleetStatus(
+  fleet: FleetConfig,
+  filter: { host?: string; type?: string },
+  maxAgeMs: number | undefined,
+): Promise<FleetStatus> {
+  const connect = {
+    timeoutMs: fleet.syncTimeoutMs,
+    applicationName: 'backup-alert status',
+    secrets: fleet.secrets,
+  };
+  const snapshot = await withCentre(fleet.databaseUrl, connect, ({ client }) =>
+    fleetSnapshot(client, filter),
+  );
+  return judgeFleet(snapshot, maxAgeMs);
+}
+
+const age = (ms: number | null) => (ms === null ? 'never' : formatDuration(ms));
+
+function describePair(pair: PairStatus): string {
+  const what = `${pair.host} ${pair.type}`;
+  switch (pair.health) {
+    case 'failed':
+      return `${what} failed (${pair.consecutiveFailures} in a row): ${(pair.latest?.errorMessage ?? '').slice(0, 100)}`;
+    case 'never':
+      return `${what} never ran`;
+    case 'stale':
+      return `${what} last success ${pair.successAgeMs === null ? 'never' : `${age(pair.successAgeMs)} ago`}, allowed ${age(pair.maxAgeMs)}`;
+    case 'running':
+      return `${what} running, last success ${age(pair.successAgeMs)} ago, allowed ${age(pair.maxAgeMs)}`;
+    default:
+      return `${what} ok`;
+  }
+}
+
+/** One host's trouble in a few words: its silence, or its worst types. */
+export function describeHost(host: HostStatus): string {
+  if (host.health === 'silent') {
+    return `${host.host} not seen for ${age(host.lastSeenAgeMs)} (allowed ${age(host.silentAfterMs)})`;
+  }
+  return host.pairs
+    .filter((pair) => pair.health === host.health)
+    .map(describePair)
+    .join(', ');
+}
+
+/** The monitoring-plugin line: worst hosts named, every health counted in the perfdata. */
+export function nagiosLine(status: FleetStatus): { line: string; code: number } {
+  const bad = unhealthyHosts(status).filter((host) => host.health !== 'running');
+  const warn = unhealthyHosts(status).filter((host) => host.health === 'running');
+  const perf = [
+    `'hosts'=${status.hosts.length}`,
+    ...(['ok', 'failed', 'silent', 'stale', 'never', 'running'] as FleetHealth[]).map(
+      (health) => `'${health}'=${status.counts[health]}`,
+    ),
+  ].join(' ');
+  let label: keyof typeof NAGIOS;
+  let text: string;
+  if (status.hosts.length === 0) {
+    label = 'critical';
+    text = 'no host has reported to the centre yet';
+  } else if (bad.length > 0 || warn.length > 0) {
+    label = bad.length > 0 ? 'critical' : 'warning';
+    const shown = bad.length > 0 ? bad : warn;
+    const more = shown.length > NAMED ? `; and ${shown.length - NAMED} more` : '';
+    text = `${shown.length} of ${status.hosts.length} hosts: ${shown.slice(0, NAMED).map(describeHost).join('; ')}${more}`;
+  } else {
+    label = 'ok';
+    const pairs = status.hosts.reduce((sum, host) => sum + host.pairs.length, 0);
+    text = `${status.hosts.length} hosts, ${pairs} backup types healthy`;
+  }
+  // "|" starts the performance data and a newline ends the status line (monitoring-plugin rules).
+  const clean = text.replace(/\|/g, '/').replace(/\s*[\r\n]+\s*/g, ' ');
+  return { line: `${label.toUpperCase()} - ${clean} | ${perf}\n`, code: NAGIOS[label] };
+}
+
+function json(status: FleetStatus, maxAgeMs: number | undefined): string {
+  return `${JSON.stringify({ ...status, maxAgeMs: maxAgeMs ?? null }, null, 2)}\n`;
+}
+
+/**
+ * `status --fleet`: every host × type from the centre. Exit 0 healthy, 1 not; `--nagios`
+ * 0/1/2, and 3 (UNKNOWN) when the centre cannot be read.
+ */
+export async function fleetStatusCommand(
+  options: FleetStatusOptions,
+  ctx: CommandContext,
+  fleetConfig: FleetConfig | undefined,
+): Promise<number> {
+  let maxAgeMs: number | undefined;
+  if (options.maxAge !== undefined) {
+    maxAgeMs = parseDuration(options.maxAge);
+    if (maxAgeMs === undefined || maxAgeMs <= 0) {
+      throw new UsageError(`invalid --max-age "${options.maxAge}": use a duration like 26h or 8d`);
+    }
+  }
+  if (options.nagios && !fleetConfig) {
+    ctx.io.stdout('UNKNOWN - BACKUP_ALERT_DATABASE_URL is not set: no centre to check\n');
+    return NAGIOS.unknown;
+  }
+  const fleet = requireFleet(fleetConfig);
+  let status: FleetStatus;
+  try {
+    status = await readFleetStatus(fleet, { host: options.host, type: options.type }, maxAgeMs);
+  } catch (error) {
+    if (!(error instanceof FleetError)) throw error;
+    if (options.nagios) {
+      ctx.io.stdout(`UNKNOWN - cannot read the centre (${error.code}): ${error.message}\n`);
+      return NAGIOS.unknown;
+    }
+    ctx.io.stderr(`backup-alert: cannot read the centre (${error.code}): ${error.message}\n`);
+    return ExitCode.failed;
+  }
+  if (options.nagios) {
+    const { line, code } = nagiosLine(status);
+    ctx.io.stdout(line);
+    return code;
+  }
+  if (options.json) {
+    ctx.io.stdout(json(status, maxAgeMs));
+    return status.healthy ? ExitCode.ok : ExitCode.failed;
+  }
+  if (status.hosts.length === 0) {
+    ctx.io.stdout('No host has reported to the centre yet.\n');
+    return ExitCode.failed;
+  }
+  const rows = [['HOST', 'TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW']];
+  for (const host of status.hosts) {
+    if (host.health === 'silent' || host.pairs.length === 0) {
+      const seen = `not seen for ${age(host.lastSeenAgeMs)}`;
+      rows.push([host.host, '-', colourStatus(host.health.toUpperCase(), ctx.io.color), '-', '-', seen, '-']);
+    }
+    for (const pair of host.health === 'silent' ? [] : host.pairs) {
+      rows.push([
+        pair.host,
+        pair.type,
+        colourStatus(pair.health === 'ok' ? 'OK' : pair.health.toUpperCase(), ctx.io.color),
+        pair.latest?.backupId ?? '-',
+        pair.latest?.status ?? '-',
+        pair.successAgeMs === null ? 'never' : `${age(pair.successAgeMs)} ago`,
+        String(pair.consecutiveFailures),
+      ]);
+    }
+  }
+  ctx.io.stdout(`${table(rows)}\n`);
+  for (const host of unhealthyHosts(status)) ctx.io.stdout(`${describeHost(host)}\n`);
+  return status.healthy ? ExitCode.ok : ExitCode.failed;
+}

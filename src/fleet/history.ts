@@ -1,0 +1,86 @@
+import type { ClientBase } from 'pg';
+import { readOnly } from './read-only.js';
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+/** A run as `history --fleet --json` prints it: the local RunJson plus where and when it arrived. */
+export interface FleetRun {
+  host: string;
+  backupId: string;
+  type: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  script: string | null;
+  logPath: string | null;
+  receivedAt: string;
+}
+
+export interface FleetHistoryFilter {
+  host?: string;
+  type?: string;
+  status?: string;
+  limit: number;
+}
+
+/**
+ * Newest first across the fleet. Every filter is a bound parameter; each has an index
+ * ((host, type, started_at), (status, started_at), (started_at)) so a LIMIT stops early.
+ */
+export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilter): Promise<FleetRun[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  for (const [column, value] of [
+    ['host', filter.host],
+    ['type', filter.type],
+    ['status', filter.status],
+  ] as const) {
+    if (value === undefined) continue;
+    values.push(value);
+    where.push(`${column} = $${values.length}`);
+  }
+  values.push(filter.limit);
+  const query = () =>
+    client.query<{
+      host: string;
+      backup_id: string;
+      type: string;
+      status: string;
+      started_at: Date;
+      finished_at: Date | null;
+      duration_ms: number | null;
+      exit_code: number | null;
+      signal: string | null;
+      error_message: string | null;
+      script: string | null;
+      log_path: string | null;
+      received_at: Date;
+    }>(
+      `SELECT host, backup_id, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
+            exit_code, signal, error_message, script, log_path, received_at
+       FROM backup_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, host, backup_id
+      LIMIT $${values.length}`,
+      values,
+    );
+  const result = await readOnly(client, query);
+  return result.rows.map((row) => ({
+    host: row.host,
+    backupId: row.backup_id,
+    type: row.type,
+    status: row.status,
+    startedAt: row.started_at.toISOString(),
+    finishedAt: iso(row.finished_at),
+    durationMs: row.duration_ms,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    errorMessage: row.error_message,
+    script: row.script,
+    logPath: row.log_path,
+    receivedAt: row.received_at.toISOString(),
+  }));
+}

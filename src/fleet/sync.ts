@@ -1,0 +1,201 @@
+import type Database from 'better-sqlite3';
+import type { ClientBase } from 'pg';
+import type { FleetConfig } from '../config/fleet.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  backlogSize,
+  instanceId,
+  markAcknowledged,
+  OUTBOX_TABLES,
+  type OutboxItem,
+  type OutboxTable,
+  unsentBatch,
+} from '../store/outbox.js';
+import { withCentre } from './connect.js';
+import { FleetError, FleetErrorCode, mask, toFleetError } from './errors.js';
+import { CENTRE_SCHEMA_VERSION, migrateCentre, schemaState } from './schema.js';
+import { claimHost, type HostClaim, upsertBatch } from './ship.js';
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+export interface SyncOptions {
+  /** The local database (Store's `.db`): the journal and the outbox. */
+  db: Database.Database;
+  fleet: FleetConfig;
+  /** backup-alert's version, recorded in `hosts`. */
+  version: string;
+  now: () => Date;
+  /** Default: fleet.syncTimeoutMs. Connect, schema check and every batch end within it. */
+  timeoutMs?: number;
+  batchSize?: number;
+  /** Apply missing centre migrations when the role may (default true). */
+  autoMigrate?: boolean;
+  /** This installation replaces another that shipped under the same host name. */
+  takeOver?: boolean;
+  /** Wait a random time up to this before connecting (spreads a fleet's 03:00 syncs). */
+  jitterMs?: number;
+  random?: () => number;
+}
+
+export interface SyncResult {
+  /** Rows the centre committed in this call (including ones it already had). */
+  shipped: number;
+  /** Rows still waiting locally; -1 when the local database could not be read. */
+  remaining: number;
+  /** Centre migrations applied on the way. */
+  migrated: number[];
+  error?: { code: FleetErrorCode; message: string; transient: boolean };
+}
+
+/**
+ * Ships the local backlog to the centre: batches in id order, one transaction each, marked
+ * acknowledged only after COMMIT. Bounded by the timeout, never throws, so it is safe at the
+ * end of `run` (the backup's exit code never depends on it), in `retry` and in `sync`.
+ */
+export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
+  const { db, fleet } = options;
+  const timeoutMs = options.timeoutMs ?? fleet.syncTimeoutMs;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  let shipped = 0;
+  let migrated: number[] = [];
+  let error: SyncResult['error'];
+  try {
+    await sleep(jitterDelay(options.jitterMs ?? 0, options.random ?? Math.random));
+    const claim = (): HostClaim => ({
+      host: fleet.host,
+      instance: instanceId(db),
+      version: options.version,
+      expectations: fleet.expectations,
+      hostNow: options.now(),
+      takeOver: options.takeOver ?? false,
+    });
+    const connect = { timeoutMs, applicationName: `backup-alert ${fleet.host}`, secrets: fleet.secrets };
+    await withCentre(fleet.databaseUrl, connect, async ({ client }, deadline) => {
+      migrated = await ensureSchema(client, options.autoMigrate ?? true, options.version);
+      // Leave a margin for the batch in flight; one cut by the deadline is rolled back anyway.
+      const margin = Math.min(1000, timeoutMs / 5);
+      let claimed = false;
+      for (const table of OUTBOX_TABLES) {
+        for (let afterId = 0; ; ) {
+          const batch = unsentBatch(db, table, batchSize, afterId);
+          if (batch.length === 0) break;
+          if (Date.now() > deadline - margin) {
+            throw new FleetError(
+              FleetErrorCode.timedOut,
+              `out of time after ${shipped} rows (BACKUP_ALERT_SYNC_TIMEOUT); the rest waits for the next sync`,
+            );
+          }
+          await shipBatch(client, db, table, batch, claim());
+          claimed = true;
+          shipped += batch.length;
+          afterId = batch.at(-1)!.id;
+        }
+      }
+      // Nothing to ship still says "alive" (last_seen_at): a host with no news is not a silent host.
+      if (!claimed) await inTransaction(client, () => claimOrRefuse(client, claim()));
+    });
+  } catch (caught) {
+    const failure =
+      caught instanceof FleetError
+        ? caught
+        : toFleetError(caught, { host: '?', port: 0, user: '?', database: '?' }, fleet.secrets);
+    error = {
+      code: failure.code,
+      message: mask(failure.message, fleet.secrets),
+      transient: failure.transient,
+    };
+  }
+  let remaining = -1;
+  try {
+    remaining = backlogSize(db).total;
+  } catch {
+    // reported as -1: the caller says the local database is unreadable
+  }
+  return { shipped, remaining, migrated, ...(error ? { error } : {}) };
+}
+
+async function shipBatch(
+  client: ClientBase,
+  db: Database.Database,
+  table: OutboxTable,
+  batch: OutboxItem[],
+  claim: HostClaim,
+): Promise<void> {
+  await inTransaction(client, async () => {
+    await claimOrRefuse(client, claim);
+    await upsertBatch(client, table, claim.host, claim.instance, batch);
+  });
+  // Only now is the centre's copy durable; a crash before this line means the batch is sent
+  // again, and the upsert makes that a no-op.
+  markAcknowledged(db, table, batch);
+}
+
+async function claimOrRefuse(client: ClientBase, claim: HostClaim): Promise<void> {
+  if (await claimHost(client, claim)) return;
+  throw new FleetError(
+    FleetErrorCode.hostClash,
+    `another installation already ships as host "${claim.host}" (two machines with one BACKUP_ALERT_HOST, or a new database on a rebuilt host): give this host its own BACKUP_ALERT_HOST, or if it replaces the old one run \`backup-alert sync --take-over\`; nothing was written`,
+  );
+}
+
+async function inTransaction(client: ClientBase, work: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await work();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** Applies missing migrations when allowed and possible; otherwise one clear line. */
+export async function ensureSchema(
+  client: ClientBase,
+  autoMigrate: boolean,
+  version: string,
+): Promise<number[]> {
+  const state = await schemaState(client);
+  if (state.version >= CENTRE_SCHEMA_VERSION) {
+    if (state.compatibleWith > CENTRE_SCHEMA_VERSION) {
+      throw new FleetError(
+        FleetErrorCode.schemaNew,
+        `the centre's schema is version ${state.version}, newer than this backup-alert understands (${CENTRE_SCHEMA_VERSION}): upgrade backup-alert on this host; its backlog waits`,
+      );
+    }
+    return [];
+  }
+  const old = () =>
+    new FleetError(
+      FleetErrorCode.schemaOld,
+      `${state.version === 0 ? 'the centre has no backup-alert schema yet' : `the centre's schema is version ${state.version}`}, this backup-alert needs ${CENTRE_SCHEMA_VERSION}, and this role may not change it: run \`backup-alert fleet migrate\` with the owner's BACKUP_ALERT_DATABASE_URL`,
+    );
+  if (!autoMigrate) throw old();
+  try {
+    return await migrateCentre(client, version);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '42501') throw old();
+    throw error;
+  }
+}
+
+/** A uniformly random wait in [0, maxMs): hosts whose cron fires at 03:00 sync apart. */
+export function jitterDelay(maxMs: number, random: () => number): number {
+  return maxMs > 0 ? Math.floor(random() * maxMs) : 0;
+}
+
+const sleep = (ms: number) =>
+  ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+
+/** One log line for a sync: silent (debug) when all went well, a warning otherwise. */
+export function logSyncResult(result: SyncResult, logger: Logger): void {
+  if (result.error) {
+    const left = result.remaining >= 0 ? `; ${result.remaining} rows wait for the next sync` : '';
+    logger.warn('Fleet', `Sync to the centre failed (${result.error.code}): ${result.error.message}${left}`);
+    return;
+  }
+  if (result.migrated.length > 0) {
+    logger.info('Fleet', `Centre schema migrated to version ${result.migrated.at(-1)}`);
+  }
+  logger.debug('Fleet', `Shipped ${result.shipped} rows to the centre; ${result.remaining} left`);
+}

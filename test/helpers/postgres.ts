@@ -1,0 +1,274 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import pg from 'pg';
+
+/** Debian's postgresql-15 binaries (the package CI installs). */
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+export interface StartPostgresOptions {
+  /** max_connections (default 40). Superusers keep 3 of them (superuser_reserved_connections). */
+  maxConnections?: number;
+  /** Offer TLS with a self-signed certificate for localhost/127.0.0.1 (`caFile`). */
+  tls?: boolean;
+}
+
+export interface RestartOptions extends StartPostgresOptions {
+  /** fast: clients are disconnected, transactions rolled back; immediate: as a crash. */
+  mode?: 'fast' | 'immediate';
+}
+
+/** A throwaway PostgreSQL 15 cluster on 127.0.0.1, one per test file. */
+export interface PgCluster {
+  readonly host: string;
+  readonly port: number;
+  readonly superuser: string;
+  readonly superPassword: string;
+  /** The server's self-signed certificate (with `tls`), for sslrootcert=. */
+  readonly caFile: string;
+  /** postgres://user:password@127.0.0.1:port/database (superuser and postgres by default). */
+  url(options?: { user?: string; password?: string; database?: string; params?: string }): string;
+  /** Runs SQL as the superuser (parameterised) and returns the rows. */
+  query<T = Record<string, unknown>>(sql: string, values?: unknown[], database?: string): Promise<T[]>;
+  /** A login role with a password; `extra` is appended (e.g. `CONNECTION LIMIT 1`). */
+  createRole(name: string, password: string, extra?: string): Promise<void>;
+  createDatabase(name: string, owner?: string): Promise<void>;
+  /** Runs psql as an operator would (ON_ERROR_STOP), as the superuser unless told otherwise. */
+  psql(
+    database: string,
+    args: { file?: string; sql?: string; vars?: Record<string, string>; user?: string; password?: string },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  restart(options?: RestartOptions): Promise<void>;
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  start(options?: StartPostgresOptions): Promise<void>;
+  /** Stops (immediate) and removes the cluster; for afterAll. */
+  destroy(): Promise<void>;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** A loopback port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** initdb and postgres refuse root: as root they run as the `postgres` OS user. */
+function asOwner(command: string, args: string[]): [string, string[]] {
+  const binary = join(PG_BIN, command);
+  return isRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+/**
+ * initdb in a temp dir (owned by `postgres` when we are root), a random loopback port, the
+ * socket in the temp dir, fsync off. Password (SCRAM) authentication on TCP, so tests can
+ * present wrong passwords; trust only on the cluster's own unix socket.
+ */
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgCluster> {
+  if (!existsSync(join(PG_BIN, 'initdb'))) {
+    throw new Error(
+      `PostgreSQL 15 is not installed (no ${PG_BIN}/initdb): sudo apt-get install postgresql-15`,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'backup-alert-pg-'));
+  const data = join(dir, 'data');
+  const superuser = 'ba_super';
+  const superPassword = `super-${Math.random().toString(36).slice(2)}`;
+  const pwfile = join(dir, 'pwfile');
+  writeFileSync(pwfile, `${superPassword}\n`);
+  if (isRoot) {
+    const { uid, gid } = postgresIds();
+    chownSync(dir, uid, gid);
+    chownSync(pwfile, uid, gid);
+  }
+  const [initdb, initArgs] = asOwner('initdb', [
+    '-D',
+    data,
+    '-U',
+    superuser,
+    `--pwfile=${pwfile}`,
+    '--auth-host=scram-sha-256',
+    '--auth-local=trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+  ]);
+  await execa(initdb, initArgs, { stdin: 'ignore' });
+  rmSync(pwfile);
+  writeFileSync(join(data, 'postgresql.conf'), "include_if_exists = 'test.conf'\n", { flag: 'a' });
+  const caFile = join(dir, 'server.crt');
+  if (options.tls) {
+    const key = join(data, 'server.key');
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      caFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
+    copyFileSync(caFile, join(data, 'server.crt'));
+    // postgres refuses a key others can read.
+    chmodSync(key, 0o600);
+    if (isRoot) {
+      const { uid, gid } = postgresIds();
+      for (const file of [key, join(data, 'server.crt')]) chownSync(file, uid, gid);
+    }
+  }
+
+  let port = 0;
+  let running = false;
+  const writeSettings = (maxConnections: number) => {
+    const conf = [
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${dir}'`,
+      `max_connections = ${maxConnections}`,
+      // fsync off loses data only when the OS crashes; synchronous_commit stays on, so a
+      // commit that returned survives a PostgreSQL crash (the restart tests rely on it).
+      'fsync = off',
+      'full_page_writes = off',
+      'shared_buffers = 32MB',
+      "log_min_messages = 'fatal'",
+      ...(options.tls ? ['ssl = on'] : []),
+    ].join('\n');
+    const file = join(data, 'test.conf');
+    writeFileSync(file, `${conf}\n`);
+    if (isRoot) {
+      const { uid, gid } = postgresIds();
+      chownSync(file, uid, gid);
+    }
+  };
+  const pgCtl = async (args: string[]) => {
+    const [command, rest] = asOwner('pg_ctl', ['-D', data, ...args]);
+    await execa(command, rest, { stdin: 'ignore', timeout: 60_000 });
+  };
+  const start = async (startOptions: StartPostgresOptions = {}) => {
+    // The port is free when we look and taken a moment later: try a few.
+    for (let attempt = 1; ; attempt++) {
+      if (port === 0 || attempt > 1) port = await freePort();
+      writeSettings(startOptions.maxConnections ?? options.maxConnections ?? 40);
+      try {
+        await pgCtl(['-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+        running = true;
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
+  };
+  const stop = async (mode: 'fast' | 'immediate' = 'fast') => {
+    if (!running) return;
+    await pgCtl(['-m', mode, '-w', 'stop']);
+    running = false;
+  };
+
+  // A worker that dies without afterAll must not leave a postgres behind.
+  const onExit = () => {
+    if (!running) return;
+    const [command, rest] = asOwner('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+    try {
+      execFileSync(command, rest, { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
+
+  await start();
+
+  const url: PgCluster['url'] = (u = {}) => {
+    const user = encodeURIComponent(u.user ?? superuser);
+    const password = encodeURIComponent(u.password ?? (u.user ? '' : superPassword));
+    const auth = password ? `${user}:${password}` : user;
+    return `postgres://${auth}@127.0.0.1:${port}/${u.database ?? 'postgres'}${u.params ? `?${u.params}` : ''}`;
+  };
+  const query: PgCluster['query'] = async <T>(sql: string, values: unknown[] = [], database = 'postgres') => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: superuser,
+      password: superPassword,
+      database,
+      ssl: false,
+      connectionTimeoutMillis: 10_000,
+    });
+    await client.connect();
+    try {
+      return (await client.query(sql, values)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  // Identifiers come from the tests themselves; quoted all the same.
+  const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  return {
+    host: '127.0.0.1',
+    get port() {
+      return port;
+    },
+    superuser,
+    superPassword,
+    caFile,
+    url,
+    query,
+    async createRole(name, password, extra = '') {
+      await query(`CREATE ROLE ${ident(name)} LOGIN PASSWORD ${pg.escapeLiteral(password)} ${extra}`);
+    },
+    async createDatabase(name, owner) {
+      await query(`CREATE DATABASE ${ident(name)}${owner ? ` OWNER ${ident(owner)}` : ''}`);
+    },
+    async psql(database, args) {
+      const flags = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port)];
+      flags.push('-U', args.user ?? superuser, '-d', database);
+      for (const [key, value] of Object.entries(args.vars ?? {})) flags.push('-v', `${key}=${value}`);
+      if (args.file) flags.push('-f', args.file);
+      if (args.sql) flags.push('-c', args.sql);
+      const result = await execa(join(PG_BIN, 'psql'), flags, {
+        reject: false,
+        stdin: 'ignore',
+        timeout: 60_000,
+        env: { PGPASSWORD: args.password ?? superPassword, PGCONNECT_TIMEOUT: '10' },
+        extendEnv: false,
+      });
+      return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    async restart(restartOptions = {}) {
+      await stop(restartOptions.mode ?? 'fast');
+      await start(restartOptions);
+    },
+    stop,
+    start,
+    async destroy() {
+      process.off('exit', onExit);
+      try {
+        await stop('immediate');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { createServer, type Socket } from 'node:net';
+import { onTestFinished } from 'vitest';
+
+export interface SilentTcpServer {
+  port: number;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Of those, how many the client has hung up. */
+  readonly closedByClient: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Accepts TCP connections, reads (and drops) whatever the client sends, never answers: a
+ * hung PostgreSQL. Unlike smtp.ts's silent server it reads, so a client that speaks first
+ * (PostgreSQL's startup message) and then hangs up is seen hanging up. Closed when the test ends.
+ */
+export async function startSilentTcpServer(): Promise<SilentTcpServer> {
+  const sockets = new Set<Socket>();
+  const state = { connections: 0, closedByClient: 0 };
+  const server = createServer((socket) => {
+    state.connections++;
+    sockets.add(socket);
+    socket.resume();
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      state.closedByClient++;
+      sockets.delete(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  let closed = false;
+  const close = () =>
+    closed
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          closed = true;
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        });
+  onTestFinished(close);
+  return {
+    port,
+    get connections() {
+      return state.connections;
+    },
+    get closedByClient() {
+      return state.closedByClient;
+    },
+    close,
+  };
+}
