@@ -110,12 +110,16 @@ export class NotificationTable {
       .all(now) as NotificationRow[];
   }
 
-  /** Alerts (not tests) that failed for good since `since`: nobody was told, and `retry` will not try again. */
+  /**
+   * Alerts that failed for good since `since`: nobody was told, and `retry` will not try
+   * again. Not tests, and not heartbeat pings (channel `ping`: a newer ping supersedes an
+   * older one, which is then `failed` on purpose).
+   */
   failedSince(since: string): NotificationRow[] {
     return this.db
       .prepare(
         `SELECT * FROM notification_logs WHERE status = 'failed' AND notification_type != 'backup_test'
-           AND created_at >= ? ORDER BY created_at, id`,
+           AND channel != 'ping' AND created_at >= ? ORDER BY created_at, id`,
       )
       .all(since) as NotificationRow[];
   }

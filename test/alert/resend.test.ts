@@ -139,4 +139,26 @@ describe('retryPending: one sender per alert', () => {
     expect(slack.requests).toHaveLength(1);
     store.close();
   });
+
+  it('what counts as failed for good: alerts, not tests and not superseded heartbeat pings', () => {
+    const store = Store.open(join(tempDir(), 'resend.db'));
+    const failed = (notificationType: string, channel: string) =>
+      store.notifications.insert({
+        notificationType,
+        channel,
+        recipient: null,
+        subject: null,
+        status: 'failed',
+        errorMessage: 'x',
+        sentAt: T0,
+        attempts: 1,
+        payload: null,
+        backupId: null,
+      });
+    const alert = failed('backup_failure', 'email');
+    failed('backup_test', 'slack');
+    failed('backup_ping_failure', 'ping');
+    expect(store.notifications.failedSince('2026-01-01T00:00:00.000Z').map((row) => row.id)).toEqual([alert]);
+    store.close();
+  });
 });
