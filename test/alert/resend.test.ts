@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/alert/dispatch.js';
 import { retryPending } from '../../src/alert/resend.js';
+import type { Journal } from '../../src/store/journal.js';
 import type { NotificationClaim } from '../../src/store/rows.js';
 import { Store } from '../../src/store/store.js';
 import { sampleAlert } from '../helpers/alert.js';
@@ -159,6 +160,31 @@ describe('retryPending: one sender per alert', () => {
     failed('backup_test', 'slack');
     failed('backup_ping_failure', 'ping');
     expect(store.notifications.failedSince('2026-01-01T00:00:00.000Z').map((row) => row.id)).toEqual([alert]);
+    store.close();
+  });
+
+  it('a list read just before another process claimed its rows: neither sent nor given up under it', async () => {
+    const slack = await scriptedServer([ok]);
+    const fixture = notifyFixture({ SLACK_WEBHOOK_URL: slack.url });
+    const store = Store.open(join(tempDir(), 'resend.db'));
+    const spent = pendingRow(store, 10);
+    const due = pendingRow(store, 2);
+    // This process read the pending list; then another one claimed both rows.
+    const snapshot = store.notifications.pending(T0);
+    for (const id of [spent, due]) expect(store.notifications.claim(id, otherClaim)).toBe(true);
+    const notifications = Object.assign(Object.create(store.notifications) as Store['notifications'], {
+      pending: () => snapshot,
+    });
+    const journal = new Proxy(store, {
+      get: (target, key) => (key === 'notifications' ? notifications : Reflect.get(target, key, target)),
+    }) as Journal;
+    const items = await retryPending({ ...fixture, journal, now: at(T0) }, { deadlineMs: 5000 });
+    expect(items).toEqual([]);
+    expect(slack.requests).toHaveLength(0);
+    expect(store.notifications.list().map((row) => [row.status, row.claimed_by])).toEqual([
+      ['pending', 'other-process'],
+      ['pending', 'other-process'],
+    ]);
     store.close();
   });
 });
