@@ -1,7 +1,7 @@
 import type { AlertContext } from '../alert/dispatch.js';
 import { type RetryItem, retryPending } from '../alert/resend.js';
 import type { CommandContext } from '../context.js';
-import { publishRunMetrics } from '../run/observe.js';
+import { publishRunMetrics, shipToCentre } from '../run/observe.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -46,7 +46,7 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
       status: ok ? 'success' : 'failure',
       details: { sent: count('sent'), pending: count('pending') + count('skipped'), failed: count('failed') },
     });
-    await publishRunMetrics(alertContext);
+    await Promise.all([shipToCentre(alertContext), publishRunMetrics(alertContext)]);
     return ok ? ExitCode.ok : ExitCode.failed;
   } finally {
     store.close();
