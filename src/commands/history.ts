@@ -5,7 +5,8 @@ import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunStatus } from '../shared/run-result.js';
 import { colourStatus, table } from '../shared/table.js';
-import { openForReading, runJson } from './reading.js';
+import { runViewOf } from '../store/rows.js';
+import { openForReading } from './reading.js';
 
 export interface HistoryOptions {
   status?: string;
@@ -30,7 +31,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
         })
       : [];
     if (options.json) {
-      ctx.io.stdout(`${JSON.stringify(rows.map(runJson), null, 2)}\n`);
+      ctx.io.stdout(`${JSON.stringify(rows.map(runViewOf), null, 2)}\n`);
       return ExitCode.ok;
     }
     if (rows.length === 0) {

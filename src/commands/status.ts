@@ -3,8 +3,9 @@ import { formatDuration, parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
+import { runViewOf } from '../store/rows.js';
 import type { Store } from '../store/store.js';
-import { openForReading, type RunJson, runJson } from './reading.js';
+import { openForReading, type RunJson } from './reading.js';
 import { formatSizeStatus, type SizeStatus, sizeStatus } from './size-status.js';
 
 export interface StatusOptions {
@@ -53,8 +54,8 @@ export function typeStatus(
   return {
     type,
     health,
-    latestRun: latest ? runJson(latest) : null,
-    latestSuccess: success ? runJson(success) : null,
+    latestRun: latest ? runViewOf(latest) : null,
+    latestSuccess: success ? runViewOf(success) : null,
     successAgeMs,
     consecutiveFailures,
     escalate: consecutiveFailures >= escalateAfter,
