@@ -10,7 +10,7 @@ import { syncCommand } from '../../src/commands/sync.js';
 import { Store } from '../../src/store/store.js';
 import { commandContext as baseContext } from '../helpers/context.js';
 import { fleetConfig, freshCentre, recordDays, recordRun } from '../helpers/fleet.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
