@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { closedPort } from './net.js';
+import { selfSignedCert } from './smtp.js';
 
 /** Debian's postgresql-15 binaries (the package CI installs). */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -103,23 +104,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const caFile = join(dir, 'server.crt');
   if (options.tls) {
     const key = join(data, 'server.key');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      caFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ]);
+    // The same throwaway certificate the SMTP tests use (CN=localhost, SAN 127.0.0.1).
+    const cert = await selfSignedCert();
+    writeFileSync(key, cert.key);
+    writeFileSync(caFile, cert.cert);
     copyFileSync(caFile, join(data, 'server.crt'));
     // postgres refuses a key others can read.
     chmodSync(key, 0o600);
