@@ -3,6 +3,7 @@ import type { RetryOptions } from '../commands/retry.js';
 import type { StatusOptions } from '../commands/status.js';
 import type { RunOptions } from '../run/plan.js';
 import { BACKUP_TYPES, RUN_STATUSES } from '../shared/run-result.js';
+import { FLEET_COMMANDS } from './fleet-commands.js';
 import { ROUTING_COMMANDS } from './routing-commands.js';
 import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 
@@ -133,7 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       return testNotifyCommand(options, ctx);
     },
   }),
-  defineCommand<HistoryOptions>({
+  defineCommand<HistoryOptions & { fleet?: boolean; host?: string }>({
     name: 'history',
     description: 'list recorded runs, newest first',
     example: 'backup-alert history --status failure --limit 10',
@@ -152,13 +153,19 @@ export const COMMANDS: readonly CommandSpec[] = [
         default: '20',
       },
       { long: 'json', description: 'a JSON array' },
+      { long: 'fleet', description: "every host's runs, from the centre (BACKUP_ALERT_DATABASE_URL)" },
+      { long: 'host', description: 'with --fleet: only this host', value: { kind: 'text', name: 'host' } },
     ],
     action: async (options, ctx) => {
+      if (options.fleet || options.host !== undefined) {
+        const { fleetHistoryCommand } = await import('../commands/fleet-history.js');
+        return fleetHistoryCommand(options, ctx, ctx.config.fleet);
+      }
       const { historyCommand } = await import('../commands/history.js');
       return historyCommand(options, ctx);
     },
   }),
-  defineCommand<StatusOptions>({
+  defineCommand<StatusOptions & { fleet?: boolean; host?: string }>({
     name: 'status',
     description: 'latest run per type; exit 1 when it failed or is older than --max-age',
     example: 'backup-alert status --type daily --max-age 26h --nagios',
@@ -171,8 +178,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       { long: 'json', description: 'JSON output', conflicts: 'nagios' },
       { long: 'nagios', description: 'monitoring-plugin output: OK|WARNING|CRITICAL, exit 0/1/2' },
+      { long: 'fleet', description: 'every host × type, from the centre: one check for the whole fleet' },
+      { long: 'host', description: 'with --fleet: only this host', value: { kind: 'text', name: 'host' } },
     ],
     action: async (options, ctx) => {
+      if (options.fleet || options.host !== undefined) {
+        const { fleetStatusCommand } = await import('../commands/fleet-status.js');
+        return fleetStatusCommand(options, ctx, ctx.config.fleet);
+      }
       const { statusCommand } = await import('../commands/status.js');
       return statusCommand(options, ctx);
     },
@@ -259,6 +272,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   }),
   ...ROUTING_COMMANDS,
+  ...FLEET_COMMANDS,
   defineCommand<object>({
     name: 'completion',
     description: 'print a shell completion script',

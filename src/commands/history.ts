@@ -5,8 +5,8 @@ import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunStatus } from '../shared/run-result.js';
 import { colourStatus, table } from '../shared/table.js';
-import type { RunRow } from '../store/rows.js';
-import { isStoreError, openForReading, runJson, unreadableStore } from './reading.js';
+import { type RunRow, runViewOf } from '../store/rows.js';
+import { isStoreError, openForReading, unreadableStore } from './reading.js';
 
 export interface HistoryOptions {
   status?: string;
@@ -36,7 +36,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
       throw isStoreError(error) ? unreadableStore(ctx.config.dbPath, error) : error;
     }
     if (options.json) {
-      ctx.io.stdout(`${JSON.stringify(rows.map(runJson), null, 2)}\n`);
+      ctx.io.stdout(`${JSON.stringify(rows.map(runViewOf), null, 2)}\n`);
       return ExitCode.ok;
     }
     if (rows.length === 0) {

@@ -4,46 +4,11 @@ import type { CommandContext } from '../context.js';
 import { reapAbandoned } from '../run/record.js';
 import { ExitError, errorCode, errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
-import type { RunRow } from '../store/rows.js';
+import type { RunView } from '../shared/run-result.js';
 import { Store } from '../store/store.js';
 
-/** A run as history/status print it in JSON: camelCase, no internal columns. */
-export interface RunJson {
-  backupId: string;
-  type: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  errorMessage: string | null;
-  host: string | null;
-  script: string | null;
-  logPath: string | null;
-  /** What `run --artifact` checked, and its size in bytes; null without one. */
-  artifactPath: string | null;
-  artifactBytes: number | null;
-}
-
-export function runJson(row: RunRow): RunJson {
-  return {
-    backupId: row.backup_id,
-    type: row.type,
-    status: row.status,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    errorMessage: row.error_message,
-    host: row.host,
-    script: row.script,
-    logPath: row.log_path,
-    artifactPath: row.artifact_path ?? null,
-    artifactBytes: row.artifact_bytes ?? null,
-  };
-}
+/** A run as history/status print it in JSON (the one run view, see store/rows.ts runViewOf). */
+export type RunJson = RunView;
 
 /** An error SQLite raised (a corrupt file, a table it cannot read), as opposed to a bug of ours. */
 export function isStoreError(error: unknown): boolean {

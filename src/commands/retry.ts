@@ -2,7 +2,7 @@ import type { AlertContext } from '../alert/dispatch.js';
 import { type RetryItem, retryPending } from '../alert/resend.js';
 import type { CommonOptions } from '../cli/spec.js';
 import type { CommandContext } from '../context.js';
-import { publishRunMetrics } from '../run/observe.js';
+import { publishRunMetrics, shipToCentre } from '../run/observe.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -69,7 +69,7 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
         ...(which === 'failed' ? { notifications: items.map((item) => item.id) } : {}),
       },
     });
-    await publishRunMetrics(alertContext);
+    await Promise.all([shipToCentre(alertContext), publishRunMetrics(alertContext)]);
     return ok ? ExitCode.ok : ExitCode.failed;
   } finally {
     store.close();

@@ -3,8 +3,9 @@ import { checkDuration, formatDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
+import { runViewOf } from '../store/rows.js';
 import type { Store } from '../store/store.js';
-import { isStoreError, openForReading, type RunJson, runJson, unreadableStore } from './reading.js';
+import { isStoreError, openForReading, type RunJson, unreadableStore } from './reading.js';
 import { formatSizeStatus, type SizeStatus, sizeStatus } from './size-status.js';
 
 export interface StatusOptions {
@@ -64,9 +65,9 @@ export function typeStatus(
   return {
     type,
     health,
-    latestRun: latest ? runJson(latest) : null,
-    runningRun: running ? runJson(running) : null,
-    latestSuccess: success ? runJson(success) : null,
+    latestRun: latest ? runViewOf(latest) : null,
+    runningRun: running ? runViewOf(running) : null,
+    latestSuccess: success ? runViewOf(success) : null,
     successAgeMs,
     consecutiveFailures,
     escalate: consecutiveFailures >= escalateAfter,

@@ -52,7 +52,8 @@ export async function publishRunMetrics(ctx: RunContext): Promise<void> {
   if (metrics.metricsFile === undefined && metrics.pushgatewayUrl === undefined) return;
   try {
     const { publishMetrics, snapshotOptions } = await import('../metrics/publish.js');
-    const snapshot = ctx.journal.metricsSnapshot(snapshotOptions(ctx.config, metrics));
+    const expected = Object.keys(ctx.config.expect);
+    const snapshot = ctx.journal.metricsSnapshot(snapshotOptions(ctx.config, metrics, expected));
     if (!snapshot) {
       ctx.logger.warn('Metrics', 'no database: metrics not updated');
       return;
@@ -65,5 +66,51 @@ export async function publishRunMetrics(ctx: RunContext): Promise<void> {
     });
   } catch (error) {
     ctx.logger.warn('Metrics', `metrics not updated: ${errorMessage(error)}`);
+  }
+}
+
+/**
+ * The end-of-run ship to the centre (BACKUP_ALERT_DATABASE_URL): bounded by
+ * BACKUP_ALERT_SYNC_TIMEOUT, after a random BACKUP_ALERT_SYNC_JITTER when set (a fleet's
+ * 03:00 runs would otherwise all connect at once). What cannot be shipped waits in the
+ * local outbox for the next run, `retry` or `sync`.
+ */
+export async function shipToCentre(ctx: RunContext): Promise<void> {
+  const { fleet } = ctx.config;
+  const db = ctx.journal.db;
+  if (!fleet || !db) return;
+  try {
+    const [{ logSyncResult, syncOnce }, { VERSION }] = await Promise.all([
+      import('../fleet/sync.js'),
+      import('../shared/version.js'),
+    ]);
+    const result = await syncOnce({
+      db,
+      fleet,
+      version: VERSION,
+      now: ctx.now,
+      jitterMs: fleet.syncJitterMs,
+    });
+    logSyncResult(result, ctx.logger);
+  } catch (error) {
+    ctx.logger.warn('Fleet', `not shipped to the centre: ${ctx.redactor.safeError(error)}`);
+  }
+}
+
+/** After a command that changed what the metrics say (sync): rewrite them from the database. */
+export async function publishMetricsAfter(ctx: CommandContext): Promise<void> {
+  const { metrics } = ctx.config;
+  if (metrics.metricsFile === undefined && metrics.pushgatewayUrl === undefined) return;
+  let store: ReturnType<CommandContext['openStore']>;
+  try {
+    store = ctx.openStore();
+  } catch (error) {
+    ctx.logger.warn('Metrics', `metrics not updated: ${errorMessage(error)}`);
+    return;
+  }
+  try {
+    await publishRunMetrics({ ...ctx, journal: store });
+  } finally {
+    store.close();
   }
 }

@@ -8,7 +8,7 @@ import { SignalLatch } from '../runner/signals.js';
 import { formatDuration } from '../shared/duration.js';
 import type { RunResult } from '../shared/run-result.js';
 import { type LockStep, lockBusyResult, takeLock } from './lock.js';
-import { publishRunMetrics, startHeartbeatIfWanted } from './observe.js';
+import { publishRunMetrics, shipToCentre, startHeartbeatIfWanted } from './observe.js';
 import { planRun, type RunOptions, type RunPlan } from './plan.js';
 import {
   openJournal,
@@ -74,7 +74,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
   } finally {
     signals.dispose();
     applyRetention(ctx);
-    await publishRunMetrics(ctx);
+    await Promise.all([shipToCentre(ctx), publishRunMetrics(ctx)]);
     journal.close();
   }
 }

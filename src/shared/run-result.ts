@@ -54,3 +54,26 @@ export interface RunResult {
   /** Its size in bytes (several: their sum); null when it was not measured (missing, unreadable). */
   artifactBytes: number | null;
 }
+
+/**
+ * A recorded run as people and tools read it: `history --json`, `status --json`, the
+ * API's items and `history --fleet`. camelCase, no internal columns; a run still going
+ * has no finish yet. The JSON contract documented in the README.
+ */
+export interface RunView {
+  backupId: string;
+  host: string | null;
+  type: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  script: string | null;
+  logPath: string | null;
+  /** What `run --artifact` checked, and its size in bytes; null without one. */
+  artifactPath: string | null;
+  artifactBytes: number | null;
+}

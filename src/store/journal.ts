@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { AuditTable } from './audit.js';
 import type { ChannelTable } from './channels.js';
@@ -18,6 +19,8 @@ import type { SilenceTable } from './silences.js';
 export interface Journal {
   /** false for NO_JOURNAL. */
   readonly recording: boolean;
+  /** The SQLite database itself, for the fleet's outbox (src/store/outbox.ts); absent without one. */
+  readonly db?: Database.Database;
   readonly runs: Pick<
     RunTable,
     | 'insert'

@@ -1,4 +1,4 @@
-import type { BackupType, FinishedStatus, RunResult, RunStatus } from '../shared/run-result.js';
+import type { BackupType, FinishedStatus, RunResult, RunStatus, RunView } from '../shared/run-result.js';
 
 /**
  * The rows of the three tables (runbook column names) and what the store takes
@@ -126,6 +126,26 @@ export function runResultOf(row: RunRow, fallbackHost: string): RunResult {
     signal: row.signal,
     errorMessage: row.error_message,
     outputTail: row.output_tail ?? '',
+    artifactPath: row.artifact_path ?? null,
+    artifactBytes: row.artifact_bytes ?? null,
+  };
+}
+
+/** A row as people and tools read it (history/status --json, the API). */
+export function runViewOf(row: RunRow): RunView {
+  return {
+    backupId: row.backup_id,
+    type: row.type,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    errorMessage: row.error_message,
+    host: row.host,
+    script: row.script,
+    logPath: row.log_path,
     artifactPath: row.artifact_path ?? null,
     artifactBytes: row.artifact_bytes ?? null,
   };

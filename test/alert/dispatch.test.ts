@@ -8,7 +8,8 @@ import { Store } from '../../src/store/store.js';
 import { sampleAlert } from '../helpers/alert.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';
-import { closedPort, notifyFixture, ok, scriptedServer } from '../helpers/http.js';
+import { notifyFixture, ok, scriptedServer } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function openStore(): Store {

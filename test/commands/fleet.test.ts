@@ -11,7 +11,7 @@ import { Store } from '../../src/store/store.js';
 import { logLines } from '../helpers/cli.js';
 import { commandContext as baseContext } from '../helpers/context.js';
 import { fleetConfig, freshCentre, recordDays, recordRun } from '../helpers/fleet.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 

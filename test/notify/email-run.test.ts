@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runMain } from '../helpers/cli.js';
 import { readNotifications, readRuns } from '../helpers/db.js';
-import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FAIL = join(ROOT, 'test', 'fixtures', 'fail.sh');
@@ -59,7 +60,7 @@ describe('e-mail from `run` (the failure hook)', () => {
   });
 
   it('server down: run still recorded, exit code still the script’s, error logged, quick', async () => {
-    const { db, env } = settings(await freePort());
+    const { db, env } = settings(await closedPort());
     const started = Date.now();
     const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
     expect(Date.now() - started).toBeLessThan(8_000);

@@ -8,7 +8,8 @@ import {
 } from '../../src/notify/slack.js';
 import { DeliveryError } from '../../src/notify/types.js';
 import { sampleAlert } from '../helpers/alert.js';
-import { closedPort, notifyFixture, scriptedServer } from '../helpers/http.js';
+import { notifyFixture, scriptedServer } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 
 type SlackBody = { text: string; blocks: Array<{ type: string; text?: { text: string } }> };
 

@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { lockPathFor } from '../../src/run/lock-file.js';
 import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
-import { closedPort, ok, scriptedServer } from '../helpers/http.js';
+import { ok, scriptedServer } from '../helpers/http.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
 import { isAlive, readPidFile, waitFor } from '../helpers/process.js';
-import { startSilentServer, startSmtpSink } from '../helpers/smtp.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', name);

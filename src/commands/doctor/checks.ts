@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import type { Config } from '../../config/config.js';
+import { FLEET_VARIABLES } from '../../config/fleet.js';
 import { SECRET_NAMES } from '../../config/secrets.js';
 import type { ConfigProblem } from '../../config/values.js';
 import { errorCode, errorMessage } from '../../shared/errors.js';
@@ -56,6 +57,7 @@ export const OWNED_VARIABLES: Record<string, readonly string[]> = {
   ],
   slack: ['SLACK_WEBHOOK_URL', 'SLACK_WEBHOOK_URL_FILE'],
   teams: ['TEAMS_WEBHOOK_URL', 'TEAMS_WEBHOOK_URL_FILE', 'TEAMS_WEBHOOK_FORMAT'],
+  centre: FLEET_VARIABLES,
   'metrics-file': ['BACKUP_ALERT_METRICS_FILE'],
   pushgateway: ['BACKUP_ALERT_PUSHGATEWAY_URL', 'BACKUP_ALERT_PUSHGATEWAY_URL_FILE'],
   ping: ['BACKUP_ALERT_PING_URL', 'BACKUP_ALERT_PING_URL_FILE', 'BACKUP_ALERT_PING_FORMAT'],

@@ -19,6 +19,7 @@ import {
   checkSmtpSettings,
   OWNED_VARIABLES,
 } from './checks.js';
+import { centreChecks } from './fleet-checks.js';
 import { metricsChecks } from './metrics-checks.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
 import { checkTemplate } from './template.js';
@@ -79,6 +80,7 @@ export async function doctorCommand(
       timeoutMs: DOCTOR_SMTP_TIMEOUT_MS,
     })),
     ...checkDatabase(ctx),
+    ...(await centreChecks(ctx)),
     checkStateDir(dirname(config.dbPath), config.dbPath),
     checkScript(config),
   ];

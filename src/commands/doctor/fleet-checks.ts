@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { FLEET_VARIABLES, type FleetConfig, redactDatabaseUrl } from '../../config/fleet.js';
 import type { ConfigProblem } from '../../config/values.js';
+import type { CommandContext } from '../../context.js';
 import { FleetErrorCode } from '../../fleet/errors.js';
 import { type CentreProbe, probeCentre } from '../../fleet/probe.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -157,5 +158,21 @@ function backlog(db: Database.Database | null): Check {
     );
   } catch (error) {
     return bad('fail', 'centre-backlog', title, errorMessage(error), 'check the local database');
+  }
+}
+
+/** doctor's centre lines, with the local backlog read from the database when there is one. */
+export async function centreChecks(ctx: CommandContext): Promise<Check[]> {
+  if (!ctx.config.fleet) return checkCentre(undefined, ctx.problems, null);
+  let store: ReturnType<CommandContext['openStore']> | undefined;
+  try {
+    store = ctx.openStore();
+  } catch {
+    // The database line above already says why; the centre is still worth checking.
+  }
+  try {
+    return await checkCentre(ctx.config.fleet, ctx.problems, store?.db ?? null);
+  } finally {
+    store?.close();
   }
 }
