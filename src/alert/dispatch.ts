@@ -51,9 +51,13 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
         status: result.status,
         errorMessage: result.error ?? null,
         sentAt,
-        attempts: result.attempts,
-        // The alert holds no secrets (the run's text was redacted when it was built); retry needs it.
-        payload: result.status === 'pending' ? JSON.stringify(alert) : null,
+        // One delivery round, however many HTTP or SMTP tries it took: the retry budget
+        // counts rounds, so one outage-long `run` does not use up most of it.
+        attempts: 1,
+        // The alert holds no secrets (the run's text was redacted when it was built). `retry`
+        // needs it for a pending row, `retry --failed` for a failed one; tests are never re-sent.
+        payload:
+          result.status !== 'sent' && alert.kind !== 'test' && !alert.preview ? JSON.stringify(alert) : null,
         backupId: alertBackupId(alert),
         channelName: result.name ?? null,
         incidentId: alert.incident?.id ?? null,

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
+import { lintEnvFile } from './env-file-lint.js';
+import type { ConfigProblem } from './values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,6 +21,8 @@ export interface ResolvedEnv {
   envFile?: string;
   /** The file we looked for when none was named and it was absent. */
   envFileMissing?: string;
+  /** Lines of the env file that are not settings (dotenv skips them silently). */
+  problems: ConfigProblem[];
 }
 
 /**
@@ -34,7 +38,7 @@ export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (named === undefined && errorCode(error) === 'ENOENT') {
-      return { env: options.processEnv, envFileMissing: path };
+      return { env: options.processEnv, envFileMissing: path, problems: [] };
     }
     const source = options.envFileFlag !== undefined ? '--env-file' : 'BACKUP_ALERT_ENV_FILE';
     throw new UsageError(`Cannot read env file ${path} (${source}): ${errorMessage(error)}`, {
@@ -44,5 +48,5 @@ export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
   const fromFile = parse(text);
   const merged: Record<string, string | undefined> = { ...fromFile };
   for (const [key, value] of Object.entries(options.processEnv)) if (value !== undefined) merged[key] = value;
-  return { env: merged, envFile: path };
+  return { env: merged, envFile: path, problems: lintEnvFile(path, text) };
 }

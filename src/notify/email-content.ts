@@ -76,7 +76,7 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
     },
     facts: extraFacts(alert, config.lang, timeZone),
     lateNotice: lateNotice(alert, config.lang),
-    outputTail: output ? tailOf(output, HTML_TAIL_LIMIT) : '',
+    outputTail: output ? tailOf(output, HTML_TAIL_LIMIT, alert.run.outputCutBytes) : '',
     footer: t.footer,
   };
 }

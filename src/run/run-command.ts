@@ -50,7 +50,7 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
       const heartbeat = startHeartbeatIfWanted(started, plan, ctx);
       const smtpCheck = lock.busy ? undefined : startSmtpCheck(ctx);
       const result = lock.busy
-        ? lockBusyResult(plan, started, lock.holder, ctx.now(), ctx.hostname)
+        ? lockBusyResult(plan, started, lock, ctx.now(), ctx.hostname)
         : await execute(plan, started, lock, signals, ctx);
       recordFinish(journal, result, ctx);
       // On a failed run the alert itself is the SMTP test: it must not wait for the check,
@@ -99,7 +99,10 @@ async function execute(
     stdout: plan.quiet ? null : ctx.io.stdoutStream,
     stderr: plan.quiet ? null : ctx.io.stderrStream,
     logPath: started.logPath,
+    // The log file is kept like the database: what BACKUP_ALERT_REDACT masks there is masked here.
+    ...(ctx.redactor.masksOutput ? { redactLog: (text: string) => ctx.redactor.redactOutput(text) } : {}),
     signals,
+    onSpawn: (pid) => lock.setScriptGroup(pid),
   });
   await slow.stop();
   if (runner.logError)

@@ -42,6 +42,11 @@ export interface RunResult {
   /** The end of the script's output ('' on success or when there was none). */
   outputTail: string;
   /**
+   * Bytes the script printed before outputTail that it does not hold (only the log file
+   * does): an alert that cuts the tail further counts these too. Absent when unknown.
+   */
+  outputCutBytes?: number;
+  /**
    * What `--artifact` found (DESIGN.md "False success"): the file or directory checked
    * (a glob's newest match; several joined with ", "), null when no artifact was asked for.
    */

@@ -54,6 +54,22 @@ export interface NotificationRow {
   channel_name: string | null;
   /** The incident the alert was about, when there is one. */
   incident_id: number | null;
+  /** While a process sends the row: until when it is theirs, and who they are. */
+  lease_until: string | null;
+  claimed_by: string | null;
+}
+
+/** What a process asks for when it takes a row for a delivery round (NotificationTable.claim). */
+export interface NotificationClaim {
+  /** Unique per sending process and round; only its holder may settle the row. */
+  token: string;
+  /** ISO 8601 UTC: a lease that ran out before this is free to take. */
+  now: string;
+  leaseUntil: string;
+  /** `failed`: re-open an alert that failed for good (retry --failed). */
+  from: 'pending' | 'failed';
+  /** A delivery round counts toward the attempt limit; giving up does not. */
+  countRound: boolean;
 }
 
 export interface NewNotification {

@@ -6,7 +6,9 @@ import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { Redactor } from '../../src/shared/redact.js';
 
 /** What the server does with one request: answer, or never answer. */
-export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+export type Reply =
+  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
+  | 'hang';
 
 export interface Received {
   method: string;
@@ -56,8 +58,12 @@ export async function scriptedServer(
         hanging.add(res);
         return;
       }
-      res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-      res.end(reply.body ?? '');
+      const answer = () => {
+        res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+        res.end(reply.body ?? '');
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -107,3 +107,35 @@ describe('e-mail from `run` (the failure hook)', () => {
     }
   });
 });
+
+describe('what `run` says to do when the alert e-mail fails', () => {
+  it('SMTP_PORT=465 with SMTP_SECURE=false: "port 465 is implicit TLS", not the firewall', async () => {
+    // Nothing listens on 127.0.0.1:465 here (root could bind it, but tests must not need to).
+    const { env } = settings(465);
+    const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(
+      /\[ERROR\] \[EmailService\] Error sending email: \{ code: "ECONNREFUSED", .*remedy: ".*Port 465 is implicit TLS: set SMTP_SECURE=true/,
+    );
+  });
+
+  it('an untrusted certificate names the remedy: NODE_EXTRA_CA_CERTS or SMTP_TLS_REJECT_UNAUTHORIZED=false', async () => {
+    const sink = await startSmtpSink({ tls: 'starttls' });
+    const { env } = settings(sink.port);
+    const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(
+      /Error sending email: \{ code: "DEPTH_ZERO_SELF_SIGNED_CERT", .*remedy: ".*NODE_EXTRA_CA_CERTS=\/path\/ca\.pem or set SMTP_TLS_REJECT_UNAUTHORIZED=false/,
+    );
+    expect(sink.mails).toEqual([]);
+  });
+
+  it('the SMTP check beside a successful run says what to do too', async () => {
+    const { env } = settings(465, { NODE_ENV: '' });
+    const result = await runMain(['run', '--type', 'daily', '--quiet', '--script', OK], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(
+      /\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED.*Port 465 is implicit TLS: set SMTP_SECURE=true/,
+    );
+  });
+});
