@@ -26,6 +26,7 @@ import {
 export const DEFAULT_SMTP_FROM = 'ITSM-Sec Nexus <noreply@itsm.local>';
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 export const DEFAULT_KILL_AFTER_MS = 10_000;
+export const DEFAULT_SMTP_CHECK_INTERVAL_MS = 86_400_000;
 /** Deliveries add a hard cut-off margin to the notify timeout; keep the sum one timer. */
 const HARD_MARGIN_ALLOWANCE_MS = 60_000;
 
@@ -65,6 +66,8 @@ export interface Config {
   logFile?: string;
   /** NODE_ENV=test: skip the SMTP verify at start. */
   skipSmtpVerify: boolean;
+  /** BACKUP_ALERT_SMTP_CHECK_INTERVAL: a good SMTP check at the start of `run` is trusted this long. */
+  smtpCheckIntervalMs: number;
   redactPatterns: RegExp[];
   escalateAfter: number;
   notifyRecovery: boolean;
@@ -170,6 +173,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     lang: parseLang(env['BACKUP_ALERT_LANG'], problems),
     templateDir: resolve(context.cwd, nonEmpty('BACKUP_ALERT_TEMPLATE_DIR') ?? context.defaultTemplateDir),
     skipSmtpVerify: env['NODE_ENV'] === 'test',
+    smtpCheckIntervalMs: parseSmtpCheckInterval(env['BACKUP_ALERT_SMTP_CHECK_INTERVAL'], problems),
     redactPatterns: parseRedactPatterns('BACKUP_ALERT_REDACT', env['BACKUP_ALERT_REDACT'], problems),
     escalateAfter: parsePositiveInteger(
       'BACKUP_ALERT_ESCALATE_AFTER',
@@ -268,4 +272,12 @@ function parseTeamsFormat(value: string | undefined, problems: ConfigProblem[]):
     message: `"${value}" is not messagecard or adaptivecard; choosing by URL`,
   });
   return undefined;
+}
+
+/** A day by default; `0` checks at every run. */
+function parseSmtpCheckInterval(value: string | undefined, problems: ConfigProblem[]): number {
+  const text = value?.trim();
+  if (!text) return DEFAULT_SMTP_CHECK_INTERVAL_MS;
+  if (text === '0') return 0;
+  return parseOptionalDuration('BACKUP_ALERT_SMTP_CHECK_INTERVAL', text, problems) ?? DEFAULT_SMTP_CHECK_INTERVAL_MS;
 }
