@@ -279,5 +279,8 @@ function parseSmtpCheckInterval(value: string | undefined, problems: ConfigProbl
   const text = value?.trim();
   if (!text) return DEFAULT_SMTP_CHECK_INTERVAL_MS;
   if (text === '0') return 0;
-  return parseOptionalDuration('BACKUP_ALERT_SMTP_CHECK_INTERVAL', text, problems) ?? DEFAULT_SMTP_CHECK_INTERVAL_MS;
+  return (
+    parseOptionalDuration('BACKUP_ALERT_SMTP_CHECK_INTERVAL', text, problems) ??
+    DEFAULT_SMTP_CHECK_INTERVAL_MS
+  );
 }

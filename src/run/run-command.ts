@@ -20,8 +20,8 @@ import {
 } from './record.js';
 import { resultOfScript } from './result.js';
 import { applyRetention, replayOutput, retryPendingQuickly } from './side-tasks.js';
-import { startSmtpCheck } from './smtp-check.js';
 import { watchForSlowRun } from './slow-run.js';
+import { startSmtpCheck } from './smtp-check.js';
 
 export type { RunOptions } from './plan.js';
 

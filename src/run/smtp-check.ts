@@ -23,8 +23,19 @@ interface LastCheck {
 export function smtpFingerprint(config: Pick<Config, 'smtp' | 'emailRecipients'>): string {
   const { smtp } = config;
   const password = smtp.password ? createHash('sha256').update(smtp.password).digest('hex').slice(0, 4) : '';
-  const settings = [smtp.host, smtp.port, smtp.secure, smtp.user ?? '', password, smtp.from, smtp.tlsRejectUnauthorized];
-  return createHash('sha256').update(JSON.stringify([settings, config.emailRecipients])).digest('hex').slice(0, 16);
+  const settings = [
+    smtp.host,
+    smtp.port,
+    smtp.secure,
+    smtp.user ?? '',
+    password,
+    smtp.from,
+    smtp.tlsRejectUnauthorized,
+  ];
+  return createHash('sha256')
+    .update(JSON.stringify([settings, config.emailRecipients]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function statePath(config: Pick<Config, 'dbPath'>): string {
@@ -34,7 +45,11 @@ function statePath(config: Pick<Config, 'dbPath'>): string {
 function readLast(path: string): LastCheck | undefined {
   try {
     const value = JSON.parse(readFileSync(path, 'utf8')) as Partial<LastCheck>;
-    if (typeof value.fingerprint === 'string' && typeof value.checkedAt === 'string' && typeof value.ok === 'boolean')
+    if (
+      typeof value.fingerprint === 'string' &&
+      typeof value.checkedAt === 'string' &&
+      typeof value.ok === 'boolean'
+    )
       return value as LastCheck;
   } catch {
     // None yet, or unreadable: check.
@@ -43,7 +58,12 @@ function readLast(path: string): LastCheck | undefined {
 }
 
 /** Due when never done, when the settings changed, when the last one failed, or after the interval. */
-export function smtpCheckDue(last: LastCheck | undefined, fingerprint: string, now: Date, intervalMs: number): boolean {
+export function smtpCheckDue(
+  last: LastCheck | undefined,
+  fingerprint: string,
+  now: Date,
+  intervalMs: number,
+): boolean {
   if (!last || last.fingerprint !== fingerprint || !last.ok) return true;
   const age = now.getTime() - Date.parse(last.checkedAt);
   return !(age >= 0 && age < intervalMs);
