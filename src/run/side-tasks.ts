@@ -15,7 +15,6 @@ import { describePrune, type PruneResult, pruneSummary } from '../store/prune.js
 
 /** How long a `run` spends re-sending old pending alerts before its own work. */
 const QUICK_RETRY_MS = 3_000;
-const SMTP_CHECK_MS = 10_000;
 
 /** Every run first gives undelivered alerts a quick second chance (loading retry code only when there are some). */
 export async function retryPendingQuickly(ctx: AlertContext): Promise<void> {
