@@ -26,6 +26,8 @@ export interface SeedNotification {
   channel: string;
   status: 'sent' | 'failed' | 'pending';
   error?: string;
+  /** Seconds after NOW - 1 h it was sent (default: its place in the list). */
+  at?: number;
 }
 
 /** Writes runs through the real Store (real schema, migrations, triggers); returns their backup IDs. */
@@ -61,7 +63,7 @@ export function seedStore(
       outputTail: run.output ?? (failed ? 'tar: /backup/db.tar: No space left on device\n' : null),
     });
   }
-  for (const n of notifications) {
+  for (const [index, n] of notifications.entries()) {
     const backupId = ids[n.backupIndex]!;
     store.notifications.insert({
       notificationType: 'backup_failure',
@@ -70,7 +72,8 @@ export function seedStore(
       subject: `【緊急】バックアップ失敗: ${backupId}`,
       status: n.status,
       errorMessage: n.error ?? null,
-      sentAt: new Date(NOW.getTime() - HOUR).toISOString(),
+      // A second apart: newest-first lists have one order whatever each store breaks ties by.
+      sentAt: new Date(NOW.getTime() - HOUR + (n.at ?? index) * 1000).toISOString(),
       attempts: n.status === 'sent' ? 1 : 3,
       payload: n.status === 'pending' ? '{"secret":"never shown"}' : null,
       backupId,

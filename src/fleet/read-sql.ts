@@ -1,0 +1,209 @@
+import type { BackupQuery, NotificationQuery, PageQuery } from '../serve/read-model.js';
+
+/**
+ * Every statement `serve` runs against the centre, built from fixed text and numbered
+ * parameters only (a filter adds `column = $n`, never its value). Exported so a test can
+ * EXPLAIN exactly these at a realistic size: none may scan a log table.
+ */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** ISO 8601 UTC with milliseconds, as the local database stores times (and no Date parsing in JS). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** A run's columns, prefixed `prefix` (for the two runs of a status row). int8 as float8: pg reads int8 as text. */
+export function runColumns(alias: string, prefix = ''): string {
+  const a = `${alias}.`;
+  return [
+    `${a}backup_id AS ${prefix}backup_id`,
+    `${a}host AS ${prefix}host`,
+    `${a}type AS ${prefix}type`,
+    `${a}status AS ${prefix}status`,
+    `${iso(`${a}started_at`)} AS ${prefix}started_at`,
+    `${iso(`${a}finished_at`)} AS ${prefix}finished_at`,
+    `${a}duration_ms::float8 AS ${prefix}duration_ms`,
+    `${a}exit_code AS ${prefix}exit_code`,
+    `${a}signal AS ${prefix}signal`,
+    `${a}error_message AS ${prefix}error_message`,
+    `${a}script AS ${prefix}script`,
+    `${a}log_path AS ${prefix}log_path`,
+  ].join(', ');
+}
+
+const NOTIFICATION = `n.local_id::float8 AS id, n.backup_id, n.host, n.notification_type, n.channel,
+  n.recipient, n.subject, n.status, n.error_message, ${iso('n.sent_at')} AS sent_at, n.attempts,
+  ${iso('n.created_at')} AS created_at`;
+
+const AUDIT = `a.local_id::float8 AS id, a.host, a.operation, a.backup_id, a.username, a.ip_address, a.status,
+  a.details, ${iso('a.created_at')} AS created_at`;
+
+/**
+ * Newest first; ties broken the same way on every page, so paging never repeats or skips a
+ * row. Qualified: a bare `started_at` in ORDER BY would mean the output column (the text made
+ * by to_char), which no index can give in order.
+ */
+const RUNS_NEWEST = 'ORDER BY b.started_at DESC, b.host DESC, b.backup_id DESC';
+const NOTIFICATIONS_NEWEST = 'ORDER BY n.created_at DESC, n.host DESC, n.local_id DESC';
+
+class Where {
+  readonly parts: string[] = [];
+  readonly values: unknown[] = [];
+  /** `column = $n` when `value` is given. */
+  eq(column: string, value: string | undefined): this {
+    if (value === undefined) return this;
+    this.values.push(value);
+    this.parts.push(`${column} = $${this.values.length}`);
+    return this;
+  }
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+  get clause(): string {
+    return this.parts.length > 0 ? `WHERE ${this.parts.join(' AND ')}` : '';
+  }
+}
+
+/** `GET /api/v1/backups`: the exact total from backup_log_counts, and one page of runs. */
+export function backupListSql(query: BackupQuery): { total: Statement; page: Statement } {
+  const count = new Where().eq('host', query.host).eq('type', query.type).eq('status', query.status);
+  const rows = new Where().eq('b.host', query.host).eq('b.type', query.type).eq('b.status', query.status);
+  const limit = rows.param(query.limit);
+  const offset = rows.param(query.offset);
+  return {
+    total: {
+      text: `SELECT coalesce(sum(n), 0)::float8 AS total FROM backup_log_counts ${count.clause}`,
+      values: count.values,
+    },
+    page: {
+      text: `SELECT ${runColumns('b')} FROM backup_logs b ${rows.clause} ${RUNS_NEWEST} LIMIT ${limit} OFFSET ${offset}`,
+      values: rows.values,
+    },
+  };
+}
+
+/** One run by ID (on one host, or on any: the caller learns whether several hosts have it). */
+export function backupSql(backupId: string, host: string | undefined, max: number): Statement {
+  const where = new Where().eq('b.backup_id', backupId).eq('b.host', host);
+  return {
+    text: `SELECT ${runColumns('b')}, b.output_tail FROM backup_logs b ${where.clause} ORDER BY b.host LIMIT ${where.param(max)}`,
+    values: where.values,
+  };
+}
+
+/** The notifications about one run of one host, in the order they were written. */
+export function runNotificationsSql(backupId: string, host: string): Statement {
+  return {
+    text: `SELECT ${NOTIFICATION} FROM notification_logs n WHERE n.backup_id = $1 AND n.host = $2 ORDER BY n.created_at, n.local_id`,
+    values: [backupId, host],
+  };
+}
+
+/**
+ * Every host × type with a run: latest_runs (one row per pair, kept by triggers) and its two
+ * runs by primary key. The hosts and their promises come separately (`hostsSql`).
+ */
+export function statusFactsSql(filter: { host?: string; type?: string }): Statement {
+  const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type);
+  return {
+    text: `SELECT lr.host AS pair_host, lr.type AS pair_type, lr.failures,
+        ${runColumns('l', 'l_')}, ${runColumns('s', 's_')}
+      FROM latest_runs lr
+      LEFT JOIN backup_logs l ON l.host = lr.host AND l.backup_id = lr.backup_id
+      LEFT JOIN backup_logs s ON s.host = lr.host AND s.backup_id = lr.success_backup_id
+      ${where.clause}`,
+    values: where.values,
+  };
+}
+
+/** The hosts and what each promised (type → ms), as their last sync said. */
+export function hostsSql(host?: string): Statement {
+  const where = new Where().eq('host', host);
+  return { text: `SELECT host, expectations FROM hosts ${where.clause}`, values: where.values };
+}
+
+/** `GET /api/v1/notifications`: totals from notification_log_counts, except for one run's few. */
+export function notificationListSql(query: NotificationQuery & { host?: string }): {
+  total: Statement;
+  page: Statement;
+} {
+  const filters = (where: Where, alias: string) =>
+    where
+      .eq(`${alias}status`, query.status)
+      .eq(`${alias}backup_id`, query.backupId)
+      .eq(`${alias}host`, query.host);
+  const count = filters(new Where(), '');
+  const rows = filters(new Where(), 'n.');
+  const limit = rows.param(query.limit);
+  const offset = rows.param(query.offset);
+  return {
+    total: {
+      text:
+        query.backupId === undefined
+          ? `SELECT coalesce(sum(n), 0)::float8 AS total FROM notification_log_counts ${count.clause}`
+          : `SELECT count(*)::float8 AS total FROM notification_logs ${count.clause}`,
+      values: count.values,
+    },
+    page: {
+      text: `SELECT ${NOTIFICATION} FROM notification_logs n ${rows.clause} ${NOTIFICATIONS_NEWEST} LIMIT ${limit} OFFSET ${offset}`,
+      values: rows.values,
+    },
+  };
+}
+
+/** `GET /api/v1/audit`. */
+export function auditListSql(query: PageQuery): { total: Statement; page: Statement } {
+  return {
+    total: { text: 'SELECT coalesce(sum(n), 0)::float8 AS total FROM audit_log_counts', values: [] },
+    page: {
+      text: `SELECT ${AUDIT} FROM backup_audit_logs a ORDER BY a.created_at DESC, a.host DESC, a.local_id DESC
+        LIMIT $1 OFFSET $2`,
+      values: [query.limit, query.offset],
+    },
+  };
+}
+
+/**
+ * Newest rows of two statuses ($1, $2), at most $3: one walk of the (status, time) index per
+ * status, merged. `status IN (…)` would read and sort every row of both. The outer ORDER BY
+ * names output columns (ISO text sorts as the time does).
+ */
+function twoStatuses(select: string, from: string, time: string, outerOrder: string): string {
+  const one = (n: number) => `(SELECT ${select} FROM ${from} WHERE ${time.split('.')[0]}.status = $${n}
+    ORDER BY ${time} DESC LIMIT $3)`;
+  return `${one(1)} UNION ALL ${one(2)} ORDER BY ${outerOrder} LIMIT $3`;
+}
+
+/** Alerts that reached no one (pending, failed), newest first, and how many there are. */
+export function undeliveredSql(limit: number): { total: Statement; page: Statement } {
+  return {
+    total: {
+      text: `SELECT coalesce(sum(n), 0)::float8 AS total FROM notification_log_counts WHERE status IN ('pending', 'failed')`,
+      values: [],
+    },
+    page: {
+      text: twoStatuses(
+        NOTIFICATION,
+        'notification_logs n',
+        'n.created_at',
+        'created_at DESC, host DESC, id DESC',
+      ),
+      values: ['pending', 'failed', limit],
+    },
+  };
+}
+
+/** The latest failed or abandoned runs with the end of their output. */
+export function latestFailuresSql(limit: number): Statement {
+  return {
+    text: twoStatuses(
+      `${runColumns('b')}, b.output_tail`,
+      'backup_logs b',
+      'b.started_at',
+      'started_at DESC, host DESC, backup_id DESC',
+    ),
+    values: ['failure', 'abandoned', limit],
+  };
+}
