@@ -16,20 +16,24 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 /**
  * The statements of the fleet-wide snapshot, exported for the plan test. Per host × type:
- * latest_runs, and its latest *finished* run (the latest run itself unless it is running) by
- * one seek of the (host, type, started_at) index; counters from the count tables.
+ * latest_runs, whose latest run is the latest finished one unless it is running (then one
+ * seek of the (host, type, started_at) index finds the one before); counters from the count
+ * tables.
  */
 export const FLEET_METRICS_SQL = {
   types: `SELECT lr.host, lr.type, lr.failures,
       ${ms('coalesce(lr.success_finished_at, lr.success_started_at)')} AS success_ms,
-      f.status AS last_status, ${ms('coalesce(f.finished_at, f.started_at)')} AS last_finished_ms,
-      f.duration_ms::float8 AS last_duration_ms, f.exit_code AS last_exit_code,
-      f.artifact_bytes::float8 AS last_artifact_bytes
+      coalesce(f.status, lr.status) AS last_status,
+      CASE WHEN f.status IS NULL THEN ${ms('coalesce(lr.finished_at, lr.started_at)')}
+           ELSE ${ms('coalesce(f.finished_at, f.started_at)')} END AS last_finished_ms,
+      (CASE WHEN f.status IS NULL THEN lr.duration_ms ELSE f.duration_ms END)::float8 AS last_duration_ms,
+      CASE WHEN f.status IS NULL THEN lr.exit_code ELSE f.exit_code END AS last_exit_code,
+      (CASE WHEN f.status IS NULL THEN lr.artifact_bytes ELSE f.artifact_bytes END)::float8 AS last_artifact_bytes
     FROM latest_runs lr
     LEFT JOIN LATERAL (
       SELECT b.status, b.started_at, b.finished_at, b.duration_ms, b.exit_code, b.artifact_bytes
         FROM backup_logs b
-       WHERE b.host = lr.host AND b.type = lr.type AND b.status <> 'running'
+       WHERE lr.status = 'running' AND b.host = lr.host AND b.type = lr.type AND b.status <> 'running'
        ORDER BY b.started_at DESC LIMIT 1
     ) f ON true`,
   runs: `SELECT host, type, status, n::float8 AS n FROM backup_log_counts

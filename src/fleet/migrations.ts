@@ -196,9 +196,8 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
   // serve over the centre (issue 14): the API's lists newest first under any filter, one run
   // by its ID without knowing its host, exact totals without counting a million rows (count
   // tables kept by statement triggers, one row per host × key, so hosts shipping at once never
-  // wait on each other), and the latest success's ID in latest_runs (the dashboard reads each
-  // host × type's latest run and success by primary key). Hosts write exactly as before:
-  // compatible with version 1.
+  // wait on each other), and both runs of each host × type whole in latest_runs (the dashboard
+  // and /metrics read that table alone). Hosts write exactly as before: compatible with 1.
   {
     version: 2,
     compatibleWith: 1,
@@ -206,6 +205,9 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
   CREATE INDEX backup_logs_backup_id ON backup_logs (backup_id);
   CREATE INDEX backup_logs_host_started ON backup_logs (host, started_at DESC);
   CREATE INDEX backup_logs_type_started ON backup_logs (type, started_at DESC);
+  -- Failures of one type: an outage fails one type on every host at once, so walking the
+  -- status index for one type's can pass thousands of another's.
+  CREATE INDEX backup_logs_status_type_started ON backup_logs (status, type, started_at DESC);
   CREATE INDEX notification_logs_created ON notification_logs (created_at DESC);
   CREATE INDEX notification_logs_backup ON notification_logs (backup_id, host);
 
@@ -316,18 +318,38 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
   CREATE TRIGGER audit_log_counts_delete AFTER DELETE ON backup_audit_logs
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_counts_track();
 
-  ALTER TABLE latest_runs ADD COLUMN success_backup_id text;
-  -- Version 1's function, now also keeping the latest success's backup ID.
+  -- The rest of both runs' columns, so the dashboard's host × type grid (and the fleet-wide
+  -- /metrics) read latest_runs alone: one row per pair, no lookup of either run.
+  ALTER TABLE latest_runs
+    ADD COLUMN finished_at           timestamptz,
+    ADD COLUMN duration_ms           bigint,
+    ADD COLUMN signal                text,
+    ADD COLUMN script                text,
+    ADD COLUMN log_path              text,
+    ADD COLUMN artifact_bytes        bigint,
+    ADD COLUMN success_backup_id     text,
+    ADD COLUMN success_duration_ms   bigint,
+    ADD COLUMN success_exit_code     integer,
+    ADD COLUMN success_signal        text,
+    ADD COLUMN success_error_message text,
+    ADD COLUMN success_script        text,
+    ADD COLUMN success_log_path      text;
+  -- Version 1's function, keeping those columns too.
   CREATE OR REPLACE FUNCTION refresh_latest_runs(pair_hosts text[], pair_types text[]) RETURNS void
   LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT SET jit = off AS $fn$
     DELETE FROM latest_runs lr USING unnest(pair_hosts, pair_types) AS p(host, type)
      WHERE lr.host = p.host AND lr.type = p.type
        AND NOT EXISTS (SELECT 1 FROM backup_logs b WHERE b.host = p.host AND b.type = p.type);
     INSERT INTO latest_runs AS lr (host, type, backup_id, status, started_at, error_message, exit_code,
+                                   finished_at, duration_ms, signal, script, log_path, artifact_bytes,
                                    success_backup_id, success_started_at, success_finished_at,
-                                   success_received_at, failures)
+                                   success_received_at, success_duration_ms, success_exit_code,
+                                   success_signal, success_error_message, success_script,
+                                   success_log_path, failures)
     SELECT p.host, p.type, l.backup_id, l.status, l.started_at, l.error_message, l.exit_code,
-           s.backup_id, s.started_at, s.finished_at, s.received_at,
+           l.finished_at, l.duration_ms, l.signal, l.script, l.log_path, l.artifact_bytes,
+           s.backup_id, s.started_at, s.finished_at, s.received_at, s.duration_ms, s.exit_code,
+           s.signal, s.error_message, s.script, s.log_path,
            CASE WHEN l.status IN ('failure', 'abandoned') THEN (
              SELECT count(*)::int FROM (
                SELECT 1 FROM backup_logs b
@@ -337,24 +359,31 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
            ) ELSE 0 END
       FROM unnest(pair_hosts, pair_types) AS p(host, type)
       JOIN LATERAL (
-        SELECT b.backup_id, b.status, b.started_at, b.error_message, b.exit_code FROM backup_logs b
+        SELECT b.backup_id, b.status, b.started_at, b.error_message, b.exit_code, b.finished_at,
+               b.duration_ms, b.signal, b.script, b.log_path, b.artifact_bytes
+          FROM backup_logs b
          WHERE b.host = p.host AND b.type = p.type ORDER BY b.started_at DESC LIMIT 1
       ) l ON true
       LEFT JOIN LATERAL (
-        SELECT b.backup_id, b.started_at, b.finished_at, b.received_at FROM backup_logs b
+        SELECT b.backup_id, b.started_at, b.finished_at, b.received_at, b.duration_ms, b.exit_code,
+               b.signal, b.error_message, b.script, b.log_path
+          FROM backup_logs b
          WHERE b.host = p.host AND b.type = p.type AND b.status = 'success' ORDER BY b.started_at DESC LIMIT 1
       ) s ON true
     ON CONFLICT (host, type) DO UPDATE SET
       backup_id = EXCLUDED.backup_id, status = EXCLUDED.status, started_at = EXCLUDED.started_at,
       error_message = EXCLUDED.error_message, exit_code = EXCLUDED.exit_code,
+      finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms, signal = EXCLUDED.signal,
+      script = EXCLUDED.script, log_path = EXCLUDED.log_path, artifact_bytes = EXCLUDED.artifact_bytes,
       success_backup_id = EXCLUDED.success_backup_id,
       success_started_at = EXCLUDED.success_started_at, success_finished_at = EXCLUDED.success_finished_at,
-      success_received_at = EXCLUDED.success_received_at, failures = EXCLUDED.failures;
+      success_received_at = EXCLUDED.success_received_at, success_duration_ms = EXCLUDED.success_duration_ms,
+      success_exit_code = EXCLUDED.success_exit_code, success_signal = EXCLUDED.success_signal,
+      success_error_message = EXCLUDED.success_error_message, success_script = EXCLUDED.success_script,
+      success_log_path = EXCLUDED.success_log_path, failures = EXCLUDED.failures;
   $fn$;
-  UPDATE latest_runs lr SET success_backup_id = (
-    SELECT b.backup_id FROM backup_logs b
-     WHERE b.host = lr.host AND b.type = lr.type AND b.status = 'success'
-     ORDER BY b.started_at DESC LIMIT 1);
+  -- Every pair already there, recomputed once by the new function.
+  SELECT refresh_latest_runs(array_agg(host), array_agg(type)) FROM latest_runs;
 
   ALTER TABLE backup_log_counts ENABLE ROW LEVEL SECURITY;
   CREATE POLICY backup_log_counts_read ON backup_log_counts FOR SELECT USING ${ALLOWED};

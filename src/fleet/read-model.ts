@@ -116,25 +116,27 @@ export class CentreReadModel implements ReadModel {
   }
 
   async backup(backupId: string, host?: string): Promise<BackupDetail | undefined> {
-    return this.read(async (client) => {
-      const found = await rows<CentreRunRow & { output_tail: string | null }>(
+    // Thrown outside the connection's work, which reports its own errors as the centre's.
+    const found = await this.read(async (client) => {
+      const runs = await rows<CentreRunRow & { output_tail: string | null }>(
         client,
         backupSql(backupId, host, host === undefined ? AMBIGUOUS_HOSTS + 1 : 1),
       );
-      const run = found[0];
-      if (!run) return undefined;
-      if (found.length > 1) {
-        throw new AmbiguousBackupIdError(
-          backupId,
-          found.slice(0, AMBIGUOUS_HOSTS).map((r) => r.host),
-        );
-      }
+      const run = runs[0];
+      if (!run || runs.length > 1) return { runs };
       const notifications = await rows<CentreNotificationRow>(
         client,
         runNotificationsSql(backupId, run.host),
       );
-      return { ...runWithTail(run), notifications: notifications.map(notificationItem) };
+      return { runs, detail: { ...runWithTail(run), notifications: notifications.map(notificationItem) } };
     });
+    if (found.runs.length > 1) {
+      throw new AmbiguousBackupIdError(
+        backupId,
+        found.runs.slice(0, AMBIGUOUS_HOSTS).map((r) => r.host),
+      );
+    }
+    return found.detail;
   }
 
   /**

@@ -13,22 +13,22 @@ export interface Statement {
 /** ISO 8601 UTC with milliseconds, as the local database stores times (and no Date parsing in JS). */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** A run's columns, prefixed `prefix` (for the two runs of a status row). int8 as float8: pg reads int8 as text. */
-export function runColumns(alias: string, prefix = ''): string {
+/** A run's columns as the items want them. int8 as float8: pg reads int8 as text. */
+export function runColumns(alias: string): string {
   const a = `${alias}.`;
   return [
-    `${a}backup_id AS ${prefix}backup_id`,
-    `${a}host AS ${prefix}host`,
-    `${a}type AS ${prefix}type`,
-    `${a}status AS ${prefix}status`,
-    `${iso(`${a}started_at`)} AS ${prefix}started_at`,
-    `${iso(`${a}finished_at`)} AS ${prefix}finished_at`,
-    `${a}duration_ms::float8 AS ${prefix}duration_ms`,
-    `${a}exit_code AS ${prefix}exit_code`,
-    `${a}signal AS ${prefix}signal`,
-    `${a}error_message AS ${prefix}error_message`,
-    `${a}script AS ${prefix}script`,
-    `${a}log_path AS ${prefix}log_path`,
+    `${a}backup_id`,
+    `${a}host`,
+    `${a}type`,
+    `${a}status`,
+    `${iso(`${a}started_at`)} AS started_at`,
+    `${iso(`${a}finished_at`)} AS finished_at`,
+    `${a}duration_ms::float8 AS duration_ms`,
+    `${a}exit_code`,
+    `${a}signal`,
+    `${a}error_message`,
+    `${a}script`,
+    `${a}log_path`,
   ].join(', ');
 }
 
@@ -102,18 +102,23 @@ export function runNotificationsSql(backupId: string, host: string): Statement {
 }
 
 /**
- * Every host × type with a run: latest_runs (one row per pair, kept by triggers) and its two
- * runs by primary key. The hosts and their promises come separately (`hostsSql`).
+ * Every host × type with a run, both runs whole, from latest_runs alone (one row per pair,
+ * kept by triggers): no run is looked up. The hosts and their promises come separately.
  */
 export function statusFactsSql(filter: { host?: string; type?: string }): Statement {
   const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type);
   return {
     text: `SELECT lr.host AS pair_host, lr.type AS pair_type, lr.failures,
-        ${runColumns('l', 'l_')}, ${runColumns('s', 's_')}
-      FROM latest_runs lr
-      LEFT JOIN backup_logs l ON l.host = lr.host AND l.backup_id = lr.backup_id
-      LEFT JOIN backup_logs s ON s.host = lr.host AND s.backup_id = lr.success_backup_id
-      ${where.clause}`,
+        lr.backup_id AS l_backup_id, lr.host AS l_host, lr.type AS l_type, lr.status AS l_status,
+        ${iso('lr.started_at')} AS l_started_at, ${iso('lr.finished_at')} AS l_finished_at,
+        lr.duration_ms::float8 AS l_duration_ms, lr.exit_code AS l_exit_code, lr.signal AS l_signal,
+        lr.error_message AS l_error_message, lr.script AS l_script, lr.log_path AS l_log_path,
+        lr.success_backup_id AS s_backup_id, lr.host AS s_host, lr.type AS s_type, 'success' AS s_status,
+        ${iso('lr.success_started_at')} AS s_started_at, ${iso('lr.success_finished_at')} AS s_finished_at,
+        lr.success_duration_ms::float8 AS s_duration_ms, lr.success_exit_code AS s_exit_code,
+        lr.success_signal AS s_signal, lr.success_error_message AS s_error_message,
+        lr.success_script AS s_script, lr.success_log_path AS s_log_path
+      FROM latest_runs lr ${where.clause}`,
     values: where.values,
   };
 }
