@@ -21,13 +21,14 @@ import {
   undeliveredSql,
 } from '../../src/fleet/read-sql.js';
 import { syncOnce } from '../../src/fleet/sync.js';
-import { AmbiguousBackupIdError } from '../../src/serve/read-model.js';
+import { AmbiguousBackupIdError, ReadModelUnavailableError } from '../../src/serve/read-model.js';
 import { Store } from '../../src/store/store.js';
 import { finishRun } from '../helpers/db.js';
 import { fleetConfig, freshCentre } from '../helpers/fleet.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { seedStore } from '../helpers/serve.js';
 import { seedCentre } from '../helpers/serve-centre.js';
+import { startSilentServer } from '../helpers/smtp.js';
 
 const H = 3_600_000;
 
@@ -276,6 +277,54 @@ describe('row-level security (examples/fleet/grants.sql)', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('the connection pool', () => {
+  it('keeps to its few connections under many reads at once, named in pg_stat_activity', async () => {
+    const { url, database } = await seedCentre(cluster);
+    const pool = await openCentrePool(url, {
+      timeoutMs: 10_000,
+      max: 2,
+      applicationName: 'backup-alert serve pool-test',
+      secrets: [],
+    });
+    const model = new CentreReadModel(pool);
+    models.push(model);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 ? model.backups({ limit: 5, offset: i }) : model.statusFacts({ host: 'db1' }),
+      ),
+    );
+    expect(answers).toHaveLength(30);
+    const sessions = await cluster.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'backup-alert serve pool-test' AND datname = $1",
+      [database],
+    );
+    expect(Number(sessions[0]?.n)).toBeLessThanOrEqual(2);
+    expect(Number(sessions[0]?.n)).toBeGreaterThan(0);
+    await model.close();
+    const after = await cluster.query<{ n: string }>(
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'backup-alert serve pool-test'",
+    );
+    expect(Number(after[0]?.n)).toBe(0);
+  });
+
+  it('gives up on a centre that accepts the connection and never answers, and says so', async () => {
+    const silent = await startSilentServer();
+    const pool = await openCentrePool(`postgres://reader:secret-pw-123@127.0.0.1:${silent.port}/centre`, {
+      timeoutMs: 300,
+      max: 2,
+      applicationName: 'backup-alert test',
+      secrets: ['secret-pw-123'],
+    });
+    const model = new CentreReadModel(pool);
+    models.push(model);
+    const error = await model.backups({ limit: 1, offset: 0 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ReadModelUnavailableError);
+    expect((error as Error).message).toMatch(/in time/);
+    expect((error as Error).message).not.toContain('secret-pw-123');
+    expect(silent.connections).toBeGreaterThan(0);
   });
 });
 
