@@ -310,6 +310,41 @@ describe('the connection pool', () => {
     expect(Number(after[0]?.n)).toBe(0);
   });
 
+  it('gives up on a query whose server process stopped answering mid-session, and drops that connection', async () => {
+    const { url } = await seedCentre(cluster);
+    const pool = await openCentrePool(url, {
+      timeoutMs: 500,
+      max: 1,
+      applicationName: 'backup-alert test',
+      secrets: [],
+    });
+    try {
+      const pid = await pool.read(
+        async (client) =>
+          (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
+      );
+      // Frozen, as a server behind a dead network link is: no answer, and no statement_timeout
+      // can fire on its side. Only our own bound ends the wait.
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const error = await pool
+          .read((client) => client.query('SELECT 1'))
+          .catch((caught: unknown) => caught);
+        expect((error as Error).message).toMatch(/in time/);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      // The frozen connection was not handed out again: the next read gets a fresh one.
+      const next = await pool.read(
+        async (client) =>
+          (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid,
+      );
+      expect(next).not.toBe(pid);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('gives up on a centre that accepts the connection and never answers, and says so', async () => {
     const silent = await startSilentServer();
     const pool = await openCentrePool(`postgres://reader:secret-pw-123@127.0.0.1:${silent.port}/centre`, {
