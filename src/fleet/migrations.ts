@@ -202,12 +202,20 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
     version: 2,
     compatibleWith: 1,
     sql: `
-  CREATE INDEX backup_logs_backup_id ON backup_logs (backup_id);
-  CREATE INDEX backup_logs_host_started ON backup_logs (host, started_at DESC);
-  CREATE INDEX backup_logs_type_started ON backup_logs (type, started_at DESC);
+  -- Newest first with the tie-break in the index (started_at, then host and backup ID, the
+  -- order history --fleet prints): cron starts a fleet's backups in the same second, and a
+  -- page must not read and sort a thousand tied rows to show twenty. These replace version
+  -- 1's started_at and (status, started_at) indexes, and serve every filter of the list.
+  DROP INDEX backup_logs_started;
+  DROP INDEX backup_logs_status_started;
+  CREATE INDEX backup_logs_newest ON backup_logs (started_at DESC, host, backup_id);
+  CREATE INDEX backup_logs_status_newest ON backup_logs (status, started_at DESC, host, backup_id);
+  CREATE INDEX backup_logs_type_newest ON backup_logs (type, started_at DESC, host, backup_id);
   -- Failures of one type: an outage fails one type on every host at once, so walking the
   -- status index for one type's can pass thousands of another's.
-  CREATE INDEX backup_logs_status_type_started ON backup_logs (status, type, started_at DESC);
+  CREATE INDEX backup_logs_status_type_newest ON backup_logs (status, type, started_at DESC, host, backup_id);
+  CREATE INDEX backup_logs_host_newest ON backup_logs (host, started_at DESC, backup_id);
+  CREATE INDEX backup_logs_backup_id ON backup_logs (backup_id);
   CREATE INDEX notification_logs_created ON notification_logs (created_at DESC);
   CREATE INDEX notification_logs_backup ON notification_logs (backup_id, host);
 

@@ -1,4 +1,4 @@
-import type { ClientBase, Pool, PoolClient } from 'pg';
+import type { ClientBase, Pool, PoolClient, QueryResult } from 'pg';
 import { clientConfig, loadPg } from './connect.js';
 import { type Endpoint, FleetError, FleetErrorCode, toFleetError } from './errors.js';
 
@@ -18,19 +18,24 @@ export interface CentrePool {
   endpoint: Endpoint;
   /**
    * Runs `work` on one pooled connection inside one read-only snapshot with JIT off (see
-   * read-only.ts), so a page's total and its rows agree. Errors come back as FleetError.
+   * read-only.ts), so a page's total and its rows agree. `snapshot` is that snapshot's
+   * pg_current_snapshot() text: two reads with the same one see exactly the same data.
+   * Errors come back as FleetError.
    */
-  read<T>(work: (client: ClientBase) => Promise<T>): Promise<T>;
+  read<T>(work: (client: ClientBase, snapshot: string) => Promise<T>): Promise<T>;
   /** Waits for connections in use to come back, then closes them all; at most a second more. */
   close(): Promise<void>;
 }
 
 /**
- * BEGIN and SET LOCAL in one round trip (a simple query may hold two statements; neither has
- * a parameter). SET LOCAL, not a session setting: it behaves behind PgBouncer's transaction
- * pooling, and a connection handed back to the pool carries nothing over.
+ * BEGIN, SET LOCAL and the snapshot in one round trip (a simple query may hold several
+ * statements; none has a parameter). SET LOCAL, not a session setting: it behaves behind
+ * PgBouncer's transaction pooling, and a connection handed back carries nothing over. The
+ * snapshot (xmin:xmax:in-progress) changes whenever any write commits anywhere in the
+ * cluster: the read model keeps what it computed for as long as it does not.
  */
-const BEGIN = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off';
+const BEGIN =
+  'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off; SELECT pg_current_snapshot()::text AS snapshot';
 
 export async function openCentrePool(databaseUrl: string, options: CentrePoolOptions): Promise<CentrePool> {
   const { config, endpoint } = clientConfig(databaseUrl, options);
@@ -50,7 +55,7 @@ export async function openCentrePool(databaseUrl: string, options: CentrePoolOpt
   const fail = (error: unknown) => toFleetError(error, endpoint, options.secrets);
   let closed = false;
 
-  const read = async <T>(work: (client: ClientBase) => Promise<T>): Promise<T> => {
+  const read = async <T>(work: (client: ClientBase, snapshot: string) => Promise<T>): Promise<T> => {
     if (closed) throw new FleetError(FleetErrorCode.other, 'the connection pool is closed');
     let client: PoolClient;
     try {
@@ -60,8 +65,10 @@ export async function openCentrePool(databaseUrl: string, options: CentrePoolOpt
     }
     let broken: Error | undefined;
     try {
-      await client.query(BEGIN);
-      const result = await work(client);
+      // Several statements answer with one result each; pg's types know only the single case.
+      const results = (await client.query(BEGIN)) as unknown as Array<QueryResult<{ snapshot: string }>>;
+      const snapshot = results.at(-1)?.rows[0]?.snapshot ?? '';
+      const result = await work(client, snapshot);
       await client.query('COMMIT');
       return result;
     } catch (error) {

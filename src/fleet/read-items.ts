@@ -2,16 +2,19 @@ import type { AuditItem, BackupItem, BackupWithTail, NotificationItem } from '..
 
 /**
  * The centre's rows as the read model hands them out, the same shapes as the local ones
- * (src/store/read-items.ts). Times arrive as ISO text made by PostgreSQL (read-sql.ts).
+ * (src/store/read-items.ts). Times arrive as epoch milliseconds (read-sql.ts) and leave as
+ * ISO 8601 UTC with milliseconds, as the local database stores them.
  */
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export interface CentreRunRow {
   backup_id: string;
   host: string;
   type: string;
   status: string;
-  started_at: string;
-  finished_at: string | null;
+  started_at: number;
+  finished_at: number | null;
   duration_ms: number | null;
   exit_code: number | null;
   signal: string | null;
@@ -26,8 +29,8 @@ export function runItem(row: CentreRunRow): BackupItem {
     host: row.host,
     type: row.type,
     status: row.status,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
+    startedAt: iso(row.started_at)!,
+    finishedAt: iso(row.finished_at),
     durationMs: row.duration_ms,
     exitCode: row.exit_code,
     signal: row.signal,
@@ -50,8 +53,8 @@ export function prefixedRun(row: Record<string, unknown>, prefix: string): Backu
     host: at('host'),
     type: at('type'),
     status: at('status'),
-    startedAt: at('started_at'),
-    finishedAt: at('finished_at'),
+    startedAt: iso(at('started_at'))!,
+    finishedAt: iso(at('finished_at')),
     durationMs: at('duration_ms'),
     exitCode: at('exit_code'),
     signal: at('signal'),
@@ -71,9 +74,9 @@ export interface CentreNotificationRow {
   subject: string | null;
   status: string;
   error_message: string | null;
-  sent_at: string | null;
+  sent_at: number | null;
   attempts: number;
-  created_at: string;
+  created_at: number;
 }
 
 /** `id` is the row's id on its host (the centre keys rows by host and that id). */
@@ -88,9 +91,9 @@ export function notificationItem(row: CentreNotificationRow): NotificationItem {
     subject: row.subject,
     status: row.status,
     errorMessage: row.error_message,
-    sentAt: row.sent_at,
+    sentAt: iso(row.sent_at),
     attempts: row.attempts,
-    createdAt: row.created_at,
+    createdAt: iso(row.created_at)!,
   };
 }
 
@@ -103,7 +106,7 @@ export interface CentreAuditRow {
   ip_address: string | null;
   status: string;
   details: string | null;
-  created_at: string;
+  created_at: number;
 }
 
 function parseDetails(text: string | null): unknown {
@@ -125,6 +128,6 @@ export function auditItem(row: CentreAuditRow): AuditItem {
     ipAddress: row.ip_address,
     status: row.status,
     details: parseDetails(row.details),
-    createdAt: row.created_at,
+    createdAt: iso(row.created_at)!,
   };
 }

@@ -85,6 +85,8 @@ export function seedStore(
 /**
  * A small fleet in one database: db1 healthy, web1 failing with hostile output, files1
  * failing weekly three times in a row (an escalation), mail1 overdue, and a success history.
+ * No two runs start at the same time: the local database breaks such ties by insertion
+ * order, the centre by host and backup ID, and the tests compare both.
  */
 export const FLEET: readonly SeedRun[] = [
   ...Array.from(
@@ -103,7 +105,7 @@ export const FLEET: readonly SeedRun[] = [
   },
   ...Array.from(
     { length: 3 },
-    (_, i): SeedRun => ({ host: 'files1', type: 'weekly', status: 'failure', hoursAgo: 170 - i * 50 }),
+    (_, i): SeedRun => ({ host: 'files1', type: 'weekly', status: 'failure', hoursAgo: 171 - i * 50 }),
   ),
   { host: 'files1', type: 'daily', status: 'success', hoursAgo: 5 },
   { host: 'mail1', type: 'daily', status: 'success', hoursAgo: 80 },
