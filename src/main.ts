@@ -2,7 +2,7 @@ import { hostname as osHostname, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MainDeps } from './context.js';
-import { errorMessage, InternalError, UsageError } from './shared/errors.js';
+import { ExitError, errorMessage, InternalError, UsageError } from './shared/errors.js';
 import { ExitCode } from './shared/exit-codes.js';
 import { VERSION } from './shared/version.js';
 
@@ -36,6 +36,10 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
     if (error instanceof UsageError) {
       deps.stderr(`backup-alert: ${error.message}\n`);
       return ExitCode.usage;
+    }
+    if (error instanceof ExitError) {
+      deps.stderr(`backup-alert: ${error.message}\n`);
+      return error.exitCode;
     }
     const detail =
       error instanceof InternalError && error.cause

@@ -2,6 +2,7 @@ import { type DeliveryContext, type DeliveryResult, deliverAll } from '../notify
 import { type Alert, NOTIFICATION_TYPES, type Notifier } from '../notify/types.js';
 import type { Journal } from '../store/journal.js';
 import { notifiersFor } from './routing.js';
+import { NO_BACKUP_ID } from './stand-in.js';
 
 /** What sending needs: delivery's context plus the journal the outcome is recorded in. */
 export interface AlertContext extends DeliveryContext {
@@ -51,9 +52,13 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
         status: result.status,
         errorMessage: result.error ?? null,
         sentAt,
-        attempts: result.attempts,
-        // The alert holds no secrets (the run's text was redacted when it was built); retry needs it.
-        payload: result.status === 'pending' ? JSON.stringify(alert) : null,
+        // One delivery round, however many HTTP or SMTP tries it took: the retry budget
+        // counts rounds, so one outage-long `run` does not use up most of it.
+        attempts: 1,
+        // The alert holds no secrets (the run's text was redacted when it was built). `retry`
+        // needs it for a pending row, `retry --failed` for a failed one; tests are never re-sent.
+        payload:
+          result.status !== 'sent' && alert.kind !== 'test' && !alert.preview ? JSON.stringify(alert) : null,
         backupId: alertBackupId(alert),
         channelName: result.name ?? null,
         incidentId: alert.incident?.id ?? null,
@@ -68,7 +73,6 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
 }
 
 /** The stand-in ID of an alert about no run (a missing backup) is not a backup ID: recorded as none. */
-export const NO_BACKUP_ID = '-';
 
 function alertBackupId(alert: Alert): string | null {
   return alert.run.backupId === NO_BACKUP_ID ? null : alert.run.backupId;

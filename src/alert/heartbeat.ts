@@ -119,7 +119,7 @@ function record(ctx: HeartbeatContext, payload: PingPayload, result: PingResult,
       ),
     );
     if (result.ok)
-      supersede(store, store.notifications.pending(), sentAt, (row) => row.channel === PING_CHANNEL);
+      supersede(store, store.notifications.pending(sentAt), sentAt, (row) => row.channel === PING_CHANNEL);
   } catch (error) {
     ctx.logger.error('Heartbeat', safe(ctx, `Could not record the ping: ${errorMessage(error)}`));
   }
@@ -165,7 +165,7 @@ export async function resendPendingPings(
   options: PingRetryOptions = {},
 ): Promise<PingRetryItem[]> {
   const store = ctx.journal;
-  const { resend, superseded } = planPingResends(store.notifications.pending());
+  const { resend, superseded } = planPingResends(store.notifications.pending(ctx.now().toISOString()));
   if (!resend) return [];
   if (!ctx.settings)
     return [
@@ -189,26 +189,33 @@ export async function resendPendingPings(
       : age > (options.maxAgeMs ?? 7 * 86_400_000)
         ? 'gave up: too old to tell the heartbeat service anything'
         : undefined;
+  // Claimed exclusively for the round (a lease, as alerts are: alert/resend.ts), giving up included.
+  const token = randomUUID();
+  const claim = (countRound: boolean) =>
+    store.notifications.claim(resend.id, {
+      token,
+      now: sentAt,
+      leaseUntil: new Date(ctx.now().getTime() + ctx.timeoutMs + 60_000).toISOString(),
+      from: 'pending',
+      countRound,
+    });
   if (giveUp || !payload) {
     const error = giveUp ?? 'unreadable';
-    store.notifications.update(resend.id, {
-      status: 'failed',
-      errorMessage: error,
-      sentAt,
-      attempts: resend.attempts,
-    });
+    if (!claim(false)) return items; // another process has it
+    store.notifications.settle(resend.id, token, { status: 'failed', errorMessage: error, sentAt });
     return [...items, { ...base, status: 'failed', error }];
   }
-  if (!store.notifications.claim(resend.id, resend.attempts)) return items; // another process has it
+  if (!claim(true)) return items; // another process has it
   const result = await sendPing(ctx.settings, payload, AbortSignal.timeout(ctx.timeoutMs), ctx.ping);
-  const attempts = resend.attempts + Math.max(1, result.attempts);
+  // One more delivery round, however many HTTP tries it took.
+  const attempts = resend.attempts + 1;
   const status = result.ok
     ? 'sent'
     : result.permanent || attempts >= (options.maxAttempts ?? 10)
       ? 'failed'
       : 'pending';
   const error = result.ok ? undefined : safe(ctx, result.error);
-  store.notifications.update(resend.id, { status, errorMessage: error ?? null, sentAt, attempts });
+  store.notifications.settle(resend.id, token, { status, errorMessage: error ?? null, sentAt });
   if (error) ctx.logger.warn('Heartbeat', `Could not re-send the ${payload.event} ping: ${error}`);
   else ctx.logger.info('Heartbeat', `Late ${payload.event} ping for ${resend.backup_id ?? '-'} sent`);
   return [...items, { ...base, status, ...(error ? { error } : {}) }];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { HARD_MARGIN_MS, sendBounded } from '../notify/fanout.js';
 import { PING_CHANNEL } from '../notify/ping-payload.js';
 import { type Alert, DeliveryError, type Notifier } from '../notify/types.js';
@@ -7,16 +8,26 @@ import type { AlertContext } from './dispatch.js';
 import { parseAlertPayload } from './payload.js';
 import { allNotifiers } from './routing.js';
 
-/** After this many tries in total a pending alert is `failed` for good. */
+/** After this many delivery rounds (the first send included) a pending alert is `failed` for good. */
 export const RETRY_MAX_ATTEMPTS = 10;
 /** An alert older than this is history, not news: `failed` for good. */
 export const RETRY_MAX_AGE_MS = 7 * 86_400_000;
+/**
+ * A claim outlives the round it was taken for by this much: long enough that a live sender
+ * never loses its row, short enough that a crashed sender's alert is pending again soon.
+ */
+const LEASE_SLACK_MS = 60_000;
 
 export interface RetryOptions {
   /** The whole re-send phase ends within this (run uses a few seconds, `retry` the notify timeout). */
   deadlineMs: number;
   maxAttempts?: number;
   maxAgeMs?: number;
+  /**
+   * `failed`: re-send alerts that failed for good within maxAgeMs (`retry --failed`, once the
+   * operator has fixed the cause), one round each, whatever their attempt count.
+   */
+  which?: 'pending' | 'failed';
 }
 
 export interface RetryItem {
@@ -27,48 +38,72 @@ export interface RetryItem {
   /** `skipped`: not tried this time (channel not configured now, or out of time); still pending. */
   status: 'sent' | 'pending' | 'failed' | 'skipped';
   error?: string;
+  /** Delivery rounds so far, this one included. */
   attempts: number;
-  /** When the alert was first due. */
+  /** When the alert was first due: when the run it is about finished. */
   lateSince: string;
+}
+
+interface Queued {
+  row: NotificationRow;
+  alert: Alert;
 }
 
 /**
  * Re-sends `pending` notifications (oldest first, one channel's rows in order, channels in
- * parallel), marked late. Each row is claimed before sending, so nothing is sent twice.
+ * parallel), marked late. Each row is claimed exclusively for the round (a lease), so two
+ * `retry` processes, or a `retry` racing a `run`, never send one alert twice.
  */
 export async function retryPending(ctx: AlertContext, options: RetryOptions): Promise<RetryItem[]> {
   const { journal, logger } = ctx;
   const maxAttempts = options.maxAttempts ?? RETRY_MAX_ATTEMPTS;
   const maxAgeMs = options.maxAgeMs ?? RETRY_MAX_AGE_MS;
+  const which = options.which ?? 'pending';
   const now = ctx.now();
-  const items: RetryItem[] = [];
-  const queues = new Map<Notifier, Array<{ row: NotificationRow; alert: Alert }>>();
-  // Heartbeat pings have their own re-send rule (only the newest): alert/heartbeat.ts.
-  const rows = journal.notifications.pending().filter((row) => row.channel !== PING_CHANNEL);
+  const token = randomUUID();
+  const claim = (row: NotificationRow, countRound: boolean) =>
+    journal.notifications.claim(row.id, {
+      token,
+      now: ctx.now().toISOString(),
+      leaseUntil: new Date(
+        ctx.now().getTime() + options.deadlineMs + HARD_MARGIN_MS + LEASE_SLACK_MS,
+      ).toISOString(),
+      from: which,
+      countRound,
+    });
+  const rows = (
+    which === 'failed'
+      ? journal.notifications.failedSince(new Date(now.getTime() - maxAgeMs).toISOString())
+      : journal.notifications.pending(now.toISOString())
+  )
+    // Heartbeat pings have their own re-send rule (only the newest): alert/heartbeat.ts.
+    .filter((row) => row.channel !== PING_CHANNEL);
   if (rows.length === 0) return [];
+  const items: RetryItem[] = [];
+  const queues = new Map<Notifier, Queued[]>();
   const notifiers = allNotifiers(ctx);
   for (const row of rows) {
-    const base = { id: row.id, backupId: row.backup_id, channel: row.channel, recipient: row.recipient };
+    const alert = parseAlertPayload(row.payload);
     const item = (status: RetryItem['status'], error?: string): RetryItem => ({
-      ...base,
+      ...itemBase(row, alert),
       status,
       attempts: row.attempts,
-      lateSince: row.created_at,
       ...(error ? { error } : {}),
     });
-    const age = now.getTime() - Date.parse(row.created_at);
-    const alert = parseAlertPayload(row.payload);
-    let giveUp: string | undefined;
-    if (!alert) giveUp = 'cannot re-send: the stored alert is missing or unreadable';
-    else if (row.attempts >= maxAttempts) giveUp = `gave up after ${row.attempts} attempts`;
-    else if (age > maxAgeMs) giveUp = `gave up: not delivered within ${formatDuration(maxAgeMs)}`;
+    if (!alert && which === 'failed') {
+      items.push(item('failed', 'cannot re-send: no stored alert (recorded before it was kept)'));
+      continue;
+    }
+    const giveUp = which === 'pending' ? giveUpReason(row, alert, now, maxAttempts, maxAgeMs) : undefined;
     if (giveUp || !alert) {
-      const error = row.error_message ? `${giveUp}; last error: ${row.error_message}` : giveUp!;
-      journal.notifications.update(row.id, {
+      const error = giveUp ?? 'cannot re-send: the stored alert is missing or unreadable';
+      // Giving up is a write like any other: only with the row claimed, so a process
+      // delivering it right now is never overruled by a `failed`.
+      if (!claim(row, false)) continue;
+      journal.notifications.settle(row.id, token, {
         status: 'failed',
         errorMessage: error,
-        sentAt: now.toISOString(),
-        attempts: row.attempts,
+        sentAt: ctx.now().toISOString(),
       });
       logger.error('Backup', `Notification ${row.id} (${row.channel}, ${row.backup_id ?? '-'}) ${error}`);
       items.push(item('failed', error));
@@ -83,73 +118,97 @@ export async function retryPending(ctx: AlertContext, options: RetryOptions): Pr
       items.push(item('skipped', `channel ${row.channel} is not configured now`));
       continue;
     }
-    const late: Alert = {
-      ...alert,
-      lateSince: alert.lateSince ?? row.created_at,
-      resentAt: now.toISOString(),
-    };
+    const late: Alert = { ...alert, lateSince: lateSinceOf(alert), resentAt: now.toISOString() };
     queues.set(notifier, [...(queues.get(notifier) ?? []), { row, alert: late }]);
   }
   const signal = AbortSignal.timeout(options.deadlineMs);
-  const sendQueue = async (notifier: Notifier, queue: Array<{ row: NotificationRow; alert: Alert }>) => {
+  const sendQueue = async (notifier: Notifier, queue: Queued[]) => {
     for (const { row, alert } of queue) {
-      const skipped = {
-        id: row.id,
-        backupId: row.backup_id,
-        channel: row.channel,
-        recipient: row.recipient,
-        attempts: row.attempts,
-        lateSince: row.created_at,
-      };
       if (signal.aborted) {
-        items.push({ ...skipped, status: 'skipped', error: 'out of time; still pending' });
+        items.push({
+          ...itemBase(row, alert),
+          status: 'skipped',
+          attempts: row.attempts,
+          error: 'out of time; still pending',
+        });
         continue;
       }
-      if (!journal.notifications.claim(row.id, row.attempts)) continue; // another process has it
-      items.push(await resend(ctx, notifier, row, alert, signal, options.deadlineMs, maxAttempts));
+      if (!claim(row, true)) continue; // another process is sending it
+      const attempts = which === 'failed' ? 1 : row.attempts + 1;
+      items.push(
+        await resend(
+          ctx,
+          notifier,
+          { row, alert },
+          { token, attempts, signal, maxAttempts, deadlineMs: options.deadlineMs },
+        ),
+      );
     }
   };
   await Promise.allSettled([...queues].map(([notifier, queue]) => sendQueue(notifier, queue)));
   return items;
 }
 
-async function resend(
-  ctx: AlertContext,
-  notifier: Notifier,
+/** Why a pending row is not worth another round, if it is not. */
+function giveUpReason(
   row: NotificationRow,
-  alert: Alert,
-  signal: AbortSignal,
-  deadlineMs: number,
+  alert: Alert | undefined,
+  now: Date,
   maxAttempts: number,
-): Promise<RetryItem> {
-  const sentAt = () => ctx.now().toISOString();
-  const base = {
+  maxAgeMs: number,
+): string | undefined {
+  let reason: string | undefined;
+  if (!alert) reason = 'cannot re-send: the stored alert is missing or unreadable';
+  else if (row.attempts >= maxAttempts) reason = `gave up after ${row.attempts} attempts`;
+  else if (now.getTime() - Date.parse(row.created_at) > maxAgeMs)
+    reason = `gave up: not delivered within ${formatDuration(maxAgeMs)}`;
+  if (reason === undefined) return undefined;
+  return row.error_message ? `${reason}; last error: ${row.error_message}` : reason;
+}
+
+/** Late since the failure itself (the run's end), not since the notification row was written. */
+function lateSinceOf(alert: Alert): string {
+  return alert.lateSince ?? alert.run.finishedAt;
+}
+
+function itemBase(row: NotificationRow, alert: Alert | undefined) {
+  return {
     id: row.id,
     backupId: row.backup_id,
     channel: row.channel,
     recipient: row.recipient,
-    lateSince: row.created_at,
+    lateSince: alert ? lateSinceOf(alert) : row.created_at,
   };
+}
+
+async function resend(
+  ctx: AlertContext,
+  notifier: Notifier,
+  { row, alert }: Queued,
+  round: { token: string; attempts: number; signal: AbortSignal; maxAttempts: number; deadlineMs: number },
+): Promise<RetryItem> {
+  const base = itemBase(row, alert);
+  const { attempts } = round;
+  const settle = (status: 'sent' | 'pending' | 'failed', errorMessage: string | null) => {
+    if (!ctx.journal.notifications.settle(row.id, round.token, { status, errorMessage, sentAt: now() })) {
+      ctx.logger.warn('Backup', `Notification ${row.id}: the claim ran out before the outcome was recorded`);
+    }
+  };
+  const now = () => ctx.now().toISOString();
   try {
-    const report = await sendBounded(notifier, alert, signal, deadlineMs + HARD_MARGIN_MS);
-    const attempts = row.attempts + report.attempts;
-    ctx.journal.notifications.update(row.id, {
-      status: 'sent',
-      errorMessage: null,
-      sentAt: sentAt(),
-      attempts,
-    });
+    // However many HTTP or SMTP tries the channel makes inside the bound, this is one round.
+    await sendBounded(notifier, alert, round.signal, round.deadlineMs + HARD_MARGIN_MS);
+    settle('sent', null);
     ctx.logger.info(
       'Backup',
       `Late alert for ${row.backup_id ?? '-'} sent to ${row.channel} (${notifier.recipient})`,
     );
     return { ...base, status: 'sent', attempts };
   } catch (error) {
-    const attempts = row.attempts + (error instanceof DeliveryError ? Math.max(1, error.attempts) : 1);
     const message = ctx.redactor.safeError(error);
-    const permanent = (error instanceof DeliveryError && error.permanent) || attempts >= maxAttempts;
+    const permanent = (error instanceof DeliveryError && error.permanent) || attempts >= round.maxAttempts;
     const status = permanent ? 'failed' : 'pending';
-    ctx.journal.notifications.update(row.id, { status, errorMessage: message, sentAt: sentAt(), attempts });
+    settle(status, message);
     ctx.logger.error(
       'Backup',
       `Failed to re-send alert for ${row.backup_id ?? '-'} to ${row.channel}: ${message}`,

@@ -1,4 +1,5 @@
 import type { HistoryOptions } from '../commands/history.js';
+import type { RetryOptions } from '../commands/retry.js';
 import type { StatusOptions } from '../commands/status.js';
 import type { RunOptions } from '../run/plan.js';
 import { BACKUP_TYPES, RUN_STATUSES } from '../shared/run-result.js';
@@ -202,11 +203,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       return doctorCommand(options, ctx);
     },
   }),
-  defineCommand<object>({
+  defineCommand<RetryOptions>({
     name: 'retry',
     description: 're-send notifications that could not be delivered',
-    example: 'backup-alert retry',
-    options: [],
+    example: 'backup-alert retry --silent',
+    options: [
+      {
+        long: 'failed',
+        description: 're-send alerts that failed for good in the last 7 days (once the cause is fixed)',
+      },
+    ],
     action: async (options, ctx) => {
       const { retryCommand } = await import('../commands/retry.js');
       return retryCommand(options, ctx);

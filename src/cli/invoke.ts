@@ -19,7 +19,11 @@ export function invoke(
 
 /** Settings read once (flag > environment > env file), a logger that masks every secret. */
 export function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
-  const { env, envFile } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  const {
+    env,
+    envFile,
+    problems: envFileProblems,
+  } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
   const { config, problems } = loadConfig(
     env,
     { db: options.db },
@@ -33,6 +37,9 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
     file: config.logFile,
     now: deps.now,
     redactor,
+    // Cron mails stderr hours later: each line says when. A terminal is read as it happens,
+    // and systemd's journal (JOURNAL_STREAM) stamps every line itself.
+    timestamps: !deps.stderrIsTTY && !deps.env['JOURNAL_STREAM'],
   });
   const io: Io = {
     stdout: deps.stdout,
@@ -44,7 +51,7 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
   };
   return {
     config,
-    problems,
+    problems: [...envFileProblems, ...problems],
     env,
     processEnv: deps.env,
     cwd: deps.cwd,

@@ -5,7 +5,8 @@ import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunStatus } from '../shared/run-result.js';
 import { colourStatus, table } from '../shared/table.js';
-import { openForReading, runJson } from './reading.js';
+import { type RunRow, runViewOf } from '../store/rows.js';
+import { isStoreError, openForReading, unreadableStore } from './reading.js';
 
 export interface HistoryOptions {
   status?: string;
@@ -22,15 +23,20 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
   }
   const store = await openForReading(ctx);
   try {
-    const rows = store
-      ? store.runs.list({
-          limit,
-          ...(options.status ? { status: options.status as RunStatus } : {}),
-          ...(options.type ? { type: options.type } : {}),
-        })
-      : [];
+    let rows: RunRow[];
+    try {
+      rows = store
+        ? store.runs.list({
+            limit,
+            ...(options.status ? { status: options.status as RunStatus } : {}),
+            ...(options.type ? { type: options.type } : {}),
+          })
+        : [];
+    } catch (error) {
+      throw isStoreError(error) ? unreadableStore(ctx.config.dbPath, error) : error;
+    }
     if (options.json) {
-      ctx.io.stdout(`${JSON.stringify(rows.map(runJson), null, 2)}\n`);
+      ctx.io.stdout(`${JSON.stringify(rows.map(runViewOf), null, 2)}\n`);
       return ExitCode.ok;
     }
     if (rows.length === 0) {
@@ -54,7 +60,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
         row.error_message ?? '',
       ]);
     }
-    ctx.io.stdout(`${table(lines)}\n`);
+    ctx.io.stdout(`${await table(lines)}\n`);
     return ExitCode.ok;
   } finally {
     store?.close();

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { parseDuration } from '../shared/duration.js';
+import { checkDuration, parseDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
@@ -10,10 +10,17 @@ export async function pruneCommand(
   options: { olderThan: string; dryRun?: boolean },
   ctx: CommandContext,
 ): Promise<number> {
-  const ms = parseDuration(options.olderThan);
-  if (ms === undefined || ms <= 0) {
-    throw new UsageError(`--older-than "${options.olderThan}" is not a duration (e.g. 90d, 26h, 15m)`);
+  const checked = checkDuration(options.olderThan);
+  if (!checked.ok) {
+    // Zero would mean "everything that has finished": say so rather than call it a non-duration.
+    const zero = parseDuration(options.olderThan) === 0;
+    throw new UsageError(
+      zero
+        ? `--older-than "${options.olderThan}" would delete every finished run: give an age longer than 0, e.g. 90d`
+        : `--older-than ${checked.problem}`,
+    );
   }
+  const ms = checked.ms;
   const now = ctx.now();
   const store = ctx.openStore();
   try {

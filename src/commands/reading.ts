@@ -1,65 +1,68 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { alertAbout } from '../alert/alert-run.js';
 import type { CommandContext } from '../context.js';
 import { reapAbandoned } from '../run/record.js';
-import { errorMessage } from '../shared/errors.js';
-import type { RunRow } from '../store/rows.js';
+import { ExitError, errorCode, errorMessage } from '../shared/errors.js';
+import { ExitCode } from '../shared/exit-codes.js';
+import type { RunView } from '../shared/run-result.js';
 import { Store } from '../store/store.js';
 
-/** A run as history/status print it in JSON: camelCase, no internal columns. */
-export interface RunJson {
-  backupId: string;
-  type: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  errorMessage: string | null;
-  host: string | null;
-  script: string | null;
-  logPath: string | null;
-  /** What `run --artifact` checked, and its size in bytes; null without one. */
-  artifactPath: string | null;
-  artifactBytes: number | null;
+/** A run as history/status print it in JSON (the one run view, see store/rows.ts runViewOf). */
+export type RunJson = RunView;
+
+/** An error SQLite raised (a corrupt file, a table it cannot read), as opposed to a bug of ours. */
+export function isStoreError(error: unknown): boolean {
+  return errorCode(error)?.startsWith('SQLITE_') === true;
 }
 
-export function runJson(row: RunRow): RunJson {
-  return {
-    backupId: row.backup_id,
-    type: row.type,
-    status: row.status,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    errorMessage: row.error_message,
-    host: row.host,
-    script: row.script,
-    logPath: row.log_path,
-    artifactPath: row.artifact_path ?? null,
-    artifactBytes: row.artifact_bytes ?? null,
-  };
+/**
+ * The database is there but cannot be read: a fact about this host, not a bug. Exit 1
+ * (`status --nagios` turns it into UNKNOWN), with the reason and what to do.
+ */
+export function unreadableStore(path: string, error: unknown): ExitError {
+  const code = errorCode(error);
+  const access = code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN';
+  const remedy = access
+    ? 'run this as the user that runs the backups (the state directory is 0700), or use sudo'
+    : 'check the file (sqlite3 PATH "PRAGMA integrity_check"); a fresh one is created if you move it away';
+  return new ExitError(
+    `cannot read database ${path}: ${errorMessage(error)}; ${remedy.replace('PATH', path)}`,
+    ExitCode.failed,
+    { cause: error },
+  );
 }
 
 /**
  * Opens the database for reading commands. Rows a dead wrapper left `running`
  * are marked and alerted here too. Falls back to read-only (an operator
- * reading root's database); returns null when there is no database yet.
+ * reading root's database); returns null when there is no database yet. A database
+ * that exists but cannot be read (no permission to enter its directory, a corrupt file)
+ * throws unreadableStore: "no run recorded" would be a lie.
  */
 export async function openForReading(ctx: CommandContext): Promise<Store | null> {
-  if (!existsSync(ctx.config.dbPath)) return null;
+  const path = ctx.config.dbPath;
+  try {
+    statSync(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw unreadableStore(path, error);
+  }
   let store: Store;
   try {
     store = ctx.openStore();
   } catch (error) {
     try {
-      return Store.open(ctx.config.dbPath, { readonly: true });
+      store = Store.open(path, { readonly: true });
     } catch {
-      throw new Error(`cannot open database ${ctx.config.dbPath}: ${errorMessage(error)}`, { cause: error });
+      throw unreadableStore(path, error);
     }
+  }
+  try {
+    // Opening is lazy: a file that is not a database only fails at the first read.
+    store.runs.count();
+  } catch (error) {
+    store.close();
+    throw unreadableStore(path, error);
   }
   for (const abandoned of reapAbandoned(store, ctx)) await alertAbout(abandoned, { ...ctx, journal: store });
   return store;

@@ -1,5 +1,6 @@
 import type { AlertContext } from '../alert/dispatch.js';
 import { type RetryItem, retryPending } from '../alert/resend.js';
+import type { CommonOptions } from '../cli/spec.js';
 import type { CommandContext } from '../context.js';
 import { publishRunMetrics, shipToCentre } from '../run/observe.js';
 import { formatDuration } from '../shared/duration.js';
@@ -8,11 +9,18 @@ import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/store.js';
 
+export interface RetryOptions extends Pick<CommonOptions, 'silent'> {
+  /** Re-send alerts that failed for good (after the operator fixed the cause). */
+  failed?: boolean;
+}
+
 /**
  * `backup-alert retry`: re-sends what could not be delivered. Exit 0 when nothing failed this
  * time (all sent, or nothing to do), 1 when something is still pending or failed for good.
+ * Run from cron every 15 minutes, it says nothing when there is nothing to say: cron mails
+ * every line it prints. `--silent` prints errors only.
  */
-export async function retryCommand(_options: object, ctx: CommandContext): Promise<number> {
+export async function retryCommand(options: RetryOptions, ctx: CommandContext): Promise<number> {
   let store: Store;
   try {
     store = ctx.openStore();
@@ -20,22 +28,30 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
     ctx.io.stderr(`backup-alert: cannot open database ${ctx.config.dbPath}: ${errorMessage(error)}\n`);
     return ExitCode.failed;
   }
+  const which = options.failed ? 'failed' : 'pending';
   try {
     const alertContext = { ...ctx, journal: store };
     const items = [
-      ...(await retryPending(alertContext, { deadlineMs: ctx.config.notifyTimeoutMs })),
-      ...(await resendPings(alertContext)),
+      ...(await retryPending(alertContext, { deadlineMs: ctx.config.notifyTimeoutMs, which })),
+      // Pings are never "failed for good" worth a second chance: --failed is about alerts.
+      ...(which === 'pending' ? await resendPings(alertContext) : []),
     ];
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
-    if (items.length === 0) ctx.io.stdout('Nothing to retry: no pending notifications.\n');
-    for (const item of items) {
-      const mark = item.status === 'sent' ? '✔' : '✖';
-      const late = formatDuration(ctx.now().getTime() - Date.parse(item.lateSince));
-      const what = `${item.backupId ?? '-'} ${item.channel} (${item.recipient ?? '-'})`;
-      const detail = item.status === 'sent' ? `sent ${late} late` : `${item.status}: ${item.error ?? ''}`;
-      ctx.io.stdout(`${mark} ${what}: ${detail}\n`);
-    }
-    if (items.length > 0) {
+    if (items.length === 0) {
+      ctx.logger.debug(
+        'Backup',
+        which === 'failed'
+          ? 'Nothing to re-send: no alert failed for good in the last 7 days'
+          : 'Nothing to retry: no pending notifications',
+      );
+    } else if (!options.silent) {
+      for (const item of items) {
+        const mark = item.status === 'sent' ? '✔' : '✖';
+        const late = formatDuration(ctx.now().getTime() - Date.parse(item.lateSince));
+        const what = `${item.backupId ?? '-'} ${item.channel} (${item.recipient ?? '-'})`;
+        const detail = item.status === 'sent' ? `sent ${late} late` : `${item.status}: ${item.error ?? ''}`;
+        ctx.io.stdout(`${mark} ${what}: ${detail}\n`);
+      }
       ctx.io.stdout(
         `${count('sent')} sent, ${count('pending') + count('skipped')} still pending, ${count('failed')} failed for good\n`,
       );
@@ -44,7 +60,14 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
     recordAudit(store.audit, ctx, {
       operation: 'retry',
       status: ok ? 'success' : 'failure',
-      details: { sent: count('sent'), pending: count('pending') + count('skipped'), failed: count('failed') },
+      details: {
+        which,
+        sent: count('sent'),
+        pending: count('pending') + count('skipped'),
+        failed: count('failed'),
+        // Which alerts the operator chose to re-send: the audit trail of `retry --failed`.
+        ...(which === 'failed' ? { notifications: items.map((item) => item.id) } : {}),
+      },
     });
     await Promise.all([shipToCentre(alertContext), publishRunMetrics(alertContext)]);
     return ok ? ExitCode.ok : ExitCode.failed;
@@ -55,7 +78,8 @@ export async function retryCommand(_options: object, ctx: CommandContext): Promi
 
 /** Pending heartbeat pings (only the newest is sent), as retry lines; loaded only when there are some. */
 async function resendPings(ctx: AlertContext): Promise<RetryItem[]> {
-  if (!ctx.journal.notifications.pending().some((row) => row.channel === 'ping')) return [];
+  if (!ctx.journal.notifications.pending(ctx.now().toISOString()).some((row) => row.channel === 'ping'))
+    return [];
   const { resendPendingPings } = await import('../alert/heartbeat.js');
   const items = await resendPendingPings({
     settings: ctx.config.metrics.ping,

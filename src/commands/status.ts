@@ -1,10 +1,11 @@
 import type { CommandContext } from '../context.js';
-import { formatDuration, parseDuration } from '../shared/duration.js';
-import { UsageError } from '../shared/errors.js';
+import { checkDuration, formatDuration } from '../shared/duration.js';
+import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
+import { runViewOf } from '../store/rows.js';
 import type { Store } from '../store/store.js';
-import { openForReading, type RunJson, runJson } from './reading.js';
+import { isStoreError, openForReading, type RunJson, unreadableStore } from './reading.js';
 import { formatSizeStatus, type SizeStatus, sizeStatus } from './size-status.js';
 
 export interface StatusOptions {
@@ -20,7 +21,10 @@ export type TypeHealth = 'ok' | 'running' | 'failed' | 'stale' | 'never';
 export interface TypeStatus {
   type: string;
   health: TypeHealth;
+  /** The latest finished run (what health follows), or the running one when none has finished. */
   latestRun: RunJson | null;
+  /** A run of this type in progress now, if any. */
+  runningRun: RunJson | null;
   latestSuccess: RunJson | null;
   /** Age of the latest success in ms, null when there is none. */
   successAgeMs: number | null;
@@ -33,6 +37,11 @@ export interface TypeStatus {
 
 const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
 
+/** "|" starts the performance data and a newline ends the status line (monitoring-plugin rules). */
+function nagiosText(text: string): string {
+  return text.replace(/\|/g, '/').replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
 export function typeStatus(
   store: Store | null,
   type: string,
@@ -40,21 +49,25 @@ export function typeStatus(
   now: Date,
   escalateAfter: number,
 ): TypeStatus {
-  const latest = store?.runs.latest(type);
-  const success = store?.runs.latest(type, 'success');
+  // Health follows the latest finished outcome: a lock-busy failure recorded while a real
+  // run was still going must not outrank that run's later success.
+  const finished = store?.runs.latestFinished(type);
+  const running = store?.runs.latest(type, 'running');
+  const latest = finished ?? running;
+  const success = store?.runs.latestFinished(type, 'success');
   const successAgeMs = success ? now.getTime() - Date.parse(success.finished_at ?? success.started_at) : null;
-  const consecutiveFailures = store?.runs.consecutiveFailures(type) ?? 0;
+  const consecutiveFailures = store?.runs.failuresFinishedAfter(type, success?.finished_at ?? '') ?? 0;
   let health: TypeHealth = 'ok';
   const stale = maxAgeMs !== undefined && (successAgeMs === null || successAgeMs > maxAgeMs);
   if (!latest) health = 'never';
   else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
-  else if (stale) health = latest.status === 'running' ? 'running' : 'stale';
-  else if (latest.status === 'running') health = 'ok';
+  else if (stale) health = running ? 'running' : 'stale';
   return {
     type,
     health,
-    latestRun: latest ? runJson(latest) : null,
-    latestSuccess: success ? runJson(success) : null,
+    latestRun: latest ? runViewOf(latest) : null,
+    runningRun: running ? runViewOf(running) : null,
+    latestSuccess: success ? runViewOf(success) : null,
     successAgeMs,
     consecutiveFailures,
     escalate: consecutiveFailures >= escalateAfter,
@@ -88,23 +101,29 @@ function describe(status: TypeStatus, maxAge: string | undefined): string {
 export async function statusCommand(options: StatusOptions, ctx: CommandContext): Promise<number> {
   let maxAgeMs: number | undefined;
   if (options.maxAge !== undefined) {
-    maxAgeMs = parseDuration(options.maxAge);
-    if (maxAgeMs === undefined || maxAgeMs <= 0) {
-      throw new UsageError(`invalid --max-age "${options.maxAge}": use a duration like 26h or 8d`);
-    }
+    const checked = checkDuration(options.maxAge);
+    if (!checked.ok) throw new UsageError(`invalid --max-age ${checked.problem}`);
+    maxAgeMs = checked.ms;
   }
-  let store: Store | null;
+  let store: Store | null = null;
+  let statuses: TypeStatus[];
+  const now = ctx.now();
   try {
     store = await openForReading(ctx);
+    try {
+      const types = options.type ? [options.type] : (store?.runs.types() ?? []);
+      statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
+    } catch (error) {
+      throw isStoreError(error) ? unreadableStore(ctx.config.dbPath, error) : error;
+    }
   } catch (error) {
+    store?.close();
     if (!options.nagios) throw error;
-    ctx.io.stdout(`UNKNOWN - ${(error as Error).message}\n`);
+    // The monitoring-plugin convention: a check that cannot tell is UNKNOWN, and says why.
+    ctx.io.stdout(`UNKNOWN - ${nagiosText(errorMessage(error))}\n`);
     return NAGIOS.unknown;
   }
   try {
-    const types = options.type ? [options.type] : (store?.runs.types() ?? []);
-    const now = ctx.now();
-    const statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
     const bad = statuses.filter((s) => s.health === 'failed' || s.health === 'stale' || s.health === 'never');
     const warn = statuses.filter((s) => s.health === 'running');
     const healthy = statuses.length > 0 && bad.length === 0;
@@ -113,15 +132,10 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       const label =
         statuses.length === 0 ? 'CRITICAL' : bad.length > 0 ? 'CRITICAL' : warn.length > 0 ? 'WARNING' : 'OK';
       const shown = bad.length > 0 ? bad : warn.length > 0 ? warn : statuses;
-      // "|" starts the performance data and a newline ends the status line (monitoring-plugin rules).
       const text =
         statuses.length === 0
           ? 'no backup run recorded'
-          : shown
-              .map((s) => describe(s, options.maxAge))
-              .join('; ')
-              .replace(/\|/g, '/')
-              .replace(/\s*[\r\n]+\s*/g, ' ');
+          : nagiosText(shown.map((s) => describe(s, options.maxAge)).join('; '));
       const perf = statuses
         .map(
           (s) =>
@@ -154,7 +168,7 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
         formatSizeStatus(s.size),
       ]);
     }
-    ctx.io.stdout(`${table(rows)}\n`);
+    ctx.io.stdout(`${await table(rows)}\n`);
     for (const s of bad) ctx.io.stdout(`${describe(s, options.maxAge)}\n`);
     return healthy ? ExitCode.ok : ExitCode.failed;
   } finally {

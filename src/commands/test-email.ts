@@ -97,7 +97,7 @@ export async function testEmailCommand(options: TestEmailOptions, ctx: CommandCo
     audit(ctx, 'success', { step: 'send', to: recipients, attempts: report.attempts });
     return ExitCode.ok;
   } catch (error) {
-    const info = describeSmtpError(error);
+    const info = describeSmtpError(error, config.smtp);
     info.message = mask(info.message);
     print(...failureLines('Sending the test e-mail failed', info));
     audit(ctx, 'failure', { step: 'send', code: info.code, to: recipients });

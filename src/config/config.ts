@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { formatDuration, MAX_TIMER_MS } from '../shared/duration.js';
 import { smtpSecretForms } from '../shared/redact.js';
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
@@ -9,6 +10,7 @@ import { parseHostSettings } from './host.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseSystemUrl } from './system-url.js';
 import {
   type ConfigProblem,
   parseBoolean,
@@ -24,6 +26,9 @@ import {
 export const DEFAULT_SMTP_FROM = 'ITSM-Sec Nexus <noreply@itsm.local>';
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 export const DEFAULT_KILL_AFTER_MS = 10_000;
+export const DEFAULT_SMTP_CHECK_INTERVAL_MS = 86_400_000;
+/** Deliveries add a hard cut-off margin to the notify timeout; keep the sum one timer. */
+const HARD_MARGIN_ALLOWANCE_MS = 60_000;
 
 export type TeamsFormat = 'messagecard' | 'adaptivecard';
 export type Lang = 'ja' | 'en';
@@ -61,6 +66,8 @@ export interface Config {
   logFile?: string;
   /** NODE_ENV=test: skip the SMTP verify at start. */
   skipSmtpVerify: boolean;
+  /** BACKUP_ALERT_SMTP_CHECK_INTERVAL: a good SMTP check at the start of `run` is trusted this long. */
+  smtpCheckIntervalMs: number;
   redactPatterns: RegExp[];
   escalateAfter: number;
   notifyRecovery: boolean;
@@ -154,15 +161,19 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     host: hostSettings.host,
     expect: hostSettings.expect,
     metrics,
+    // One timer bounds every delivery: beyond Node's longest timer it would fire at once.
     notifyTimeoutMs:
-      parseOptionalDuration('BACKUP_ALERT_NOTIFY_TIMEOUT', env['BACKUP_ALERT_NOTIFY_TIMEOUT'], problems) ??
-      DEFAULT_NOTIFY_TIMEOUT_MS,
+      parseOptionalDuration('BACKUP_ALERT_NOTIFY_TIMEOUT', env['BACKUP_ALERT_NOTIFY_TIMEOUT'], problems, {
+        maxMs: MAX_TIMER_MS - HARD_MARGIN_ALLOWANCE_MS,
+        fallback: formatDuration(DEFAULT_NOTIFY_TIMEOUT_MS),
+      }) ?? DEFAULT_NOTIFY_TIMEOUT_MS,
     emailRecipients: parseRecipients('BACKUP_ALERT_EMAIL', env['BACKUP_ALERT_EMAIL'], problems),
     smtp,
     alertTypes: parseAlertTypes(env['BACKUP_ALERT_TYPES'], problems),
     lang: parseLang(env['BACKUP_ALERT_LANG'], problems),
     templateDir: resolve(context.cwd, nonEmpty('BACKUP_ALERT_TEMPLATE_DIR') ?? context.defaultTemplateDir),
     skipSmtpVerify: env['NODE_ENV'] === 'test',
+    smtpCheckIntervalMs: parseSmtpCheckInterval(env['BACKUP_ALERT_SMTP_CHECK_INTERVAL'], problems),
     redactPatterns: parseRedactPatterns('BACKUP_ALERT_REDACT', env['BACKUP_ALERT_REDACT'], problems),
     escalateAfter: parsePositiveInteger(
       'BACKUP_ALERT_ESCALATE_AFTER',
@@ -212,7 +223,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     teamsFormat: parseTeamsFormat(env['TEAMS_WEBHOOK_FORMAT'], problems),
     webhookUrl,
     webhookSecret,
-    systemUrl: nonEmpty('SYSTEM_URL'),
+    systemUrl: parseSystemUrl(env['SYSTEM_URL'], problems),
     logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),
     repeatIntervalMs: parseOptionalDuration(
       'BACKUP_ALERT_REPEAT_INTERVAL',
@@ -261,4 +272,12 @@ function parseTeamsFormat(value: string | undefined, problems: ConfigProblem[]):
     message: `"${value}" is not messagecard or adaptivecard; choosing by URL`,
   });
   return undefined;
+}
+
+/** A day by default; `0` checks at every run. */
+function parseSmtpCheckInterval(value: string | undefined, problems: ConfigProblem[]): number {
+  const text = value?.trim();
+  if (!text) return DEFAULT_SMTP_CHECK_INTERVAL_MS;
+  if (text === '0') return 0;
+  return parseOptionalDuration('BACKUP_ALERT_SMTP_CHECK_INTERVAL', text, problems) ?? DEFAULT_SMTP_CHECK_INTERVAL_MS;
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parse } from 'dotenv';
 import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
+import { lintEnvFile } from './env-file-lint.js';
+import type { ConfigProblem } from './values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,6 +21,8 @@ export interface ResolvedEnv {
   envFile?: string;
   /** The file we looked for when none was named and it was absent. */
   envFileMissing?: string;
+  /** Lines of the env file that are not settings (dotenv skips them silently). */
+  problems: ConfigProblem[];
 }
 
 /**
@@ -34,15 +38,25 @@ export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (named === undefined && errorCode(error) === 'ENOENT') {
-      return { env: options.processEnv, envFileMissing: path };
+      return { env: options.processEnv, envFileMissing: path, problems: [] };
     }
     const source = options.envFileFlag !== undefined ? '--env-file' : 'BACKUP_ALERT_ENV_FILE';
     throw new UsageError(`Cannot read env file ${path} (${source}): ${errorMessage(error)}`, {
       cause: error,
     });
   }
-  const fromFile = parse(text);
+  const fromFile = parseEnvFile(text);
   const merged: Record<string, string | undefined> = { ...fromFile };
   for (const [key, value] of Object.entries(options.processEnv)) if (value !== undefined) merged[key] = value;
-  return { env: merged, envFile: path };
+  return { env: merged, envFile: path, problems: lintEnvFile(path, text) };
+}
+
+/**
+ * dotenv's parser, loaded only when there is an env file to read: it pulls in node:crypto
+ * (for dotenv's encrypted files, which we do not use), a cost every run without a file
+ * would pay for nothing.
+ */
+export function parseEnvFile(text: string): Record<string, string> {
+  const { parse } = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');
+  return parse(text);
 }

@@ -1,4 +1,4 @@
-import { parseDuration } from '../shared/duration.js';
+import { checkDuration } from '../shared/duration.js';
 
 /** One thing wrong with the configuration: what is wrong, then what to do. */
 export interface ConfigProblem {
@@ -76,15 +76,23 @@ export function parsePositiveInteger(
   return fallback;
 }
 
+/**
+ * A positive duration, or undefined and a problem. `maxMs` bounds a value used as one
+ * timer (e.g. MAX_TIMER_MS); `fallback` is named in the problem (the default used instead).
+ */
 export function parseOptionalDuration(
   variable: string,
   value: string | undefined,
   problems: Problems,
+  options: { maxMs?: number; fallback?: string } = {},
 ): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  const ms = parseDuration(value);
-  if (ms !== undefined && ms > 0) return ms;
-  problems.push({ variable, message: `"${value}" is not a duration (e.g. 90s, 15m, 4h, 7d); ignored` });
+  const checked = checkDuration(value, options.maxMs === undefined ? {} : { maxMs: options.maxMs });
+  if (checked.ok) return checked.ms;
+  problems.push({
+    variable,
+    message: `${checked.problem}; ${options.fallback ? `using ${options.fallback}` : 'ignored'}`,
+  });
   return undefined;
 }
 

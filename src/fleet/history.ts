@@ -1,22 +1,12 @@
 import type { ClientBase } from 'pg';
+import type { RunView } from '../shared/run-result.js';
 import { readOnly } from './read-only.js';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
-/** A run as `history --fleet --json` prints it: the local RunJson plus where and when it arrived. */
-export interface FleetRun {
+/** A run as `history --fleet --json` prints it: the one run view plus when the centre got it. */
+export interface FleetRun extends RunView {
   host: string;
-  backupId: string;
-  type: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  errorMessage: string | null;
-  script: string | null;
-  logPath: string | null;
   receivedAt: string;
 }
 
@@ -58,10 +48,13 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
       error_message: string | null;
       script: string | null;
       log_path: string | null;
+      artifact_path: string | null;
+      artifact_bytes: number | null;
       received_at: Date;
     }>(
       `SELECT host, backup_id, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
-            exit_code, signal, error_message, script, log_path, received_at
+            exit_code, signal, error_message, script, log_path, artifact_path,
+            artifact_bytes::float8 AS artifact_bytes, received_at
        FROM backup_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, host, backup_id
       LIMIT $${values.length}`,
@@ -81,6 +74,8 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
     errorMessage: row.error_message,
     script: row.script,
     logPath: row.log_path,
+    artifactPath: row.artifact_path,
+    artifactBytes: row.artifact_bytes,
     receivedAt: row.received_at.toISOString(),
   }));
 }

@@ -334,6 +334,7 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
     ADD COLUMN signal                text,
     ADD COLUMN script                text,
     ADD COLUMN log_path              text,
+    ADD COLUMN artifact_path         text,
     ADD COLUMN artifact_bytes        bigint,
     ADD COLUMN success_backup_id     text,
     ADD COLUMN success_duration_ms   bigint,
@@ -341,7 +342,9 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
     ADD COLUMN success_signal        text,
     ADD COLUMN success_error_message text,
     ADD COLUMN success_script        text,
-    ADD COLUMN success_log_path      text;
+    ADD COLUMN success_log_path      text,
+    ADD COLUMN success_artifact_path  text,
+    ADD COLUMN success_artifact_bytes bigint;
   -- Version 1's function, keeping those columns too.
   CREATE OR REPLACE FUNCTION refresh_latest_runs(pair_hosts text[], pair_types text[]) RETURNS void
   LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT SET jit = off AS $fn$
@@ -349,15 +352,16 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
      WHERE lr.host = p.host AND lr.type = p.type
        AND NOT EXISTS (SELECT 1 FROM backup_logs b WHERE b.host = p.host AND b.type = p.type);
     INSERT INTO latest_runs AS lr (host, type, backup_id, status, started_at, error_message, exit_code,
-                                   finished_at, duration_ms, signal, script, log_path, artifact_bytes,
+                                   finished_at, duration_ms, signal, script, log_path, artifact_path,
+                                   artifact_bytes,
                                    success_backup_id, success_started_at, success_finished_at,
                                    success_received_at, success_duration_ms, success_exit_code,
                                    success_signal, success_error_message, success_script,
-                                   success_log_path, failures)
+                                   success_log_path, success_artifact_path, success_artifact_bytes, failures)
     SELECT p.host, p.type, l.backup_id, l.status, l.started_at, l.error_message, l.exit_code,
-           l.finished_at, l.duration_ms, l.signal, l.script, l.log_path, l.artifact_bytes,
+           l.finished_at, l.duration_ms, l.signal, l.script, l.log_path, l.artifact_path, l.artifact_bytes,
            s.backup_id, s.started_at, s.finished_at, s.received_at, s.duration_ms, s.exit_code,
-           s.signal, s.error_message, s.script, s.log_path,
+           s.signal, s.error_message, s.script, s.log_path, s.artifact_path, s.artifact_bytes,
            CASE WHEN l.status IN ('failure', 'abandoned') THEN (
              SELECT count(*)::int FROM (
                SELECT 1 FROM backup_logs b
@@ -368,13 +372,13 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
       FROM unnest(pair_hosts, pair_types) AS p(host, type)
       JOIN LATERAL (
         SELECT b.backup_id, b.status, b.started_at, b.error_message, b.exit_code, b.finished_at,
-               b.duration_ms, b.signal, b.script, b.log_path, b.artifact_bytes
+               b.duration_ms, b.signal, b.script, b.log_path, b.artifact_path, b.artifact_bytes
           FROM backup_logs b
          WHERE b.host = p.host AND b.type = p.type ORDER BY b.started_at DESC LIMIT 1
       ) l ON true
       LEFT JOIN LATERAL (
         SELECT b.backup_id, b.started_at, b.finished_at, b.received_at, b.duration_ms, b.exit_code,
-               b.signal, b.error_message, b.script, b.log_path
+               b.signal, b.error_message, b.script, b.log_path, b.artifact_path, b.artifact_bytes
           FROM backup_logs b
          WHERE b.host = p.host AND b.type = p.type AND b.status = 'success' ORDER BY b.started_at DESC LIMIT 1
       ) s ON true
@@ -382,13 +386,15 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
       backup_id = EXCLUDED.backup_id, status = EXCLUDED.status, started_at = EXCLUDED.started_at,
       error_message = EXCLUDED.error_message, exit_code = EXCLUDED.exit_code,
       finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms, signal = EXCLUDED.signal,
-      script = EXCLUDED.script, log_path = EXCLUDED.log_path, artifact_bytes = EXCLUDED.artifact_bytes,
+      script = EXCLUDED.script, log_path = EXCLUDED.log_path, artifact_path = EXCLUDED.artifact_path,
+      artifact_bytes = EXCLUDED.artifact_bytes,
       success_backup_id = EXCLUDED.success_backup_id,
       success_started_at = EXCLUDED.success_started_at, success_finished_at = EXCLUDED.success_finished_at,
       success_received_at = EXCLUDED.success_received_at, success_duration_ms = EXCLUDED.success_duration_ms,
       success_exit_code = EXCLUDED.success_exit_code, success_signal = EXCLUDED.success_signal,
       success_error_message = EXCLUDED.success_error_message, success_script = EXCLUDED.success_script,
-      success_log_path = EXCLUDED.success_log_path, failures = EXCLUDED.failures;
+      success_log_path = EXCLUDED.success_log_path, success_artifact_path = EXCLUDED.success_artifact_path,
+      success_artifact_bytes = EXCLUDED.success_artifact_bytes, failures = EXCLUDED.failures;
   $fn$;
   -- Every pair already there, recomputed once by the new function.
   SELECT refresh_latest_runs(array_agg(host), array_agg(type)) FROM latest_runs;

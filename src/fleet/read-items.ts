@@ -21,6 +21,8 @@ export interface CentreRunRow {
   error_message: string | null;
   script: string | null;
   log_path: string | null;
+  artifact_path: string | null;
+  artifact_bytes: number | null;
 }
 
 export function runItem(row: CentreRunRow): BackupItem {
@@ -37,6 +39,8 @@ export function runItem(row: CentreRunRow): BackupItem {
     errorMessage: row.error_message,
     script: row.script,
     logPath: row.log_path,
+    artifactPath: row.artifact_path,
+    artifactBytes: row.artifact_bytes,
   };
 }
 
@@ -61,6 +65,8 @@ export function prefixedRun(row: Record<string, unknown>, prefix: string): Backu
     errorMessage: at('error_message'),
     script: at('script'),
     logPath: at('log_path'),
+    artifactPath: at('artifact_path'),
+    artifactBytes: at('artifact_bytes'),
   };
 }
 

@@ -33,6 +33,8 @@ export function runColumns(alias: string): string {
     `${a}error_message`,
     `${a}script`,
     `${a}log_path`,
+    `${a}artifact_path`,
+    `${a}artifact_bytes::float8 AS artifact_bytes`,
   ].join(', ');
 }
 
@@ -117,11 +119,13 @@ export function statusFactsSql(filter: { host?: string; type?: string }): Statem
         ${ms('lr.started_at')} AS l_started_at, ${ms('lr.finished_at')} AS l_finished_at,
         lr.duration_ms::float8 AS l_duration_ms, lr.exit_code AS l_exit_code, lr.signal AS l_signal,
         lr.error_message AS l_error_message, lr.script AS l_script, lr.log_path AS l_log_path,
+        lr.artifact_path AS l_artifact_path, lr.artifact_bytes::float8 AS l_artifact_bytes,
         lr.success_backup_id AS s_backup_id, lr.host AS s_host, lr.type AS s_type, 'success' AS s_status,
         ${ms('lr.success_started_at')} AS s_started_at, ${ms('lr.success_finished_at')} AS s_finished_at,
         lr.success_duration_ms::float8 AS s_duration_ms, lr.success_exit_code AS s_exit_code,
         lr.success_signal AS s_signal, lr.success_error_message AS s_error_message,
-        lr.success_script AS s_script, lr.success_log_path AS s_log_path
+        lr.success_script AS s_script, lr.success_log_path AS s_log_path,
+        lr.success_artifact_path AS s_artifact_path, lr.success_artifact_bytes::float8 AS s_artifact_bytes
       FROM latest_runs lr ${where.clause}`,
     values: where.values,
   };

@@ -44,6 +44,8 @@ function errorObject(info: SmtpErrorInfo, attempts: number): string {
   if (info.nodemailerCode) fields.push(`nodemailerCode: ${JSON.stringify(info.nodemailerCode)}`);
   if (info.responseCode !== undefined) fields.push(`responseCode: ${info.responseCode}`);
   fields.push(`message: ${JSON.stringify(info.message)}`, `attempts: ${attempts}`);
+  // What to do, in the line cron mails and the log file keeps (test-email and doctor say it too).
+  fields.push(`remedy: ${JSON.stringify(info.remedy)}`);
   return `{ ${fields.join(', ')} }`;
 }
 
@@ -94,7 +96,7 @@ export async function sendAlertEmail(
           ),
       },
       async (attempt) => {
-        const handle = createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
+        const handle = await createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
           mask: logger.mask,
           ...(options.transcript ? { transcript: options.transcript } : {}),
         });
@@ -105,7 +107,7 @@ export async function sendAlertEmail(
             ),
           };
         } catch (error) {
-          const info = describeSmtpError(error);
+          const info = describeSmtpError(error, config.smtp);
           info.message = logger.mask(info.message);
           lastFailure = { info, cause: error };
           if (info.permanent || bound.aborted) {
@@ -139,7 +141,7 @@ export async function sendAlertEmail(
     );
     return { attempts, subject: content.subject };
   } catch (error) {
-    const info = lastFailure?.info ?? describeSmtpError(error);
+    const info = lastFailure?.info ?? describeSmtpError(error, config.smtp);
     const attempts = error instanceof DeliveryError ? error.attempts : 1;
     logger.error('Backup', `Failed to send ${name} email: ${info.message}`);
     logger.error('EmailService', `Error sending email: ${errorObject(info, attempts)}`);
@@ -176,11 +178,14 @@ export async function verifySmtp(
     timeoutMs: number;
     transcript?: TranscriptSink;
     signal?: AbortSignal;
-    /** `run` checks in the background: a healthy server must not break cron's silence on success. */
+    /**
+     * `run` checks in the background: a healthy server must not break cron's silence on
+     * success, and a broken one is reported with what to do (nobody runs test-email at 3 am).
+     */
     readyAtDebug?: boolean;
   },
 ): Promise<VerifyResult> {
-  const handle = createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
+  const handle = await createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
     mask: logger.mask,
     ...(options.transcript ? { transcript: options.transcript } : {}),
   });
@@ -194,11 +199,12 @@ export async function verifySmtp(
     );
     return { ok: true };
   } catch (error) {
-    const info = describeSmtpError(error);
+    const info = describeSmtpError(error, config.smtp);
     info.message = logger.mask(info.message);
     // Called off by the caller: not a connection error worth reporting.
     if (!options.signal?.aborted) {
-      logger.error('EmailService', `SMTP connection error: ${info.message} (${info.code})`);
+      const remedy = options.readyAtDebug ? `; ${info.remedy}` : '';
+      logger.error('EmailService', `SMTP connection error: ${info.message} (${info.code})${remedy}`);
     }
     return { ok: false, error: info };
   }

@@ -55,7 +55,8 @@ export function alertErrorText(alert: Alert): string {
 
 /** The one-line error the alert is about ('' for a recovery). */
 export function alertError(alert: Alert): string {
-  return singleLine(alertErrorText(alert));
+  // The error quotes the script's last stderr line: its colour codes are shown, not dropped.
+  return singleLine(showControls(alertErrorText(alert)));
 }
 
 /** A label and value we add after エラー内容; shared by every channel so they say the same facts. */
@@ -142,13 +143,20 @@ export function lateNotice(alert: Alert, lang: Lang): string | undefined {
   return labels(lang).late(alert.lateSince, alert.resentAt ?? alert.lateSince);
 }
 
-/** Keeps the end of the output (where the error usually is) and says how much was cut. */
-export function tailOf(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const cut = text.length - limit;
-  const start = text.indexOf('\n', cut);
-  const kept = start >= 0 && start < text.length - 1 ? text.slice(start + 1) : text.slice(cut);
-  return `[… ${text.length - kept.length} characters cut …]\n${kept}`;
+/**
+ * Keeps the end of the output (where the error usually is) and says how much was cut, in
+ * bytes (the unit of the output and its log file): what this cut drops, plus what was cut
+ * before `text` reached us (`earlierCutBytes`: the run keeps only the end in memory).
+ */
+export function tailOf(text: string, limit: number, earlierCutBytes = 0): string {
+  let kept = text;
+  if (text.length > limit) {
+    const cut = text.length - limit;
+    const start = text.indexOf('\n', cut);
+    kept = start >= 0 && start < text.length - 1 ? text.slice(start + 1) : text.slice(cut);
+  }
+  const cutBytes = earlierCutBytes + Buffer.byteLength(text, 'utf8') - Buffer.byteLength(kept, 'utf8');
+  return cutBytes > 0 ? `[… ${cutBytes.toLocaleString('en-US')} bytes cut …]\n${kept}` : kept;
 }
 
 /**
@@ -161,18 +169,34 @@ export function fitTail(
   max: number,
   render: (tail: string) => string,
   measure: (rendered: string) => number = (rendered) => rendered.length,
+  earlierCutBytes?: number,
 ): string {
   let limit = Math.min(text.length, max);
   for (;;) {
-    const rendered = render(tailOf(text, limit));
+    const rendered = render(tailOf(text, limit, earlierCutBytes));
     if (measure(rendered) <= max || limit === 0) return rendered;
     limit = Math.floor(limit * 0.8);
   }
 }
 
-/** The output tail without trailing blank space; '' when there is nothing to show. */
+/**
+ * Control characters a script printed (colour codes, stray bytes) shown as what they are,
+ * never passed on for a mail reader or terminal to act on: C0 controls as their Unicode
+ * control pictures (ESC → ␛, 0x01 → ␁, DEL → ␡), C1 controls as `\x9b`. Newlines and
+ * tabs stay; CRLF becomes a newline.
+ */
+export function showControls(text: string): string {
+  return text
+    .replace(/\r\n/g, '\n')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) =>
+      c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
+    )
+    .replace(/[\u0080-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
+
+/** The output tail as every channel shows it: controls made visible, no trailing blank space; '' when empty. */
 export function shownOutput(alert: Alert): string {
-  const output = alert.run.outputTail.replace(/\s+$/, '');
+  const output = showControls(alert.run.outputTail).replace(/\s+$/, '');
   return output.trim() ? output : '';
 }
 
@@ -202,7 +226,7 @@ export function plainTextBody(
   const late = lateNotice(alert, lang);
   if (late) lines.push(late);
   const output = shownOutput(alert);
-  if (output) lines.push('', `${t.outputTail}:`, tailOf(output, PLAIN_TAIL_LIMIT));
+  if (output) lines.push('', `${t.outputTail}:`, tailOf(output, PLAIN_TAIL_LIMIT, alert.run.outputCutBytes));
   lines.push('', words.advice, '', `${t.systemUrl}: ${systemUrl ?? t.notSet}`, '', '---', t.footer);
   return `${lines.join('\n')}\n`;
 }

@@ -83,7 +83,10 @@ export function slackPayload(
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${t.outputTail}*` } });
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: fitTail(output, SLACK_SECTION_MAX, codeBlock) },
+      text: {
+        type: 'mrkdwn',
+        text: fitTail(output, SLACK_SECTION_MAX, codeBlock, undefined, alert.run.outputCutBytes),
+      },
     });
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(words.advice) } });

@@ -76,8 +76,27 @@ function responseCodeOf(error: unknown): number | undefined {
   return undefined;
 }
 
-/** Classifies a nodemailer error (or a DeliveryError wrapping one) and says what to do about it. */
-export function describeSmtpError(error: unknown): SmtpErrorInfo {
+/** Port 465 spoken to without TLS: the server waits for a TLS hello, we wait for its greeting. */
+const IMPLICIT_TLS_PORT =
+  'Port 465 is implicit TLS: set SMTP_SECURE=true (SMTP_SECURE の値を確認); 587 and 25 use STARTTLS with SMTP_SECURE=false.';
+
+/**
+ * Classifies a nodemailer error (or a DeliveryError wrapping one) and says what to do about
+ * it. With the settings, what they give away wins over what the error alone suggests:
+ * port 465 with SMTP_SECURE=false times out like a firewall, but the fix is the setting.
+ */
+export function describeSmtpError(error: unknown, smtp?: { port: number; secure: boolean }): SmtpErrorInfo {
+  const info = classify(error);
+  if (smtp?.port === 465 && !smtp.secure && !['EAUTH', 'ENOAUTH', 'EENVELOPE'].includes(info.code)) {
+    // Nothing listening, or no such host: that is the first problem, the setting the next one.
+    const first = info.remedy === REMEDY.refused || info.remedy === REMEDY.dns;
+    info.remedy = first ? `${info.remedy} Then: ${IMPLICIT_TLS_PORT}` : IMPLICIT_TLS_PORT;
+    info.permanent = info.permanent || !first;
+  }
+  return info;
+}
+
+function classify(error: unknown): SmtpErrorInfo {
   const source =
     error instanceof Error && error.name === 'DeliveryError' && error.cause ? error.cause : error;
   const nodemailerCode = errorCode(source);

@@ -185,6 +185,7 @@ export function teamsBody(
     TEAMS_MAX_BYTES,
     (tail) => JSON.stringify(build(alert, config.lang, config.systemUrl, tail, config.routing?.timeZone)),
     (rendered) => Buffer.byteLength(rendered, 'utf8'),
+    alert.run.outputCutBytes,
   );
 }
 

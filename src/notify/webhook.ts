@@ -115,7 +115,7 @@ export function webhookPayload(
     consecutiveFailures: alert.consecutiveFailures,
     escalate: alert.escalate,
     suppressedCount: alert.suppressedCount ?? 0,
-    outputTail: tailOf(run.outputTail, WEBHOOK_TAIL_MAX),
+    outputTail: run.outputTail ? tailOf(run.outputTail, WEBHOOK_TAIL_MAX, run.outputCutBytes) : '',
     artifactPath: run.artifactPath ?? null,
     artifactBytes: run.artifactBytes ?? null,
     size: alert.size ?? null,

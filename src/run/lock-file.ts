@@ -1,45 +1,43 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../shared/errors.js';
+import {
+  isGroupAlive,
+  isProcessAlive,
+  type LockHolder,
+  publishHolder,
+  readHolder,
+  sameHolder,
+  type WriteContent,
+} from './lock-holder.js';
 
-/** What a lock file says about its holder. */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  backupId: string | null;
-  startedAt: string;
-  script: string;
-}
+export { isProcessAlive, type LockHolder } from './lock-holder.js';
 
 export type LockAttempt =
-  | { acquired: true; lock: HeldLock; reclaimed?: LockHolder }
-  | { acquired: false; holder: LockHolder };
+  | {
+      acquired: true;
+      lock: HeldLock;
+      /** The dead holder whose lock was taken over, or `unreadable` for an empty/garbled file. */
+      reclaimed?: LockHolder | 'unreadable';
+    }
+  /** `orphan`: the holder's wrapper is dead but the script's process group it started still runs. */
+  | { acquired: false; holder: LockHolder; orphan: boolean };
 
 export interface HeldLock {
   path: string;
   /** Records the backup ID once it is allocated, for the message a second run prints. */
   setBackupId(backupId: string): void;
+  /** Records the script's process group once it is spawned: it may outlive us (SIGKILL). */
+  setScriptGroup(pgid: number): void;
   release(): void;
 }
 
-/** Signal 0 probes a PID without touching it; EPERM means it exists but is not ours. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
+/** How a lock's holder is judged; real processes by default, replaced in tests. */
+export interface LockProbes {
+  isAlive?: (pid: number) => boolean;
+  isGroupAlive?: (pgid: number) => boolean;
+  write?: WriteContent;
 }
 
 /** One lock file per script (by real path), so two scripts may run at once but one script only once. */
@@ -54,43 +52,44 @@ export function lockPathFor(lockDir: string, script: string): string {
 }
 
 /**
- * Takes the lock with O_EXCL. A lock whose holder is dead (same host, PID gone)
- * is reclaimed; an unreadable one older than a minute too (a crash mid-write).
+ * Takes the lock: its content is complete before the file appears (see publishHolder), so
+ * an empty or garbled lock file is never a live holder's; it is reclaimed at once. A lock
+ * whose holder is dead (same host, PID gone) is reclaimed too, unless the script's process
+ * group it recorded is still running: that orphan is still doing the backup.
  */
 export function acquireLock(
   lockDir: string,
-  holder: Omit<LockHolder, 'backupId'>,
-  isAlive: (pid: number) => boolean = isProcessAlive,
+  holder: Omit<LockHolder, 'backupId' | 'pgid'>,
+  probes: LockProbes = {},
 ): LockAttempt {
+  const isAlive = probes.isAlive ?? isProcessAlive;
+  const groupAlive = probes.isGroupAlive ?? isGroupAlive;
   mkdirSync(lockDir, { recursive: true, mode: 0o700 });
   const path = lockPathFor(lockDir, holder.script);
-  let reclaimed: LockHolder | undefined;
+  let reclaimed: LockHolder | 'unreadable' | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const content: LockHolder = { ...holder, backupId: null };
+    const content: LockHolder = { ...holder, backupId: null, pgid: null };
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeFileSync(fd, JSON.stringify(content));
-      closeSync(fd);
-      return { acquired: true, lock: heldLock(path, content), ...(reclaimed ? { reclaimed } : {}) };
+      publishHolder(path, content, 'create', probes.write);
+      return {
+        acquired: true,
+        lock: heldLock(path, content, probes.write),
+        ...(reclaimed ? { reclaimed } : {}),
+      };
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
     }
     const existing = readHolder(path);
     if (existing === 'gone') continue;
-    const stale =
-      existing === 'unreadable'
-        ? Date.now() - safeMtime(path) > 60_000
-        : existing.host === holder.host && !isAlive(existing.pid);
-    if (!stale) {
-      if (existing === 'unreadable') {
-        return {
-          acquired: false,
-          holder: { pid: 0, host: '?', backupId: null, startedAt: '?', script: holder.script },
-        };
+    if (existing !== 'unreadable') {
+      if (existing.host !== holder.host || isAlive(existing.pid)) {
+        return { acquired: false, holder: existing, orphan: false };
       }
-      return { acquired: false, holder: existing };
+      if (existing.pgid !== null && groupAlive(existing.pgid)) {
+        return { acquired: false, holder: existing, orphan: true };
+      }
     }
-    if (existing !== 'unreadable') reclaimed = existing;
+    reclaimed = existing;
     removeIfUnchanged(path, existing);
   }
   throw new Error(`could not take lock ${path}: it keeps changing`);
@@ -117,7 +116,7 @@ function removeIfUnchanged(path: string, seen: LockHolder | 'unreadable'): void 
     const same =
       current === 'unreadable' || seen === 'unreadable'
         ? current === seen
-        : typeof current === 'object' && current.pid === seen.pid && current.startedAt === seen.startedAt;
+        : typeof current === 'object' && sameHolder(current, seen);
     if (same) unlinkQuietly(path);
   } finally {
     closeSync(fd);
@@ -133,21 +132,23 @@ function unlinkQuietly(path: string): void {
   }
 }
 
-function heldLock(path: string, content: LockHolder): HeldLock {
+function heldLock(path: string, content: LockHolder, write: WriteContent | undefined): HeldLock {
+  // Replaced whole (rename), never rewritten in place: a reader sees the old or the new content.
+  const update = (patch: Partial<LockHolder>) => {
+    const current = readHolder(path);
+    // A reclaimer judged us dead and took the lock: its file is not ours to overwrite.
+    if (typeof current !== 'object' || !sameHolder(current, content)) return;
+    Object.assign(content, patch);
+    publishHolder(path, content, 'replace', write);
+  };
   return {
     path,
-    setBackupId(backupId) {
-      content.backupId = backupId;
-      writeFileSync(path, JSON.stringify(content), { mode: 0o600 });
-    },
+    setBackupId: (backupId) => update({ backupId }),
+    setScriptGroup: (pgid) => update({ pgid }),
     release() {
       // Only remove it if it is still ours: a reclaimer may have replaced it.
       const current = readHolder(path);
-      if (
-        typeof current === 'object' &&
-        current.pid === content.pid &&
-        current.startedAt === content.startedAt
-      ) {
+      if (typeof current === 'object' && sameHolder(current, content)) {
         try {
           unlinkSync(path);
         } catch {
@@ -156,28 +157,6 @@ function heldLock(path: string, content: LockHolder): HeldLock {
       }
     },
   };
-}
-
-function readHolder(path: string): LockHolder | 'gone' | 'unreadable' {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    return errorCode(error) === 'ENOENT' ? 'gone' : 'unreadable';
-  }
-  try {
-    const parsed = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof parsed.pid !== 'number') return 'unreadable';
-    return {
-      pid: parsed.pid,
-      host: String(parsed.host ?? ''),
-      backupId: parsed.backupId ?? null,
-      startedAt: String(parsed.startedAt ?? ''),
-      script: String(parsed.script ?? ''),
-    };
-  } catch {
-    return 'unreadable';
-  }
 }
 
 function safeMtime(path: string): number {

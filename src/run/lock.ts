@@ -10,10 +10,20 @@ import type { StartedRun } from './record.js';
 
 /** The lock step: held (possibly a no-op), or busy with who holds it. */
 export type LockStep =
-  | { busy: false; setBackupId(backupId: string): void; release(): void }
-  | { busy: true; holder: LockHolder };
+  | {
+      busy: false;
+      setBackupId(backupId: string): void;
+      setScriptGroup(pgid: number): void;
+      release(): void;
+    }
+  | { busy: true; holder: LockHolder; orphan: boolean };
 
-const UNLOCKED: LockStep = { busy: false, setBackupId: () => {}, release: () => {} };
+const UNLOCKED: LockStep = {
+  busy: false,
+  setBackupId: () => {},
+  setScriptGroup: () => {},
+  release: () => {},
+};
 
 /**
  * One run of a script at a time (locks live beside the database). With --no-lock,
@@ -29,15 +39,30 @@ export function takeLock(plan: RunPlan, startedAt: Date, ctx: CommandContext): L
       startedAt: startedAt.toISOString(),
       script: plan.script,
     });
-    if (!attempt.acquired) return { busy: true, holder: attempt.holder };
-    if (attempt.reclaimed) {
+    if (!attempt.acquired) return { busy: true, holder: attempt.holder, orphan: attempt.orphan };
+    if (attempt.reclaimed === 'unreadable') {
+      ctx.logger.warn('Backup', 'Reclaimed an empty or unreadable lock file (no holder can be named)');
+    } else if (attempt.reclaimed) {
       ctx.logger.warn(
         'Backup',
         `Reclaimed a stale lock left by PID ${attempt.reclaimed.pid} (backup ID ${attempt.reclaimed.backupId ?? 'unknown'})`,
       );
     }
     const { lock } = attempt;
-    return { busy: false, setBackupId: (id) => lock.setBackupId(id), release: () => lock.release() };
+    // Noting who holds the lock is a courtesy to the next run's message: a full disk must not stop the backup.
+    const note = (what: string, write: () => void) => {
+      try {
+        write();
+      } catch (error) {
+        ctx.logger.warn('Backup', `Could not record the ${what} in ${lock.path}: ${errorMessage(error)}`);
+      }
+    };
+    return {
+      busy: false,
+      setBackupId: (id) => note('backup ID', () => lock.setBackupId(id)),
+      setScriptGroup: (pgid) => note("script's process group", () => lock.setScriptGroup(pgid)),
+      release: () => lock.release(),
+    };
   } catch (error) {
     ctx.logger.error(
       'Backup',
@@ -51,10 +76,11 @@ export function takeLock(plan: RunPlan, startedAt: Date, ctx: CommandContext): L
 export function lockBusyResult(
   plan: RunPlan,
   started: StartedRun,
-  holder: LockHolder,
+  lock: Extract<LockStep, { busy: true }>,
   finishedAt: Date,
   host: string,
 ): RunResult {
+  const { holder } = lock;
   const since = Date.parse(holder.startedAt);
   const heldFor = Number.isNaN(since)
     ? 'an unknown time'
@@ -71,9 +97,14 @@ export function lockBusyResult(
     durationMs: 0,
     exitCode: ExitCode.lockBusy,
     signal: null,
-    errorMessage:
-      `Another run of ${plan.script} is still in progress ` +
-      `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`,
+    errorMessage: lock.orphan
+      ? // The wrapper was killed (SIGKILL, OOM) but the script it started runs on: a second
+        // copy beside it could corrupt the backup. Say which processes to look at.
+        `Another run of ${plan.script} is still in progress: its wrapper (PID ${holder.pid}) is gone ` +
+        `but the script's process group ${holder.pgid} is still running ` +
+        `(backup ID ${holder.backupId ?? 'unknown'}, for ${heldFor}); wait for it or stop it with kill -TERM -${holder.pgid}`
+      : `Another run of ${plan.script} is still in progress ` +
+        `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`,
     outputTail: '',
     artifactPath: null,
     artifactBytes: null,

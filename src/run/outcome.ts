@@ -19,6 +19,16 @@ export function outcomeOf(script: string, result: RunnerResult, timeoutLabel: st
       return failure(`Backup script not found: ${script}`, ExitCode.notFound);
     case 'not-executable':
       return failure(`Backup script is not executable: ${script}`, ExitCode.notExecutable);
+    case 'interpreter-not-found':
+      return failure(
+        `Backup script's interpreter not found: ${result.startErrorDetail ?? '?'} (the #! line of ${script})`,
+        ExitCode.notFound,
+      );
+    case 'interpreter-not-executable':
+      return failure(
+        `Backup script's interpreter is not executable: ${result.startErrorDetail ?? '?'} (the #! line of ${script})`,
+        ExitCode.notExecutable,
+      );
     case 'spawn-failed':
       return failure(
         `Backup script could not be started: ${result.startErrorDetail ?? 'unknown error'}`,

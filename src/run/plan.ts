@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { CommandContext } from '../context.js';
-import { formatDuration, parseDuration } from '../shared/duration.js';
+import { checkDuration, formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { type BackupType, isBackupType } from '../shared/run-result.js';
 import { type OutputCheckOptions, type OutputChecks, planOutputChecks } from './artifact/plan.js';
@@ -70,11 +70,10 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
   };
 }
 
+/** Any positive length is honoured (timers re-arm past Node's 24.8-day limit). */
 function durationFlag(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    throw new UsageError(`invalid ${flag} "${text}": use a duration like 90s, 15m, 4h, 7d`);
-  }
-  return ms;
+  const checked = checkDuration(text);
+  if (!checked.ok) throw new UsageError(`invalid ${flag} ${checked.problem}`);
+  return checked.ms;
 }

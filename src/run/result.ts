@@ -38,6 +38,8 @@ export function resultOfScript(
     errorMessage: outcome.errorMessage === null ? null : redactor.redactOutput(outcome.errorMessage),
     // The tail is kept for failures only: a success's output is in its log file.
     outputTail: outcome.status === 'failure' ? redactor.redactOutput(runner.outputTail) : '',
+    // Measured before redaction, which changes lengths: what the script printed, not what we show.
+    outputCutBytes: Math.max(0, runner.outputBytes - Buffer.byteLength(runner.outputTail, 'utf8')),
     // The path is named in the error too: BACKUP_ALERT_REDACT masks it the same way in both.
     artifactPath: verdict?.artifactPath ? redactor.redactOutput(verdict.artifactPath) : null,
     artifactBytes: verdict?.artifactBytes ?? null,

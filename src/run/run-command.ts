@@ -19,7 +19,8 @@ import {
   type StartedRun,
 } from './record.js';
 import { resultOfScript } from './result.js';
-import { applyRetention, replayOutput, retryPendingQuickly, startSmtpCheck } from './side-tasks.js';
+import { applyRetention, replayOutput, retryPendingQuickly } from './side-tasks.js';
+import { startSmtpCheck } from './smtp-check.js';
 import { watchForSlowRun } from './slow-run.js';
 
 export type { RunOptions } from './plan.js';
@@ -48,14 +49,11 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
     try {
       const started = recordStart(journal, plan, startedAt, lock.busy ? null : runLogDir(ctx), ctx);
       const heartbeat = startHeartbeatIfWanted(started, plan, ctx);
-      const smtpCheck = lock.busy ? undefined : startSmtpCheck(ctx);
+      if (!lock.busy) startSmtpCheck(ctx);
       const result = lock.busy
-        ? lockBusyResult(plan, started, lock.holder, ctx.now(), ctx.hostname)
+        ? lockBusyResult(plan, started, lock, ctx.now(), ctx.hostname)
         : await execute(plan, started, lock, signals, ctx);
       recordFinish(journal, result, ctx);
-      // On a failed run the alert itself is the SMTP test: it must not wait for the check,
-      // which finishes on its own (or is cut off when we exit).
-      if (result.status === 'success') await smtpCheck;
       if (result.status === 'success') {
         ctx.logger.debug(
           'Backup',
@@ -99,7 +97,10 @@ async function execute(
     stdout: plan.quiet ? null : ctx.io.stdoutStream,
     stderr: plan.quiet ? null : ctx.io.stderrStream,
     logPath: started.logPath,
+    // The log file is kept like the database: what BACKUP_ALERT_REDACT masks there is masked here.
+    ...(ctx.redactor.masksOutput ? { redactLog: (text: string) => ctx.redactor.redactOutput(text) } : {}),
     signals,
+    onSpawn: (pid) => lock.setScriptGroup(pid),
   });
   await slow.stop();
   if (runner.logError)

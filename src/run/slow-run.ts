@@ -3,6 +3,7 @@ import { typeAlerts } from '../alert/policy.js';
 import { sendAlert } from '../alert/send.js';
 import type { Alert } from '../notify/types.js';
 import { formatDuration } from '../shared/duration.js';
+import { setLongTimeout } from '../shared/long-timer.js';
 import type { RunPlan } from './plan.js';
 import type { StartedRun } from './record.js';
 
@@ -26,7 +27,8 @@ export function watchForSlowRun(
   const warnAfterMs = plan.warnAfterMs;
   if (warnAfterMs === undefined) return NOTHING;
   let sending: Promise<unknown> | undefined;
-  const timer = setTimeout(() => {
+  // A long timer: `--warn-after 30d` must not fire after 1 ms (Node's 24.8-day timer limit).
+  const timer = setLongTimeout(() => {
     const now = ctx.now();
     const runningForMs = Math.max(0, now.getTime() - started.startedAt.getTime());
     const error = `Backup script still running after ${formatDuration(runningForMs)} (--warn-after ${formatDuration(warnAfterMs)})`;
@@ -62,7 +64,7 @@ export function watchForSlowRun(
   }, warnAfterMs);
   return {
     async stop() {
-      clearTimeout(timer);
+      timer.clear();
       await sending;
     },
   };

@@ -4,6 +4,7 @@ import { errorMessage } from '../shared/errors.js';
 import { outputCollector } from './output-gc.js';
 import { OutputTail } from './output-tail.js';
 import { pump } from './pump.js';
+import { redactLines } from './redact-lines.js';
 
 export const OUTPUT_TAIL_BYTES = 64 * 1024;
 const STDERR_TAIL_BYTES = 8 * 1024;
@@ -20,26 +21,39 @@ export class OutputCapture {
   readonly tail = new OutputTail(OUTPUT_TAIL_BYTES);
   readonly stderrTail = new OutputTail(STDERR_TAIL_BYTES);
   logError: string | undefined;
-  private log: WriteStream | null = null;
+  /** Where output for the log file is written: the file, or the redaction in front of it. */
+  private log: Writable | null = null;
+  private file: WriteStream | null = null;
   private lastData: number;
   private pumped: Array<Promise<void>> = [];
   private readonly collect = outputCollector();
 
+  /** `redact`: BACKUP_ALERT_REDACT (and our secrets) applied to the log file, by whole lines. */
   constructor(
     logPath: string | null,
     private readonly now: () => number,
+    redact?: (text: string) => string,
   ) {
     this.lastData = now();
     if (logPath) {
       // A 1 MiB buffer rather than the default 16 KiB: every pipe read is up to 64 KiB, so the
       // default made write() report "full" on each chunk and paused and resumed the script's
       // pipe for every one of them (~35% of the time of a large output). Still bounded.
-      const log = createWriteStream(logPath, { flags: 'a', mode: 0o600, highWaterMark: LOG_BUFFER_BYTES });
-      log.on('error', (error) => {
+      const file = createWriteStream(logPath, { flags: 'a', mode: 0o600, highWaterMark: LOG_BUFFER_BYTES });
+      file.on('error', (error) => {
         this.logError = errorMessage(error);
+        this.log?.destroy();
         this.log = null;
+        this.file = null;
       });
-      this.log = log;
+      this.file = file;
+      if (redact) {
+        const redacting = redactLines(redact, LOG_BUFFER_BYTES);
+        redacting.pipe(file);
+        this.log = redacting;
+      } else {
+        this.log = file;
+      }
     }
   }
 
@@ -77,9 +91,15 @@ export class OutputCapture {
     });
   }
 
-  /** Flushes and closes the log file. */
+  /** Flushes and closes the log file (through the redaction, when there is one). */
   async close(): Promise<void> {
-    const log = this.log;
-    if (log) await new Promise<void>((resolve) => log.end(resolve));
+    const { log, file } = this;
+    if (!log || !file) return;
+    await new Promise<void>((resolve) => {
+      file.once('close', resolve);
+      file.once('error', () => resolve());
+      // A redaction in front ends the file itself (pipe), after its last held line.
+      log.end();
+    });
   }
 }

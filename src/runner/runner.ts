@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { Env } from '../config/env-source.js';
@@ -23,15 +23,25 @@ export interface RunnerOptions {
   stderr: Writable | null;
   /** Per-run log file; null = none. */
   logPath: string | null;
+  /** Applied to what goes into the log file, by whole lines (BACKUP_ALERT_REDACT); none = as printed. */
+  redactLog?: (text: string) => string;
   /** Subscribed before anything starts; see SignalLatch. */
   signals: SignalLatch;
   now?: () => number;
+  /** Told the script's PID (= its process group) as soon as it is spawned. */
+  onSpawn?: (pid: number) => void;
 }
 
 /** The script's outcome as data: a failed backup is not an exception (execa's `reject: false`). */
 export interface RunnerResult {
   /** Set when the script could not be started at all. */
-  startError?: 'not-found' | 'not-executable' | 'spawn-failed';
+  startError?:
+    | 'not-found'
+    | 'not-executable'
+    | 'interpreter-not-found'
+    | 'interpreter-not-executable'
+    | 'spawn-failed';
+  /** The spawn error; for an interpreter problem, the interpreter named by the `#!` line. */
   startErrorDetail?: string;
   exitCode: number | null;
   /** Signal that ended the script (e.g. SIGKILL), if any. */
@@ -92,9 +102,10 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
   const startError = checkScript(options.script);
   if (startError) return { ...NOT_RUN, startError, durationMs: now() - started, lastStderrLine: undefined };
 
-  const output = new OutputCapture(options.logPath, now);
+  const output = new OutputCapture(options.logPath, now, options.redactLog);
   // Wrapped: awaiting a bare execa child would wait for the script to end.
   const { child } = await spawnScript(options);
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const terminator = new GroupTerminator(child.pid, options.killAfterMs);
   terminator.armTimeout(options.timeoutMs);
   options.signals.onSignal((signal) => terminator.onSignal(signal));
@@ -129,13 +140,44 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     outputBytes: output.tail.totalBytes,
     ...(output.logError ? { logError: output.logError } : {}),
   };
-  if (exit.error !== undefined) {
-    const code = errorCode(exit.error);
-    result.startError =
-      code === 'ENOENT' ? 'not-found' : code === 'EACCES' ? 'not-executable' : 'spawn-failed';
-    result.startErrorDetail = errorMessage(exit.error);
-  }
+  if (exit.error !== undefined) Object.assign(result, startFailure(options.script, exit.error));
   return result;
+}
+
+/**
+ * Why spawn failed. The script itself was checked before (it exists and is executable),
+ * so ENOENT or EACCES from exec means its `#!` interpreter is missing or not executable:
+ * name that, not the script ("Backup script not found" about a file that is right there).
+ */
+function startFailure(script: string, error: unknown): Pick<RunnerResult, 'startError' | 'startErrorDetail'> {
+  const code = errorCode(error);
+  const interpreter = code === 'ENOENT' || code === 'EACCES' ? shebangInterpreter(script) : undefined;
+  if (interpreter !== undefined) {
+    return {
+      startError: code === 'ENOENT' ? 'interpreter-not-found' : 'interpreter-not-executable',
+      startErrorDetail: interpreter,
+    };
+  }
+  const startError = code === 'ENOENT' ? 'not-found' : code === 'EACCES' ? 'not-executable' : 'spawn-failed';
+  return { startError, startErrorDetail: errorMessage(error) };
+}
+
+/** The interpreter a `#!` line names (`/usr/bin/env` for `#!/usr/bin/env bash`), if there is one. */
+export function shebangInterpreter(script: string): string | undefined {
+  let head: string;
+  try {
+    const fd = openSync(script, 'r');
+    try {
+      const buffer = Buffer.alloc(256);
+      head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const match = /^#!\s*(\S+)/.exec(head);
+  return match?.[1];
 }
 
 /**

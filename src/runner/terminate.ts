@@ -1,3 +1,4 @@
+import { type LongTimer, setLongTimeout } from '../shared/long-timer.js';
 import type { ForwardedSignal } from './signals.js';
 
 /**
@@ -9,8 +10,9 @@ export class GroupTerminator {
   timedOut = false;
   interruptedBy: ForwardedSignal | null = null;
   private terminating = false;
-  private killTimer: NodeJS.Timeout | undefined;
-  private timeoutTimer: NodeJS.Timeout | undefined;
+  // Long timers: `--timeout 25d` and `--kill-after 30d` are honoured, not fired after 1 ms.
+  private killTimer: LongTimer | undefined;
+  private timeoutTimer: LongTimer | undefined;
 
   constructor(
     private readonly pgid: number | undefined,
@@ -20,7 +22,7 @@ export class GroupTerminator {
   /** Starts the --timeout clock. */
   armTimeout(timeoutMs: number | undefined): void {
     if (timeoutMs === undefined) return;
-    this.timeoutTimer = setTimeout(() => {
+    this.timeoutTimer = setLongTimeout(() => {
       this.timedOut = true;
       this.terminate('SIGTERM');
     }, timeoutMs);
@@ -38,19 +40,19 @@ export class GroupTerminator {
 
   /** After the leader exited: anything left in its group ignored the signal; it gets the rest of the grace. */
   async finish(): Promise<void> {
-    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer?.clear();
     if (this.terminating && this.pgid !== undefined) {
       await waitForGroupExit(this.pgid, this.killAfterMs);
       this.kill('SIGKILL');
     }
-    clearTimeout(this.killTimer);
+    this.killTimer?.clear();
   }
 
   private terminate(signal: NodeJS.Signals): void {
     if (this.terminating) return;
     this.terminating = true;
     this.kill(signal);
-    this.killTimer = setTimeout(() => this.kill('SIGKILL'), this.killAfterMs);
+    this.killTimer = setLongTimeout(() => this.kill('SIGKILL'), this.killAfterMs);
   }
 
   private kill(signal: NodeJS.Signals): void {

@@ -1,8 +1,4 @@
-import type { Context } from 'hono';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { routePath } from 'hono/route';
+import type { Context, Hono } from 'hono';
 import { errorMessage } from '../shared/errors.js';
 import { apiRoutes } from './api.js';
 import { ApiError, errorBody } from './api-errors.js';
@@ -36,7 +32,13 @@ function secure(c: Context<ServeEnv>): void {
  * The whole HTTP surface as a Hono app: limits, auth, then routes. Built per server;
  * `startServer` (server.ts) puts it behind Node's http server with its timeouts.
  */
-export function createApp(options: ServeOptions): Hono<ServeEnv> {
+export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> {
+  const [{ Hono }, { bodyLimit }, { HTTPException }, { routePath }] = await Promise.all([
+    import('hono'),
+    import('hono/body-limit'),
+    import('hono/http-exception'),
+    import('hono/route'),
+  ]);
   const app = new Hono<ServeEnv>();
   const auth = createAuthenticator(options.tokens);
   const { logger } = options;

@@ -1,3 +1,4 @@
+import type { RunView } from '../shared/run-result.js';
 /**
  * What `serve` reads, as plain data (camelCase, ready for JSON). The local SQLite
  * (src/store/read-model.ts) and the centre's PostgreSQL (src/fleet/read-model.ts)
@@ -17,21 +18,8 @@ export interface Page<T> {
   items: T[];
 }
 
-/** One run, as history/status print it in JSON plus its host. */
-export interface BackupItem {
-  backupId: string;
-  host: string | null;
-  type: string;
-  status: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  errorMessage: string | null;
-  script: string | null;
-  logPath: string | null;
-}
+/** One run, as history/status print it in JSON (the one run view, with its host). */
+export type BackupItem = RunView;
 
 /** A run with the end of its output (already redacted when it was recorded). */
 export interface BackupWithTail extends BackupItem {

@@ -7,7 +7,10 @@ type Unit = keyof typeof UNIT_MS;
  */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    const ms = Number(trimmed) * 1000;
+    return Number.isFinite(ms) ? Math.round(ms) : undefined;
+  }
   const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
   let total = 0;
   let consumed = 0;
@@ -15,8 +18,34 @@ export function parseDuration(text: string): number | undefined {
     total += Number(match[1]) * UNIT_MS[match[2] as Unit];
     consumed += match[0].length;
   }
-  if (consumed === 0 || consumed !== trimmed.length) return undefined;
+  if (consumed === 0 || consumed !== trimmed.length || !Number.isFinite(total)) return undefined;
   return Math.round(total);
+}
+
+/** The longest delay one Node.js timer takes (2^31-1 ms, ~24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A positive duration, or what is wrong with the text in words an operator can act on:
+ * not a duration at all, zero, or (with `maxMs`) longer than allowed.
+ */
+export function checkDuration(
+  text: string,
+  options: { maxMs?: number } = {},
+): { ok: true; ms: number } | { ok: false; problem: string } {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    return {
+      ok: false,
+      problem: `"${text}" is not a duration: use a number and a unit, e.g. 90s, 15m, 4h, 7d`,
+    };
+  }
+  if (ms <= 0)
+    return { ok: false, problem: `"${text}" is zero: give a duration longer than 0, e.g. 90s, 4h, 7d` };
+  if (options.maxMs !== undefined && ms > options.maxMs) {
+    return { ok: false, problem: `"${text}" is longer than the ${formatDuration(options.maxMs)} allowed` };
+  }
+  return { ok: true, ms };
 }
 
 /** `1h 2m 3s`, `450ms`: how long something took or has been held, for people. */

@@ -7,6 +7,22 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A command could not do its job for a reason outside backup-alert (a database it cannot
+ * read, a directory it may not enter): the message says what and what to do; exit `exitCode`.
+ */
+export class ExitError extends Error {
+  readonly code = 'EEXIT';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ExitError';
+  }
+}
+
 /** A fault of ours. Reported as a bug, exit 70. */
 export class InternalError extends Error {
   readonly code = 'EINTERNAL';

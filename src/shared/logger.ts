@@ -24,6 +24,11 @@ export interface LoggerOptions {
   now?: () => Date;
   /** Masks our secrets in every line; none masked without one. */
   redactor?: Redactor;
+  /**
+   * Start text lines with the time (`2026-02-15T03:00:15.123Z [INFO] …`): for output read
+   * later (cron mail, a file), not a terminal, and not the journal, which stamps every line.
+   */
+  timestamps?: boolean;
 }
 
 const LABEL: Record<LogLevelName, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -44,7 +49,9 @@ export function createLogger(options: LoggerOptions): Logger {
       format === 'json'
         ? JSON.stringify({ time, level, component, message: text })
         : `[${LABEL[level]}] [${component}] ${text}`;
-    if (LogLevel[level] >= threshold) options.write(`${line}\n`);
+    if (LogLevel[level] >= threshold) {
+      options.write(options.timestamps && format === 'text' ? `${time} ${line}\n` : `${line}\n`);
+    }
     if (options.file && !fileBroken) {
       try {
         appendFileSync(options.file, format === 'json' ? `${line}\n` : `${time} ${line}\n`, { mode: 0o600 });

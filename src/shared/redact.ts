@@ -50,6 +50,11 @@ export class Redactor {
     for (const value of values) if (value && value.length >= MIN_SECRET_LENGTH) this.secretValues.add(value);
   }
 
+  /** Whether redactOutput changes anything (BACKUP_ALERT_REDACT set): else output can be copied as it is. */
+  get masksOutput(): boolean {
+    return this.patterns.length > 0;
+  }
+
   /** Our secrets masked (`***`): for log lines, output, error messages. */
   maskSecrets(text: string): string {
     let masked = text;

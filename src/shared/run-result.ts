@@ -42,10 +42,38 @@ export interface RunResult {
   /** The end of the script's output ('' on success or when there was none). */
   outputTail: string;
   /**
+   * Bytes the script printed before outputTail that it does not hold (only the log file
+   * does): an alert that cuts the tail further counts these too. Absent when unknown.
+   */
+  outputCutBytes?: number;
+  /**
    * What `--artifact` found (DESIGN.md "False success"): the file or directory checked
    * (a glob's newest match; several joined with ", "), null when no artifact was asked for.
    */
   artifactPath: string | null;
   /** Its size in bytes (several: their sum); null when it was not measured (missing, unreadable). */
+  artifactBytes: number | null;
+}
+
+/**
+ * A recorded run as people and tools read it: `history --json`, `status --json`, the
+ * API's items and `history --fleet`. camelCase, no internal columns; a run still going
+ * has no finish yet. The JSON contract documented in the README.
+ */
+export interface RunView {
+  backupId: string;
+  host: string | null;
+  type: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  errorMessage: string | null;
+  script: string | null;
+  logPath: string | null;
+  /** What `run --artifact` checked, and its size in bytes; null without one. */
+  artifactPath: string | null;
   artifactBytes: number | null;
 }

@@ -34,7 +34,7 @@ export interface Journal {
   >;
   readonly notifications: Pick<
     NotificationTable,
-    'insert' | 'update' | 'claim' | 'hasPending' | 'pending' | 'firstAttemptAt'
+    'insert' | 'update' | 'claim' | 'settle' | 'hasPending' | 'pending' | 'failedSince' | 'firstAttemptAt'
   >;
   readonly audit: Pick<AuditTable, 'write'>;
   /** The runbook §8.1.3 channel registry (read when alerting). */
@@ -81,8 +81,10 @@ export const NO_JOURNAL: Journal = {
     insert: () => 0,
     update: () => {},
     claim: () => true,
+    settle: () => true,
     hasPending: () => false,
     pending: () => [],
+    failedSince: () => [],
     firstAttemptAt: () => undefined,
   },
   audit: { write: () => {} },

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { NewNotification, NotificationRow, NotificationStatus } from './rows.js';
+import type { NewNotification, NotificationClaim, NotificationRow, NotificationStatus } from './rows.js';
 
 /** notification_logs: one row per channel attempt; `pending` rows carry the alert for `retry`. */
 export class NotificationTable {
@@ -30,6 +30,7 @@ export class NotificationTable {
     return Number(result.lastInsertRowid);
   }
 
+  /** Rewrites a row that nobody has claimed (a heartbeat ping superseded by a newer one). */
   update(
     id: number,
     patch: { status: NotificationStatus; errorMessage: string | null; sentAt: string; attempts: number },
@@ -42,15 +43,45 @@ export class NotificationTable {
   }
 
   /**
-   * Takes a pending row for one re-send: true only for the one process whose update matched,
-   * so a `retry` racing a `run` never sends the same alert twice.
+   * Takes one row for one delivery round, exclusively: only the process whose update
+   * matched owns it until `leaseUntil` (the row is "being sent"). Other processes neither
+   * list nor claim it meanwhile; a sender that crashed loses the row when the lease runs
+   * out, and it is pending again. `from: 'failed'` re-opens an alert that failed for good
+   * (`retry --failed`) with a fresh attempt count.
    */
-  claim(id: number, attempts: number): boolean {
+  claim(id: number, claim: NotificationClaim): boolean {
     const result = this.db
       .prepare(
-        "UPDATE notification_logs SET attempts = attempts + 1 WHERE id = ? AND status = 'pending' AND attempts = ?",
+        `UPDATE notification_logs SET claimed_by = @token, lease_until = @leaseUntil, status = 'pending',
+           attempts = CASE WHEN @from = 'failed' THEN 1 WHEN @countRound THEN attempts + 1 ELSE attempts END
+         WHERE id = @id AND status = @from AND (lease_until IS NULL OR lease_until <= @now)`,
       )
-      .run(id, attempts);
+      .run({
+        id,
+        token: claim.token,
+        leaseUntil: claim.leaseUntil,
+        now: claim.now,
+        from: claim.from,
+        countRound: claim.countRound ? 1 : 0,
+      });
+    return result.changes === 1;
+  }
+
+  /**
+   * Writes the outcome of a claimed round and lets the row go. Nothing is written when the
+   * claim was lost (the lease ran out and another process took the row): the row is theirs.
+   */
+  settle(
+    id: number,
+    token: string,
+    outcome: { status: NotificationStatus; errorMessage: string | null; sentAt: string },
+  ): boolean {
+    const result = this.db
+      .prepare(
+        `UPDATE notification_logs SET status = ?, error_message = ?, sent_at = ?, lease_until = NULL, claimed_by = NULL
+         WHERE id = ? AND claimed_by = ?`,
+      )
+      .run(outcome.status, outcome.errorMessage, outcome.sentAt, id, token);
     return result.changes === 1;
   }
 
@@ -61,10 +92,36 @@ export class NotificationTable {
     );
   }
 
-  pending(): NotificationRow[] {
+  /** Alerts waiting for `retry`, those being sent right now included. */
+  pendingCount(): number {
     return this.db
-      .prepare("SELECT * FROM notification_logs WHERE status = 'pending' ORDER BY created_at, id")
-      .all() as NotificationRow[];
+      .prepare("SELECT count(*) FROM notification_logs WHERE status = 'pending'")
+      .pluck()
+      .get() as number;
+  }
+
+  /** Pending rows nobody is sending right now (no lease, or one that ran out before `now`). */
+  pending(now: string): NotificationRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM notification_logs WHERE status = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+         ORDER BY created_at, id`,
+      )
+      .all(now) as NotificationRow[];
+  }
+
+  /**
+   * Alerts that failed for good since `since`: nobody was told, and `retry` will not try
+   * again. Not tests, and not heartbeat pings (channel `ping`: a newer ping supersedes an
+   * older one, which is then `failed` on purpose).
+   */
+  failedSince(since: string): NotificationRow[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM notification_logs WHERE status = 'failed' AND notification_type != 'backup_test'
+           AND channel != 'ping' AND created_at >= ? ORDER BY created_at, id`,
+      )
+      .all(since) as NotificationRow[];
   }
 
   list(backupId?: string): NotificationRow[] {

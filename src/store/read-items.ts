@@ -1,24 +1,10 @@
 import type { AuditItem, BackupItem, BackupWithTail, NotificationItem } from '../serve/read-model.js';
-import type { NotificationRow, RunRow } from './rows.js';
+import { type NotificationRow, type RunRow, runViewOf } from './rows.js';
 
 /** Rows as the read model hands them out: camelCase plain data, internal columns left out. */
 
-export function backupItem(row: RunRow): BackupItem {
-  return {
-    backupId: row.backup_id,
-    host: row.host,
-    type: row.type,
-    status: row.status,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    exitCode: row.exit_code,
-    signal: row.signal,
-    errorMessage: row.error_message,
-    script: row.script,
-    logPath: row.log_path,
-  };
-}
+/** The one run view (history/status --json and the API's items alike). */
+export const backupItem: (row: RunRow) => BackupItem = runViewOf;
 
 export function withTail(row: RunRow): BackupWithTail {
   return { ...backupItem(row), outputTail: row.output_tail };

@@ -1,4 +1,4 @@
-import type { BackupType, FinishedStatus, RunResult, RunStatus } from '../shared/run-result.js';
+import type { BackupType, FinishedStatus, RunResult, RunStatus, RunView } from '../shared/run-result.js';
 
 /**
  * The rows of the three tables (runbook column names) and what the store takes
@@ -54,6 +54,22 @@ export interface NotificationRow {
   channel_name: string | null;
   /** The incident the alert was about, when there is one. */
   incident_id: number | null;
+  /** While a process sends the row: until when it is theirs, and who they are. */
+  lease_until: string | null;
+  claimed_by: string | null;
+}
+
+/** What a process asks for when it takes a row for a delivery round (NotificationTable.claim). */
+export interface NotificationClaim {
+  /** Unique per sending process and round; only its holder may settle the row. */
+  token: string;
+  /** ISO 8601 UTC: a lease that ran out before this is free to take. */
+  now: string;
+  leaseUntil: string;
+  /** `failed`: re-open an alert that failed for good (retry --failed). */
+  from: 'pending' | 'failed';
+  /** A delivery round counts toward the attempt limit; giving up does not. */
+  countRound: boolean;
 }
 
 export interface NewNotification {
@@ -110,6 +126,26 @@ export function runResultOf(row: RunRow, fallbackHost: string): RunResult {
     signal: row.signal,
     errorMessage: row.error_message,
     outputTail: row.output_tail ?? '',
+    artifactPath: row.artifact_path ?? null,
+    artifactBytes: row.artifact_bytes ?? null,
+  };
+}
+
+/** A row as people and tools read it (history/status --json, the API). */
+export function runViewOf(row: RunRow): RunView {
+  return {
+    backupId: row.backup_id,
+    type: row.type,
+    status: row.status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    exitCode: row.exit_code,
+    signal: row.signal,
+    errorMessage: row.error_message,
+    host: row.host,
+    script: row.script,
+    logPath: row.log_path,
     artifactPath: row.artifact_path ?? null,
     artifactBytes: row.artifact_bytes ?? null,
   };

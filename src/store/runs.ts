@@ -131,6 +131,34 @@ export class RunTable {
     return this.list(status ? { type, status, limit: 1 } : { type, limit: 1 })[0];
   }
 
+  /**
+   * The run of `type` that finished last (optionally with `status`). What health follows:
+   * runs overlap (a lock-busy failure is recorded while the real run is still going), so
+   * the latest *started* row is not the latest outcome.
+   */
+  latestFinished(type: string, status?: Exclude<RunStatus, 'running'>): RunRow | undefined {
+    return this.db
+      .prepare(
+        `SELECT * FROM backup_logs WHERE type = @type AND finished_at IS NOT NULL
+           AND (@status IS NULL OR status = @status)
+         ORDER BY finished_at DESC, id DESC LIMIT 1`,
+      )
+      .get({ type, status: status ?? null }) as RunRow | undefined;
+  }
+
+  /** Runs of `type` that finished failed or abandoned after `since` (the latest success's end), up to the scan limit. */
+  failuresFinishedAfter(type: string, since: string): number {
+    return this.db
+      .prepare(
+        `SELECT count(*) FROM (
+           SELECT 1 FROM backup_logs WHERE type = ? AND finished_at > ? AND status IN ('failure', 'abandoned')
+           LIMIT ${STREAK_SCAN_LIMIT}
+         )`,
+      )
+      .pluck()
+      .get(type, since) as number;
+  }
+
   /** Finished runs of a type that failed since its last success (running rows are skipped). */
   consecutiveFailures(type: string): number {
     // Counted from the latest success on with the (type, started_at) index, not by reading

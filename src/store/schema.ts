@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
  * Column names follow runbook OP-BKP-ALT-001 §9.3/§9.4 so its SQL runs as written.
  * Timestamps are ISO 8601 UTC text: sortable, readable in the sqlite3 shell.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE backup_logs (
     id            INTEGER PRIMARY KEY,
@@ -277,6 +277,17 @@ const MIGRATIONS: readonly string[] = [
     WHEN NEW.revision = OLD.revision AND NEW.acked_revision = OLD.acked_revision
     BEGIN UPDATE backup_audit_logs SET revision = OLD.revision + 1 WHERE id = OLD.id; END;
   `,
+  // Defects (issue 10): an exclusive claim on a notification while one process sends it.
+  // A lease rather than a 'sending' status: SQLite cannot change the status CHECK without
+  // rebuilding the table (and every trigger other migrations hang on it); a row with a
+  // lease in the future is "being sent", and a lease that ran out frees a crashed sender's row.
+  // And `status` follows the latest *finished* run (a lock-busy row written while the real
+  // run was still going must not outrank its later success): an index by finish time.
+  `
+  ALTER TABLE notification_logs ADD COLUMN lease_until TEXT;
+  ALTER TABLE notification_logs ADD COLUMN claimed_by TEXT;
+  CREATE INDEX backup_logs_type_finished ON backup_logs (type, finished_at DESC);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -288,18 +299,29 @@ export function versionBefore(marker: string): number {
   return index;
 }
 
-/** Brings the schema to `target` (the latest by default), one transaction per version. */
+/**
+ * Brings the schema to `target` (the latest by default). Many runs may open a new database
+ * at the same moment (cron firing several types at once): each step reads user_version
+ * *inside* a BEGIN IMMEDIATE transaction, so the second opener waits for the first to
+ * commit and then finds the step done, instead of replaying it ("table backup_logs already exists").
+ */
 export function migrate(db: Database.Database, target: number = SCHEMA_VERSION): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(
-      `database schema version ${current} is newer than this backup-alert understands (${SCHEMA_VERSION}); upgrade backup-alert`,
-    );
-  }
-  for (let version = current; version < target; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version]!);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const step = db.transaction((): boolean => {
+    const current = version();
+    if (current > SCHEMA_VERSION) {
+      throw new Error(
+        `database schema version ${current} is newer than this backup-alert understands (${SCHEMA_VERSION}); upgrade backup-alert`,
+      );
+    }
+    if (current >= target) return false;
+    db.exec(MIGRATIONS[current]!);
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  // The common case (up to date) is one read, without taking the write lock.
+  if (version() === target) return;
+  while (step.immediate()) {
+    // One step per transaction, each re-reading the version under the lock.
   }
 }

@@ -17,6 +17,8 @@ const RUN_COLUMNS = [
   'error_message',
   'script',
   'log_path',
+  'artifact_path',
+  'artifact_bytes',
 ] as const;
 
 const columns = (alias: string) => RUN_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
@@ -88,6 +90,8 @@ function runAt(row: readonly Cell[], offset: number): BackupItem | null {
     errorMessage: at(9) as string | null,
     script: at(10) as string | null,
     logPath: at(11) as string | null,
+    artifactPath: at(12) as string | null,
+    artifactBytes: at(13) as number | null,
   };
 }
 

@@ -9,7 +9,7 @@ import { Store } from '../../src/store/store.js';
 import { sampleAlert } from '../helpers/alert.js';
 import { readNotifications } from '../helpers/db.js';
 import { startHealthchecks, startUptimeKuma } from '../helpers/healthchecks.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const NOW = new Date('2026-03-01T03:05:00.000Z');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { logLines } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';
 import { scriptedServer } from '../helpers/http.js';
 import { RUNBOOK_INSERT, routingSetup, sql } from '../helpers/routing.js';
@@ -106,7 +107,7 @@ describe('registered channels (notification_channels, runbook §8.1.3)', () => {
     );
     const result = await setup.run('fail.sh');
     expect(result.exitCode).toBe(3);
-    const warnings = result.stderr.split('\n').filter((line) => line.startsWith('[WARN] [Routing]'));
+    const warnings = logLines(result.stderr).filter((line) => line.startsWith('[WARN] [Routing]'));
     expect(warnings).toEqual([
       '[WARN] [Routing] Registered channel "hand-made" (notification_channels id 1) is skipped: webhook_url is not a valid URL',
       expect.stringContaining(

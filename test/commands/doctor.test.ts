@@ -6,7 +6,7 @@ import { SMTPServer } from 'smtp-server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Check } from '../../src/commands/doctor/checks.js';
 import { runCli, runMain } from '../helpers/cli.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
 const PASSWORD = 'hunter2-very-secret';

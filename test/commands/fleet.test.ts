@@ -8,9 +8,10 @@ import { fleetHistoryCommand } from '../../src/commands/fleet-history.js';
 import { fleetStatusCommand } from '../../src/commands/fleet-status.js';
 import { syncCommand } from '../../src/commands/sync.js';
 import { Store } from '../../src/store/store.js';
+import { logLines } from '../helpers/cli.js';
 import { commandContext as baseContext } from '../helpers/context.js';
 import { fleetConfig, freshCentre, recordDays, recordRun } from '../helpers/fleet.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -61,7 +62,7 @@ describe('syncCommand', () => {
     expect(await syncCommand({}, first.ctx, fleetConfig(url))).toBe(0);
     expect(first.stdout()).toBe('');
     // Once, on the host that happened to create the centre's schema.
-    expect(first.stderr()).toBe('[INFO] [Fleet] Centre schema migrated to version 2\n');
+    expect(logLines(first.stderr()).join('\n')).toBe('[INFO] [Fleet] Centre schema migrated to version 2\n');
     const store = Store.open(dbPath);
     recordRun(store, { startedAt: new Date() });
     store.close();
@@ -80,7 +81,7 @@ describe('syncCommand', () => {
     const { ctx, stdout, stderr } = commandContext(dbPath);
     expect(await syncCommand({}, ctx, fleetConfig(url))).toBe(1);
     expect(stdout()).toBe('');
-    expect(stderr()).toMatch(
+    expect(logLines(stderr()).join('\n')).toMatch(
       /^\[WARN\] \[Fleet\] Sync to the centre failed \(ECONNREFUSED\): .*; 3 rows wait for the next sync\n$/,
     );
     expectNoSecret(stderr(), url);

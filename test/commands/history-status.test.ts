@@ -305,6 +305,7 @@ describe('status', () => {
       type: 'daily',
       health: 'ok',
       latestRun: expect.objectContaining({ backupId: ids[0], status: 'success' }),
+      runningRun: null,
       latestSuccess: expect.objectContaining({ backupId: ids[0] }),
       successAgeMs: 3 * HOUR - 60_000,
       consecutiveFailures: 0,
@@ -324,6 +325,45 @@ describe('status', () => {
     const healthy = await cli(['status', '--json', '--type', 'daily']);
     expect(healthy.exitCode).toBe(0);
     expect(parseJson<StatusJson>(healthy.stdout)).toMatchObject({ healthy: true, maxAgeMs: null });
+  });
+
+  it('health follows the latest finished run: an overlap refused while the real run went on does not outlive its success', async () => {
+    const { cli, ids } = setup([
+      // The real run: started 5 h ago, succeeded 3 h ago.
+      { type: 'daily', status: 'success', hoursAgo: 5, durationMs: 2 * HOUR },
+      // Cron fired again 4 h ago while it ran: refused (exit 75), recorded as a failure.
+      {
+        type: 'daily',
+        status: 'failure',
+        hoursAgo: 4,
+        durationMs: 0,
+        exitCode: 75,
+        error: 'Another run of /opt/backup/backup.sh is still in progress (PID 1, backup ID x, held for 1h)',
+      },
+    ]);
+    const nagios = await cli(['status', '--nagios', '--type', 'daily', '--max-age', '26h']);
+    expect(nagios.stdout).toMatch(/^OK - daily: last success 3h ago/);
+    expect(nagios.exitCode).toBe(0);
+    const json = parseJson<StatusJson>((await cli(['status', '--json'])).stdout);
+    expect(json.types[0]).toMatchObject({
+      health: 'ok',
+      latestRun: { backupId: ids[0] },
+      consecutiveFailures: 0,
+    });
+  });
+
+  it('a run in progress does not hide the failure before it: failed until it finishes', async () => {
+    const { cli, ids } = setup([
+      { type: 'daily', status: 'failure', hoursAgo: 3 },
+      { type: 'daily', status: 'running', hoursAgo: 1, host: 'other-host' },
+    ]);
+    const result = await cli(['status', '--json', '--type', 'daily']);
+    expect(result.exitCode).toBe(1);
+    expect(parseJson<StatusJson>(result.stdout).types[0]).toMatchObject({
+      health: 'failed',
+      latestRun: { backupId: ids[0], status: 'failure' },
+      runningRun: { backupId: ids[1], status: 'running' },
+    });
   });
 
   it('--nagios prints one OK line and exits 0', async () => {

@@ -11,7 +11,8 @@ import { Store } from '../../src/store/store.js';
 import { commandContext } from '../helpers/context.js';
 import { finishRun } from '../helpers/db.js';
 import { startHealthchecks, startUptimeKuma } from '../helpers/healthchecks.js';
-import { closedPort, scriptedServer } from '../helpers/http.js';
+import { scriptedServer } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { promtoolCheckMetrics, samples } from '../helpers/prometheus.js';
 import { tempDir } from '../helpers/tmp.js';
 

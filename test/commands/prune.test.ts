@@ -153,6 +153,15 @@ describe('prune --older-than', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--older-than');
   });
+
+  it('says what is wrong with --older-than 0s instead of calling it not a duration', async () => {
+    const result = await runMain(['prune', '--older-than', '0s', '--db', join(tempDir(), 'x.db')]);
+    expect(result).toMatchObject({
+      exitCode: 2,
+      stderr:
+        'backup-alert: --older-than "0s" would delete every finished run: give an age longer than 0, e.g. 90d\n',
+    });
+  });
 });
 
 describe('applyRetention', () => {

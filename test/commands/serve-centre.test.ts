@@ -7,7 +7,7 @@ import type { RunningServer } from '../../src/serve/server.js';
 import { fakeSignals } from '../helpers/cli.js';
 import { commandContext } from '../helpers/context.js';
 import { freshCentre } from '../helpers/fleet.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { promtoolCheckMetrics } from '../helpers/prometheus.js';
 import { NOW, WEB1_FAILURE } from '../helpers/serve.js';

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCli, runMain } from '../helpers/cli.js';
-import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const USER = 'itsm-alerts@company.com';
@@ -90,7 +91,7 @@ describe('test-email', () => {
 
 describe('test-email failures: the code and the runbook §10.1 remedy', () => {
   it('ECONNREFUSED: check SMTP_HOST and SMTP_PORT', async () => {
-    const result = await runMain(['test-email'], { env: env(await freePort()) });
+    const result = await runMain(['test-email'], { env: env(await closedPort()) });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('✖ SMTP connection failed: connect ECONNREFUSED');
     expect(result.stdout).toContain('  code: ECONNREFUSED');
@@ -127,6 +128,15 @@ describe('test-email failures: the code and the runbook §10.1 remedy', () => {
     expect(result.stdout).toMatch(/remedy: .*firewall/);
   });
 
+  it('SMTP_PORT=465 with SMTP_SECURE=false: port 465 is implicit TLS, set SMTP_SECURE=true', async () => {
+    // Nothing listens on 127.0.0.1:465 here; an implicit-TLS server there would time out instead.
+    const result = await runMain(['test-email'], { env: env(465) });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /remedy: .*Then: Port 465 is implicit TLS: set SMTP_SECURE=true \(SMTP_SECURE の値を確認\)/,
+    );
+  });
+
   it('a self-signed certificate: check it or set SMTP_TLS_REJECT_UNAUTHORIZED=false', async () => {
     const sink = await startSmtpSink({ tls: 'starttls' });
     const result = await runMain(['test-email'], { env: env(sink.port) });
@@ -154,7 +164,7 @@ describe('test-email, the built CLI as cron would run it', () => {
     expect(ok.stdout).toContain('✔ Test e-mail sent to admin@company.com');
     await sink.waitForMails(1);
 
-    const down = await runCli(['test-email'], { env: env(await freePort()) });
+    const down = await runCli(['test-email'], { env: env(await closedPort()) });
     expect(down.exitCode).toBe(1);
     expect(down.stdout).toContain('  code: ECONNREFUSED');
   });

@@ -241,6 +241,21 @@ describe('loadConfig: values', () => {
     expect(variables(bad.problems).sort()).toEqual(['BACKUP_ALERT_NOTIFY_TIMEOUT', 'BACKUP_ALERT_TIMEOUT']);
     expect(bad.config.timeoutMs).toBeUndefined();
     expect(bad.config.notifyTimeoutMs).toBe(30_000);
+    expect(bad.problems.find((p) => p.variable === 'BACKUP_ALERT_NOTIFY_TIMEOUT')?.message).toBe(
+      '"0s" is zero: give a duration longer than 0, e.g. 90s, 4h, 7d; using 30s',
+    );
+  });
+
+  it('honours a run timeout of weeks, but not a notify timeout beyond one timer (it would fire at once)', () => {
+    const { config, problems } = loadEnv({ BACKUP_ALERT_TIMEOUT: '30d', BACKUP_ALERT_NOTIFY_TIMEOUT: '30d' });
+    expect(config.timeoutMs).toBe(30 * 86_400_000);
+    expect(config.notifyTimeoutMs).toBe(30_000);
+    expect(problems).toEqual([
+      {
+        variable: 'BACKUP_ALERT_NOTIFY_TIMEOUT',
+        message: '"30d" is longer than the 24d 20h 30m 24s allowed; using 30s',
+      },
+    ]);
   });
 
   it('never puts a webhook URL or its token into a problem message', () => {

@@ -5,10 +5,9 @@ import { type SyncResult, syncOnce } from '../../src/fleet/sync.js';
 import { backlogSize } from '../../src/store/outbox.js';
 import type { Store } from '../../src/store/store.js';
 import { fleetConfig, freshCentre, localStore, recordDays } from '../helpers/fleet.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { waitFor } from '../helpers/process.js';
-import { startSilentTcpServer } from '../helpers/silent.js';
 
 const NOW = new Date('2026-03-10T03:30:00.000Z');
 const VERSION = '9.9.9-test';
@@ -73,7 +72,7 @@ describe('syncOnce when the centre misbehaves', () => {
   });
 
   it('centre silent (accepts TCP, never answers): ends at the timeout and hangs up', async () => {
-    const silent = await startSilentTcpServer();
+    const silent = await startSilentServer();
     const store = withBacklog();
     try {
       const url = `postgres://ba_host:${PASSWORD}@127.0.0.1:${silent.port}/fleet`;

@@ -50,6 +50,14 @@ export async function runCli(
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/**
+ * Our log lines in `stderr`, without the time stamp they start with when stderr is not a
+ * terminal (as in tests and under cron): `[WARN] [Routing] …`.
+ */
+export function logLines(stderr: string): string[] {
+  return stderr.split('\n').map((line) => line.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z (?=\[)/, ''));
+}
+
 /** A SignalSource tests can fire. */
 export function fakeSignals(): SignalSource & { emit(signal: ForwardedSignal): void } {
   const handlers = new Map<ForwardedSignal, Set<(signal: ForwardedSignal) => void>>();

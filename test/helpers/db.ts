@@ -21,6 +21,23 @@ export function readNotifications(dbPath: string): NotificationRow[] {
   }
 }
 
+export interface AuditRow {
+  operation: string;
+  backup_id: string | null;
+  status: string;
+  details: string | null;
+  created_at: string;
+}
+
+export function readAudit(dbPath: string): AuditRow[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM backup_audit_logs ORDER BY id').all() as AuditRow[];
+  } finally {
+    db.close();
+  }
+}
+
 /** The outcome columns a test writes onto a run row (the old finishRun argument). */
 export interface TestOutcome {
   status: 'success' | 'failure' | 'abandoned';

@@ -1,12 +1,14 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { Redactor } from '../../src/shared/redact.js';
 
 /** What the server does with one request: answer, or never answer. */
-export type Reply = { status: number; body?: string; headers?: Record<string, string> } | 'hang';
+export type Reply =
+  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number }
+  | 'hang';
 
 export interface Received {
   method: string;
@@ -56,8 +58,12 @@ export async function scriptedServer(
         hanging.add(res);
         return;
       }
-      res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
-      res.end(reply.body ?? '');
+      const answer = () => {
+        res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
+        res.end(reply.body ?? '');
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,13 +109,4 @@ export function notifyFixture(env: Record<string, string | undefined>): NotifyFi
   const redactor = new Redactor(config.secrets, config.redactPatterns);
   const logger = createLogger({ write: (line) => log.push(line), level: 'debug', redactor });
   return { config, logger, redactor, now: () => new Date('2026-01-02T03:05:00.000Z'), log };
-}
-
-/** A port nobody listens on (fetch refuses "bad ports" such as 1 before connecting). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

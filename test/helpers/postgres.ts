@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
+import { closedPort } from './net.js';
+import { selfSignedCert } from './smtp.js';
 
 /** Debian's postgresql-15 binaries (the package CI installs). */
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -49,15 +50,6 @@ export interface PgCluster {
 }
 
 const isRoot = process.getuid?.() === 0;
-
-/** A loopback port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** initdb and postgres refuse root: as root they run as the `postgres` OS user. */
 function asOwner(command: string, args: string[]): [string, string[]] {
@@ -112,23 +104,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const caFile = join(dir, 'server.crt');
   if (options.tls) {
     const key = join(data, 'server.key');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      caFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ]);
+    // The same throwaway certificate the SMTP tests use (CN=localhost, SAN 127.0.0.1).
+    const cert = await selfSignedCert();
+    writeFileSync(key, cert.key);
+    writeFileSync(caFile, cert.cert);
     copyFileSync(caFile, join(data, 'server.crt'));
     // postgres refuses a key others can read.
     chmodSync(key, 0o600);
@@ -168,7 +147,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const start = async (startOptions: StartPostgresOptions = {}) => {
     // The port is free when we look and taken a moment later: try a few.
     for (let attempt = 1; ; attempt++) {
-      if (port === 0 || attempt > 1) port = await freePort();
+      if (port === 0 || attempt > 1) port = await closedPort();
       writeSettings(startOptions.maxConnections ?? options.maxConnections ?? 40);
       try {
         await pgCtl(['-l', join(dir, 'server.log'), '-w', '-t', '60', 'start']);

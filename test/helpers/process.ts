@@ -10,10 +10,14 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Polls until `check` is true or the time is up; returns whether it became true. */
-export async function waitFor(check: () => boolean, timeoutMs = 10_000, stepMs = 25): Promise<boolean> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  stepMs = 25,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (check()) return true;
+    if (await check()) return true;
     await new Promise((resolve) => setTimeout(resolve, stepMs));
   }
   return check();

@@ -1,6 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
 import { onTestFinished } from 'vitest';
-import { freePort } from './smtp.js';
+import { closedPort } from './net.js';
 
 /** Debian's packages (installed by CI): the real tools, never stand-ins. */
 export const PROMTOOL = '/usr/bin/promtool';
@@ -52,7 +52,7 @@ async function startDaemon(
   // A free port can be taken between our check and the daemon's bind: try a few.
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = await closedPort();
     const child: ResultPromise = execa(command, args(port), { reject: false, all: true, stdin: 'ignore' });
     let exited = false;
     void child.then(() => {

@@ -1,6 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -161,55 +160,4 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       return mails;
     },
   };
-}
-
-export interface SilentServer {
-  port: number;
-  /** Connections accepted so far. */
-  connections: number;
-  /** Connections the client has closed (or we saw end). */
-  closedByClient: number;
-  close(): Promise<void>;
-}
-
-/** Accepts TCP connections and never says a word: the hung SMTP server. */
-export async function startSilentServer(): Promise<SilentServer> {
-  const sockets = new Set<Socket>();
-  const state = { connections: 0, closedByClient: 0 };
-  const server: Server = createServer((socket) => {
-    state.connections++;
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      state.closedByClient++;
-      sockets.delete(socket);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  onTestFinished(close);
-  return {
-    port,
-    get connections() {
-      return state.connections;
-    },
-    get closedByClient() {
-      return state.closedByClient;
-    },
-    close,
-  };
-}
-
-/** A port nothing listens on: bind, read the number, close. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

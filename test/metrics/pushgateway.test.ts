@@ -7,7 +7,8 @@ import { groupingPath, pushMetrics } from '../../src/metrics/pushgateway.js';
 import { type MetricsSnapshot, neverRan, type TypeSnapshot } from '../../src/metrics/snapshot.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { Redactor } from '../../src/shared/redact.js';
-import { closedPort, scriptedServer } from '../helpers/http.js';
+import { scriptedServer } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { type Daemon, samples, startPushgateway } from '../helpers/prometheus.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logLines } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';
 import { type ScriptedServer, scriptedServer } from '../helpers/http.js';
 import { isAlive, waitFor } from '../helpers/process.js';
@@ -137,7 +138,7 @@ echo "$config" > "${record}.path"`,
     symlinkSync('/bin/bash', join(bin, 'bash'));
     const result = await s.run('fail.sh', { env: { PATH: bin } });
     expect(result.exitCode).toBe(3);
-    const warnings = result.stderr.split('\n').filter((line) => line.includes('[WARN] [Apprise]'));
+    const warnings = logLines(result.stderr).filter((line) => line.includes('[WARN] [Apprise]'));
     expect(warnings).toEqual([
       '[WARN] [Apprise] the apprise command is not installed (not found on PATH): every Apprise channel is skipped; install it (apt install apprise, or pipx install apprise)',
     ]);

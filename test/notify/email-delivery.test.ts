@@ -6,7 +6,8 @@ import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { Redactor } from '../../src/shared/redact.js';
 import { runbookAlert } from '../helpers/alert.js';
 import { TEMPLATES } from '../helpers/cli.js';
-import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 
 const USER = 'itsm-alerts@company.com';
 const PASSWORD = 'hunter2-Secret!';
@@ -124,7 +125,7 @@ describe('TLS with a self-signed certificate', () => {
 
 describe('dead and silent servers', () => {
   it('server down: ECONNREFUSED, retried briefly, logged as the runbook shows, quick', async () => {
-    const { email, output } = setup({ SMTP_PORT: String(await freePort()) });
+    const { email, output } = setup({ SMTP_PORT: String(await closedPort()) });
     const started = Date.now();
     const error = await failure(email.send(ALERT, NO_ABORT));
     expect(Date.now() - started).toBeLessThan(5_000);

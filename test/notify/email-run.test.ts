@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runMain } from '../helpers/cli.js';
 import { readNotifications, readRuns } from '../helpers/db.js';
-import { freePort, startSilentServer, startSmtpSink } from '../helpers/smtp.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FAIL = join(ROOT, 'test', 'fixtures', 'fail.sh');
@@ -59,7 +60,7 @@ describe('e-mail from `run` (the failure hook)', () => {
   });
 
   it('server down: run still recorded, exit code still the script’s, error logged, quick', async () => {
-    const { db, env } = settings(await freePort());
+    const { db, env } = settings(await closedPort());
     const started = Date.now();
     const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
     expect(Date.now() - started).toBeLessThan(8_000);
@@ -104,5 +105,37 @@ describe('e-mail from `run` (the failure hook)', () => {
     ]) {
       expect(everything).not.toContain(form);
     }
+  });
+});
+
+describe('what `run` says to do when the alert e-mail fails', () => {
+  it('SMTP_PORT=465 with SMTP_SECURE=false: "port 465 is implicit TLS", not the firewall', async () => {
+    // Nothing listens on 127.0.0.1:465 here (root could bind it, but tests must not need to).
+    const { env } = settings(465);
+    const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(
+      /\[ERROR\] \[EmailService\] Error sending email: \{ code: "ECONNREFUSED", .*remedy: ".*Port 465 is implicit TLS: set SMTP_SECURE=true/,
+    );
+  });
+
+  it('an untrusted certificate names the remedy: NODE_EXTRA_CA_CERTS or SMTP_TLS_REJECT_UNAUTHORIZED=false', async () => {
+    const sink = await startSmtpSink({ tls: 'starttls' });
+    const { env } = settings(sink.port);
+    const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toMatch(
+      /Error sending email: \{ code: "DEPTH_ZERO_SELF_SIGNED_CERT", .*remedy: ".*NODE_EXTRA_CA_CERTS=\/path\/ca\.pem or set SMTP_TLS_REJECT_UNAUTHORIZED=false/,
+    );
+    expect(sink.mails).toEqual([]);
+  });
+
+  it('the SMTP check beside a successful run says what to do too', async () => {
+    const { env } = settings(465, { NODE_ENV: '' });
+    const result = await runMain(['run', '--type', 'daily', '--quiet', '--script', OK], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toMatch(
+      /\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED.*Port 465 is implicit TLS: set SMTP_SECURE=true/,
+    );
   });
 });

@@ -222,4 +222,26 @@ describe('recipients', () => {
     expect(error).toBeInstanceOf(DeliveryError);
     expect(error).toMatchObject({ code: 'EENVELOPE', permanent: true, attempts: 1 });
   });
+
+  it('shows control characters from the script visibly in the text and HTML parts, newlines and tabs kept', async () => {
+    const sink = await startSmtpSink();
+    const { config, logger } = setup({
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(sink.port),
+      BACKUP_ALERT_EMAIL: 'admin@company.com',
+    });
+    const output = 'step\t1\r\n\u001b[31mERROR\u001b[0m disk \u0001\u0002 full\u009b2J\nlast line\n';
+    await notifier(config, logger).send(
+      alert({ outputTail: output, error: 'Backup script failed with exit code 1: \u001b[31mERROR\u001b[0m' }),
+      NO_ABORT,
+    );
+    const [mail] = await sink.waitForMails(1);
+    const text = mail!.parsed.text ?? '';
+    const html = String(mail!.parsed.html);
+    expect(text).toContain('step\t1\n␛[31mERROR␛[0m disk ␁␂ full\\x9b2J\nlast line');
+    expect(text).toContain('エラー内容: Backup script failed with exit code 1: ␛[31mERROR␛[0m\n');
+    expect(html).toContain('␛[31mERROR␛[0m disk ␁␂ full');
+    for (const part of [mail!.raw, text, html])
+      expect(part).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/);
+  });
 });

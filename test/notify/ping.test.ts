@@ -13,7 +13,8 @@ import {
 } from '../../src/notify/ping-payload.js';
 import type { NotificationRow } from '../../src/store/rows.js';
 import { startHealthchecks, startUptimeKuma } from '../helpers/healthchecks.js';
-import { closedPort, scriptedServer } from '../helpers/http.js';
+import { scriptedServer } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 
 const hc = (url: string): PingSettings => ({ url, format: 'healthchecks' });
 const kuma = (url: string): PingSettings => ({ url, format: 'uptime-kuma' });

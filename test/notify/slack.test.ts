@@ -8,7 +8,8 @@ import {
 } from '../../src/notify/slack.js';
 import { DeliveryError } from '../../src/notify/types.js';
 import { sampleAlert } from '../helpers/alert.js';
-import { closedPort, notifyFixture, scriptedServer } from '../helpers/http.js';
+import { notifyFixture, scriptedServer } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 
 type SlackBody = { text: string; blocks: Array<{ type: string; text?: { text: string } }> };
 
@@ -153,12 +154,27 @@ describe('slack payload', () => {
       if (block.text) expect(block.text.text.length).toBeLessThanOrEqual(SLACK_SECTION_MAX);
     }
     const code = payload.blocks.find((b) => b.text?.text.startsWith('```'))!.text!.text;
-    expect(code).toMatch(/characters cut/);
+    expect(code).toMatch(/\[… [\d,]+ bytes cut …\]/);
     expect(code).toContain('line 1999 &amp; &lt;stuff&gt;\n```');
   });
 });
 
 describe('slack delivery', () => {
+  it('the text fallback (what notifications and mentions read) is mrkdwn-escaped like the blocks', async () => {
+    const { server, notifier } = await slackTo([{ status: 200, body: 'ok' }]);
+    const error =
+      'Backup script failed with exit code 1: <!channel> <https://evil.example|click here> & <@U123>';
+    await notifier.send(sampleAlert({ error }), AbortSignal.timeout(5000));
+    const body = server.json() as SlackBody;
+    expect(body.text).toBe(
+      '【緊急】バックアップ失敗: BKP-20260102-030405-daily: Backup script failed with exit code 1: ' +
+        '&lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
+    );
+    // Nowhere in the message is the script's text live Slack syntax.
+    const raw = server.requests[0]!.body;
+    for (const live of ['<!channel>', '<https://evil.example|', '<@U123>']) expect(raw).not.toContain(live);
+  });
+
   it('200: sent in one attempt; quotes, newlines and backslashes arrive intact', async () => {
     const { server, notifier } = await slackTo([{ status: 200, body: 'ok' }]);
     const nasty = 'said "no"\n\tC:\\backup\\dir ```fence``` \u0000 end';

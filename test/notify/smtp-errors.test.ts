@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeSmtpError } from '../../src/notify/smtp-errors.js';
+import { createSmtpTransport } from '../../src/notify/smtp-transport.js';
 import { DeliveryError } from '../../src/notify/types.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 
 /** An error shaped as nodemailer raises it: its own code over Node's, Node's text kept. */
 function smtpError(message: string, code: string, responseCode?: number): Error {
@@ -67,5 +69,28 @@ describe('describeSmtpError: nodemailer errors → code and runbook §10.1 remed
     expect(describeSmtpError(smtpError('bad\r\nX-Injected: 1', 'EPROTOCOL')).message).toBe(
       'bad X-Injected: 1',
     );
+  });
+
+  it('port 465 spoken to without TLS: the settings, not the firewall (a real greeting timeout)', async () => {
+    // An implicit-TLS server waits for a TLS hello; a plaintext client waits for its greeting.
+    const sink = await startSmtpSink({ tls: 'implicit' });
+    const handle = await createSmtpTransport(
+      { host: '127.0.0.1', port: sink.port, secure: false, from: 'a@b.c', tlsRejectUnauthorized: false },
+      { connectionMs: 2_000, greetingMs: 500, socketMs: 2_000 },
+      { mask: (text) => text },
+    );
+    const error = await handle.transporter.verify().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    handle.destroy();
+    expect(describeSmtpError(error).remedy).toMatch(/firewall/);
+    const info = describeSmtpError(error, { port: 465, secure: false });
+    expect(info.remedy).toBe(
+      'Port 465 is implicit TLS: set SMTP_SECURE=true (SMTP_SECURE の値を確認); 587 and 25 use STARTTLS with SMTP_SECURE=false.',
+    );
+    expect(info.permanent).toBe(true);
+    // Right settings: no such advice.
+    expect(describeSmtpError(error, { port: 465, secure: true }).remedy).toMatch(/firewall/);
   });
 });

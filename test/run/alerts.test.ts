@@ -5,7 +5,7 @@ import { ROOT, runMain } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
 import { scriptedServer } from '../helpers/http.js';
 import { startSmtpSink } from '../helpers/smtp.js';
-import { tempDir } from '../helpers/tmp.js';
+import { tempDir, writeScript } from '../helpers/tmp.js';
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', name);
 
@@ -134,5 +134,38 @@ describe('alerts from run: escalation, recovery, repeat hold-back, type filter',
     );
     expect(parsed[0]).toMatchObject({ level: 'error', component: 'Backup' });
     expect(parsed[0]!.message).toContain('Backup script failed with exit code 3: disk full');
+  });
+});
+
+describe('what an alert says was cut from the output', () => {
+  it('a 1 MiB line: the marker counts everything before the kept end, not just the tail held in memory', async () => {
+    const dir = tempDir();
+    const hook = await scriptedServer([{ status: 200 }]);
+    const sink = await startSmtpSink();
+    const script = writeScript(
+      dir,
+      'noisy.sh',
+      "head -c 1048576 /dev/zero | tr '\\0' x\necho\necho 'tar: short write' >&2\nexit 2",
+    );
+    const result = await runMain(
+      ['run', '--type', 'daily', '--quiet', '--script', script, '--db', join(dir, 'x.db')],
+      {
+        env: {
+          BACKUP_ALERT_WEBHOOK_URL: hook.url,
+          BACKUP_ALERT_EMAIL: 'ops@example.com',
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(sink.port),
+          NODE_ENV: 'test',
+        },
+      },
+    );
+    expect(result.exitCode).toBe(2);
+    const cutOf = (text: string) => Number(/\[… ([\d,]+) bytes cut …\]/.exec(text)?.[1]?.replaceAll(',', ''));
+    // 1,048,577 bytes were printed before "tar: short write"; the kept end is a few KiB of x.
+    const webhook = (JSON.parse(hook.requests[0]!.body) as { outputTail: string }).outputTail;
+    const kept = webhook.slice(webhook.indexOf('\n') + 1);
+    expect(cutOf(webhook)).toBe(1_048_577 + 'tar: short write\n'.length - Buffer.byteLength(kept));
+    const [mail] = await sink.waitForMails(1);
+    expect(cutOf(mail!.parsed.text ?? '')).toBeGreaterThan(1_040_000);
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runMain } from '../helpers/cli.js';
 import { centreCount, freshCentre } from '../helpers/fleet.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, isProcessAlive, type LockHolder, lockPathFor } from '../../src/run/lock-file.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
@@ -61,6 +61,7 @@ describe('acquireLock', () => {
       backupId: 'BKP-20260102-030405-daily',
       startedAt: '2026-01-02T03:04:05.000Z',
       script,
+      pgid: null,
     });
     first.lock.release();
   });
@@ -107,12 +108,19 @@ describe('acquireLock', () => {
       backupId: 'BKP-faster',
       startedAt: 'now',
       script,
+      pgid: null,
     };
     // While this run checks the dead PID, a faster run reclaims and takes the lock.
-    const attempt = acquireLock(lockDir, { pid: 4242, host: HOST, startedAt: 'slower', script }, (probe) => {
-      if (probe === pid) writeFileSync(path, JSON.stringify(faster));
-      return probe !== pid;
-    });
+    const attempt = acquireLock(
+      lockDir,
+      { pid: 4242, host: HOST, startedAt: 'slower', script },
+      {
+        isAlive: (probe) => {
+          if (probe === pid) writeFileSync(path, JSON.stringify(faster));
+          return probe !== pid;
+        },
+      },
+    );
     expect(attempt).toMatchObject({ acquired: false, holder: { backupId: 'BKP-faster' } });
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ backupId: 'BKP-faster' });
     expect(existsSync(`${path}.reclaim`)).toBe(false);
@@ -127,28 +135,63 @@ describe('acquireLock', () => {
     if (!attempt.acquired) expect(attempt.holder).toMatchObject({ pid, host: 'other-host' });
   });
 
-  it('an unreadable lock younger than a minute is busy (its writer may be mid-write)', () => {
+  it('an empty or garbled lock file is no holder: it is reclaimed at once', () => {
     const { lockDir, script } = setup();
-    expect(acquireLock(lockDir, me(script)).acquired).toBe(true);
     const path = lockPathFor(lockDir, script);
-    writeFileSync(path, '{"pid": 12');
-    const attempt = acquireLock(lockDir, me(script));
-    expect(attempt.acquired).toBe(false);
-    if (!attempt.acquired) expect(attempt.holder).toMatchObject({ pid: 0, backupId: null, script });
-    expect(readFileSync(path, 'utf8')).toBe('{"pid": 12');
+    for (const content of ['', '{"pid": 12']) {
+      expect(acquireLock(lockDir, me(script)).acquired).toBe(true);
+      // What a writer that died mid-write, or a full disk, left with the old in-place write.
+      writeFileSync(path, content);
+      const attempt = acquireLock(lockDir, me(script));
+      if (!attempt.acquired) throw new Error(`expected a reclaim, got ${JSON.stringify(attempt)}`);
+      expect(attempt.reclaimed).toBe('unreadable');
+      expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
+      attempt.lock.release();
+    }
   });
 
-  it('an unreadable lock older than a minute is reclaimed', () => {
+  it('a full disk leaves no lock file behind: the content is written before the lock appears', () => {
     const { lockDir, script } = setup();
-    acquireLock(lockDir, me(script));
-    const path = lockPathFor(lockDir, script);
-    writeFileSync(path, '');
-    const twoMinutesAgo = new Date(Date.now() - 120_000);
-    utimesSync(path, twoMinutesAgo, twoMinutesAgo);
+    const full = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    expect(() => acquireLock(lockDir, me(script), { write: full })).toThrow(/ENOSPC/);
+    expect(readdirSync(lockDir)).toEqual([]);
+    // Space is back: the next run takes the lock, no "PID 0, backup ID unknown".
     const attempt = acquireLock(lockDir, me(script));
     expect(attempt.acquired).toBe(true);
     if (attempt.acquired) expect(attempt.reclaimed).toBeUndefined();
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('updates replace the lock file whole: a reader never sees it empty', () => {
+    const { lockDir, script } = setup();
+    const attempt = acquireLock(lockDir, me(script));
+    if (!attempt.acquired) throw new Error('expected the lock');
+    const path = attempt.lock.path;
+    const before = statSync(path).ino;
+    attempt.lock.setBackupId('BKP-20260102-030405-daily');
+    // A new inode: renamed over the old file, never truncated and rewritten in place.
+    expect(statSync(path).ino).not.toBe(before);
+    attempt.lock.setScriptGroup(4242);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({
+      backupId: 'BKP-20260102-030405-daily',
+      pgid: 4242,
+    });
+    expect(readdirSync(lockDir)).toEqual([basename(path)]);
+  });
+
+  it("a dead holder whose script's process group still runs is not reclaimed: the orphan is named", () => {
+    const { lockDir, script } = setup();
+    const pid = deadPid();
+    const stale = acquireLock(lockDir, { pid, host: HOST, startedAt: 'long ago', script });
+    if (!stale.acquired) throw new Error('expected the lock');
+    stale.lock.setScriptGroup(31337);
+    const probes = { isGroupAlive: (pgid: number) => pgid === 31337 };
+    const attempt = acquireLock(lockDir, me(script), probes);
+    expect(attempt).toMatchObject({ acquired: false, orphan: true, holder: { pid, pgid: 31337 } });
+    // The group ended: now the lock is reclaimed.
+    const later = acquireLock(lockDir, me(script), { isGroupAlive: () => false });
+    expect(later).toMatchObject({ acquired: true, reclaimed: { pid, pgid: 31337 } });
   });
 
   it('release does not remove a lock someone else has re-taken', () => {
@@ -167,7 +210,7 @@ describe('acquireLock', () => {
     const { lockDir, script } = setup();
     const first = acquireLock(lockDir, me(script, 'first'));
     if (!first.acquired) throw new Error('expected the lock');
-    writeFileSync(first.lock.path, JSON.stringify({ ...me(script, 'second'), backupId: null }));
+    writeFileSync(first.lock.path, JSON.stringify({ ...me(script, 'second'), backupId: null, pgid: null }));
     first.lock.release();
     expect(existsSync(first.lock.path)).toBe(true);
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, runMain } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';
 import { startHealthchecks } from '../helpers/healthchecks.js';
-import { closedPort } from '../helpers/http.js';
+import { closedPort } from '../helpers/net.js';
 import { promtoolCheckMetrics, samples } from '../helpers/prometheus.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 

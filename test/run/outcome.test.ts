@@ -1,6 +1,11 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Outcome, outcomeOf } from '../../src/run/outcome.js';
 import type { RunnerResult } from '../../src/runner/runner.js';
+import { runMain } from '../helpers/cli.js';
+import { readRuns } from '../helpers/db.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const SCRIPT = '/opt/backup/backup.sh';
 
@@ -193,5 +198,35 @@ describe('outcomeOf (DESIGN.md "run" 5 and 8)', () => {
     const outcome = outcomeOf(SCRIPT, result({}), undefined);
     expect(outcome.status).toBe('failure');
     expect(outcome.exitCode).not.toBe(0);
+  });
+});
+
+describe('a script whose #! interpreter is missing (a real spawn)', () => {
+  it('names the interpreter, not the script that is right there: exit 127', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'state.db');
+    const script = join(dir, 'backup.sh');
+    writeFileSync(script, '#!/usr/bin/nonexistent-shell -e\necho never\n');
+    chmodSync(script, 0o755);
+    const result = await runMain(['run', '--type', 'daily', '--script', script, '--db', db]);
+    expect(result.exitCode).toBe(127);
+    const message = `Backup script's interpreter not found: /usr/bin/nonexistent-shell (the #! line of ${script})`;
+    expect(readRuns(db)[0]).toMatchObject({ error_message: message, exit_code: 127 });
+    expect(result.stderr).toContain(message);
+  });
+
+  it('an interpreter that is not executable: exit 126, named', async () => {
+    const dir = tempDir();
+    const interpreter = join(dir, 'my-shell');
+    writeFileSync(interpreter, 'not a program');
+    chmodSync(interpreter, 0o644);
+    const script = join(dir, 'backup.sh');
+    writeFileSync(script, `#!${interpreter}\n`);
+    chmodSync(script, 0o755);
+    const result = await runMain(['run', '--type', 'daily', '--script', script, '--db', join(dir, 'x.db')]);
+    expect(result.exitCode).toBe(126);
+    expect(result.stderr).toContain(
+      `Backup script's interpreter is not executable: ${interpreter} (the #! line of ${script})`,
+    );
   });
 });

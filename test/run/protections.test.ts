@@ -96,7 +96,8 @@ describe('run: what the script printed is redacted before it is stored or sent',
     const [row] = readRuns(db);
     expect(row!.error_message).toBe('Backup script failed with exit code 1: using ***');
     // The script's own stderr passes through as it printed it; what we write is masked.
-    const ours = result.stderr.split('\n').filter((line) => line.startsWith('['));
+    // Our log lines (stamped with the time: stderr is not a terminal here).
+    const ours = result.stderr.split('\n').filter((line) => /^(\S+Z )?\[/.test(line));
     expect(ours.join('\n')).toContain('failed: Backup script failed with exit code 1: using ***');
     expectNoSecrets([row!.error_message, row!.output_tail, ...ours], [SMTP_PASSWORD]);
   });

@@ -1,11 +1,13 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lockPathFor } from '../../src/run/lock-file.js';
 import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
-import { closedPort } from '../helpers/http.js';
+import { ok, scriptedServer } from '../helpers/http.js';
+import { closedPort, startSilentServer } from '../helpers/net.js';
 import { isAlive, readPidFile, waitFor } from '../helpers/process.js';
-import { startSilentServer, startSmtpSink } from '../helpers/smtp.js';
+import { startSmtpSink } from '../helpers/smtp.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
 const fixture = (name: string) => join(ROOT, 'test', 'fixtures', name);
@@ -209,7 +211,62 @@ describe('run (spawned as cron would)', () => {
     await first;
     const rows = readRuns(db);
     expect(rows.map((row) => row.status).sort()).toEqual(['failure', 'failure']);
-    expect(rows.some((row) => row.error_message?.includes('still in progress'))).toBe(true);
+    const busy = rows.find((row) => row.error_message?.includes('still in progress'));
+    // exit_code is the run's exit status as cron saw it, as the alert says (終了コード: 75).
+    expect(busy).toMatchObject({ exit_code: 75, signal: null, log_path: null });
+  });
+
+  it('an empty lock file (a full disk, a crash mid-write) does not block the next runs', async () => {
+    const { dir, db } = setup();
+    const script = writeScript(dir, 'backup.sh', 'echo ok');
+    const lockDir = join(dir, 'state', 'locks');
+    mkdirSync(lockDir, { recursive: true });
+    writeFileSync(lockPathFor(lockDir, script), '');
+    const result = await runCli(['run', '--type', 'daily', '--script', script, '--db', db]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('Reclaimed an empty or unreadable lock file');
+    expect(readRuns(db).map((row) => row.status)).toEqual(['success']);
+    expect(readdirSync(lockDir)).toEqual([]);
+  });
+
+  it('a wrapper killed with SIGKILL leaves its script running: the next run does not start a second copy', async () => {
+    const { dir, db } = setup();
+    const hook = await scriptedServer([ok]);
+    const env = { BACKUP_ALERT_WEBHOOK_URL: hook.url, NODE_ENV: 'test' };
+    const pidFile = join(dir, 'slow.pid');
+    const first = spawnCli(['run', '--type', 'daily', '--script', fixture('slow.sh'), '--db', db], {
+      env: { ...env, PID_FILE: pidFile, SLEEP_SECONDS: '60' },
+    });
+    const scriptPid = await readPidFile(pidFile);
+    // The wrapper notes the script's group in the lock as soon as it has spawned it.
+    const lock = lockPathFor(join(dir, 'state', 'locks'), fixture('slow.sh'));
+    expect(await waitFor(() => readFileSync(lock, 'utf8').includes(`"pgid":${scriptPid}`))).toBe(true);
+    // Only the wrapper dies (OOM killer, kill -9): the script's group runs on, orphaned.
+    first.kill('SIGKILL');
+    await first;
+    try {
+      expect(isAlive(scriptPid)).toBe(true);
+      const second = await runCli(['run', '--type', 'daily', '--script', fixture('slow.sh'), '--db', db], {
+        env: { ...env, PID_FILE: join(dir, 'second.pid'), SLEEP_SECONDS: '0' },
+      });
+      expect(second.exitCode).toBe(75);
+      expect(existsSync(join(dir, 'second.pid'))).toBe(false);
+      const message = `its wrapper (PID ${first.pid}) is gone but the script's process group ${scriptPid} is still running`;
+      expect(second.stderr).toContain(message);
+      const busy = readRuns(db).find((row) => row.status === 'failure');
+      expect(busy).toMatchObject({ exit_code: 75 });
+      expect(busy!.error_message).toContain(`kill -TERM -${scriptPid}`);
+      // Alerted like any failure (the dead wrapper's own row is alerted as abandoned).
+      const errors = hook.requests.map((request) => (JSON.parse(request.body) as { error: string }).error);
+      expect(errors.some((error) => error.includes(message))).toBe(true);
+    } finally {
+      process.kill(-scriptPid, 'SIGKILL');
+    }
+    await waitFor(() => !isAlive(scriptPid));
+    const third = await runCli(['run', '--type', 'daily', '--script', fixture('slow.sh'), '--db', db], {
+      env: { ...env, SLEEP_SECONDS: '0' },
+    });
+    expect(third.exitCode).toBe(0);
   });
 
   it('reclaims a lock left by a dead process and marks its row abandoned', async () => {
@@ -260,10 +317,14 @@ describe('run (spawned as cron would)', () => {
     const { db } = setup();
     const port = String(await closedPort());
     const env = { SMTP_HOST: '127.0.0.1', SMTP_PORT: port, BACKUP_ALERT_EMAIL: 'ops@example.com' };
-    const args = ['run', '--type', 'daily', '--quiet', '--script', fixture('ok.sh'), '--db', db];
+    // A backup that takes a moment: the check runs beside it (a finished run never waits for it).
+    const slowOk = writeScript(dirname(dirname(db)), 'slow-ok.sh', 'sleep 1.5');
+    const args = ['run', '--type', 'daily', '--quiet', '--script', slowOk, '--db', db];
     const checked = await runCli(args, { env });
     expect(checked.exitCode).toBe(0);
-    expect(checked.stderr).toMatch(/^\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED/m);
+    expect(checked.stderr).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z \[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED/m,
+    );
     const skipped = await runCli(args, { env: { ...env, NODE_ENV: 'test' } });
     expect(skipped).toMatchObject({ exitCode: 0, stderr: '', stdout: '' });
   });

@@ -20,6 +20,8 @@ function run(status: string, hoursAgo: number): BackupItem {
     errorMessage: null,
     script: null,
     logPath: null,
+    artifactPath: null,
+    artifactBytes: null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/shared/duration.js';
+import { checkDuration, formatDuration, MAX_TIMER_MS, parseDuration } from '../../src/shared/duration.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -94,4 +94,24 @@ describe('formatDuration', () => {
       expect(parseDuration(formatted.replaceAll(' ', ''))).toBe(ms);
     },
   );
+});
+
+describe('checkDuration', () => {
+  it('says what is wrong: not a duration, zero, too long', () => {
+    expect(checkDuration('90d')).toEqual({ ok: true, ms: 90 * D });
+    expect(checkDuration('soon')).toEqual({
+      ok: false,
+      problem: '"soon" is not a duration: use a number and a unit, e.g. 90s, 15m, 4h, 7d',
+    });
+    expect(checkDuration('0s')).toEqual({
+      ok: false,
+      problem: '"0s" is zero: give a duration longer than 0, e.g. 90s, 4h, 7d',
+    });
+    expect(checkDuration('30d', { maxMs: MAX_TIMER_MS })).toEqual({
+      ok: false,
+      problem: '"30d" is longer than the 24d 20h 31m 24s allowed',
+    });
+    // A number too large to be one is not a duration, not "Infinity ms".
+    expect(checkDuration('9'.repeat(400))).toMatchObject({ ok: false });
+  });
 });

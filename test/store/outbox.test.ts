@@ -81,7 +81,15 @@ describe('outbox', () => {
       expect(markAcknowledged(store.db, 'notification_logs', batch)).toBe(1);
       expect(backlogSize(store.db).byTable.notification_logs).toBe(0);
       // retry claims the row: its new state must reach the centre too.
-      expect(store.notifications.claim(nid, 1)).toBe(true);
+      expect(
+        store.notifications.claim(nid, {
+          token: 'retry-1',
+          now: '2026-03-04T05:08:00.000Z',
+          leaseUntil: '2026-03-04T05:09:00.000Z',
+          from: 'pending',
+          countRound: true,
+        }),
+      ).toBe(true);
       expect(unsentBatch(store.db, 'notification_logs', 10)).toMatchObject([{ id: nid, revision: 2 }]);
     } finally {
       store.close();

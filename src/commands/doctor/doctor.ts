@@ -72,7 +72,7 @@ export async function doctorCommand(
     checkEmail(config, ctx.env['BACKUP_ALERT_EMAIL'], problems),
     checkSmtpSettings(config, problems),
     await checkSmtpConnection(config, quiet),
-    checkTemplate(config, now, ctx.hostname),
+    await checkTemplate(config, now, ctx.hostname),
     ...(await checkWebhooks(ctx, quiet, options.send === true)),
     checkChannels(config, registeredChannelNames(ctx)),
     ...(await metricsChecks(config.metrics, problems, {

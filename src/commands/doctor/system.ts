@@ -1,7 +1,10 @@
 import { accessSync, constants, statSync } from 'node:fs';
+import { RETRY_MAX_AGE_MS } from '../../alert/resend.js';
 import type { Config } from '../../config/config.js';
 import type { CommandContext } from '../../context.js';
+import { formatDuration } from '../../shared/duration.js';
 import { errorCode, errorMessage } from '../../shared/errors.js';
+import type { NotificationRow } from '../../store/rows.js';
 import { bad, type Check, mode, ok, skip } from './checks.js';
 
 // The host side of `doctor`: database, its directory, the backup script.
@@ -26,21 +29,14 @@ export function checkDatabase(ctx: CommandContext): Check[] {
   try {
     store.audit.probeWrite(ctx.now().toISOString());
     const runs = store.runs.count();
-    const pending = store.notifications.pending().length;
+    const pending = store.notifications.pendingCount();
+    const failed = store.notifications.failedSince(
+      new Date(ctx.now().getTime() - RETRY_MAX_AGE_MS).toISOString(),
+    );
     const checks: Check[] = [
       { ...base, status: 'ok', detail: `${path} writable (${runs} runs recorded)`, remedy: null },
+      undeliveredCheck(pending, failed),
     ];
-    checks.push(
-      pending > 0
-        ? {
-            id: 'pending',
-            title: 'Undelivered alerts',
-            status: 'warn',
-            detail: `${pending} notification${pending === 1 ? '' : 's'} waiting to be re-sent`,
-            remedy: 'fix the channel (see the lines above), then run: backup-alert retry',
-          }
-        : { id: 'pending', title: 'Undelivered alerts', status: 'ok', detail: 'none', remedy: null },
-    );
     return checks;
   } catch (error) {
     return [
@@ -54,6 +50,38 @@ export function checkDatabase(ctx: CommandContext): Check[] {
   } finally {
     store.close();
   }
+}
+
+/**
+ * Alerts still waiting for `retry` (a warning: they go out once the channel works) and
+ * alerts that failed for good within the retry window (a failure: nobody was told, and
+ * nothing will try again until the operator says so with `retry --failed`).
+ */
+function undeliveredCheck(pending: number, failed: readonly NotificationRow[]): Check {
+  const base = { id: 'pending', title: 'Undelivered alerts' } as const;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (failed.length > 0) {
+    const latest = failed[failed.length - 1]!;
+    const waiting = pending > 0 ? `; ${plural(pending, 'more')} waiting to be re-sent` : '';
+    return {
+      ...base,
+      status: 'fail',
+      detail:
+        `${plural(failed.length, 'alert')} failed for good in the last ${formatDuration(RETRY_MAX_AGE_MS)} ` +
+        `(latest: ${latest.backup_id ?? '-'} ${latest.channel}: ${latest.error_message ?? 'unknown error'})${waiting}`,
+      remedy:
+        'fix the cause (the error above: certificate, login, URL…), then re-send them: backup-alert retry --failed',
+    };
+  }
+  if (pending > 0) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `${plural(pending, 'notification')} waiting to be re-sent`,
+      remedy: 'fix the channel (see the lines above), then run: backup-alert retry',
+    };
+  }
+  return { ...base, status: 'ok', detail: 'none', remedy: null };
 }
 
 /** The backup script exists, is a file and is executable by this user. */

@@ -11,11 +11,11 @@ export interface SilentTcpServer {
 }
 
 /**
- * Accepts TCP connections, reads (and drops) whatever the client sends, never answers: a
- * hung PostgreSQL. Unlike smtp.ts's silent server it reads, so a client that speaks first
- * (PostgreSQL's startup message) and then hangs up is seen hanging up. Closed when the test ends.
+ * Accepts TCP connections, reads (and drops) whatever the client sends, never answers: a hung
+ * SMTP server, a hung PostgreSQL. Reading means a client that speaks first (PostgreSQL's
+ * startup message) and then hangs up is seen hanging up. Closed when the test ends.
  */
-export async function startSilentTcpServer(): Promise<SilentTcpServer> {
+export async function startSilentServer(): Promise<SilentTcpServer> {
   const sockets = new Set<Socket>();
   const state = { connections: 0, closedByClient: 0 };
   const server = createServer((socket) => {
@@ -50,4 +50,13 @@ export async function startSilentTcpServer(): Promise<SilentTcpServer> {
     },
     close,
   };
+}
+
+/** A port nothing listens on: bound, read back, released (fetch refuses "bad ports" such as 1). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
