@@ -14,12 +14,12 @@ import { build } from 'esbuild';
 import { createBenchContext, ROOT } from './context.js';
 import { stats } from './measure.js';
 
-const TOKEN = 'bench-read-token-0123456789abcdef';
+export const TOKEN = 'bench-read-token-0123456789abcdef';
 const HOSTS = 1_000;
 const TYPES = ['daily', 'weekly', 'monthly', 'manual'];
 
 /** p-th percentile (0-100) of unsorted values. */
-function percentile(values, p) {
+export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -73,7 +73,7 @@ async function seed(b, rows) {
   return { db, rows: count, fillMs: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
-async function bundleChild(b) {
+export async function bundleChild(b) {
   const outfile = join(b.tmp, 'serve-child.mjs');
   await build({
     entryPoints: [fileURLToPath(new URL('./serve-child.ts', import.meta.url))],
@@ -93,9 +93,9 @@ async function bundleChild(b) {
 }
 
 /** The server in its own process; resolves once it listens. */
-function startChild(script, db) {
+export function startChild(script, db, extraArgs = []) {
   // NODE_PATH: the bundle lives in the temp dir, better-sqlite3 (native) in ours.
-  const child = fork(script, [db, TOKEN], {
+  const child = fork(script, [db, TOKEN, ...extraArgs], {
     env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -125,7 +125,7 @@ function startChild(script, db) {
 }
 
 /** Samples the server's RSS every 100 ms while `work` runs. */
-async function sampled(server, work) {
+export async function sampled(server, work) {
   const samples = [server.rssMiB()];
   const timer = setInterval(() => samples.push(server.rssMiB()), 100);
   try {
@@ -137,7 +137,7 @@ async function sampled(server, work) {
   }
 }
 
-function load(url, seconds) {
+export function load(url, seconds) {
   return autocannon({
     url,
     connections: 50,

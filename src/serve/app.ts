@@ -5,6 +5,7 @@ import { ApiError, errorBody } from './api-errors.js';
 import { createAuthenticator, isLoopbackHostHeader } from './auth.js';
 import type { ServeEnv, ServeOptions } from './options.js';
 import { errorPage, pageRoutes } from './pages.js';
+import { AmbiguousBackupIdError, ReadModelUnavailableError } from './read-model.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
@@ -144,6 +145,20 @@ export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> 
   app.notFound((c) => fail(c, new ApiError('not_found', 'there is nothing at this address')));
   app.onError((error, c) => {
     if (error instanceof ApiError) return fail(c, error);
+    if (error instanceof AmbiguousBackupIdError) {
+      return fail(
+        c,
+        new ApiError(
+          'ambiguous_backup_id',
+          `several hosts have a run ${error.backupId} (${error.hosts.join(', ')}): add ?host=`,
+        ),
+      );
+    }
+    if (error instanceof ReadModelUnavailableError) {
+      // The reason (host:port, SQLSTATE, what to run) is for the operator's log, not the caller.
+      logger.error('Serve', `${c.req.method} ${c.req.path}: the database cannot be read: ${error.message}`);
+      return fail(c, new ApiError('unavailable', 'the database cannot be read right now; try again later'));
+    }
     if (error instanceof HTTPException && error.status === 413) {
       return fail(c, new ApiError('payload_too_large', 'the request body is too large'));
     }
