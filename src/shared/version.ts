@@ -1,2 +1,4 @@
-// Replaced at bundle time would be nicer; reading package.json at start costs a file read we avoid.
-export const VERSION = '0.1.0';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** package.json's version; the bundle inlines it (no file is read at start). */
+export const VERSION: string = pkg.version;
