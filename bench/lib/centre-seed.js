@@ -1,6 +1,7 @@
-// A centre's history for the fleet figures: `hosts` hosts, each promising daily,
-// weekly and monthly runs, with `days` days of daily runs of each of 4 types (1 in
-// 53 a failure), inserted by PostgreSQL itself into a schema `fleet migrate` made.
+// A centre's history for the fleet figures: `hosts` hosts (host-0001…), each
+// promising daily, weekly and monthly runs, with `days` days of daily runs of each
+// of 4 types (1 in 53 a failure, with its alert), inserted by PostgreSQL itself
+// (through the real triggers) into a schema `fleet migrate` made.
 const TYPES = ['daily', 'weekly', 'monthly', 'manual'];
 
 export async function seedCentre(pgc, database, hosts, days) {
@@ -29,6 +30,17 @@ export async function seedCentre(pgc, database, hosts, days) {
     [TYPES, days],
     database,
   );
+  // Each failure's alert, one in 7 still pending (the dashboard lists undelivered alerts).
+  await pgc.query(
+    `INSERT INTO notification_logs (host, instance_id, local_id, revision, notification_type, channel, recipient,
+                                    subject, status, error_message, sent_at, attempts, backup_id, created_at)
+     SELECT host, instance_id, local_id, 1, 'backup_failure', 'email', 'ops@example.com',
+            '【緊急】バックアップ失敗: ' || backup_id, CASE WHEN local_id % 7 = 0 THEN 'pending' ELSE 'sent' END,
+            CASE WHEN local_id % 7 = 0 THEN 'ECONNREFUSED' END, finished_at, 1, backup_id, finished_at
+       FROM backup_logs WHERE status = 'failure'`,
+    [],
+    database,
+  );
   await pgc.query('VACUUM ANALYZE', [], database);
   const seedMs = Number(process.hrtime.bigint() - started) / 1e6;
   const [{ rows }] = await pgc.query('SELECT count(*)::int AS rows FROM backup_logs', [], database);
@@ -49,7 +61,7 @@ export async function setUpReader(pgc, database) {
     "DO $$ BEGIN CREATE ROLE bench_reader LOGIN PASSWORD 'reader-pw'; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
   );
   await pgc.query(
-    `GRANT SELECT ON hosts, backup_logs, latest_runs, host_roles, schema_version TO bench_reader;
+    `GRANT SELECT ON ALL TABLES IN SCHEMA public TO bench_reader;
      INSERT INTO host_roles VALUES ('bench_reader', '*')`,
     [],
     database,

@@ -1,17 +1,18 @@
 // The fleet (issue 11), through the real CLI against a throwaway PostgreSQL 15 on
 // loopback: `status --fleet --nagios` over 10 and 1,000 hosts × 4 types × a year
 // of daily runs (a month in quick mode), the per-run cost of the end-of-run ship,
-// a 10,000-row backlog through `sync`, and 50 hosts running `sync` at once.
+// a 10,000-row backlog through `sync`, 50 hosts running `sync` at once, and
+// `serve` over the largest centre (issue 14) when the build can.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { seedCentre, setUpReader } from './centre-seed.js';
 import { createDb } from './databases.js';
-import { boundRow, checkRow, deltaRow, fmtMs, range, ratioRow, skippedRow } from './figures.js';
+import { HOSTS, NODE, tables, targets } from './fleet-report.js';
 import { interleave, stats } from './measure.js';
 import { PG_BIN, startBenchPostgres } from './postgres.js';
+import { measureServer, TOKEN } from './serve.js';
+import { startServe } from './serve-process.js';
 
-const NODE = 'node -e 0';
-const HOSTS = [10, 1000];
 const nagiosOk = (r) =>
   r.code <= 2 && /^(OK|WARNING|CRITICAL) - /.test(r.stdout ?? '') ? undefined : `exit ${r.code}: ${r.stdout}`;
 
@@ -41,7 +42,7 @@ async function statusGroup(b, pgc, days) {
   const reader = await setUpReader(pgc, `fleet_${largest}`);
   cases.push({ name: `status@${largest} as reader`, run: status(reader), check: nagiosOk });
   const result = await interleave(cases, { runs: b.full ? 11 : 7, warmup: 1 });
-  return { centres, result };
+  return { centres, result, readerUrl: reader };
 }
 
 async function perRun(b, pgc, url) {
@@ -121,6 +122,26 @@ async function concurrent(b, pgc, url) {
   return { ...stats(samples), samples, rowsPerRound: 50 * 200 };
 }
 
+/**
+ * `serve` over the centre (issue 14), reading as the reader role: the same
+ * figures as over the local database, on the largest centre. A build whose serve
+ * reads only the local database shows none of the centre's hosts: then skipped.
+ */
+async function serveOverCentre(b, readerUrl, rows) {
+  const server = await startServe(b, b.dbPath('serve-centre'), TOKEN, {
+    BACKUP_ALERT_DATABASE_URL: readerUrl,
+  });
+  try {
+    const response = await fetch(`${server.url}?lang=en`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    if (!(await response.text()).includes('host-1000')) {
+      return { skipped: "this build's serve does not read the centre (no host of it on the page)" };
+    }
+    return await measureServer(b, server, { rows, db: null, host: 'host-1000', cold: 0 });
+  } finally {
+    await server.stop();
+  }
+}
+
 async function run(b) {
   if (!existsSync(`${PG_BIN}/initdb`)) return { skipped: `PostgreSQL 15 is not installed (${PG_BIN})` };
   const pgc = await startBenchPostgres(b.tmp);
@@ -128,10 +149,13 @@ async function run(b) {
   try {
     const days = b.full ? 365 : 30;
     const status = await statusGroup(b, pgc, days);
+    const largest = HOSTS.at(-1);
+    const serveCentre = await serveOverCentre(b, status.readerUrl, status.centres[largest].rows);
     const url = await migrated(b, pgc, 'fleet_ship');
     return {
       days,
       ...status,
+      serveCentre,
       perRun: await perRun(b, pgc, url),
       backlog: await backlog(b, pgc, url),
       concurrent: await concurrent(b, pgc, url),
@@ -141,71 +165,10 @@ async function run(b) {
   }
 }
 
-function targets(r) {
-  if (r.skipped) return [{ issue: '11', ...skippedRow('the fleet figures', `skipped: ${r.skipped}`) }];
-  const s = r.result;
-  const rows = [];
-  const [small, large] = HOSTS;
-  const statusRow = (figure, x) =>
-    boundRow(
-      figure,
-      {
-        median: fmtMs(x.median),
-        range: range(x),
-        baseline: `${NODE}: ${fmtMs(s[NODE].median)}`,
-        ratio: `${(x.median / s[NODE].median).toFixed(2)}×`,
-      },
-      x.median,
-      300,
-      'ms',
-    );
-  for (const hosts of HOSTS) {
-    const rowsAt = r.centres[hosts].rows.toLocaleString('en');
-    rows.push(statusRow(`status --fleet --nagios, ${hosts} hosts (${rowsAt} rows)`, s[`status@${hosts}`]));
-  }
-  rows.push(
-    statusRow(`… ${large} hosts as a reader role (row-level security)`, s[`status@${large} as reader`]),
-  );
-  rows.push(
-    ratioRow(
-      `status --fleet: ${large} hosts against ${small}`,
-      s[`status@${large}`],
-      s[`status@${small}`],
-      `${small} hosts`,
-      2,
-    ),
-  );
-  rows.push(
-    deltaRow(
-      'per-run cost of the end-of-run ship (centre on loopback)',
-      r.perRun['run, centre on loopback'],
-      r.perRun['run, no centre'],
-      'run, no centre',
-      15,
-    ),
-  );
-  rows.push(
-    checkRow(
-      'ship a 10,000-row backlog (backup-alert sync)',
-      { median: fmtMs(r.backlog.median), range: range(r.backlog) },
-      r.backlog.median <= 3000,
-      '≤ 3000 ms',
-    ),
-  );
-  rows.push(
-    checkRow(
-      '50 hosts × 200 rows, backup-alert sync at once',
-      { median: fmtMs(r.concurrent.median), range: `${range(r.concurrent)}; every row once` },
-      true,
-      'no error, no deadlock, every row once',
-    ),
-  );
-  return rows.map((row) => ({ issue: '11', ...row }));
-}
-
 export const fleet = {
   id: 'fleet',
-  title: 'the fleet: status --fleet, ship, backlog, 50 hosts',
+  title: 'the fleet: status --fleet, ship, backlog, 50 hosts, serve over the centre',
   run,
   targets,
+  tables,
 };

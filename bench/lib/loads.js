@@ -14,7 +14,16 @@ const PROBE = fileURLToPath(new URL('../probes/modules.js', import.meta.url));
 const DIST = join(ROOT, 'dist');
 export const EMAIL_PACKAGES = ['nodemailer', 'handlebars'];
 /** The packages worth naming in the table (the rest are their small dependencies; all are in results.json). */
-const NOTABLE = ['commander', 'dotenv', 'execa', 'nodemailer', 'handlebars', 'pg', 'hono', '@hono/node-server'];
+const NOTABLE = [
+  'commander',
+  'dotenv',
+  'execa',
+  'nodemailer',
+  'handlebars',
+  'pg',
+  'hono',
+  '@hono/node-server',
+];
 
 /** `../node_modules/@scope/pkg/x.js` → `@scope/pkg`; `../src/notify/x.ts` → `src/notify`. */
 function origin(source) {

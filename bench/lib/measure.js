@@ -166,7 +166,8 @@ export function summarise(results) {
   const out = { ...stats(ms), samples: ms.map((v) => Math.round(v * 100) / 100) };
   const cpu = results.map((r) => r.cpuMs).filter(Number.isFinite);
   // GNU time prints CPU seconds with two decimals: the mean of many runs resolves finer than one run.
-  if (cpu.length) out.cpu = { ...stats(cpu), mean: cpu.reduce((sum, v) => sum + v, 0) / cpu.length, samples: cpu };
+  if (cpu.length)
+    out.cpu = { ...stats(cpu), mean: cpu.reduce((sum, v) => sum + v, 0) / cpu.length, samples: cpu };
   const rss = results.map((r) => r.rssKiB).filter(Number.isFinite);
   if (rss.length) out.rssKiB = { max: Math.max(...rss), samples: rss };
   return out;

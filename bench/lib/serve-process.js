@@ -9,10 +9,10 @@ import { track } from './measure.js';
 
 const PROBE = fileURLToPath(new URL('../probes/serve-timing.js', import.meta.url));
 
-export function startServe(b, db, token) {
+export function startServe(b, db, token, extraEnv = {}) {
   const child = track(
     spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', db], {
-      env: b.env({ BACKUP_ALERT_API_TOKEN: token, NODE_OPTIONS: `--import=${PROBE}` }),
+      env: b.env({ ...extraEnv, BACKUP_ALERT_API_TOKEN: token, NODE_OPTIONS: `--import=${PROBE}` }),
       cwd: b.tmp,
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,

@@ -3,7 +3,8 @@ import { boundRow, checkRow, fmtMs, infoRow, range } from './figures.js';
 
 const f1 = (n) => n.toFixed(1);
 
-export function targets(r) {
+/** `where`: what serve reads (local SQLite, the centre), named in every figure. */
+export function targets(r, where) {
   const health = `/healthz: ${fmtMs(r.healthz.server.median)}`;
   const api = r.listAll;
   const peaks = r.list.map((round) => round.rss.peak);
@@ -17,8 +18,8 @@ export function targets(r) {
       'ms',
     );
   const html = `${Math.round(r.page.bytes / 1024)} KiB of HTML`;
-  const at = `${r.rows.toLocaleString('en')} runs, ${r.connections} connections`;
-  return [
+  const at = `${r.rows.toLocaleString('en')} runs in ${where}, ${r.connections} connections`;
+  const rows = [
     boundRow(
       `GET /api/v1/backups?limit=20, server time, median (${at})`,
       { median: fmtMs(api.median), range: range(api), baseline: health },
@@ -37,15 +38,20 @@ export function targets(r) {
       20,
       'ms',
     ),
+    infoRow('… one request at a time (no queueing), server time', {
+      median: fmtMs(r.alone.median),
+      range: range(r.alone),
+      ratio: `p99 ${fmtMs(r.alone.p99)}`,
+    }),
     infoRow('… seen by the client (queueing on one Node thread)', {
       median: `p50 ${r.list.map((x) => x.client.p50).join(' / ')} ms`,
       range: `p99 ${r.list.map((x) => x.client.p99).join(' / ')} ms`,
       ratio: `${r.list.map((x) => Math.round(x.requestsPerSecond)).join(' / ')} req/s`,
     }),
-    page(`GET / (${r.hosts} hosts × 4 types, ${html}), database unchanged`, r.page.warm),
-    page('… right after a run was recorded', r.page.cold),
+    page(`GET / (${r.hosts} hosts × 4 types, ${html}), ${where}, unchanged`, r.page.warm),
+    ...(r.page.cold ? [page('… right after a run was recorded', r.page.cold)] : []),
     checkRow(
-      'serve RSS under that load',
+      `serve RSS under that load (${where})`,
       {
         median: `peaks ${peaks.map(f1).join(' / ')} MiB`,
         range: `idle ${f1(r.rssIdle)}, after all ${f1(r.rssAfter)} MiB`,
@@ -53,10 +59,11 @@ export function targets(r) {
       flat,
       "flat: last round's peak ≤ first's + 10 %",
     ),
-  ].map((row) => ({ issue: '14', ...row }));
+  ];
+  return rows.map((row) => ({ issue: '14', ...row }));
 }
 
-export function tables(r) {
+export function tables(r, where) {
   const rows = [
     ['/healthz', r.healthz],
     ...r.list.map((x, i) => [`/api/v1/backups?limit=20 #${i + 1}`, x]),
@@ -71,7 +78,7 @@ export function tables(r) {
   }));
   return [
     {
-      title: `serve under load (${r.connections} connections, ${r.seconds} s a round, ${r.rows.toLocaleString('en')} runs)`,
+      title: `serve over ${where} under load (${r.connections} connections, ${r.seconds} s a round, ${r.rows.toLocaleString('en')} runs)`,
       columns: [
         ['path', 'round'],
         ['requests', 'requests'],
