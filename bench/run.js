@@ -15,6 +15,7 @@ import { createBenchContext, ROOT } from './lib/context.js';
 import { email } from './lib/email.js';
 import { features } from './lib/features.js';
 import { fleet } from './lib/fleet.js';
+import { imports } from './lib/imports.js';
 import { loads } from './lib/loads.js';
 import { USAGE_SOURCE } from './lib/measure.js';
 import { options } from './lib/options.js';
@@ -27,6 +28,7 @@ import { upkeep } from './lib/upkeep.js';
 
 const SECTIONS = [
   startup,
+  imports,
   storage,
   email,
   loads,

@@ -6,7 +6,7 @@ export const fmtMs = (value) => `${value.toFixed(1)} ms`;
 export const fmtMiB = (kib) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(1)} MiB` : 'n/a');
 /** `12.3–45.6 ms`: the unit once. */
 export const range = (s) => `${s.min.toFixed(1)}–${fmtMs(s.max)}`;
-const signed = (value) => `${value >= 0 ? '+' : '−'}${fmtMs(Math.abs(value))}`;
+export const signed = (value) => `${value >= 0 ? '+' : '−'}${fmtMs(Math.abs(value))}`;
 const met = (ok) => (ok ? 'yes' : 'NO');
 
 /** `s.median / base.median ≤ limit` (start-up against `node -e 0`, 1 M rows against 1 k). */
@@ -79,7 +79,7 @@ export function infoRow(figure, fields) {
   return { figure, median: '—', range: '—', baseline: '—', ratio: '—', target: '—', met: '—', ...fields };
 }
 
-/** A figure that could not be measured here, and why. */
+/** A figure that could not be measured here, and why (`why` starts "skipped: "). */
 export function skippedRow(figure, why) {
   return { figure, median: '—', range: '—', baseline: '—', ratio: '—', target: why, met: 'skipped' };
 }

@@ -3,7 +3,7 @@
 // group. No targets; the table says where the time goes.
 import { join } from 'node:path';
 import { emailEnv } from './email.js';
-import { fmtMs, range } from './figures.js';
+import { fmtMs, range, signed } from './figures.js';
 import { interleave } from './measure.js';
 import { startHttpSink, startSmtpSink } from './servers.js';
 
@@ -69,15 +69,12 @@ async function run(b) {
 
 function tables(r) {
   const group = (result, base) =>
-    Object.entries(result).map(([name, s]) => {
-      const delta = s.median - result[base].median;
-      return {
-        option: name,
-        median: fmtMs(s.median),
-        range: range(s),
-        cost: name === base ? '—' : `${delta >= 0 ? '+' : '−'}${fmtMs(Math.abs(delta))}`,
-      };
-    });
+    Object.entries(result).map(([name, s]) => ({
+      option: name,
+      median: fmtMs(s.median),
+      range: range(s),
+      cost: name === base ? '—' : signed(s.median - result[base].median),
+    }));
   return [
     {
       title: 'Other settings (median wall time of a run; cost against the first run of its group)',

@@ -91,12 +91,24 @@ export function printReport(out, done, meta) {
       `machine: ${m.cpus}× ${m.cpuModel}, ${m.memoryMiB} MiB, node ${m.node}, load ${m.loadAverage} → ${m.loadAverageAfter}\n\n`,
   );
   const rows = targetRows(done);
-  out.write(`${table(rows, TARGET_COLUMNS)}\n`);
-  const counted = rows.filter((row) => row.met === 'yes' || row.met === 'NO');
-  out.write(
-    `\n${counted.filter((row) => row.met === 'yes').length} of ${counted.length} targets met` +
-      `${rows.some((row) => row.met === 'skipped') ? `; ${rows.filter((row) => row.met === 'skipped').length} skipped` : ''}\n`,
-  );
+  if (rows.length) {
+    // Skipped figures are listed under the table with their reason (in results.json as rows).
+    const skipped = rows.filter((row) => row.met === 'skipped');
+    out.write(
+      `${table(
+        rows.filter((row) => row.met !== 'skipped'),
+        TARGET_COLUMNS,
+      )}\n`,
+    );
+    for (const row of skipped) {
+      out.write(`${row.issue}  skipped: ${row.figure} — ${row.target.replace(/^skipped: /, '')}\n`);
+    }
+    const counted = rows.filter((row) => row.met === 'yes' || row.met === 'NO');
+    out.write(
+      `\n${counted.filter((row) => row.met === 'yes').length} of ${counted.length} targets met` +
+        `${skipped.length ? `; ${skipped.length} figure(s) skipped` : ''}\n`,
+    );
+  }
   for (const t of extraTables(done)) out.write(`\n${t.title}:\n${table(t.rows, t.columns)}\n`);
 }
 
