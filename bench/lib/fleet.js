@@ -128,9 +128,12 @@ async function concurrent(b, pgc, url) {
  * reads only the local database shows none of the centre's hosts: then skipped.
  */
 async function serveOverCentre(b, readerUrl, rows) {
-  const server = await startServe(b, b.dbPath('serve-centre'), TOKEN, {
-    BACKUP_ALERT_DATABASE_URL: readerUrl,
-  });
+  let server;
+  try {
+    server = await startServe(b, b.dbPath('serve-centre'), TOKEN, { BACKUP_ALERT_DATABASE_URL: readerUrl });
+  } catch (error) {
+    return { skipped: `serve did not start over the centre: ${String(error.message).split('\n')[0]}` };
+  }
   try {
     const response = await fetch(`${server.url}?lang=en`, { headers: { authorization: `Bearer ${TOKEN}` } });
     if (!(await response.text()).includes('host-1000')) {

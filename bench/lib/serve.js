@@ -4,6 +4,8 @@
 // page `/` for every host × type (unchanged database, and right after a run was
 // recorded), GET /healthz under the same load as the baseline, and the server's
 // RSS throughout. Server time comes from a preload (probes/serve-timing.js).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createDb } from './databases.js';
 import { percentile, stats } from './measure.js';
@@ -140,3 +142,13 @@ export const serve = {
   targets: (r) => targets(r, 'local SQLite'),
   tables: (r) => tables(r, 'local SQLite'),
 };
+
+// `node bench/lib/serve.js [--full]` (as the README has it) runs this section alone:
+// the same as `npm run bench -- --only serve [--full]`, against the dist/ built last.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const run = fileURLToPath(new URL('../run.js', import.meta.url));
+  spawn(process.execPath, [run, '--only', 'serve', ...process.argv.slice(2)], { stdio: 'inherit' }).on(
+    'exit',
+    (code) => process.exit(code ?? 1),
+  );
+}
