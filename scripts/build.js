@@ -1,70 +1,115 @@
-// Bundles the CLI into dist/ so the published bin starts fast: a tiny entry
-// (enough for --version), one "core" chunk for the commands that run every
-// day (run's success path, status, history, prune, completion), and separate
-// chunks for code only a failure or a test command needs (nodemailer,
-// handlebars, webhooks). Measured by `npm run bench` (docs/performance.md).
+// Bundles the CLI into dist/ so the published bin starts fast:
+// - main.js: the entry, enough for --version (nothing else is loaded for it);
+// - core: the commands that run every day (run, status, history, prune, completion), one chunk;
+// - rest: every other command and what only they or a failure need (doctor, serve, the
+//   fleet, the routing commands, alert delivery…), one chunk, loaded when first needed;
+// - one chunk per heavy library, loaded where it is used (execa when a script is spawned,
+//   nodemailer/handlebars when a mail is sent, hono by serve, pg by the fleet,
+//   string-width for a table of non-ASCII text).
+// esbuild makes a chunk per dynamic import target and per set of importers; our own lazy
+// imports (`await import('../commands/doctor/doctor.js')`, which keep the sources honest
+// about what a command needs) came to ~25 small chunks that core imported up front, and
+// Node 20 loads ES modules one async read at a time. So in the bundle a lazy import of a
+// core module becomes a static one, and one of any other module of ours points at the one
+// `rest` module; only the libraries stay lazy on their own. Measured by `npm run bench`.
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const staging = `${root}dist.${process.pid}`;
 const retired = `${root}dist.old.${process.pid}`;
-
-/**
- * What the entry and the command table import lazily and nearly every invocation
- * needs. esbuild makes a chunk per dynamic import target and per set of importers,
- * which came to ~20 small ES modules for one `status`; Node 20 loads ES modules one
- * async read at a time, ~0.5 ms each. So these imports are pointed at one virtual
- * module that holds them all: the sources keep their plain `await import('…')`.
- * Listed by path from the repository root (or a package name).
- */
-const CORE = [
-  'commander',
-  'src/cli/program.ts',
-  'src/cli/invoke.ts',
-  'src/run/run-command.ts',
-  'src/commands/history.ts',
-  'src/commands/status.ts',
-  'src/commands/prune.ts',
-  'src/cli/completion.ts',
-];
-/** The files whose lazy imports are redirected: the entry and the command table. */
-const IMPORTERS = [`${root}src/main.ts`, `${root}src/cli/commands.ts`];
-// CommonJS dependencies (nodemailer, handlebars, commander, dotenv) call require() for builtins.
+const MAIN = `${root}src/main.ts`;
+// CommonJS dependencies (nodemailer, handlebars, commander) call require() for builtins.
 const BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
-const coreName = (spec) =>
-  spec
-    .replace(/^src\//, '')
-    .replace(/\.ts$/, '')
-    .replace(/\W/g, '_');
 
-/** `import('./x.js')` in `file` → the CORE entry it names, if any. */
-function coreEntryOf(file, spec) {
-  if (!spec.startsWith('.')) return CORE.includes(spec) ? spec : undefined;
-  const path = relative(root, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
-  return CORE.includes(path) ? path : undefined;
+/** Our modules that the daily commands import lazily: in the bundle they are part of core. */
+const CORE_TARGETS = new Set(
+  [
+    'src/run/run-command.ts',
+    'src/commands/history.ts',
+    'src/commands/status.ts',
+    'src/commands/prune.ts',
+    'src/cli/completion.ts',
+  ].map((path) => `${root}${path}`),
+);
+const LAZY_IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
+const targetOf = (file, spec) => resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+const restName = (path) => `m_${path.slice(root.length).replace(/\W/g, '_')}`;
+/**
+ * Every other lazily imported module of ours, gathered into the one `rest` chunk. Found by
+ * reading the sources before the build: the virtual module must be complete whenever
+ * esbuild happens to load it.
+ */
+const restTargets = new Map();
+for (const file of readdirSync(`${root}src`, { recursive: true })) {
+  const path = `${root}src/${file}`;
+  if (!path.endsWith('.ts') || path === MAIN) continue;
+  for (const [, , spec] of readFileSync(path, 'utf8').matchAll(LAZY_IMPORT)) {
+    const target = targetOf(path, spec);
+    if (!CORE_TARGETS.has(target)) restTargets.set(restName(target), target);
+  }
 }
 
-const coreChunk = {
-  name: 'core-chunk',
+/**
+ * In our sources (but main.ts, whose lazy imports are the line between --version and
+ * everything else), `import('./relative.js')` → a static import for a core module, or the
+ * module's namespace out of the `rest` chunk for any other.
+ */
+const ownLazyImports = {
+  name: 'own-lazy-imports',
   setup(build) {
-    build.onLoad({ filter: /src\/(main|cli\/commands)\.ts$/ }, (args) => {
-      if (!IMPORTERS.includes(args.path)) return undefined;
-      const source = readFileSync(args.path, 'utf8').replace(/import\('([^']+)'\)/g, (call, spec) => {
-        const entry = coreEntryOf(args.path, spec);
-        // An import not in CORE is left alone: a chunk of its own.
-        return entry ? `import('backup-alert:core').then((core) => core.${coreName(entry)})` : call;
+    build.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+      if (args.path === MAIN) return undefined;
+      const original = readFileSync(args.path, 'utf8');
+      let source = original;
+      const statics = [];
+      source = source.replace(LAZY_IMPORT, (_call, _quote, spec) => {
+        const target = targetOf(args.path, spec);
+        if (CORE_TARGETS.has(target)) {
+          const name = `__core_${statics.length}`;
+          statics.push(`import * as ${name} from '${spec}';`);
+          return `Promise.resolve(${name})`;
+        }
+        return `import('backup-alert:rest').then((rest) => rest.${restName(target)})`;
       });
+      if (source === original) return undefined;
+      return { contents: `${statics.join('\n')}\n${source}`, loader: 'ts' };
+    });
+    build.onResolve({ filter: /^backup-alert:rest$/ }, () => ({ path: 'rest', namespace: 'backup-alert' }));
+    build.onLoad({ filter: /^rest$/, namespace: 'backup-alert' }, () => ({
+      contents: [...restTargets].map(([name, path]) => `export * as ${name} from '${path}';`).join('\n'),
+      resolveDir: `${root}src`,
+      loader: 'ts',
+    }));
+  },
+};
+
+/**
+ * main.ts imports commander, the program and the context builder lazily (that is what keeps
+ * --version fast). Pointed at one virtual module, they make one core chunk, not three.
+ */
+const CORE = {
+  commander: 'commander',
+  program: `${root}src/cli/program.ts`,
+  invoke: `${root}src/cli/invoke.ts`,
+};
+const oneCoreChunk = {
+  name: 'one-core-chunk',
+  setup(build) {
+    build.onLoad({ filter: /\/src\/main\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+        .replace("import('commander')", "import('backup-alert:core').then((core) => core.commander)")
+        .replace("import('./cli/program.js')", "import('backup-alert:core').then((core) => core.program)")
+        .replace("import('./cli/invoke.js')", "import('backup-alert:core').then((core) => core.invoke)");
       return { contents: source, loader: 'ts' };
     });
     build.onResolve({ filter: /^backup-alert:core$/ }, () => ({ path: 'core', namespace: 'backup-alert' }));
     build.onLoad({ filter: /^core$/, namespace: 'backup-alert' }, () => ({
-      contents: CORE.map(
-        (entry) =>
-          `export * as ${coreName(entry)} from '${entry.startsWith('src/') ? `${root}${entry}` : entry}';`,
-      ).join('\n'),
+      contents: Object.entries(CORE)
+        .map(([name, spec]) => `export * as ${name} from '${spec}';`)
+        .join('\n'),
       resolveDir: `${root}src`,
       loader: 'ts',
     }));
@@ -72,7 +117,7 @@ const coreChunk = {
 };
 
 await build({
-  entryPoints: { main: 'src/main.ts' },
+  entryPoints: { main: MAIN },
   outdir: staging,
   bundle: true,
   splitting: true,
@@ -80,15 +125,15 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  // Native addon: must stay a real package on disk.
+  // Native addon: must stay a real package on disk. dotenv is required lazily from node_modules.
   external: ['better-sqlite3'],
   banner: { js: BANNER },
-  plugins: [coreChunk],
+  plugins: [oneCoreChunk, ownLazyImports],
   logLevel: 'warning',
 });
 // esbuild cannot put a banner on some chunks only. Chunks of our own code never call
-// require(); dropping the banner there spares --version and status loading node:module
-// for nothing. The line stays (empty) so the source maps still line up.
+// require(); dropping the banner there spares --version loading node:module for nothing.
+// The line stays (empty) so the source maps still line up.
 for (const file of readdirSync(staging)) {
   if (!file.endsWith('.js')) continue;
   const path = `${staging}/${file}`;

@@ -11,9 +11,11 @@
 GRANT SELECT, INSERT, UPDATE ON hosts, backup_logs, notification_logs, backup_audit_logs TO backup_alert_host;
 GRANT SELECT ON schema_version, host_roles, latest_runs TO backup_alert_host;
 
--- Readers: everything, read-only.
+-- Readers: everything, read-only. The three *_counts tables (schema version 2) give
+-- `backup-alert serve` its exact totals; triggers keep them, hosts never write them.
 GRANT SELECT ON hosts, backup_logs, notification_logs, backup_audit_logs, latest_runs, schema_version, host_roles
   TO backup_alert_reader;
+GRANT SELECT ON backup_log_counts, notification_log_counts, audit_log_counts TO backup_alert_reader;
 
 -- Row-level security is on for the four fleet tables (the migration enables it): a role sees
 -- and writes only rows whose host it is mapped to in host_roles (`*` = every host). Table

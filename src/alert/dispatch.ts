@@ -2,6 +2,7 @@ import { type DeliveryContext, type DeliveryResult, deliverAll } from '../notify
 import { type Alert, NOTIFICATION_TYPES, type Notifier } from '../notify/types.js';
 import type { Journal } from '../store/journal.js';
 import { notifiersFor } from './routing.js';
+import { NO_BACKUP_ID } from './stand-in.js';
 
 /** What sending needs: delivery's context plus the journal the outcome is recorded in. */
 export interface AlertContext extends DeliveryContext {
@@ -72,7 +73,6 @@ export function recordDeliveries(results: readonly DeliveryResult[], alert: Aler
 }
 
 /** The stand-in ID of an alert about no run (a missing backup) is not a backup ID: recorded as none. */
-export const NO_BACKUP_ID = '-';
 
 function alertBackupId(alert: Alert): string | null {
   return alert.run.backupId === NO_BACKUP_ID ? null : alert.run.backupId;

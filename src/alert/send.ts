@@ -1,7 +1,7 @@
 import type { DeliveryResult } from '../notify/fanout.js';
 import type { Alert } from '../notify/types.js';
 import { kindWords } from '../notify/words.js';
-import { type AlertContext, dispatch } from './dispatch.js';
+import type { AlertContext } from './dispatch.js';
 import { silenceVerdict } from './policy.js';
 
 export type SendOutcome = { held: true; silenceId: number } | { held: false; results: DeliveryResult[] };
@@ -50,6 +50,9 @@ export async function sendAlert(
       ctx.logger.warn('Incident', `Could not note the alert: ${ctx.redactor.safeError(error)}`);
     }
   }
+  // Delivery code (nodemailer, handlebars, every channel) loads only when an alert goes out:
+  // a run that succeeds, or whose failure is held, never pays for it.
+  const { dispatch } = await import('./dispatch.js');
   const results = await dispatch(verdict.alert, ctx);
   if (results.length > 0 && verdict.reported.length > 0) {
     try {

@@ -1,5 +1,6 @@
 import type { BackupType, RunResult } from '../shared/run-result.js';
-import { NO_BACKUP_ID } from './dispatch.js';
+/** The backup ID of an alert about no run (a missing backup): stored as NULL. */
+export const NO_BACKUP_ID = '-';
 
 /**
  * The run an alert about no single run carries (a missing backup, a reminder of one), as a

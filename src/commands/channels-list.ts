@@ -75,7 +75,7 @@ export async function channelsListCommand(options: { json?: boolean }, ctx: Comm
           c.createdAt.replace('T', ' ').slice(0, 19),
         ]);
       }
-      ctx.io.stdout(`${table(rows)}\n`);
+      ctx.io.stdout(`${await table(rows)}\n`);
       for (const c of listed.filter((c) => c.error))
         ctx.io.stdout(`✖ ${c.name}: skipped when alerting: ${c.error}\n`);
     }

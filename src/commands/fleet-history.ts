@@ -69,6 +69,6 @@ export async function fleetHistoryCommand(
       run.errorMessage ?? '',
     ]);
   }
-  ctx.io.stdout(`${table(lines)}\n`);
+  ctx.io.stdout(`${await table(lines)}\n`);
   return ExitCode.ok;
 }

@@ -173,7 +173,7 @@ export async function fleetStatusCommand(
       ]);
     }
   }
-  ctx.io.stdout(`${table(rows)}\n`);
+  ctx.io.stdout(`${await table(rows)}\n`);
   for (const host of unhealthyHosts(status)) ctx.io.stdout(`${describeHost(host)}\n`);
   return status.healthy ? ExitCode.ok : ExitCode.failed;
 }

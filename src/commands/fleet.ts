@@ -105,6 +105,6 @@ export async function fleetHostsCommand(
       skew,
     ]);
   }
-  ctx.io.stdout(`${table(rows)}\n`);
+  ctx.io.stdout(`${await table(rows)}\n`);
   return status.healthy ? ExitCode.ok : ExitCode.failed;
 }

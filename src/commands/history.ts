@@ -60,7 +60,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
         row.error_message ?? '',
       ]);
     }
-    ctx.io.stdout(`${table(lines)}\n`);
+    ctx.io.stdout(`${await table(lines)}\n`);
     return ExitCode.ok;
   } finally {
     store?.close();

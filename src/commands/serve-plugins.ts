@@ -4,8 +4,9 @@ import type { ServePlugins } from './serve.js';
 
 /**
  * What `serve` borrows from the rest of backup-alert, each loaded on first use: the
- * metrics exposition for GET /metrics, and the runbook §7.1 test e-mail for
- * POST /api/v1/notifications/test-email.
+ * metrics exposition for GET /metrics (this host's, or every host's from the centre), and
+ * the runbook §7.1 test e-mail for POST /api/v1/notifications/test-email (always through
+ * this host's SMTP settings, whichever database serve reads).
  */
 export function defaultServePlugins(ctx: CommandContext): ServePlugins {
   return {
@@ -15,6 +16,13 @@ export function defaultServePlugins(ctx: CommandContext): ServePlugins {
         import('../metrics/publish.js'),
       ]);
       return renderExposition(store.metricsSnapshot(snapshotOptions(ctx.config, ctx.config.metrics)));
+    },
+    fleetMetricsText: async (centre) => {
+      const [{ renderExposition }, { VERSION }] = await Promise.all([
+        import('../metrics/exposition.js'),
+        import('../shared/version.js'),
+      ]);
+      return renderExposition(await centre.metricsSnapshot(VERSION));
     },
     sendTestEmail: async (to) => {
       const [{ sendAlertEmail }, { describeSmtpError }] = await Promise.all([

@@ -1,17 +1,16 @@
-import { existsSync } from 'node:fs';
 import type { ConfigProblem } from '../config/values.js';
 import type { CommandContext } from '../context.js';
+import type { CentreReadModel } from '../fleet/read-model.js';
 import { FORWARDED_SIGNALS, type ForwardedSignal, type SignalSource } from '../runner/signals.js';
 import type { ServeOptions } from '../serve/options.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import { checkExposure, parseServeSettings } from '../serve/settings.js';
 import { parseDuration } from '../shared/duration.js';
-import { errorMessage, UsageError } from '../shared/errors.js';
+import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
-import { SqliteReadModel } from '../store/read-model.js';
-import { SCHEMA_VERSION } from '../store/schema.js';
-import { Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openServeSource, type ServeSource, ServeSourceError } from './serve-source.js';
 
 export interface ServeCommandOptions {
   /** `--listen HOST:PORT` (default 127.0.0.1:8080). */
@@ -24,44 +23,14 @@ export interface ServeCommandOptions {
 export interface ServePlugins {
   /** src/metrics: the Prometheus exposition for GET /metrics, built from serve's open store. */
   metricsText?: (store: Store) => Promise<string>;
+  /** The same over the centre: every host's series, each with a `host` label. */
+  fleetMetricsText?: (centre: CentreReadModel) => Promise<string>;
   /** src/notify: the runbook §7.1 test e-mail for POST /api/v1/notifications/test-email. */
   sendTestEmail?: ServeOptions['sendTestEmail'];
-  /** BACKUP_ALERT_EXPECT (src/config/fleet.ts): per-type max ages. */
+  /** Per-type max ages; default BACKUP_ALERT_EXPECT (ctx.config.expect) over the local database. */
   expect?: ServeOptions['expect'];
   /** Tests: told where the server listens once it does. */
   onListening?: (server: RunningServer) => void;
-}
-
-/**
- * The database for serving: read-write when we may (so the migration with serve's indexes
- * is applied and API operations are audited), else read-only. A read-only database must
- * already have the current schema: its owner upgrades it by running any command once.
- */
-export function openForServe(ctx: CommandContext): Store {
-  try {
-    return ctx.openStore();
-  } catch (error) {
-    if (!existsSync(ctx.config.dbPath)) throw error;
-    let store: Store;
-    try {
-      store = Store.open(ctx.config.dbPath, { readonly: true });
-    } catch {
-      throw new Error(`cannot open database ${ctx.config.dbPath}: ${errorMessage(error)}`, { cause: error });
-    }
-    const version = store.db.pragma('user_version', { simple: true }) as number;
-    if (version < SCHEMA_VERSION) {
-      store.close();
-      throw new Error(
-        `database ${ctx.config.dbPath} has schema ${version}, serve needs ${SCHEMA_VERSION}, and this user cannot ` +
-          'upgrade it: run `backup-alert status` once as its owner',
-      );
-    }
-    ctx.logger.warn(
-      'Serve',
-      `Database opened read-only (${errorMessage(error)}); API operations are not audited`,
-    );
-    return store;
-  }
 }
 
 function waitForSignal(signals: SignalSource): { received: Promise<ForwardedSignal>; dispose: () => void } {
@@ -75,10 +44,31 @@ function waitForSignal(signals: SignalSource): { received: Promise<ForwardedSign
   return { received, dispose };
 }
 
+/** GET /metrics from where serve reads: this host's database, or every host's at the centre. */
+function metricsFor(source: ServeSource, plugins: ServePlugins): ServeOptions['metricsText'] {
+  const { centre, store } = source;
+  if (centre) return plugins.fleetMetricsText && (() => plugins.fleetMetricsText!(centre));
+  return store && plugins.metricsText && (() => plugins.metricsText!(store));
+}
+
+/**
+ * Over the local database, this host's promises (BACKUP_ALERT_EXPECT) judge every cell. Over
+ * the centre each host is judged by its own promises (the centre's `hosts` table, read by the
+ * read model), never by the serving host's.
+ */
+function expectFor(source: ServeSource, ctx: CommandContext, plugins: ServePlugins): ServeOptions['expect'] {
+  if (plugins.expect) return plugins.expect;
+  if (source.centre) return undefined;
+  const expect: Record<string, number> = {};
+  for (const [type, ms] of Object.entries(ctx.config.expect)) if (ms !== undefined) expect[type] = ms;
+  return Object.keys(expect).length > 0 ? expect : undefined;
+}
+
 /**
  * `backup-alert serve [--listen HOST:PORT]`: the API and the dashboard over the local
- * SQLite until SIGTERM/SIGINT/SIGHUP, then a graceful stop (exit 0). This module is the
- * only way in to src/serve (hono): import it lazily from the command table.
+ * SQLite, or over the centre when BACKUP_ALERT_DATABASE_URL is set, until
+ * SIGTERM/SIGINT/SIGHUP, then a graceful stop (exit 0). This module is the only way in to
+ * src/serve (hono): import it lazily from the command table.
  */
 export async function serveCommand(
   options: ServeCommandOptions,
@@ -104,24 +94,37 @@ export async function serveCommand(
       throw new UsageError(`invalid --max-age "${options.maxAge}": use a duration like 26h or 8d`);
     }
   }
-  const store = openForServe(ctx);
+  let source: ServeSource;
+  try {
+    source = await openServeSource(ctx);
+  } catch (error) {
+    if (!(error instanceof ServeSourceError)) throw error;
+    ctx.logger.error('Serve', error.message);
+    return ExitCode.failed;
+  }
+  const { store } = source;
   const stop = waitForSignal(signals);
   let server: RunningServer | undefined;
   try {
+    const expect = expectFor(source, ctx, plugins);
+    const metricsText = metricsFor(source, plugins);
+    const timeZone = ctx.config.routing.timeZone;
     server = await startServer({
       listen: settings.listen,
-      readModel: new SqliteReadModel(store),
+      readModel: source.readModel,
       tokens: settings.tokens,
       lang: ctx.config.lang,
       now: ctx.now,
       logger: ctx.logger,
       escalateAfter: ctx.config.escalateAfter,
       ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
-      ...(plugins.expect ? { expect: plugins.expect } : {}),
-      ...(plugins.metricsText ? { metricsText: () => plugins.metricsText!(store) } : {}),
+      ...(expect ? { expect } : {}),
+      ...(timeZone ? { timeZone } : {}),
+      ...(metricsText ? { metricsText } : {}),
       ...(plugins.sendTestEmail ? { sendTestEmail: plugins.sendTestEmail } : {}),
+      // This host's SMTP sent it: this host's database records it (shipped with the rest).
       audit: (entry) => {
-        if (!store.db.readonly)
+        if (store && !store.db.readonly)
           recordAudit(store.audit, { ...ctx, username: `${ctx.username} (api)` }, entry);
       },
     });
@@ -137,6 +140,6 @@ export async function serveCommand(
   } finally {
     stop.dispose();
     await server?.close();
-    store.close();
+    await source.close();
   }
 }

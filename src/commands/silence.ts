@@ -147,7 +147,7 @@ export async function silenceListCommand(
         row.reason,
       ]);
     }
-    ctx.io.stdout(`${table(lines)}\n`);
+    ctx.io.stdout(`${await table(lines)}\n`);
     return ExitCode.ok;
   } finally {
     store.close();

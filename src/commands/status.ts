@@ -168,7 +168,7 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
         formatSizeStatus(s.size),
       ]);
     }
-    ctx.io.stdout(`${table(rows)}\n`);
+    ctx.io.stdout(`${await table(rows)}\n`);
     for (const s of bad) ctx.io.stdout(`${describe(s, options.maxAge)}\n`);
     return healthy ? ExitCode.ok : ExitCode.failed;
   } finally {

@@ -2,7 +2,15 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDuration, MAX_TIMER_MS } from '../shared/duration.js';
 import { smtpSecretForms } from '../shared/redact.js';
-import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
+import type { BackupType } from '../shared/run-result.js';
+import {
+  type Lang,
+  parseAlertTypes,
+  parseLang,
+  parseSmtpCheckInterval,
+  parseTeamsFormat,
+  type TeamsFormat,
+} from './alerting.js';
 import type { Env } from './env-source.js';
 import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
 import { type FleetConfig, parseFleetConfig } from './fleet.js';
@@ -20,7 +28,6 @@ import {
   parseRecipients,
   parseRedactPatterns,
   parseWebhookUrl,
-  splitList,
 } from './values.js';
 
 export const DEFAULT_SMTP_FROM = 'ITSM-Sec Nexus <noreply@itsm.local>';
@@ -28,9 +35,6 @@ export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 export const DEFAULT_KILL_AFTER_MS = 10_000;
 /** Deliveries add a hard cut-off margin to the notify timeout; keep the sum one timer. */
 const HARD_MARGIN_ALLOWANCE_MS = 60_000;
-
-export type TeamsFormat = 'messagecard' | 'adaptivecard';
-export type Lang = 'ja' | 'en';
 
 export interface SmtpSettings {
   host: string;
@@ -65,6 +69,8 @@ export interface Config {
   logFile?: string;
   /** NODE_ENV=test: skip the SMTP verify at start. */
   skipSmtpVerify: boolean;
+  /** BACKUP_ALERT_SMTP_CHECK_INTERVAL: a good SMTP check at the start of `run` is trusted this long. */
+  smtpCheckIntervalMs: number;
   redactPatterns: RegExp[];
   escalateAfter: number;
   notifyRecovery: boolean;
@@ -170,6 +176,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     lang: parseLang(env['BACKUP_ALERT_LANG'], problems),
     templateDir: resolve(context.cwd, nonEmpty('BACKUP_ALERT_TEMPLATE_DIR') ?? context.defaultTemplateDir),
     skipSmtpVerify: env['NODE_ENV'] === 'test',
+    smtpCheckIntervalMs: parseSmtpCheckInterval(env['BACKUP_ALERT_SMTP_CHECK_INTERVAL'], problems),
     redactPatterns: parseRedactPatterns('BACKUP_ALERT_REDACT', env['BACKUP_ALERT_REDACT'], problems),
     escalateAfter: parsePositiveInteger(
       'BACKUP_ALERT_ESCALATE_AFTER',
@@ -233,39 +240,4 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
   }
   return { config, problems };
-}
-
-function parseAlertTypes(value: string | undefined, problems: ConfigProblem[]): BackupType[] {
-  const items = splitList(value);
-  if (items.length === 0) return [...BACKUP_TYPES];
-  const types: BackupType[] = [];
-  for (const item of items) {
-    if (isBackupType(item)) types.push(item);
-    else
-      problems.push({
-        variable: 'BACKUP_ALERT_TYPES',
-        message: `"${item}" is not a backup type (${BACKUP_TYPES.join(', ')}); ignored`,
-      });
-  }
-  // A list of only typos must not silence every alert.
-  return types.length > 0 ? types : [...BACKUP_TYPES];
-}
-
-function parseLang(value: string | undefined, problems: ConfigProblem[]): Lang {
-  const lang = value?.trim().toLowerCase();
-  if (!lang) return 'ja';
-  if (lang === 'ja' || lang === 'en') return lang;
-  problems.push({ variable: 'BACKUP_ALERT_LANG', message: `"${value}" is not ja or en; using ja` });
-  return 'ja';
-}
-
-function parseTeamsFormat(value: string | undefined, problems: ConfigProblem[]): TeamsFormat | undefined {
-  const format = value?.trim().toLowerCase();
-  if (!format) return undefined;
-  if (format === 'messagecard' || format === 'adaptivecard') return format;
-  problems.push({
-    variable: 'TEAMS_WEBHOOK_FORMAT',
-    message: `"${value}" is not messagecard or adaptivecard; choosing by URL`,
-  });
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parse } from 'dotenv';
 import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
 import { lintEnvFile } from './env-file-lint.js';
 import type { ConfigProblem } from './values.js';
@@ -45,8 +45,18 @@ export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
       cause: error,
     });
   }
-  const fromFile = parse(text);
+  const fromFile = parseEnvFile(text);
   const merged: Record<string, string | undefined> = { ...fromFile };
   for (const [key, value] of Object.entries(options.processEnv)) if (value !== undefined) merged[key] = value;
   return { env: merged, envFile: path, problems: lintEnvFile(path, text) };
+}
+
+/**
+ * dotenv's parser, loaded only when there is an env file to read: it pulls in node:crypto
+ * (for dotenv's encrypted files, which we do not use), a cost every run without a file
+ * would pay for nothing.
+ */
+export function parseEnvFile(text: string): Record<string, string> {
+  const { parse } = createRequire(import.meta.url)('dotenv') as typeof import('dotenv');
+  return parse(text);
 }

@@ -81,7 +81,7 @@ export function clientConfig(
  * ~25 ms of CPU on every run that ships. A stand-in `navigator` while pg loads spares that;
  * Node 21+ has its own and is left alone. Removed again as soon as pg is in.
  */
-async function loadPg(): Promise<typeof import('pg').default> {
+export async function loadPg(): Promise<typeof import('pg').default> {
   const global = globalThis as { navigator?: unknown };
   if (global.navigator !== undefined) return (await import('pg')).default;
   global.navigator = { userAgent: 'Node.js' };

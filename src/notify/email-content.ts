@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import type { Config } from '../config/config.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -98,6 +97,7 @@ export async function renderHtml(alert: Alert, config: Config, logger: Logger): 
   }
   try {
     // A fresh instance per render: no helper or partial registered elsewhere leaks in.
+    const { default: Handlebars } = await import('handlebars');
     const handlebars = Handlebars.create();
     const template = handlebars.compile(source, { strict: false });
     return template(templateData(alert, config));

@@ -96,7 +96,7 @@ export async function sendAlertEmail(
           ),
       },
       async (attempt) => {
-        const handle = createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
+        const handle = await createSmtpTransport(config.smtp, timeoutsFor(deadline - clock()), {
           mask: logger.mask,
           ...(options.transcript ? { transcript: options.transcript } : {}),
         });
@@ -185,7 +185,7 @@ export async function verifySmtp(
     readyAtDebug?: boolean;
   },
 ): Promise<VerifyResult> {
-  const handle = createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
+  const handle = await createSmtpTransport(config.smtp, timeoutsFor(options.timeoutMs), {
     mask: logger.mask,
     ...(options.transcript ? { transcript: options.transcript } : {}),
   });

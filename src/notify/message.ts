@@ -1,4 +1,4 @@
-import type { Lang } from '../config/config.js';
+import type { Lang } from '../config/alerting.js';
 import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatLocalTime } from '../shared/local-time.js';

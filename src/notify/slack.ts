@@ -1,4 +1,5 @@
-import type { Config, Lang } from '../config/config.js';
+import type { Lang } from '../config/alerting.js';
+import type { Config } from '../config/config.js';
 import { redactUrl } from '../shared/redact.js';
 import { postJson } from './http-post.js';
 import {

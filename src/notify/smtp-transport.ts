@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { format } from 'node:util';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { SmtpSettings } from '../config/config.js';
 
@@ -67,11 +67,12 @@ export interface TransportHandle {
   destroy(): void;
 }
 
-export function createSmtpTransport(
+/** nodemailer loads with the first connection: only a run that sends or checks e-mail pays for it. */
+export async function createSmtpTransport(
   smtp: SmtpSettings,
   timeouts: TransportTimeouts,
   options: { transcript?: TranscriptSink; mask: (text: string) => string },
-): TransportHandle {
+): Promise<TransportHandle> {
   // For plaintext/STARTTLS we hand nodemailer an unconnected socket so an abort can destroy it;
   // nodemailer exposes no handle on its connection. Implicit TLS relies on the timeouts above.
   const socket = smtp.secure ? undefined : new Socket();
@@ -90,7 +91,8 @@ export function createSmtpTransport(
       ? { logger: transcriptLogger(options.transcript, options.mask), debug: true }
       : { logger: false, debug: false }),
   };
-  const transporter = nodemailer.createTransport(transportOptions);
+  const { default: mailer } = await import('nodemailer');
+  const transporter = mailer.createTransport(transportOptions);
   let destroyed = false;
   // Destroyed while nodemailer was still resolving the host, the socket would be
   // connected anyway (net.Socket.connect revives a destroyed socket), and its greeting

@@ -1,4 +1,5 @@
-import type { Config, Lang, TeamsFormat } from '../config/config.js';
+import type { Lang, TeamsFormat } from '../config/alerting.js';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrl } from '../shared/redact.js';
 import { postJson } from './http-post.js';

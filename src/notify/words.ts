@@ -1,4 +1,4 @@
-import type { Lang } from '../config/config.js';
+import type { Lang } from '../config/alerting.js';
 import type { AlertKind } from './types.js';
 
 /**

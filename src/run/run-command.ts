@@ -19,8 +19,9 @@ import {
   type StartedRun,
 } from './record.js';
 import { resultOfScript } from './result.js';
-import { applyRetention, replayOutput, retryPendingQuickly, startSmtpCheck } from './side-tasks.js';
+import { applyRetention, replayOutput, retryPendingQuickly } from './side-tasks.js';
 import { watchForSlowRun } from './slow-run.js';
+import { startSmtpCheck } from './smtp-check.js';
 
 export type { RunOptions } from './plan.js';
 
@@ -48,14 +49,11 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
     try {
       const started = recordStart(journal, plan, startedAt, lock.busy ? null : runLogDir(ctx), ctx);
       const heartbeat = startHeartbeatIfWanted(started, plan, ctx);
-      const smtpCheck = lock.busy ? undefined : startSmtpCheck(ctx);
+      if (!lock.busy) startSmtpCheck(ctx);
       const result = lock.busy
         ? lockBusyResult(plan, started, lock, ctx.now(), ctx.hostname)
         : await execute(plan, started, lock, signals, ctx);
       recordFinish(journal, result, ctx);
-      // On a failed run the alert itself is the SMTP test: it must not wait for the check,
-      // which finishes on its own (or is cut off when we exit).
-      if (result.status === 'success') await smtpCheck;
       if (result.status === 'success') {
         ctx.logger.debug(
           'Backup',

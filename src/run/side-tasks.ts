@@ -15,8 +15,6 @@ import { describePrune, type PruneResult, pruneSummary } from '../store/prune.js
 
 /** How long a `run` spends re-sending old pending alerts before its own work. */
 const QUICK_RETRY_MS = 3_000;
-/** How long the background SMTP check at the start of a run may take. */
-const SMTP_CHECK_MS = 10_000;
 
 /** Every run first gives undelivered alerts a quick second chance (loading retry code only when there are some). */
 export async function retryPendingQuickly(ctx: AlertContext): Promise<void> {
@@ -27,27 +25,6 @@ export async function retryPendingQuickly(ctx: AlertContext): Promise<void> {
   } catch (error) {
     ctx.logger.warn('Backup', `Could not re-send pending alerts: ${errorMessage(error)}`);
   }
-}
-
-/**
- * The runbook checks the SMTP connection at start (§6 Step 5; skipped with NODE_ENV=test).
- * It runs beside the backup, so it costs the backup nothing, and a broken mail
- * setup is reported even on nights when the backup succeeds, before it is needed.
- */
-export function startSmtpCheck(ctx: CommandContext): Promise<void> | undefined {
-  const { config } = ctx;
-  if (config.emailRecipients.length === 0 || config.skipSmtpVerify) return undefined;
-  return (async () => {
-    try {
-      const { verifySmtp } = await import('../notify/email.js');
-      await verifySmtp(config, ctx.logger, {
-        timeoutMs: Math.min(SMTP_CHECK_MS, config.notifyTimeoutMs),
-        readyAtDebug: true,
-      });
-    } catch (error) {
-      ctx.logger.warn('EmailService', `SMTP check failed: ${errorMessage(error)}`);
-    }
-  })();
 }
 
 /** --quiet: cron mails only when there is output, so a failed run replays what the script printed. */

@@ -1,6 +1,6 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage } from '../shared/errors.js';
+import { LogFile } from './log-file.js';
 import { outputCollector } from './output-gc.js';
 import { OutputTail } from './output-tail.js';
 import { pump } from './pump.js';
@@ -8,60 +8,78 @@ import { redactLines } from './redact-lines.js';
 
 export const OUTPUT_TAIL_BYTES = 64 * 1024;
 const STDERR_TAIL_BYTES = 8 * 1024;
-const LOG_BUFFER_BYTES = 1024 * 1024;
+const REDACT_BUFFER_BYTES = 1024 * 1024;
 /** After the script exits, output still held open by an orphan for this long (no data) is given up on. */
 const ORPHAN_IDLE_MS = 2_000;
 
+export interface CaptureOptions {
+  logPath: string | null;
+  now: () => number;
+  /** BACKUP_ALERT_REDACT (and our secrets) applied to the log file, by whole lines. */
+  redact?: ((text: string) => string) | undefined;
+  /**
+   * `--quiet`: the script's stdout goes straight into the log file (its descriptor is
+   * handed to the script); we copy nothing and read the tail back from the file at the
+   * end. Only without redaction, which has to see every line.
+   */
+  quiet: boolean;
+}
+
 /**
- * The script's output: copied with backpressure to our streams and the per-run
- * log file, with only a bounded tail (and a smaller stderr tail, for the error
- * message) kept in memory. Output volume never grows our memory.
+ * The script's output: copied with backpressure to our streams and the per-run log file,
+ * with only a bounded tail (and a smaller stderr tail, for the error message) kept in
+ * memory. Output volume never grows our memory.
  */
 export class OutputCapture {
   readonly tail = new OutputTail(OUTPUT_TAIL_BYTES);
   readonly stderrTail = new OutputTail(STDERR_TAIL_BYTES);
-  logError: string | undefined;
-  /** Where output for the log file is written: the file, or the redaction in front of it. */
-  private log: Writable | null = null;
-  private file: WriteStream | null = null;
+  private openError: string | undefined;
+  private readonly file: LogFile | null = null;
+  /** Where copied output for the log goes: the file, or the redaction in front of it. */
+  private readonly log: Writable | null = null;
+  private fileStream: Writable | null = null;
   private lastData: number;
   private pumped: Array<Promise<void>> = [];
   private readonly collect = outputCollector();
+  private readonly now: () => number;
+  /** The log file's descriptor, when the script's stdout is to be written there directly. */
+  readonly directFd: number | undefined;
 
-  /** `redact`: BACKUP_ALERT_REDACT (and our secrets) applied to the log file, by whole lines. */
-  constructor(
-    logPath: string | null,
-    private readonly now: () => number,
-    redact?: (text: string) => string,
-  ) {
-    this.lastData = now();
-    if (logPath) {
-      // A 1 MiB buffer rather than the default 16 KiB: every pipe read is up to 64 KiB, so the
-      // default made write() report "full" on each chunk and paused and resumed the script's
-      // pipe for every one of them (~35% of the time of a large output). Still bounded.
-      const file = createWriteStream(logPath, { flags: 'a', mode: 0o600, highWaterMark: LOG_BUFFER_BYTES });
-      file.on('error', (error) => {
-        this.logError = errorMessage(error);
-        this.log?.destroy();
-        this.log = null;
-        this.file = null;
-      });
-      this.file = file;
-      if (redact) {
-        const redacting = redactLines(redact, LOG_BUFFER_BYTES);
-        redacting.pipe(file);
-        this.log = redacting;
-      } else {
-        this.log = file;
-      }
+  constructor(options: CaptureOptions) {
+    this.now = options.now;
+    this.lastData = options.now();
+    if (!options.logPath) return;
+    try {
+      this.file = new LogFile(options.logPath);
+    } catch (error) {
+      this.openError = errorMessage(error);
+      return;
+    }
+    const sink = this.file.stream();
+    this.fileStream = sink;
+    if (options.redact) {
+      const redacting = redactLines(options.redact, REDACT_BUFFER_BYTES);
+      redacting.pipe(sink);
+      this.log = redacting;
+    } else {
+      this.log = sink;
+      if (options.quiet) this.directFd = this.file.fd;
     }
   }
 
+  get logError(): string | undefined {
+    return this.openError ?? this.file?.error;
+  }
+
   /** Starts copying one of the child's streams to `own` (our stdout/stderr; null in quiet mode) and the log. */
-  follow(source: Readable | null, own: Writable | null, isStderr: boolean): void {
-    const sinks = () => [own, this.log].filter((sink): sink is Writable => sink !== null);
+  follow(source: Readable | null | undefined, own: Writable | null, isStderr: boolean): void {
+    const sinks = own ? [own] : [];
     this.pumped.push(
-      pump(source, sinks, (chunk) => {
+      pump(source ?? null, sinks, (chunk) => {
+        // The log first, synchronously (the file's own write, or the redaction in front of
+        // it, which writes through at once): no stream machinery per chunk.
+        if (this.file && this.log === this.fileStream) this.file.write(chunk);
+        else this.log?.write(chunk);
         this.tail.push(chunk);
         if (isStderr) this.stderrTail.push(chunk);
         this.collect(chunk.length);
@@ -91,15 +109,23 @@ export class OutputCapture {
     });
   }
 
-  /** Flushes and closes the log file (through the redaction, when there is one). */
+  /** Flushes the redaction (if any), reads back a direct writer's tail, closes the file. */
   async close(): Promise<void> {
     const { log, file } = this;
     if (!log || !file) return;
     await new Promise<void>((resolve) => {
-      file.once('close', resolve);
-      file.once('error', () => resolve());
-      // A redaction in front ends the file itself (pipe), after its last held line.
+      log.once('finish', resolve);
+      log.once('error', () => resolve());
       log.end();
     });
+    if (this.directFd !== undefined) {
+      try {
+        const { bytes, tail } = file.tail(OUTPUT_TAIL_BYTES);
+        this.tail.adopt(tail, bytes);
+      } catch (error) {
+        file.error ??= errorMessage(error);
+      }
+    }
+    file.close();
   }
 }

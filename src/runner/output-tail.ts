@@ -24,6 +24,13 @@ export class OutputTail {
     }
   }
 
+  /** Takes the end of an output read back from a file (a script that wrote there directly). */
+  adopt(end: Buffer, totalBytes: number): void {
+    this.chunks = [end.length > this.limit ? end.subarray(end.length - this.limit) : end];
+    this.size = this.chunks[0]!.length;
+    this.total = totalBytes;
+  }
+
   /** Bytes seen in all, kept or not. */
   get totalBytes(): number {
     return this.total;

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
  */
 export function pump(
   source: Readable | null,
-  sinks: () => Writable[],
+  sinks: readonly Writable[],
   onChunk: (chunk: Buffer) => void,
 ): Promise<void> {
   if (!source) return Promise.resolve();
@@ -31,7 +31,7 @@ export function pump(
   return new Promise<void>((resolve) => {
     source.on('data', (chunk: Buffer) => {
       onChunk(chunk);
-      for (const sink of sinks()) {
+      for (const sink of sinks) {
         if (broken.has(sink) || sink.destroyed || sink.writableEnded) continue;
         watch(sink);
         if (!sink.write(chunk) && !full.has(sink)) {

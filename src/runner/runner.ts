@@ -102,9 +102,14 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
   const startError = checkScript(options.script);
   if (startError) return { ...NOT_RUN, startError, durationMs: now() - started, lastStderrLine: undefined };
 
-  const output = new OutputCapture(options.logPath, now, options.redactLog);
+  const output = new OutputCapture({
+    logPath: options.logPath,
+    now,
+    redact: options.redactLog,
+    quiet: options.stdout === null && options.stderr === null,
+  });
   // Wrapped: awaiting a bare execa child would wait for the script to end.
-  const { child } = await spawnScript(options);
+  const { child } = await spawnScript(options, output.directFd);
   if (child.pid !== undefined) options.onSpawn?.(child.pid);
   const terminator = new GroupTerminator(child.pid, options.killAfterMs);
   terminator.armTimeout(options.timeoutMs);
@@ -185,14 +190,17 @@ export function shebangInterpreter(script: string): string | undefined {
  * volume must never grow our memory), failures returned as data; exit, signals and
  * streams are handled here. Loaded on first spawn: status and history must not pay for it.
  */
-async function spawnScript(options: RunnerOptions) {
+async function spawnScript(options: RunnerOptions, stdoutFd: number | undefined) {
   const { execa } = await import('execa');
   const child = execa(options.script, [...options.args], {
     cwd: options.cwd,
     env: options.env as Record<string, string>,
     extendEnv: false,
     stdin: 'ignore',
-    stdout: 'pipe',
+    // --quiet: straight into the log file, no copy through us (see OutputCapture). execa's
+    // types list descriptors 3-9 only, but any open one is handed to spawn as it is
+    // (execa/lib/stdio/native.js): the child gets our log file's descriptor.
+    stdout: stdoutFd === undefined ? 'pipe' : (stdoutFd as 3),
     stderr: 'pipe',
     buffer: false,
     reject: false,

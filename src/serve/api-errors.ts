@@ -12,6 +12,7 @@ export const API_ERRORS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  ambiguous_backup_id: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   misdirected_request: 421,

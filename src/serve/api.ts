@@ -5,6 +5,7 @@ import { ApiError } from './api-errors.js';
 import { statusReport } from './health.js';
 import type { ServeEnv, ServeOptions } from './options.js';
 import {
+  parseBackupDetailQuery,
   parseBackupId,
   parseBackupQuery,
   parseNoQuery,
@@ -58,6 +59,16 @@ function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The promises to judge by: with `?type=`, that type's only (its max age, and no `never` cell of another). */
+function onlyType(
+  expect: Readonly<Record<string, number>>,
+  type: string | undefined,
+): Readonly<Record<string, number>> {
+  if (type === undefined) return expect;
+  const ms = expect[type];
+  return ms === undefined ? {} : { [type]: ms };
+}
+
 /** The runbook's API under /api/v1. Auth and limits are applied before these run (app.ts). */
 export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
   const { readModel } = options;
@@ -65,10 +76,12 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
   app.get('/api/v1/backups', async (c) => ok(c, await readModel.backups(parseBackupQuery(searchOf(c)))));
 
   app.get('/api/v1/backups/:backupId', async (c) => {
-    parseNoQuery(searchOf(c));
+    const { host } = parseBackupDetailQuery(searchOf(c));
     const backupId = parseBackupId(c.req.param('backupId'));
-    const run = await readModel.backup(backupId);
-    if (!run) throw new ApiError('not_found', `no run with backup ID ${backupId}`);
+    const run = await readModel.backup(backupId, host);
+    if (!run) {
+      throw new ApiError('not_found', `no run with backup ID ${backupId}${host ? ` on host ${host}` : ''}`);
+    }
     return ok(c, run);
   });
 
@@ -78,14 +91,14 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     if (query.host !== undefined) filter.host = query.host;
     if (query.type !== undefined) filter.type = query.type;
     const facts = await readModel.statusFacts(filter);
-    const maxAgeMs = query.maxAgeMs ?? options.maxAgeMs;
     return ok(
       c,
       statusReport(facts, {
         now: options.now(),
         escalateAfter: options.escalateAfter,
-        ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
-        ...(options.expect && filter.type === undefined ? { expect: options.expect } : {}),
+        ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+        ...(query.maxAgeMs !== undefined ? { maxAgeOverrideMs: query.maxAgeMs } : {}),
+        ...(options.expect ? { expect: onlyType(options.expect, filter.type) } : {}),
       }),
     );
   });

@@ -1,14 +1,11 @@
-import type { Context } from 'hono';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { routePath } from 'hono/route';
+import type { Context, Hono } from 'hono';
 import { errorMessage } from '../shared/errors.js';
 import { apiRoutes } from './api.js';
 import { ApiError, errorBody } from './api-errors.js';
 import { createAuthenticator, isLoopbackHostHeader } from './auth.js';
 import type { ServeEnv, ServeOptions } from './options.js';
 import { errorPage, pageRoutes } from './pages.js';
+import { AmbiguousBackupIdError, ReadModelUnavailableError } from './read-model.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
@@ -35,7 +32,13 @@ function secure(c: Context<ServeEnv>): void {
  * The whole HTTP surface as a Hono app: limits, auth, then routes. Built per server;
  * `startServer` (server.ts) puts it behind Node's http server with its timeouts.
  */
-export function createApp(options: ServeOptions): Hono<ServeEnv> {
+export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> {
+  const [{ Hono }, { bodyLimit }, { HTTPException }, { routePath }] = await Promise.all([
+    import('hono'),
+    import('hono/body-limit'),
+    import('hono/http-exception'),
+    import('hono/route'),
+  ]);
   const app = new Hono<ServeEnv>();
   const auth = createAuthenticator(options.tokens);
   const { logger } = options;
@@ -142,6 +145,20 @@ export function createApp(options: ServeOptions): Hono<ServeEnv> {
   app.notFound((c) => fail(c, new ApiError('not_found', 'there is nothing at this address')));
   app.onError((error, c) => {
     if (error instanceof ApiError) return fail(c, error);
+    if (error instanceof AmbiguousBackupIdError) {
+      return fail(
+        c,
+        new ApiError(
+          'ambiguous_backup_id',
+          `several hosts have a run ${error.backupId} (${error.hosts.join(', ')}): add ?host=`,
+        ),
+      );
+    }
+    if (error instanceof ReadModelUnavailableError) {
+      // The reason (host:port, SQLSTATE, what to run) is for the operator's log, not the caller.
+      logger.error('Serve', `${c.req.method} ${c.req.path}: the database cannot be read: ${error.message}`);
+      return fail(c, new ApiError('unavailable', 'the database cannot be read right now; try again later'));
+    }
     if (error instanceof HTTPException && error.status === 413) {
       return fail(c, new ApiError('payload_too_large', 'the request body is too large'));
     }

@@ -34,6 +34,8 @@ export interface JudgeOptions {
   now: Date;
   /** Like `status --max-age`: applies to every type without a promise of its own. */
   maxAgeMs?: number;
+  /** Asked for explicitly (`?maxAge=`): replaces every promise, as `status --fleet --max-age` does. */
+  maxAgeOverrideMs?: number;
   /** What each type promises (BACKUP_ALERT_EXPECT): a type with no run yet is `never`. */
   expect?: Readonly<Record<string, number>>;
   escalateAfter: number;
@@ -41,7 +43,8 @@ export interface JudgeOptions {
 
 export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStatus {
   const { latestRun: latest, latestSuccess: success } = facts;
-  const maxAgeMs = facts.maxAgeMs ?? options.expect?.[facts.type] ?? options.maxAgeMs;
+  const maxAgeMs =
+    options.maxAgeOverrideMs ?? facts.maxAgeMs ?? options.expect?.[facts.type] ?? options.maxAgeMs;
   const successAgeMs = success
     ? options.now.getTime() - Date.parse(success.finishedAt ?? success.startedAt)
     : null;
@@ -81,7 +84,7 @@ export function statusReport(facts: readonly HostTypeFacts[], options: JudgeOpti
   return {
     healthy: types.length > 0 && !bad,
     checkedAt: options.now.toISOString(),
-    maxAgeMs: options.maxAgeMs ?? null,
+    maxAgeMs: options.maxAgeOverrideMs ?? options.maxAgeMs ?? null,
     types,
   };
 }

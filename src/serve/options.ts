@@ -31,6 +31,8 @@ export interface ServeOptions {
   maxAgeMs?: number;
   /** Per-type promises (BACKUP_ALERT_EXPECT, e.g. daily=26h): override maxAgeMs, add `never` cells. */
   expect?: Readonly<Record<string, number>>;
+  /** BACKUP_ALERT_TIMEZONE (IANA, not UTC): the pages show times in it too, beside UTC. */
+  timeZone?: string;
   /** <meta http-equiv="refresh"> period of the pages; 0 = none. Default 60. */
   refreshSeconds?: number;
   /** Prometheus exposition for GET /metrics (src/metrics); 501 without it. */

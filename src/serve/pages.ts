@@ -4,10 +4,11 @@ import { statusReport } from './health.js';
 import type { ServeEnv, ServeOptions } from './options.js';
 import { backupPage } from './page/backup-page.js';
 import { dashboard } from './page/dashboard.js';
+import { backupHref } from './page/format.js';
 import { html, type SafeHtml } from './page/html.js';
 import { MESSAGES, type PageLang } from './page/i18n.js';
 import { layout, PAGE_CSP } from './page/layout.js';
-import { pageLang, parseBackupId } from './query.js';
+import { pageHost, pageLang, parseBackupId } from './query.js';
 
 export const DEFAULT_REFRESH_SECONDS = 60;
 /** Failures and undelivered alerts shown on `/`; the API pages through the rest. */
@@ -28,7 +29,7 @@ function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
 export function htmlResponse(
   c: Context<ServeEnv>,
   body: SafeHtml,
-  status: 200 | 400 | 401 | 403 | 404 | 413 | 421 | 500 | 503 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 421 | 500 | 503 = 200,
 ): Response {
   c.header('Content-Security-Policy', PAGE_CSP);
   return c.html(body.text, status);
@@ -46,16 +47,18 @@ export function errorPage(c: Context<ServeEnv>, options: ServeOptions, error: Ap
       refreshSeconds: 0,
       now: options.now(),
       otherLangHref: `?lang=${messages.otherLang.lang}`,
+      ...(options.timeZone ? { timeZone: options.timeZone } : {}),
     },
     html`<p>${error.message}</p><p><a href="/">${messages.back}</a></p>`,
   );
-  return htmlResponse(c, body, error.status as 400 | 401 | 403 | 404 | 413 | 421 | 500 | 503);
+  return htmlResponse(c, body, error.status as 400 | 401 | 403 | 404 | 409 | 413 | 421 | 500 | 503);
 }
 
 /** `/` (the overview) and `/backups/{id}` (one run): server-rendered, no script, one request each. */
 export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
   const { readModel } = options;
   const refreshSeconds = options.refreshSeconds ?? DEFAULT_REFRESH_SECONDS;
+  const zone = options.timeZone ? { timeZone: options.timeZone } : {};
 
   app.get('/', async (c) => {
     const page = pageContext(c, options);
@@ -72,7 +75,10 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
       ...(options.expect ? { expect: options.expect } : {}),
     });
-    const body = dashboard({ report, failures, undelivered }, { messages, langQuery: page.langQuery });
+    const body = dashboard(
+      { report, failures, undelivered },
+      { messages, langQuery: page.langQuery, ...zone },
+    );
     return htmlResponse(
       c,
       layout(
@@ -83,6 +89,7 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
           refreshSeconds,
           now,
           otherLangHref: `/?lang=${messages.otherLang.lang}`,
+          ...zone,
         },
         body,
       ),
@@ -93,9 +100,10 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     const page = pageContext(c, options);
     const messages = MESSAGES[page.lang];
     const backupId = parseBackupId(c.req.param('backupId'));
-    const run = await readModel.backup(backupId);
+    const host = pageHost(new URL(c.req.url).searchParams);
+    const run = await readModel.backup(backupId, host);
     if (!run) throw new ApiError('not_found', messages.notFound);
-    const other = `/backups/${encodeURIComponent(backupId)}?lang=${messages.otherLang.lang}`;
+    const other = backupHref(backupId, host ?? null, `?lang=${messages.otherLang.lang}`);
     return htmlResponse(
       c,
       layout(
@@ -106,8 +114,9 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
           refreshSeconds,
           now: options.now(),
           otherLangHref: other,
+          ...zone,
         },
-        backupPage(run, { messages, langQuery: page.langQuery }),
+        backupPage(run, { messages, langQuery: page.langQuery, ...zone }),
       ),
     );
   });

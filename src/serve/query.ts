@@ -23,7 +23,8 @@ export const DEFAULT_LIMIT = 20;
 export const MAX_OFFSET = 1_000_000;
 const MAX_AGE_LIMIT_MS = 366 * 86_400_000;
 
-const HOST = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,252}$/;
+/** What BACKUP_ALERT_HOST accepts (src/config/host.ts): letters and digits of any script, . _ - @ : */
+const HOST = /^[\p{L}\p{N}][\p{L}\p{N}._@:-]{0,252}$/u;
 /** `BKP-YYYYMMDD-HHMMSS-{type}` with `-2`, `-3` for a clash within one second. */
 const BACKUP_ID = /^BKP-\d{8}-\d{6}-[A-Za-z0-9_]{1,32}(?:-\d{1,4})?$/;
 
@@ -104,15 +105,30 @@ export function parseBackupQuery(search: URLSearchParams): BackupQuery {
   return query;
 }
 
-/** `GET /api/v1/notifications?status=&backupId=&limit=&offset=` */
+/** `GET /api/v1/notifications?status=&backupId=&host=&limit=&offset=` */
 export function parseNotificationQuery(search: URLSearchParams): NotificationQuery {
-  const params = read(search, ['status', 'backupId', 'limit', 'offset']);
+  const params = read(search, ['status', 'backupId', 'host', 'limit', 'offset']);
   const query: NotificationQuery = page(params);
   const status = oneOf<NotificationStatusName>(params, 'status', NOTIFICATION_STATUSES);
   const backupId = params.get('backupId');
+  const hostName = host(params);
   if (status !== undefined) query.status = status;
   if (backupId !== undefined) query.backupId = parseBackupId(backupId);
+  if (hostName !== undefined) query.host = hostName;
   return query;
+}
+
+/** `GET /api/v1/backups/{id}?host=`: the host is needed only where hosts share backup IDs (the centre). */
+export function parseBackupDetailQuery(search: URLSearchParams): { host?: string } {
+  const hostName = host(read(search, ['host']));
+  return hostName === undefined ? {} : { host: hostName };
+}
+
+/** The run page's `?host=` (other parameters are left to the page, as browsers add junk). */
+export function pageHost(search: URLSearchParams): string | undefined {
+  const value = search.getAll('host');
+  if (value.length > 1) throw new ApiError('invalid_parameter', 'host is given more than once');
+  return host(new Map(value.map((v) => ['host', v])));
 }
 
 /** Endpoints that take no query parameter: anything given is refused. */

@@ -1,9 +1,9 @@
 import type { RunView } from '../shared/run-result.js';
 /**
  * What `serve` reads, as plain data (camelCase, ready for JSON). The local SQLite
- * (src/store/read-model.ts) implements it today; the centre's PostgreSQL can
- * implement the same interface, which is why every method is async and every row
- * carries its host even though a local database usually holds one.
+ * (src/store/read-model.ts) and the centre's PostgreSQL (src/fleet/read-model.ts)
+ * implement it, which is why every method is async and every row carries its host
+ * even though a local database usually holds one.
  */
 
 export const RUN_STATUSES = ['running', 'success', 'failure', 'abandoned'] as const;
@@ -85,6 +85,7 @@ export interface BackupQuery {
 export interface NotificationQuery {
   status?: NotificationStatusName;
   backupId?: string;
+  host?: string;
   limit: number;
   offset: number;
 }
@@ -97,7 +98,10 @@ export interface PageQuery {
 export interface ReadModel {
   /** Newest first (started_at, then insertion order). */
   backups(query: BackupQuery): Promise<Page<BackupItem>>;
-  /** One run with its output tail and its notifications; undefined when unknown. */
+  /**
+   * One run with its output tail and its notifications; undefined when unknown. Without a
+   * host, a backup ID that several hosts share (the centre) throws AmbiguousBackupIdError.
+   */
   backup(backupId: string, host?: string): Promise<BackupDetail | undefined>;
   /** Every host × type that has a run (filters narrow it). */
   statusFacts(filter?: { host?: string; type?: string }): Promise<HostTypeFacts[]>;
@@ -111,4 +115,27 @@ export interface ReadModel {
   latestFailures(limit: number): Promise<BackupWithTail[]>;
   /** Cheap liveness check of the storage for /healthz; throws when it cannot read. */
   ping(): Promise<void>;
+}
+
+/**
+ * The storage cannot be read now (the centre is down, or refuses this role): answered 503
+ * with a fixed text; the reason (already free of secrets) goes to the log only.
+ */
+export class ReadModelUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ReadModelUnavailableError';
+  }
+}
+
+/** Backup IDs are unique per host only: cron fires at 02:00:00 on every host of a fleet alike. */
+export class AmbiguousBackupIdError extends Error {
+  constructor(
+    readonly backupId: string,
+    /** Some of the hosts that have a run with this ID (sorted). */
+    readonly hosts: string[],
+  ) {
+    super(`${backupId} is a backup ID on several hosts (${hosts.join(', ')})`);
+    this.name = 'AmbiguousBackupIdError';
+  }
 }

@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getRequestListener } from '@hono/node-server';
 import { errorMessage, UsageError } from '../shared/errors.js';
-import { createApp } from './app.js';
 import type { ServeOptions } from './options.js';
 import { authority, checkExposure, type ListenAddress, parseListen } from './settings.js';
 
@@ -60,7 +58,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   checkExposure(address, options.tokens);
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);
-  const app = createApp(options);
+  // hono and the routes load here: no other command pays for them.
+  const [{ createApp }, { getRequestListener }] = await Promise.all([
+    import('./app.js'),
+    import('@hono/node-server'),
+  ]);
+  const app = await createApp(options);
   // The adapter swaps the process's global Request/Response for lighter ones whose body it
   // can write straight to the socket (about a third less CPU per API request, measured
   // with bench/lib/serve.js). serve runs alone in its process; nothing else here uses fetch.

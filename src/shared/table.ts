@@ -1,5 +1,4 @@
 import kleur from 'kleur';
-import stringWidth from 'string-width';
 
 /** Green for healthy, cyan for in progress, red for everything else; plain without colour. */
 export function colourStatus(status: string, color: boolean): string {
@@ -14,7 +13,11 @@ export function colourStatus(status: string, color: boolean): string {
  * nothing and a full-width (Japanese) character for two, so an error message
  * in Japanese does not push the columns after it out of line.
  */
-export function table(rows: readonly string[][]): string {
+export async function table(rows: readonly string[][]): Promise<string> {
+  // string-width compiles a large emoji pattern (tens of ms): loaded only when a cell holds
+  // more than ASCII, where plain length (colour codes left out) is already the display width.
+  const wide = rows.some((row) => row.some((cell) => NON_ASCII.test(cell)));
+  const stringWidth = wide ? (await import('string-width')).default : asciiWidth;
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, index) => {
@@ -31,4 +34,11 @@ export function table(rows: readonly string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function asciiWidth(text: string): number {
+  return text.replace(ANSI, '').length;
 }

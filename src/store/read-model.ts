@@ -163,14 +163,20 @@ export class SqliteReadModel implements ReadModel {
       where.push('n.backup_id = @backupId');
       params['backupId'] = query.backupId;
     }
+    if (query.host !== undefined) {
+      // A local notification's host is its run's.
+      where.push('b.host = @host');
+      params['host'] = query.host;
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const counted =
+      query.host !== undefined
+        ? 'notification_logs n LEFT JOIN backup_logs b ON b.backup_id = n.backup_id'
+        : 'notification_logs n';
     // One run's notifications are few: its index, then sorted. Otherwise walk created_at.
     const order =
       query.backupId !== undefined ? 'ORDER BY n.id DESC' : 'ORDER BY n.created_at DESC, n.id DESC';
-    const total = this.db
-      .prepare(`SELECT count(*) FROM notification_logs n ${clause}`)
-      .pluck()
-      .get(params) as number;
+    const total = this.db.prepare(`SELECT count(*) FROM ${counted} ${clause}`).pluck().get(params) as number;
     const rows = this.db
       .prepare(`${NOTIFICATIONS} ${clause} ${order} LIMIT @limit OFFSET @offset`)
       .all(params) as NotificationWithHost[];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PING_SUPERSEDED, resendPendingPings, startHeartbeat } from '../../src/alert/heartbeat.js';
+import { resendPendingPings, startHeartbeat } from '../../src/alert/heartbeat.js';
+import { PING_SUPERSEDED } from '../../src/alert/ping-rows.js';
 import type { PingSettings } from '../../src/config/metrics.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { Redactor } from '../../src/shared/redact.js';

@@ -90,6 +90,25 @@ describe('serveCommand', () => {
     expect(JSON.parse(audit.details)).toEqual({ to: 'admin@company.com', via: 'api', remote: '127.0.0.1' });
   });
 
+  it('judges the local dashboard by BACKUP_ALERT_EXPECT and shows BACKUP_ALERT_TIMEZONE beside UTC', async () => {
+    const { dbPath } = seedFleet(tempDir());
+    const { ctx, log } = context(dbPath, {
+      BACKUP_ALERT_EXPECT: 'daily=26h,monthly=32d',
+      BACKUP_ALERT_TIMEZONE: 'Asia/Tokyo',
+    });
+    await serving(ctx, async (server) => {
+      const page = await (await fetch(server.url)).text();
+      const cell = (host: string, type: string) =>
+        new RegExp(`<td class="cell h-(\\w+)" data-host="${host}" data-type="${type}">`).exec(page)?.[1];
+      // mail1's last daily success is 80 h old: overdue against 26 h; it never ran a monthly.
+      expect(cell('mail1', 'daily')).toBe('stale');
+      expect(cell('mail1', 'monthly')).toBe('never');
+      expect(cell('files1', 'daily')).toBe('ok');
+      expect(page).toContain('<span class="local-time">2026-03-10 21:00:00 +09:00 (Asia/Tokyo)</span>');
+    });
+    expect(log.join('')).toContain('[INFO] [Serve] Reading the local database');
+  });
+
   it('refuses a non-loopback --listen without a token before creating a database', async () => {
     const dbPath = join(tempDir(), 'new', 'backup-alert.db');
     const { ctx } = context(dbPath);

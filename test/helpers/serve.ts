@@ -26,6 +26,8 @@ export interface SeedNotification {
   channel: string;
   status: 'sent' | 'failed' | 'pending';
   error?: string;
+  /** Seconds after NOW - 1 h it was sent (default: its place in the list). */
+  at?: number;
 }
 
 /** Writes runs through the real Store (real schema, migrations, triggers); returns their backup IDs. */
@@ -61,7 +63,7 @@ export function seedStore(
       outputTail: run.output ?? (failed ? 'tar: /backup/db.tar: No space left on device\n' : null),
     });
   }
-  for (const n of notifications) {
+  for (const [index, n] of notifications.entries()) {
     const backupId = ids[n.backupIndex]!;
     store.notifications.insert({
       notificationType: 'backup_failure',
@@ -70,7 +72,8 @@ export function seedStore(
       subject: `【緊急】バックアップ失敗: ${backupId}`,
       status: n.status,
       errorMessage: n.error ?? null,
-      sentAt: new Date(NOW.getTime() - HOUR).toISOString(),
+      // A second apart: newest-first lists have one order whatever each store breaks ties by.
+      sentAt: new Date(NOW.getTime() - HOUR + (n.at ?? index) * 1000).toISOString(),
       attempts: n.status === 'sent' ? 1 : 3,
       payload: n.status === 'pending' ? '{"secret":"never shown"}' : null,
       backupId,
@@ -82,6 +85,8 @@ export function seedStore(
 /**
  * A small fleet in one database: db1 healthy, web1 failing with hostile output, files1
  * failing weekly three times in a row (an escalation), mail1 overdue, and a success history.
+ * No two runs start at the same time: the local database breaks such ties by insertion
+ * order, the centre by host and backup ID, and the tests compare both.
  */
 export const FLEET: readonly SeedRun[] = [
   ...Array.from(
@@ -100,7 +105,7 @@ export const FLEET: readonly SeedRun[] = [
   },
   ...Array.from(
     { length: 3 },
-    (_, i): SeedRun => ({ host: 'files1', type: 'weekly', status: 'failure', hoursAgo: 170 - i * 50 }),
+    (_, i): SeedRun => ({ host: 'files1', type: 'weekly', status: 'failure', hoursAgo: 171 - i * 50 }),
   ),
   { host: 'files1', type: 'daily', status: 'success', hoursAgo: 5 },
   { host: 'mail1', type: 'daily', status: 'success', hoursAgo: 80 },

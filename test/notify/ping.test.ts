@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { pingNotification, planPingResends } from '../../src/alert/heartbeat.js';
+import { pingNotification, planPingResends } from '../../src/alert/ping-rows.js';
 import type { PingSettings } from '../../src/config/metrics.js';
 import { sendPing } from '../../src/notify/ping.js';
 import {

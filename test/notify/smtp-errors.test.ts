@@ -74,7 +74,7 @@ describe('describeSmtpError: nodemailer errors → code and runbook §10.1 remed
   it('port 465 spoken to without TLS: the settings, not the firewall (a real greeting timeout)', async () => {
     // An implicit-TLS server waits for a TLS hello; a plaintext client waits for its greeting.
     const sink = await startSmtpSink({ tls: 'implicit' });
-    const handle = createSmtpTransport(
+    const handle = await createSmtpTransport(
       { host: '127.0.0.1', port: sink.port, secure: false, from: 'a@b.c', tlsRejectUnauthorized: false },
       { connectionMs: 2_000, greetingMs: 500, socketMs: 2_000 },
       { mask: (text) => text },

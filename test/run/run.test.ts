@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lockPathFor } from '../../src/run/lock-file.js';
 import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
@@ -317,7 +317,9 @@ describe('run (spawned as cron would)', () => {
     const { db } = setup();
     const port = String(await closedPort());
     const env = { SMTP_HOST: '127.0.0.1', SMTP_PORT: port, BACKUP_ALERT_EMAIL: 'ops@example.com' };
-    const args = ['run', '--type', 'daily', '--quiet', '--script', fixture('ok.sh'), '--db', db];
+    // A backup that takes a moment: the check runs beside it (a finished run never waits for it).
+    const slowOk = writeScript(dirname(dirname(db)), 'slow-ok.sh', 'sleep 1.5');
+    const args = ['run', '--type', 'daily', '--quiet', '--script', slowOk, '--db', db];
     const checked = await runCli(args, { env });
     expect(checked.exitCode).toBe(0);
     expect(checked.stderr).toMatch(

@@ -1,12 +1,13 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type RunningServer, startServer } from '../../src/serve/server.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { SqliteReadModel } from '../../src/store/read-model.js';
 import { Store } from '../../src/store/store.js';
+import { backgroundOf, launchChromium, openWatched } from '../helpers/browser.js';
 import { ROOT } from '../helpers/cli.js';
 import { NOW, seedFleet, WEB1_FAILURE } from '../helpers/serve.js';
 
@@ -37,21 +38,7 @@ beforeAll(async () => {
     escalateAfter: 3,
     expect: { daily: 26 * 3_600_000 },
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // We run as root in CI: Chromium's sandbox needs an unprivileged user.
-    args: [
-      '--no-sandbox',
-      '--headless=new',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -61,36 +48,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Watched {
-  context: BrowserContext;
-  requests: string[];
-  dialogs: string[];
-  consoleErrors: string[];
-}
-
-/** A fresh profile logged in the way a person is (Basic, token as password), watching everything the page does. */
-async function open(
-  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
-): Promise<Watched> {
-  const context = await browser.newContext({
-    httpCredentials: { username: 'ops', password: TOKEN },
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    viewport: options.viewport ?? { width: 1280, height: 900 },
-  });
-  onTestFinished(() => context.close());
-  const watched: Watched = { context, requests: [], dialogs: [], consoleErrors: [] };
-  context.on('request', (request) => watched.requests.push(request.url()));
-  context.on('page', (page) => {
-    page.on('dialog', (dialog) => {
-      watched.dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on('console', (message) => {
-      if (message.type() === 'error') watched.consoleErrors.push(message.text());
-    });
-  });
-  return watched;
-}
+const open = (options: Parameters<typeof openWatched>[2] = {}) => openWatched(browser, TOKEN, options);
 
 describe('the dashboard in Chromium', () => {
   it('shows the failed host in red with its error, and escapes the script output (no dialog, no request elsewhere)', async () => {
@@ -101,14 +59,7 @@ describe('the dashboard in Chromium', () => {
 
     const cell = page.locator('td.h-failed[data-host="web1"][data-type="daily"]');
     await expect.poll(() => cell.count()).toBe(1);
-    // Runs in the page; this project's TypeScript has no DOM types, hence the cast.
-    const background = await cell.evaluate(
-      (el) =>
-        (
-          globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
-        ).getComputedStyle(el).backgroundColor,
-    );
-    expect(background).toBe('rgb(198, 40, 40)');
+    expect(await backgroundOf(cell)).toBe('rgb(198, 40, 40)');
     expect(await cell.textContent()).toContain('Backup script failed with exit code 2: <b>rsync</b> refused');
     expect(await cell.textContent()).toContain('失敗');
 
@@ -123,8 +74,8 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('#undelivered').textContent()).toContain('HTTP 503 from hooks.slack.com');
 
     // One run's page, through its link.
-    await page.click(`a[href="/backups/${ids[WEB1_FAILURE]}"] >> nth=0`);
-    await page.waitForURL(`**/backups/${ids[WEB1_FAILURE]}`);
+    await page.click(`a[href="/backups/${ids[WEB1_FAILURE]}?host=web1"] >> nth=0`);
+    await page.waitForURL(`**/backups/${ids[WEB1_FAILURE]}?host=web1`);
     expect(await page.locator('#output pre').textContent()).toContain('<script>alert(1)</script>');
     expect(await page.locator('#notifications').textContent()).toContain('slack');
 
@@ -151,7 +102,7 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('td.h-failed[data-host="web1"]').textContent()).toContain('Failed');
     expect(await page.locator('td[data-host="mail1"][data-type="daily"]').textContent()).toContain('Overdue');
     const link = await page.locator('#failures a').first().getAttribute('href');
-    expect(link).toMatch(/\?lang=en$/);
+    expect(link).toMatch(/\?host=web1&lang=en$/);
   });
 
   it('works without JavaScript and fits a phone screen (the grid scrolls inside its box)', async () => {

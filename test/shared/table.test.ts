@@ -13,14 +13,14 @@ function columnStarts(line: string, cells: string[]): number[] {
 }
 
 describe('table', () => {
-  it('aligns by display width: Japanese text and colour codes do not push columns out of line', () => {
+  it('aligns by display width: Japanese text and colour codes do not push columns out of line', async () => {
     const rows = [
       ['ERROR', 'EXIT', 'HOST'],
       ['ディスク容量が不足しています', '1', 'db1'],
       ['disk full', '2', 'db2'],
       [colourStatus('failure', true), '3', 'db3'],
     ];
-    const lines = table(rows).split('\n');
+    const lines = (await table(rows)).split('\n');
     const starts = lines.map((line, index) => columnStarts(line, rows[index]!.slice(1)));
     expect(new Set(starts.map((s) => s.join(','))).size).toBe(1);
     expect(starts[0]).toEqual([

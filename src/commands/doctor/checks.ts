@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'dotenv';
 import type { Config } from '../../config/config.js';
+import { parseEnvFile } from '../../config/env-source.js';
 import { FLEET_VARIABLES } from '../../config/fleet.js';
 import { SECRET_NAMES } from '../../config/secrets.js';
 import type { ConfigProblem } from '../../config/values.js';
@@ -81,7 +81,7 @@ export function checkEnvFile(config: Config, cwd: string): Check {
   const file = config.envFile;
   try {
     const stat = statSync(file);
-    const secrets = SECRET_NAMES.filter((name) => parse(readFileSync(file, 'utf8'))[name]);
+    const secrets = SECRET_NAMES.filter((name) => parseEnvFile(readFileSync(file, 'utf8'))[name]);
     if (secrets.length > 0 && stat.mode & 0o004) {
       return bad(
         'fail',

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import kleur from 'kleur';
 import { TEST_NOTIFY_TEXT, testAlert } from '../../alert/test-alert.js';
 import type { Config } from '../../config/config.js';
 import type { CommandContext } from '../../context.js';
@@ -21,6 +20,7 @@ import {
 } from './checks.js';
 import { centreChecks } from './fleet-checks.js';
 import { metricsChecks } from './metrics-checks.js';
+import { renderChecks } from './render.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
 import { checkTemplate } from './template.js';
 
@@ -72,7 +72,7 @@ export async function doctorCommand(
     checkEmail(config, ctx.env['BACKUP_ALERT_EMAIL'], problems),
     checkSmtpSettings(config, problems),
     await checkSmtpConnection(config, quiet),
-    checkTemplate(config, now, ctx.hostname),
+    await checkTemplate(config, now, ctx.hostname),
     ...(await checkWebhooks(ctx, quiet, options.send === true)),
     checkChannels(config, registeredChannelNames(ctx)),
     ...(await metricsChecks(config.metrics, problems, {
@@ -90,7 +90,7 @@ export async function doctorCommand(
     detail: ctx.logger.mask(check.detail),
     remedy: check.remedy === null ? null : ctx.logger.mask(check.remedy),
   }));
-  ctx.io.stdout(options.json ? `${JSON.stringify(safe, null, 2)}\n` : render(safe, ctx.io.color));
+  ctx.io.stdout(options.json ? `${JSON.stringify(safe, null, 2)}\n` : renderChecks(safe, ctx.io.color));
   return safe.some((check) => check.status === 'fail') ? ExitCode.failed : ExitCode.ok;
 }
 
@@ -229,30 +229,4 @@ function checkChannels(config: Config, registered: { active: string[]; broken: s
     };
   }
   return { ...base, status: 'ok', detail: `${on.join(', ')}${types}`, remedy: null };
-}
-
-const MARK = { ok: '✔', fail: '✖', warn: '!', skip: '–' } as const;
-
-function render(checks: readonly Check[], color: boolean): string {
-  const paint = {
-    ok: color ? kleur.green : (s: string) => s,
-    fail: color ? kleur.red : (s: string) => s,
-    warn: color ? kleur.yellow : (s: string) => s,
-    skip: color ? kleur.gray : (s: string) => s,
-  };
-  const width = Math.max(...checks.map((c) => c.title.length));
-  const lines = ['backup-alert doctor (runbook OP-BKP-ALT-001 §12.1)', ''];
-  for (const check of checks) {
-    lines.push(`${paint[check.status](MARK[check.status])} ${check.title.padEnd(width)}  ${check.detail}`);
-    if (check.remedy && (check.status === 'fail' || check.status === 'warn')) {
-      lines.push(`  ${' '.repeat(width)}  → ${check.remedy}`);
-    }
-  }
-  const count = (status: Check['status']) => checks.filter((c) => c.status === status).length;
-  lines.push(
-    '',
-    `${count('ok')} ok, ${count('warn')} warning(s), ${count('fail')} failed, ${count('skip')} skipped`,
-  );
-  if (count('fail') > 0) lines.push('Fix the ✖ lines above, then run backup-alert doctor again.');
-  return `${lines.join('\n')}\n`;
 }

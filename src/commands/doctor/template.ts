@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
 import type { Config } from '../../config/config.js';
 import { templateData } from '../../notify/email-content.js';
 import type { Alert } from '../../notify/types.js';
@@ -35,7 +34,7 @@ export function sampleAlert(now: Date, host: string): Alert {
 }
 
 /** The HTML template compiles and renders sample data (runbook §10.2). */
-export function checkTemplate(config: Config, now: Date, host: string): Check {
+export async function checkTemplate(config: Config, now: Date, host: string): Promise<Check> {
   const title = 'E-mail template';
   if (config.emailRecipients.length === 0) return skip('template', title, 'e-mail alerts off');
   const path = join(config.templateDir, 'backup-failure.hbs');
@@ -54,6 +53,7 @@ export function checkTemplate(config: Config, now: Date, host: string): Check {
   const alert = sampleAlert(now, host);
   let html: string;
   try {
+    const { default: Handlebars } = await import('handlebars');
     html = Handlebars.create().compile(source, { strict: false })(templateData(alert, config));
   } catch (error) {
     return bad(

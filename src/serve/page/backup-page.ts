@@ -1,6 +1,6 @@
 import type { BackupDetail } from '../read-model.js';
 import { type DashboardOptions, notificationRows } from './dashboard.js';
-import { utc } from './format.js';
+import { stamp } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
 /** The body of `/backups/{id}`: every fact of one run, its whole stored output tail, its notifications. */
@@ -16,8 +16,8 @@ export function backupPage(run: BackupDetail, o: DashboardOptions): SafeHtml {
   }</span></dd>
 <dt>${c.host}</dt><dd>${run.host ?? '-'}</dd>
 <dt>${c.type}</dt><dd>${run.type}</dd>
-<dt>${c.started}</dt><dd>${utc(run.startedAt)}</dd>
-<dt>${c.finished}</dt><dd>${utc(run.finishedAt)}</dd>
+<dt>${c.started}</dt><dd>${stamp(run.startedAt, o.timeZone)}</dd>
+<dt>${c.finished}</dt><dd>${stamp(run.finishedAt, o.timeZone)}</dd>
 <dt>${c.duration}</dt><dd>${run.durationMs === null ? '-' : m.duration(run.durationMs)}</dd>
 <dt>${c.exitCode}</dt><dd>${run.exitCode ?? run.signal ?? '-'}</dd>
 <dt>${c.error}</dt><dd>${run.errorMessage ?? '-'}</dd>

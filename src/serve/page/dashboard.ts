@@ -1,7 +1,7 @@
 import { BACKUP_TYPES } from '../../shared/run-result.js';
 import type { Health, HostTypeStatus, StatusReport } from '../health.js';
 import type { BackupWithTail, NotificationItem, Page } from '../read-model.js';
-import { backupHref, clip, outputEnd, utc } from './format.js';
+import { backupHref, clip, outputEnd, stamp } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import type { Messages } from './i18n.js';
 
@@ -15,6 +15,8 @@ export interface DashboardOptions {
   messages: Messages;
   /** Appended to links so a language chosen by `?lang=` sticks. */
   langQuery: string;
+  /** BACKUP_ALERT_TIMEZONE: times are shown in it too, beside UTC. */
+  timeZone?: string;
 }
 
 /** Worst first: the hosts that need someone come to the top of a 1,000-host page. */
@@ -41,7 +43,7 @@ function cell(s: HostTypeStatus | undefined, o: DashboardOptions): SafeHtml {
   const label = html`<span class="badge">${m.health[s.health]}</span>`;
   const run = s.latestRun;
   return html`<td class="cell h-${s.health}" data-host="${s.host ?? ''}" data-type="${s.type}">${
-    run ? html`<a href="${backupHref(run.backupId, o.langQuery)}">${label}</a>` : label
+    run ? html`<a href="${backupHref(run.backupId, run.host, o.langQuery)}">${label}</a>` : label
   }${s.health === 'failed' && run?.errorMessage && html`<span class="err">${clip(run.errorMessage, 160)}</span>`}${
     s.consecutiveFailures > 1 && html`<span class="err">${m.inARow(s.consecutiveFailures, s.escalate)}</span>`
   }<span class="err">${age}</span></td>`;
@@ -85,7 +87,7 @@ function escalations(report: StatusReport, o: DashboardOptions): SafeHtml | fals
     (s) =>
       html`<div class="esc"><strong>${s.host ?? '-'} / ${s.type}</strong>: ${o.messages.inARow(s.consecutiveFailures, true)}${
         s.latestRun &&
-        html` — <a href="${backupHref(s.latestRun.backupId, o.langQuery)}">${s.latestRun.backupId}</a>`
+        html` — <a href="${backupHref(s.latestRun.backupId, s.latestRun.host, o.langQuery)}">${s.latestRun.backupId}</a>`
       }</div>`,
   )}</section>`;
 }
@@ -96,8 +98,10 @@ function failures(list: BackupWithTail[], o: DashboardOptions): SafeHtml {
     list.length === 0
       ? html`<p class="muted">${m.none}</p>`
       : list.map(
-          (f) => html`<div class="failure"><a href="${backupHref(f.backupId, o.langQuery)}">${f.backupId}</a>
- <span class="muted">${f.host ?? '-'} · ${f.type} · ${utc(f.startedAt)} · ${m.runStatus[f.status] ?? f.status}</span>
+          (
+            f,
+          ) => html`<div class="failure"><a href="${backupHref(f.backupId, f.host, o.langQuery)}">${f.backupId}</a>
+ <span class="muted">${f.host ?? '-'} · ${f.type} · ${stamp(f.startedAt, o.timeZone)} · ${m.runStatus[f.status] ?? f.status}</span>
 <div>${m.columns.error}: ${f.errorMessage ?? '-'}</div>${f.outputTail && html`<pre>${outputEnd(f.outputTail, 12, 1500)}</pre>`}</div>`,
         )
   }</section>`;
@@ -109,8 +113,8 @@ export function notificationRows(items: NotificationItem[], o: DashboardOptions)
 <thead><tr><th>${m.columns.created}</th><th>${m.columns.backupId}</th><th>${m.columns.host}</th><th>${m.columns.channel}</th><th>${m.columns.recipient}</th><th>${m.columns.status}</th><th>${m.columns.attempts}</th><th>${m.columns.error}</th></tr></thead>
 <tbody>${items.map(
     (n) =>
-      html`<tr><td>${utc(n.createdAt)}</td><td>${
-        n.backupId ? html`<a href="${backupHref(n.backupId, o.langQuery)}">${n.backupId}</a>` : '-'
+      html`<tr><td>${stamp(n.createdAt, o.timeZone)}</td><td>${
+        n.backupId ? html`<a href="${backupHref(n.backupId, n.host, o.langQuery)}">${n.backupId}</a>` : '-'
       }</td><td>${n.host ?? '-'}</td><td>${n.channel}</td><td>${n.recipient ?? '-'}</td><td>${
         m.notificationStatus[n.status] ?? n.status
       }</td><td>${n.attempts}</td><td>${n.errorMessage ?? ''}</td></tr>`,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatLocalTime } from '../../shared/local-time.js';
 import { VERSION } from '../../shared/version.js';
 import { type HtmlValue, html, SafeHtml } from './html.js';
 import type { Messages, PageLang } from './i18n.js';
@@ -61,11 +62,14 @@ export interface LayoutOptions {
   now: Date;
   /** The link to this same page in the other language. */
   otherLangHref: string;
+  /** BACKUP_ALERT_TIMEZONE: the check time is shown in it too, beside UTC. */
+  timeZone?: string;
 }
 
 export function layout(options: LayoutOptions, body: HtmlValue): SafeHtml {
   const m = options.messages;
   const checked = options.now.toISOString().replace('T', ' ').slice(0, 19);
+  const local = options.timeZone ? formatLocalTime(options.now.toISOString(), options.timeZone) : undefined;
   return html`<!doctype html>
 <html lang="${options.lang}">
 <head>
@@ -79,7 +83,7 @@ ${options.refreshSeconds > 0 && html`<meta http-equiv="refresh" content="${optio
 <body>
 <header>
 <h1>${options.title}</h1>
-<span class="muted">${m.checkedAt}: <time datetime="${options.now.toISOString()}">${checked} UTC</time>${options.refreshSeconds > 0 && ` · ${m.refreshEvery(options.refreshSeconds)}`}</span>
+<span class="muted">${m.checkedAt}: <time datetime="${options.now.toISOString()}">${checked} UTC</time>${local && html` / <span class="local-time">${local}</span>`}${options.refreshSeconds > 0 && ` · ${m.refreshEvery(options.refreshSeconds)}`}</span>
 <a href="${options.otherLangHref}" hreflang="${m.otherLang.lang}" lang="${m.otherLang.lang}">${m.otherLang.label}</a>
 </header>
 <main>

@@ -1,0 +1,281 @@
+import type { ClientBase } from 'pg';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import {
+  AmbiguousBackupIdError,
+  type AuditItem,
+  type BackupDetail,
+  type BackupItem,
+  type BackupQuery,
+  type BackupWithTail,
+  type HostTypeFacts,
+  type NotificationItem,
+  type NotificationQuery,
+  type Page,
+  type PageQuery,
+  type ReadModel,
+  ReadModelUnavailableError,
+} from '../serve/read-model.js';
+import { FleetError, FleetErrorCode } from './errors.js';
+import { fleetMetricsSnapshot } from './metrics-query.js';
+import type { CentrePool } from './pool.js';
+import {
+  auditItem,
+  type CentreAuditRow,
+  type CentreNotificationRow,
+  type CentreRunRow,
+  notificationItem,
+  prefixedRun,
+  runItem,
+  runWithTail,
+} from './read-items.js';
+import {
+  auditListSql,
+  backupListSql,
+  backupSql,
+  hostsSql,
+  latestFailuresSql,
+  notificationListSql,
+  runNotificationsSql,
+  type Statement,
+  statusFactsSql,
+  undeliveredSql,
+} from './read-sql.js';
+import { CENTRE_SCHEMA_VERSION, schemaState } from './schema.js';
+
+/** The schema with serve's indexes and count tables (migration 2). */
+export const SERVE_SCHEMA_VERSION = 2;
+/** Hosts named in an ambiguous-ID answer, at most. */
+const AMBIGUOUS_HOSTS = 20;
+
+async function rows<T>(client: ClientBase, statement: Statement): Promise<T[]> {
+  return (await client.query(statement.text, statement.values)).rows as T[];
+}
+
+async function total(client: ClientBase, statement: Statement): Promise<number> {
+  return (await rows<{ total: number }>(client, statement))[0]?.total ?? 0;
+}
+
+/**
+ * `serve` over the centre's PostgreSQL: the same answers as the local SQLite, for every host
+ * the role may see (row-level security applies). Reads only, each request one read-only
+ * snapshot on a pooled connection; totals come from the count tables, lists walk an index and
+ * stop at the page, the host × type facts come from latest_runs.
+ */
+export class CentreReadModel implements ReadModel {
+  private schemaChecked = false;
+  /** Totals and host × type facts by key, valid while the snapshot is the same (see `remember`). */
+  private readonly memo = new Map<string, { snapshot: string; value: unknown }>();
+
+  constructor(private readonly pool: CentrePool) {}
+
+  /**
+   * A result computed at most once per database state, as the SQLite read model does with
+   * data_version: a snapshot equal to the one it was computed in sees exactly the same rows.
+   * Totals over 1,000 hosts sum 12,000 counter rows and the page reads 4,000 pairs on every
+   * (auto-)refresh, while hosts write a few times a day. Values are shared: do not change them.
+   */
+  private async remember<T>(key: string, snapshot: string, compute: () => Promise<T>): Promise<T> {
+    const hit = this.memo.get(key);
+    if (snapshot !== '' && hit?.snapshot === snapshot) return hit.value as T;
+    const value = await compute();
+    if (this.memo.size >= 256) this.memo.clear();
+    this.memo.set(key, { snapshot, value });
+    return value;
+  }
+
+  private total(client: ClientBase, snapshot: string, statement: Statement): Promise<number> {
+    const key = `${statement.text}\u0000${JSON.stringify(statement.values)}`;
+    return this.remember(key, snapshot, () => total(client, statement));
+  }
+
+  /**
+   * Errors of the centre become ReadModelUnavailableError (503, reason logged); the schema
+   * is checked on the first read that reaches the centre, and again until it passes.
+   */
+  private async read<T>(work: (client: ClientBase, snapshot: string) => Promise<T>): Promise<T> {
+    try {
+      return await this.pool.read(async (client, snapshot) => {
+        if (!this.schemaChecked) await this.checkSchema(client);
+        return work(client, snapshot);
+      });
+    } catch (error) {
+      if (error instanceof FleetError) throw new ReadModelUnavailableError(error.message, { cause: error });
+      throw error;
+    }
+  }
+
+  private async checkSchema(client: ClientBase): Promise<void> {
+    const state = await schemaState(client);
+    if (state.version < SERVE_SCHEMA_VERSION) {
+      throw new FleetError(
+        FleetErrorCode.schemaOld,
+        `the centre's schema is version ${state.version}; serve needs ${SERVE_SCHEMA_VERSION}: run \`backup-alert fleet migrate\` with the owner's BACKUP_ALERT_DATABASE_URL (and examples/fleet/grants.sql again)`,
+      );
+    }
+    if (state.compatibleWith > CENTRE_SCHEMA_VERSION) {
+      throw new FleetError(
+        FleetErrorCode.schemaNew,
+        `the centre's schema is version ${state.version}, newer than this backup-alert understands (${CENTRE_SCHEMA_VERSION}): upgrade backup-alert here`,
+      );
+    }
+    this.schemaChecked = true;
+  }
+
+  /** Connects, checks the schema and returns; throws ReadModelUnavailableError with the reason. */
+  async check(): Promise<void> {
+    this.schemaChecked = false;
+    await this.read(async () => {});
+  }
+
+  async backups(query: BackupQuery): Promise<Page<BackupItem>> {
+    const sql = backupListSql(query);
+    return this.read(async (client, snapshot) => {
+      const count = await this.total(client, snapshot, sql.total);
+      // Nothing matches: walking an index to find that out could read every row of one filter.
+      if (count === 0 || query.offset >= count) return { total: count, items: [] };
+      return { total: count, items: (await rows<CentreRunRow>(client, sql.page)).map(runItem) };
+    });
+  }
+
+  async backup(backupId: string, host?: string): Promise<BackupDetail | undefined> {
+    // Thrown outside the connection's work, which reports its own errors as the centre's.
+    const found = await this.read(async (client) => {
+      const runs = await rows<CentreRunRow & { output_tail: string | null }>(
+        client,
+        backupSql(backupId, host, host === undefined ? AMBIGUOUS_HOSTS + 1 : 1),
+      );
+      const run = runs[0];
+      if (!run || runs.length > 1) return { runs };
+      const notifications = await rows<CentreNotificationRow>(
+        client,
+        runNotificationsSql(backupId, run.host),
+      );
+      return { runs, detail: { ...runWithTail(run), notifications: notifications.map(notificationItem) } };
+    });
+    if (found.runs.length > 1) {
+      throw new AmbiguousBackupIdError(
+        backupId,
+        found.runs.slice(0, AMBIGUOUS_HOSTS).map((r) => r.host),
+      );
+    }
+    return found.detail;
+  }
+
+  /** See factsOf; kept while the snapshot is unchanged (see `remember`). */
+  async statusFacts(filter: { host?: string; type?: string } = {}): Promise<HostTypeFacts[]> {
+    const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}`;
+    return this.read((client, snapshot) =>
+      this.remember(key, snapshot, async () =>
+        factsOf(
+          await rows<Record<string, unknown>>(client, statusFactsSql(filter)),
+          await rows<{ host: string; expectations: Record<string, unknown> }>(client, hostsSql(filter.host)),
+          filter,
+        ),
+      ),
+    );
+  }
+
+  async notifications(query: NotificationQuery): Promise<Page<NotificationItem>> {
+    const sql = notificationListSql(query);
+    return this.read(async (client, snapshot) => {
+      const count = await this.total(client, snapshot, sql.total);
+      if (count === 0 || query.offset >= count) return { total: count, items: [] };
+      return {
+        total: count,
+        items: (await rows<CentreNotificationRow>(client, sql.page)).map(notificationItem),
+      };
+    });
+  }
+
+  async audit(query: PageQuery): Promise<Page<AuditItem>> {
+    const sql = auditListSql(query);
+    return this.read(async (client, snapshot) => {
+      const count = await this.total(client, snapshot, sql.total);
+      if (count === 0 || query.offset >= count) return { total: count, items: [] };
+      return { total: count, items: (await rows<CentreAuditRow>(client, sql.page)).map(auditItem) };
+    });
+  }
+
+  async undelivered(limit: number): Promise<Page<NotificationItem>> {
+    const sql = undeliveredSql(limit);
+    return this.read(async (client, snapshot) => {
+      const count = await this.total(client, snapshot, sql.total);
+      if (count === 0) return { total: 0, items: [] };
+      return {
+        total: count,
+        items: (await rows<CentreNotificationRow>(client, sql.page)).map(notificationItem),
+      };
+    });
+  }
+
+  async latestFailures(limit: number): Promise<BackupWithTail[]> {
+    return this.read(async (client) =>
+      (await rows<CentreRunRow & { output_tail: string | null }>(client, latestFailuresSql(limit))).map(
+        runWithTail,
+      ),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.read(async (client) => {
+      await client.query('SELECT 1');
+    });
+  }
+
+  /** Every host's metrics, each series with a `host` label (GET /metrics over the centre). */
+  async metricsSnapshot(version: string): Promise<MetricsSnapshot> {
+    return this.read((client, snapshot) =>
+      this.remember(`metrics\u0000${version}`, snapshot, () => fleetMetricsSnapshot(client, version)),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/**
+ * Every host × type that ran, plus the types each host promised and never ran (as `never`),
+ * each judged against its host's own promise (`maxAgeMs`).
+ */
+function factsOf(
+  pairs: Array<Record<string, unknown>>,
+  hosts: Array<{ host: string; expectations: Record<string, unknown> }>,
+  filter: { host?: string; type?: string },
+): HostTypeFacts[] {
+  const promises = new Map(hosts.map((h) => [h.host, h.expectations]));
+  const promiseOf = (host: string, type: string): number | undefined => {
+    const ms = promises.get(host)?.[type];
+    return typeof ms === 'number' && ms > 0 ? ms : undefined;
+  };
+  const facts: HostTypeFacts[] = [];
+  const seen = new Set<string>();
+  for (const row of pairs) {
+    const host = row['pair_host'] as string;
+    const type = row['pair_type'] as string;
+    seen.add(`${host}\u0000${type}`);
+    const maxAgeMs = promiseOf(host, type);
+    facts.push({
+      host,
+      type,
+      latestRun: prefixedRun(row, 'l_'),
+      latestSuccess: prefixedRun(row, 's_'),
+      consecutiveFailures: row['failures'] as number,
+      ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    });
+  }
+  for (const [host, expectations] of promises) {
+    for (const type of Object.keys(expectations)) {
+      const maxAgeMs = promiseOf(host, type);
+      if (maxAgeMs === undefined || seen.has(`${host}\u0000${type}`)) continue;
+      if (filter.type !== undefined && type !== filter.type) continue;
+      facts.push({ host, type, latestRun: null, latestSuccess: null, consecutiveFailures: 0, maxAgeMs });
+    }
+  }
+  return facts.sort((a, b) => compare(a.host ?? '', b.host ?? '') || compare(a.type, b.type));
+}
+
+/** Code-point order, not the locale's: the same order whatever machine serves it. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

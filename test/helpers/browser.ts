@@ -1,0 +1,69 @@
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { onTestFinished } from 'vitest';
+
+/** Debian's Chromium (installed by CI), driven by playwright-core. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // We run as root in CI: Chromium's sandbox needs an unprivileged user.
+    args: [
+      '--no-sandbox',
+      '--headless=new',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    timeout: 30_000,
+  });
+}
+
+export interface Watched {
+  context: BrowserContext;
+  requests: string[];
+  dialogs: string[];
+  consoleErrors: string[];
+}
+
+/**
+ * A fresh profile logged in the way a person is (Basic, token as password), watching every
+ * request, dialog and console error; closed when the test finishes.
+ */
+export async function openWatched(
+  browser: Browser,
+  token: string,
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<Watched> {
+  const context = await browser.newContext({
+    httpCredentials: { username: 'ops', password: token },
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+  });
+  onTestFinished(() => context.close());
+  const watched: Watched = { context, requests: [], dialogs: [], consoleErrors: [] };
+  context.on('request', (request) => watched.requests.push(request.url()));
+  context.on('page', (page) => {
+    page.on('dialog', (dialog) => {
+      watched.dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') watched.consoleErrors.push(message.text());
+    });
+  });
+  return watched;
+}
+
+/** The computed background colour of the first match (the page runs it; no DOM types here). */
+export function backgroundOf(locator: {
+  evaluate: <R>(fn: (el: unknown) => R) => Promise<R>;
+}): Promise<string> {
+  return locator.evaluate(
+    (el) =>
+      (
+        globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
+      ).getComputedStyle(el).backgroundColor,
+  );
+}
