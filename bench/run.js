@@ -1,136 +1,119 @@
-// npm run bench [-- --full]
+// npm run bench [-- --full] [-- --only startup,history,…] [-- --bound MIN] [-- --list]
 //
-// Measures the figures of issue 6 side by side with their baselines in one
-// run: medians of ≥5 interleaved runs, min–max, ratio to the baseline.
-// Quick mode (default) uses 64 MiB of output and 100k rows; --full uses 1 GiB
-// and 1M rows. Only loopback servers it starts itself; its temp dir is removed
-// at the end, also on Ctrl-C or when the time bound is hit.
+// Times every figure of issue 15's table and those issues 11, 12, 14 and 16 ask
+// for, each beside a baseline measured in the same run: the built CLI spawned as
+// cron would (clean environment, no TTY), cases interleaved, medians with
+// min–max. Quick mode (default) uses fewer rows, bytes and runs; --full the
+// issues' sizes (1 GiB of output, 1 M runs). Only servers it starts itself, on
+// 127.0.0.1; everything it starts is stopped and its temp dir removed at the end,
+// also on Ctrl-C or when the time bound is hit (then what was measured so far is
+// written to bench/results.json, marked incomplete).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchAlertLatency, benchSilentSmtp } from './lib/alerts.js';
+import { alerts } from './lib/alerts.js';
 import { createBenchContext, ROOT } from './lib/context.js';
-import { benchFeatures } from './lib/features.js';
-import { GNU_TIME } from './lib/measure.js';
-import {
-  featureRows,
-  floorRows,
-  machine,
-  resultsJson,
-  scalingRows,
-  table,
-  targetRows,
-} from './lib/report.js';
-import { benchStartup } from './lib/startup.js';
-import { benchGrowth, benchHistory, benchRetention } from './lib/storage.js';
-import { benchThroughput } from './lib/throughput.js';
+import { email } from './lib/email.js';
+import { features } from './lib/features.js';
+import { fleet } from './lib/fleet.js';
+import { imports } from './lib/imports.js';
+import { loads } from './lib/loads.js';
+import { USAGE_SOURCE } from './lib/measure.js';
+import { options } from './lib/options.js';
+import { machine, printReport, resultsJson, revision } from './lib/report.js';
+import { serve } from './lib/serve.js';
+import { startup } from './lib/startup.js';
+import { storage } from './lib/storage.js';
+import { throughput } from './lib/throughput.js';
+import { upkeep } from './lib/upkeep.js';
 
-const full = process.argv.includes('--full');
-// A hung case must not hang CI: the whole bench has a hard bound.
-const LIMIT_MS = (full ? 60 : 10) * 60_000;
+const SECTIONS = [
+  startup,
+  imports,
+  storage,
+  email,
+  loads,
+  throughput,
+  features,
+  fleet,
+  serve,
+  alerts,
+  options,
+  upkeep,
+];
+
+const argv = process.argv.slice(2);
+const log = (text) => process.stderr.write(`${text}\n`);
+if (argv.includes('--list')) {
+  for (const s of SECTIONS) log(`${s.id.padEnd(10)} ${s.title}`);
+  process.exit(0);
+}
+const full = argv.includes('--full');
+const onlyIndex = argv.indexOf('--only');
+const only = onlyIndex >= 0 ? (argv[onlyIndex + 1] ?? '').split(',').filter(Boolean) : null;
+const unknown = (only ?? []).filter((id) => !SECTIONS.some((s) => s.id === id));
+if (unknown.length || (only && only.length === 0)) {
+  log(`bench: unknown section(s) ${unknown.join(', ') || '(none given)'}; --list shows them`);
+  process.exit(2);
+}
+const chosen = only ? SECTIONS.filter((s) => only.includes(s.id)) : SECTIONS;
+// A hung case must not hang CI: the whole bench has a hard bound (`--bound MIN` to change it).
+const boundIndex = argv.indexOf('--bound');
+const LIMIT_MS = (boundIndex >= 0 ? Number(argv[boundIndex + 1]) : full ? 25 : 10) * 60_000;
+if (!(LIMIT_MS > 0)) {
+  log('bench: --bound takes minutes, e.g. --bound 30');
+  process.exit(2);
+}
 
 const b = createBenchContext({ full });
-const abort = (why) => {
-  process.stderr.write(`bench: ${why}; cleaning up ${b.tmp}\n`);
+const done = [];
+const meta = {
+  date: new Date().toISOString(),
+  mode: full ? 'full' : 'quick',
+  only,
+  revision: revision(),
+  machine: machine(),
+  usageSource: USAGE_SOURCE,
+  seconds: {},
+};
+const file = join(ROOT, 'bench', 'results.json');
+const write = (extra = {}) => {
+  meta.machine.loadAverageAfter = machine().loadAverage;
+  writeFileSync(file, `${JSON.stringify(resultsJson(done, { ...meta, ...extra }), null, 2)}\n`);
+};
+
+const abort = (why, keep) => {
+  log(`bench: ${why}; stopping what it started and removing ${b.tmp}`);
+  if (keep && done.length) {
+    write({ incomplete: why });
+    log(`bench: what was measured so far is in ${file} (marked incomplete)`);
+  }
   b.cleanup();
   process.exit(1);
 };
-const bound = setTimeout(() => abort(`took longer than ${LIMIT_MS / 60_000} min`), LIMIT_MS);
+const bound = setTimeout(() => abort(`took longer than ${LIMIT_MS / 60_000} min`, true), LIMIT_MS);
 bound.unref();
-process.once('SIGINT', () => abort('interrupted'));
-process.once('SIGTERM', () => abort('terminated'));
-
-const log = (text) => process.stderr.write(`${text}\n`);
-const step = async (label, fn) => {
-  const started = Date.now();
-  log(`· ${label}…`);
-  const value = await fn();
-  log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return value;
-};
+process.once('SIGINT', () => abort('interrupted', false));
+process.once('SIGTERM', () => abort('terminated', false));
 
 try {
-  const meta = {
-    date: new Date().toISOString(),
-    mode: full ? 'full' : 'quick',
-    machine: machine(),
-    rssSource: GNU_TIME
-      ? '/usr/bin/time -f %M'
-      : 'process.resourceUsage().maxRSS via --import bench/rss-probe.js',
-  };
-  log(
-    `backup-alert bench (${meta.mode}) on ${meta.machine.cpus}× ${meta.machine.cpuModel}, node ${meta.machine.node}`,
-  );
-  const r = {};
-  r.startup = await step('start-up: run, --version, status vs node -e 0', () => benchStartup(b));
-  r.throughput = await step('output throughput and peak RSS', () => benchThroughput(b));
-  r.latency = await step('alert latency to a local SMTP server', () => benchAlertLatency(b));
-  r.silentSmtp = await step('SMTP server that never answers (5 s notify timeout)', () => benchSilentSmtp(b));
-  r.history = await step('history/status on large databases', () => benchHistory(b));
-  r.growth = await step('database growth per success row', () => benchGrowth(b, r.startup.db));
-  r.retention = await step('log files removed by prune and retention', () => benchRetention(b));
-  r.features = await step('optional features', () => benchFeatures(b));
+  const m = meta.machine;
+  log(`backup-alert bench (${meta.mode}) on ${m.cpus}× ${m.cpuModel}, node ${m.node}, load ${m.loadAverage}`);
+  const started = Date.now();
+  for (const section of chosen) {
+    const at = Date.now();
+    log(`· ${section.id}: ${section.title}…`);
+    const result = await section.run(b);
+    meta.seconds[section.id] = Math.round((Date.now() - at) / 100) / 10;
+    log(`  done in ${meta.seconds[section.id]} s`);
+    done.push({ section, result });
+  }
+  meta.seconds.total = Math.round((Date.now() - started) / 100) / 10;
   meta.machine.loadAverageAfter = machine().loadAverage;
-
-  const out = process.stdout;
-  out.write(`\nbackup-alert bench — ${meta.mode} mode, ${meta.date}\n`);
-  out.write(
-    `machine: ${meta.machine.cpus}× ${meta.machine.cpuModel}, ${meta.machine.memoryMiB} MiB, node ${meta.machine.node}, load ${meta.machine.loadAverage}\n\n`,
-  );
-  const targets = targetRows(r).map((row) => ({ ...row, met: row.met ? 'yes' : 'NO' }));
-  out.write(
-    `${table(targets, [
-      ['figure', 'figure'],
-      ['median', 'median'],
-      ['range', 'min–max'],
-      ['baseline', 'baseline (median)'],
-      ['ratio', 'ratio'],
-      ['target', 'target'],
-      ['met', 'met'],
-    ])}\n\n`,
-  );
-  out.write('Platform floors (not backup-alert; median, ratio to node -e 0 of the same group):\n');
-  out.write(
-    `${table(floorRows(r), [
-      ['floor', 'floor'],
-      ['median', 'median'],
-      ['range', 'min–max'],
-      ['ratio', 'ratio'],
-    ])}\n\n`,
-  );
-  const scaling = scalingRows(r);
-  out.write('Output scaling (median wall time; ratio = bash time / ours; peak RSS run / --quiet):\n');
-  out.write(
-    `${table(scaling.output, [
-      ['size', 'output'],
-      ['bash', 'bash > file'],
-      ['run', 'run'],
-      ['quiet', 'run --quiet'],
-      ['rss', 'peak RSS'],
-    ])}\n\n`,
-  );
-  out.write(`Row scaling (median; ratio to node -e 0 = ${scaling.nodeMs.toFixed(1)} ms):\n`);
-  out.write(
-    `${table(scaling.rows, [
-      ['rows', 'runs in DB'],
-      ['history', 'history --status failure --limit 10'],
-      ['status', 'status --json'],
-      ['size', 'DB size'],
-    ])}\n\n`,
-  );
-  out.write('Optional features (median wall time of a run; cost against the plain run of the same group):\n');
-  out.write(
-    `${table(featureRows(r), [
-      ['feature', 'run'],
-      ['median', 'median'],
-      ['range', 'min–max'],
-      ['cost', 'cost'],
-    ])}\n`,
-  );
-  const file = join(ROOT, 'bench', 'results.json');
-  writeFileSync(file, `${JSON.stringify(resultsJson(r, meta), null, 2)}\n`);
-  out.write(`\nwritten: ${file}\n`);
+  printReport(process.stdout, done, meta);
+  write();
+  process.stdout.write(`\nwritten: ${file} (${meta.seconds.total} s)\n`);
 } catch (error) {
-  log(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  log(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
   process.exitCode = 1;
 } finally {
   clearTimeout(bound);

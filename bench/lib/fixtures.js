@@ -8,8 +8,17 @@ const LINE = '2024-05-01T02:00:00Z backup: copied /var/lib/data/chunk-000123.bin
 const SCRIPTS = {
   // The success path with nothing else in the way.
   'ok.sh': '#!/bin/sh\nexit 0\n',
-  // $1 bytes of log-like lines on stdout: the throughput case.
-  'print.sh': `#!/bin/bash\nyes '${LINE}' | head -c "$1"\n`,
+  // One line on stderr, then the exit code given as $1: the same work on the success
+  // and the failure path, so the two differ only by what a failure sets off.
+  'exit.sh': '#!/bin/sh\necho "tar: /var/lib/data: Cannot open: Permission denied" >&2\nexit "$1"\n',
+  // $1 bytes in 100-byte lines from a slow, small-chunk writer (4 KiB writes through
+  // stdio, like `tar -cv` listing files): issue 15's small-chunk case.
+  'small-writer.sh': '#!/bin/bash\nhead -c "$1" /dev/zero | tr \'\\0\' a | fold -w 100\n',
+  // $1 bytes of log-like lines from `yes`, a writer that keeps the pipe full (our
+  // reads come back full): the big-chunk case.
+  'big-writer.sh': `#!/bin/bash\nyes '${LINE}' | head -c "$1"\n`,
+  // A backup that writes a 4 KiB archive to $1 (always the same size: no size warning).
+  'artifact.sh': '#!/bin/sh\nhead -c 4096 /dev/zero > "$1"\n',
   // A failure whose exit time is stamped (ns since the epoch) into $1 just before it exits.
   'fail-stamp.sh':
     '#!/bin/bash\necho "tar: /var/lib/data: Cannot open: Permission denied" >&2\ndate +%s%N > "$1"\nexit 1\n',
@@ -35,15 +44,20 @@ function backupId(date, type) {
   return `BKP-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}-${type}`;
 }
 
+// One host's mix: mostly daily, some weekly, monthly and manual runs.
 const TYPES = ['daily', 'daily', 'daily', 'daily', 'weekly', 'monthly', 'manual'];
+// A fleet's: every host runs each of these.
+const FLEET_TYPES = ['daily', 'weekly', 'monthly', 'manual'];
 const TAIL = `${'rsync: send_files failed to open "/srv/data/locked.db": Permission denied (13)\n'.repeat(12)}`;
 
 /**
  * Adds `count` rows shaped like real ones to a database the CLI created (so the
- * schema and indexes are the real ones), in one transaction: one run a minute
- * going back in time, one in 20 a failure with an error message and a ~1 KiB tail.
+ * schema, indexes and triggers are the real ones), in one transaction: one run a
+ * minute going back in time, one in 20 a failure with an error message and a
+ * ~1 KiB tail. With `hosts` (a number) the runs are spread over that many hosts
+ * (`host-0000`…) × 4 types, as `serve` sees a fleet; otherwise all are `host`'s.
  */
-export function fillRuns(dbPath, count, { script, host, logDir }) {
+export function fillRuns(dbPath, count, { script, host, hosts, logDir }) {
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -52,11 +66,14 @@ export function fillRuns(dbPath, count, { script, host, logDir }) {
        exit_code, signal, error_message, output_tail, script, host, log_path, pid)
      VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
   );
+  const hostOf = (i) => (hosts ? `host-${String(i % hosts).padStart(4, '0')}` : host);
+  const typeOf = (i) =>
+    hosts ? FLEET_TYPES[Math.floor(i / hosts) % FLEET_TYPES.length] : TYPES[i % TYPES.length];
   const start = Date.now() - 24 * 3600_000;
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const started = new Date(start - i * 60_000);
-      const type = TYPES[i % TYPES.length];
+      const type = typeOf(i);
       const id = backupId(started, type);
       const failed = i % 20 === 7;
       const duration = 60_000 + (i % 97) * 1000;
@@ -73,7 +90,7 @@ export function fillRuns(dbPath, count, { script, host, logDir }) {
           : null,
         failed ? TAIL : null,
         script,
-        host,
+        hostOf(i),
         join(logDir, `${id}.log`),
         10_000 + (i % 30_000),
       );

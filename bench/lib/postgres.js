@@ -1,4 +1,4 @@
-// A throwaway PostgreSQL 15 cluster for the fleet bench (the same recipe as
+// A throwaway PostgreSQL 15 cluster for the fleet figures (the same recipe as
 // test/helpers/postgres.ts): initdb in the bench's temp dir, as the `postgres` OS user
 // when we are root (initdb refuses root), a free loopback port, fsync off.
 import { execFileSync } from 'node:child_process';
@@ -7,13 +7,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 
-const BIN = '/usr/lib/postgresql/15/bin';
+export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const isRoot = process.getuid?.() === 0;
 
 function run(command, args) {
   const [file, rest] = isRoot
-    ? ['runuser', ['-u', 'postgres', '--', join(BIN, command), ...args]]
-    : [join(BIN, command), args];
+    ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, command), ...args]]
+    : [join(PG_BIN, command), args];
   execFileSync(file, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 

@@ -1,274 +1,154 @@
-// `serve` under load (issue 14): GET /api/v1/backups?limit=20 at 1 M rows with 50
-// concurrent connections (autocannon, loopback, bounded in time), the time to render
-// `/` for 1,000 hosts × 4 types, and the server's memory through it all.
-// Standalone: node bench/lib/serve.js [--full]   (quick: 100k rows; --full: 1 M rows)
-// The server runs in a child process built from the sources (serve-child.ts), so its
-// RSS is its own and the load generator's work is not counted as server time.
-import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// `serve` (issue 14), the real CLI over a local database of 1 M runs (100 k in
+// quick mode) spread over 1,000 hosts × 4 types: GET /api/v1/backups?limit=20
+// under 50 concurrent connections (autocannon, loopback, bounded in time), the
+// page `/` for every host × type (unchanged database, and right after a run was
+// recorded), GET /healthz under the same load as the baseline, and the server's
+// RSS throughout. Server time comes from a preload (probes/serve-timing.js).
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
-import { build } from 'esbuild';
-import { createBenchContext, ROOT } from './context.js';
-import { stats } from './measure.js';
+import { createDb } from './databases.js';
+import { percentile, stats } from './measure.js';
+import { startServe } from './serve-process.js';
+import { tables, targets } from './serve-report.js';
 
 export const TOKEN = 'bench-read-token-0123456789abcdef';
 const HOSTS = 1_000;
-const TYPES = ['daily', 'weekly', 'monthly', 'manual'];
+const CONNECTIONS = 50;
 
-/** p-th percentile (0-100) of unsorted values. */
-export function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/**
- * `rows` runs over 1,000 hosts × 4 types, one a minute going back in time, one in 20 a
- * failure with an error and a ~1 KiB tail, into a database the CLI created (real schema,
- * indexes and triggers).
- */
-async function seed(b, rows) {
-  const db = b.dbPath(`serve-${rows}`);
-  const first = await b.cli(['run', '--type', 'daily', '--script', b.scripts['ok.sh'], '--db', db]);
-  if (first.code !== 0) throw new Error(`could not create ${db}:\n${first.stderr}`);
-  const sqlite = new Database(db);
-  sqlite.pragma('synchronous = OFF');
-  const insert = sqlite.prepare(
-    `INSERT OR IGNORE INTO backup_logs (backup_id, type, status, started_at, finished_at, duration_ms,
-       exit_code, error_message, output_tail, script, host, log_path, pid)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '/opt/backup/backup.sh', ?, NULL, 4242)`,
-  );
-  const tail = 'rsync: send_files failed to open "/srv/data/locked.db": Permission denied (13)\n'.repeat(12);
-  const start = Date.now() - 3600_000;
-  const started = process.hrtime.bigint();
-  sqlite.transaction(() => {
-    for (let i = 0; i < rows; i++) {
-      const at = new Date(start - i * 60_000);
-      const host = `host-${String(i % HOSTS).padStart(4, '0')}`;
-      const type = TYPES[Math.floor(i / HOSTS) % TYPES.length];
-      const failed = i % 20 === 7;
-      const iso = at.toISOString();
-      const id = `BKP-${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${type}`;
-      insert.run(
-        id, // one run a minute: every ID is unique
-        type,
-        failed ? 'failure' : 'success',
-        iso,
-        new Date(at.getTime() + 60_000).toISOString(),
-        60_000,
-        failed ? 23 : 0,
-        failed
-          ? 'Backup script failed with exit code 23: rsync error: some files could not be transferred'
-          : null,
-        failed ? tail : null,
-        host,
-      );
-    }
-  })();
-  sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  const count = sqlite.prepare('SELECT count(*) FROM backup_logs').pluck().get();
-  sqlite.close();
-  return { db, rows: count, fillMs: Number(process.hrtime.bigint() - started) / 1e6 };
-}
-
-export async function bundleChild(b) {
-  const outfile = join(b.tmp, 'serve-child.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./serve-child.ts', import.meta.url))],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    // CommonJS dependencies (dotenv) call require() for builtins, as in scripts/build.js.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-/** The server in its own process; resolves once it listens. */
-export function startChild(script, db, extraArgs = []) {
-  // NODE_PATH: the bundle lives in the temp dir, better-sqlite3 (native) in ours.
-  const child = fork(script, [db, TOKEN, ...extraArgs], {
-    env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = (message) =>
-    new Promise((resolve) => {
-      child.once('message', resolve);
-      child.send(message);
-    });
-  const rssMiB = () => {
-    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
-  };
-  const stop = () =>
-    new Promise((resolve) => {
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.send('stop');
-    });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`serve child exited with ${code} before listening`)));
-    child.once('message', (message) => resolve({ url: message.url, ask, rssMiB, stop }));
-  });
-}
-
-/** Samples the server's RSS every 100 ms while `work` runs. */
-export async function sampled(server, work) {
-  const samples = [server.rssMiB()];
-  const timer = setInterval(() => samples.push(server.rssMiB()), 100);
-  try {
-    const result = await work();
-    return { result, rss: samples };
-  } finally {
-    clearInterval(timer);
-    samples.push(server.rssMiB());
-  }
-}
-
-export function load(url, seconds) {
+function load(url, seconds) {
   return autocannon({
     url,
-    connections: 50,
+    connections: CONNECTIONS,
     duration: seconds,
     headers: { authorization: `Bearer ${TOKEN}` },
     timeout: 10,
   });
 }
 
-export async function benchServe(b) {
-  const rows = b.full ? 1_000_000 : 100_000;
-  const seconds = b.full ? 10 : 5;
-  const seeded = await seed(b, rows);
-  const server = await startChild(await bundleChild(b), seeded.db);
-  try {
-    const list = `${server.url}api/v1/backups?limit=20`;
-    const rssIdle = server.rssMiB();
-    // Warm-up: JIT, page cache.
-    await load(list, 1);
-    await server.ask('timings');
-    const rounds = [];
-    for (let round = 0; round < (b.full ? 3 : 2); round++) {
-      const { result, rss } = await sampled(server, () => load(list, seconds));
-      const { timings, cpuMs } = await server.ask('timings');
-      const times = timings['/api/v1/backups'] ?? [];
-      if (result.non2xx > 0 || result.errors > 0) {
-        throw new Error(`list under load: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      }
-      rounds.push({
-        requests: times.length,
-        requestsPerSecond: result.requests.average,
-        cpuPerRequestMs: cpuMs / times.length,
-        serverMedianMs: stats(times).median,
-        serverP99Ms: percentile(times, 99),
-        clientP50Ms: result.latency.p50,
-        clientP99Ms: result.latency.p99,
-        rssStartMiB: rss[0],
-        rssPeakMiB: Math.max(...rss),
-        rssEndMiB: rss[rss.length - 1],
-      });
-    }
-    // `/` for every host × type, one load at a time as people load it: warm (nothing
-    // changed since the last load: the host × type facts come from the server's cache)
-    // and cold (a run was just recorded by another process, as `run` does).
-    const getPage = async () => {
-      const response = await fetch(`${server.url}?lang=en`, {
-        headers: { authorization: `Bearer ${TOKEN}` },
-      });
-      const text = await response.text();
-      if (response.status !== 200 || !text.includes('host-0999'))
-        throw new Error(`page: HTTP ${response.status}`);
-      return Buffer.byteLength(text);
-    };
-    const bytes = await getPage();
-    await server.ask('timings');
-    for (let i = 0; i < (b.full ? 30 : 15); i++) await getPage();
-    const warmReport = await server.ask('timings');
-    const warm = warmReport.timings['/'] ?? [];
-    const writer = new Database(seeded.db);
-    const record = writer.prepare(
-      `INSERT INTO backup_logs (backup_id, type, status, started_at, host) VALUES (?, 'daily', 'running', ?, 'host-0001')`,
+/** One round of load on `path`: server times (from the probe), client view, RSS samples. */
+async function round(server, path, seconds) {
+  await server.timings(); // reset
+  const { result, rss } = await server.sampled(() => load(`${server.url}${path.slice(1)}`, seconds));
+  const report = await server.timings();
+  const times = report.timings[path.split('?')[0]] ?? [];
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `serve: ${path} under load: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
     );
-    for (let i = 0; i < (b.full ? 10 : 5); i++) {
-      record.run(`BKP-bench-${i}`, new Date().toISOString());
-      await getPage();
-    }
-    writer.close();
-    const coldReport = await server.ask('timings');
-    const cold = coldReport.timings['/'] ?? [];
-    return {
-      rows: seeded.rows,
-      fillMs: seeded.fillMs,
-      hosts: HOSTS,
-      types: TYPES.length,
-      connections: 50,
-      secondsPerRound: seconds,
-      rssIdleMiB: rssIdle,
-      list: rounds,
-      page: {
-        bytes,
-        warmMedianMs: stats(warm).median,
-        warmMaxMs: stats(warm).max,
-        coldMedianMs: stats(cold).median,
-        coldMaxMs: stats(cold).max,
-        warmCpuMs: warmReport.cpuMs / warm.length,
-        coldCpuMs: coldReport.cpuMs / cold.length,
-      },
-      rssAfterMiB: server.rssMiB(),
-    };
+  }
+  return {
+    requests: times.length,
+    requestsPerSecond: result.requests.average,
+    cpuPerRequestMs: report.cpuMs / Math.max(1, times.length),
+    server: { ...stats(times), p99: percentile(times, 99) },
+    times,
+    client: { p50: result.latency.p50, p99: result.latency.p99 },
+    rss: { start: rss[0], peak: Math.max(...rss), end: rss.at(-1) },
+  };
+}
+
+/** The same request `count` times, one at a time: its server time without queueing behind others. */
+async function oneAtATime(server, path, count) {
+  await server.timings();
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${server.url}${path.slice(1)}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    if (response.status !== 200) throw new Error(`serve: ${path}: HTTP ${response.status}`);
+    await response.arrayBuffer();
+  }
+  const times = (await server.timings()).timings[path.split('?')[0]] ?? [];
+  return { ...stats(times), p99: percentile(times, 99) };
+}
+
+async function page(b, server, { warm, cold, db, host }) {
+  const get = async () => {
+    const response = await fetch(`${server.url}?lang=en`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const text = await response.text();
+    if (response.status !== 200 || !text.includes(host))
+      throw new Error(`serve: page: HTTP ${response.status}`);
+    return Buffer.byteLength(text);
+  };
+  const bytes = await get();
+  await server.timings();
+  for (let i = 0; i < warm; i++) await get();
+  const warmReport = await server.timings();
+  // Cold: a run was just recorded by another process (the real CLI, as cron does).
+  for (let i = 0; i < cold; i++) {
+    const run = await b.cli(['run', '--type', 'daily', '--script', b.scripts['ok.sh'], '--db', db], {
+      extraEnv: { BACKUP_ALERT_HOST: 'host-0001' },
+    });
+    if (run.code !== 0) throw new Error(`serve: recording a run: exit ${run.code}\n${run.stderr}`);
+    await get();
+  }
+  const coldReport = await server.timings();
+  const of = (report) => {
+    const times = report.timings['/'] ?? [];
+    return times.length ? { ...stats(times), cpuMs: report.cpuMs / times.length, samples: times } : null;
+  };
+  return { bytes, warm: of(warmReport), cold: of(coldReport) };
+}
+
+/**
+ * Everything measured on a running server: /healthz and the list under load,
+ * then the page. `host` is a host the page must show; `cold` runs recorded into
+ * `db` between page loads (0: not measured, as for the centre).
+ */
+export async function measureServer(b, server, { rows, db, host, cold }) {
+  const seconds = b.full ? 10 : 5;
+  const rssIdle = server.rssMiB();
+  // Warm-up (JIT, page cache, a pool's connections), not counted.
+  await load(`${server.url}api/v1/backups?limit=20`, 1);
+  const healthz = await round(server, '/healthz', seconds);
+  const list = [];
+  for (let i = 0; i < (b.full ? 3 : 2); i++)
+    list.push(await round(server, '/api/v1/backups?limit=20', seconds));
+  const alone = await oneAtATime(server, '/api/v1/backups?limit=20', b.full ? 200 : 100);
+  const pageResult = await page(b, server, { warm: b.full ? 30 : 15, cold, db, host });
+  const all = list.flatMap((r) => r.times);
+  const strip = ({ times: _times, ...rest }) => rest;
+  return {
+    rows,
+    hosts: HOSTS,
+    connections: CONNECTIONS,
+    seconds,
+    rssIdle,
+    rssAfter: server.rssMiB(),
+    healthz: strip(healthz),
+    list: list.map(strip),
+    listAll: { ...stats(all), p99: percentile(all, 99) },
+    alone,
+    page: pageResult,
+  };
+}
+
+async function run(b) {
+  const rows = b.full ? 1_000_000 : 100_000;
+  const seeded = await createDb(b, `serve-${rows}`, rows, { hosts: HOSTS });
+  const server = await startServe(b, seeded.db, TOKEN);
+  try {
+    const cold = b.full ? 10 : 5;
+    return await measureServer(b, server, { rows: seeded.rows, db: seeded.db, host: 'host-0999', cold });
   } finally {
     await server.stop();
   }
 }
 
-const f1 = (n) => n.toFixed(1);
+export const serve = {
+  id: 'serve',
+  title: 'serve over the local database: the API under 50 connections, the page, memory',
+  run,
+  targets: (r) => targets(r, 'local SQLite'),
+  tables: (r) => tables(r, 'local SQLite'),
+};
 
-export function serveRows(r) {
-  const rows = r.list.map((round, i) => ({
-    figure: `GET /api/v1/backups?limit=20, round ${i + 1} (${r.connections} conns, ${r.secondsPerRound} s)`,
-    value: `server median ${f1(round.serverMedianMs)} ms, p99 ${f1(round.serverP99Ms)} ms; client p50 ${f1(round.clientP50Ms)} ms, p99 ${f1(round.clientP99Ms)} ms; ${Math.round(round.requestsPerSecond)} req/s; server CPU ${round.cpuPerRequestMs.toFixed(2)} ms/request`,
-    memory: `RSS ${f1(round.rssStartMiB)} → peak ${f1(round.rssPeakMiB)} → ${f1(round.rssEndMiB)} MiB`,
-  }));
-  rows.push({
-    figure: `GET / (${r.hosts} hosts × ${r.types} types, ${Math.round(r.page.bytes / 1024)} KiB of HTML)`,
-    value: `server median ${f1(r.page.warmMedianMs)} ms (max ${f1(r.page.warmMaxMs)}, CPU ${f1(r.page.warmCpuMs)} ms) unchanged database; ${f1(r.page.coldMedianMs)} ms (max ${f1(r.page.coldMaxMs)}, CPU ${f1(r.page.coldCpuMs)} ms) right after a run was recorded`,
-    memory: `RSS idle ${f1(r.rssIdleMiB)} MiB, after everything ${f1(r.rssAfterMiB)} MiB`,
-  });
-  return rows;
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const full = process.argv.includes('--full');
-  const b = createBenchContext({ full });
-  const bound = setTimeout(
-    () => {
-      process.stderr.write(`bench serve: took too long; cleaning up ${b.tmp}\n`);
-      b.cleanup();
-      process.exit(1);
-    },
-    (full ? 20 : 5) * 60_000,
+// `node bench/lib/serve.js [--full]` (as the README has it) runs this section alone:
+// the same as `npm run bench -- --only serve [--full]`, against the dist/ built last.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const run = fileURLToPath(new URL('../run.js', import.meta.url));
+  spawn(process.execPath, [run, '--only', 'serve', ...process.argv.slice(2)], { stdio: 'inherit' }).on(
+    'exit',
+    (code) => process.exit(code ?? 1),
   );
-  try {
-    const r = await benchServe(b);
-    process.stdout.write(
-      `serve bench (${full ? 'full' : 'quick'}): ${r.rows} rows, filled in ${f1(r.fillMs / 1000)} s\n`,
-    );
-    for (const row of serveRows(r))
-      process.stdout.write(`- ${row.figure}\n    ${row.value}\n    ${row.memory}\n`);
-    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-  } finally {
-    clearTimeout(bound);
-    b.cleanup();
-  }
 }

@@ -1,85 +1,182 @@
-// Output volume: a script printing N bytes, run by bash into a file (the
-// baseline) and through `backup-alert run`, with and without --quiet.
+// Output (issue 15): a small-chunk writer (`head -c N /dev/zero | tr '\0' a | fold
+// -w 100`) and a big-chunk writer (`yes`), through `run` and `run --quiet`,
+// against `bash script > file`, with the peak RSS of every mode; `--quiet` (and
+// `run`) also on 200–800 MB runs; chronic as a peer when it is installed.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { interleave, timeWithRss } from './measure.js';
+import { fmtMiB, fmtMs, infoRow, skippedRow, throughputRow } from './figures.js';
+import { interleave } from './measure.js';
+import { PEER_MISSING, peerPath } from './peers.js';
 
 const MiB = 1024 * 1024;
+const MB = 1_000_000;
 
+/** The size every target is read at, and the sizes of the memory scan. */
 export const SIZES = {
-  quick: [1 * MiB, 4 * MiB, 16 * MiB, 64 * MiB],
-  full: [1 * MiB, 16 * MiB, 128 * MiB, 1024 * MiB],
+  quick: { main: 128 * MiB, mainRuns: 3, scan: [200 * MB] },
+  full: { main: 1024 * MiB, mainRuns: 5, scan: [200 * MB, 400 * MB, 800 * MB] },
 };
+const WRITERS = { small: 'small-writer.sh', big: 'big-writer.sh' };
+const TARGETS = { small: { run: 0.8, quiet: 0.9 }, big: { run: 0.95, quiet: 0.9 } };
 
-export async function benchThroughput(b) {
-  const sizes = b.full ? SIZES.full : SIZES.quick;
+export const sizeLabel = (bytes) =>
+  bytes % MiB === 0
+    ? bytes >= 1024 * MiB
+      ? `${bytes / 1024 / MiB} GiB`
+      : `${bytes / MiB} MiB`
+    : `${bytes / MB} MB`;
+
+async function measure(b, writer, bytes, { runs, warmup, chronic }) {
+  const script = b.scripts[WRITERS[writer]];
   const out = join(b.tmp, 'baseline.out');
   const dbName = 'throughput';
-  const db = b.dbPath(dbName);
-  const runArgs = (bytes, quiet) => [
+  const runArgs = (quiet) => [
     'run',
     '--type',
     'manual',
     '--script',
-    b.scripts['print.sh'],
+    script,
     '--db',
-    db,
+    b.dbPath(dbName),
     ...(quiet ? ['--quiet'] : []),
     '--',
     String(bytes),
   ];
-  const bySize = [];
-  for (const bytes of sizes) {
-    const result = await interleave(
-      [
-        {
-          name: 'bash script > file',
-          run: () =>
-            timeWithRss(
-              'bash',
-              [b.scripts['print.sh'], String(bytes)],
-              { env: b.env(), cwd: b.tmp, stdout: out },
-              b.tmp,
-            ),
-        },
-        // Our stdout to /dev/null: the bytes land once on disk (the per-run log), as in the baseline.
-        { name: 'run', run: () => b.cliWithRss(runArgs(bytes, false)) },
-        { name: 'run --quiet', run: () => b.cliWithRss(runArgs(bytes, true)) },
-      ],
-      {
-        runs: 5,
-        warmup: 1,
-        // Keep the disk from filling up with 1 GiB logs: nothing is kept between runs.
-        before: () => {
-          rmSync(out, { force: true });
-          b.clearLogs(dbName);
-        },
-      },
-    );
-    const rss = (name) => {
-      const values = result[name].results.map((r) => r.rssKiB).filter((v) => Number.isFinite(v));
-      return values.length ? { maxKiB: Math.max(...values), values } : { maxKiB: null, values };
-    };
-    bySize.push({
-      bytes,
-      baseline: result['bash script > file'],
-      run: result.run,
-      quiet: result['run --quiet'],
-      rss: { run: rss('run'), quiet: rss('run --quiet'), baseline: rss('bash script > file') },
-    });
-  }
+  const cases = [
+    { name: 'bash', run: () => b.runUsage('bash', [script, String(bytes)], { stdout: out }) },
+    // Our stdout to /dev/null: the bytes land once on disk (the per-run log), as in the baseline.
+    { name: 'run', run: () => b.cliUsage(runArgs(false)) },
+    { name: 'quiet', run: () => b.cliUsage(runArgs(true)) },
+  ];
+  // chronic keeps all output in memory and prints it only on failure, like --quiet.
+  if (chronic)
+    cases.push({ name: 'chronic', run: () => b.runUsage(chronic, ['bash', script, String(bytes)]) });
+  const result = await interleave(cases, {
+    runs,
+    warmup,
+    // Keep the disk from filling up with 1 GiB logs: nothing is kept between runs.
+    before: () => {
+      rmSync(out, { force: true });
+      b.clearLogs(dbName);
+    },
+  });
   rmSync(out, { force: true });
   b.clearLogs(dbName);
-  return bySize;
+  return { writer, bytes, runs, ...result };
 }
 
-/**
- * Throughput from the slope between the smallest and largest size: what each
- * further byte costs once the fixed start-up cost is paid.
- */
-export function marginal(bySize, key) {
-  const first = bySize[0];
-  const last = bySize[bySize.length - 1];
-  const seconds = (last[key].median - first[key].median) / 1000;
-  return (last.bytes - first.bytes) / MiB / seconds;
+async function run(b) {
+  const sizes = b.full ? SIZES.full : SIZES.quick;
+  const chronic = peerPath('chronic');
+  const main = [];
+  const scan = [];
+  for (const writer of Object.keys(WRITERS)) {
+    main.push(await measure(b, writer, sizes.main, { runs: sizes.mainRuns, warmup: 1, chronic }));
+    // Memory is what the scan is for: one run of each is enough.
+    for (const bytes of sizes.scan) scan.push(await measure(b, writer, bytes, { runs: 1, warmup: 0 }));
+  }
+  return { main, scan, chronic: chronic !== null };
 }
+
+const rssOf = (s) => s?.rssKiB?.max ?? Number.NaN;
+const peak = (...stats) => Math.max(...stats.map(rssOf));
+
+/** Per writer, the largest peak of `mode` in the scan and at which size (every size is in the scaling table). */
+function largest(scan, mode) {
+  return ['small', 'big']
+    .map((writer) => {
+      const runs = scan.filter((s) => s.writer === writer);
+      const top = runs.reduce((a, s) => (rssOf(s[mode]) > rssOf(a[mode]) ? s : a), runs[0]);
+      return top ? `${writer} ${fmtMiB(rssOf(top[mode]))} at ${sizeLabel(top.bytes)}` : null;
+    })
+    .filter(Boolean)
+    .join(', ');
+}
+
+function targets({ main, scan, chronic }) {
+  const rows = [];
+  for (const m of main) {
+    const label = `${sizeLabel(m.bytes)}, ${m.writer}-chunk writer`;
+    rows.push(throughputRow(`${label}, run`, m.bytes, m.run, m.bash, TARGETS[m.writer].run));
+    rows.push(throughputRow(`${label}, run --quiet`, m.bytes, m.quiet, m.bash, TARGETS[m.writer].quiet));
+    const rss = peak(m.run, m.quiet);
+    rows.push({
+      figure: `peak RSS, ${label}, run and --quiet`,
+      median: fmtMiB(rss),
+      range: `run ${fmtMiB(rssOf(m.run))}, --quiet ${fmtMiB(rssOf(m.quiet))}`,
+      baseline: `bash: ${fmtMiB(rssOf(m.bash))}`,
+      ratio: '—',
+      target: '≤ 80 MiB',
+      met: rss <= 80 * 1024 ? 'yes' : 'NO',
+    });
+    if (m.chronic) {
+      rows.push(
+        infoRow(`peer: chronic, ${label}`, {
+          median: `${fmtMs(m.chronic.median)}, RSS ${fmtMiB(rssOf(m.chronic))}`,
+          range: `${fmtMs(m.chronic.min)}–${fmtMs(m.chronic.max)}`,
+          baseline: `bash > file: ${fmtMs(m.bash.median)}`,
+          ratio: `${(m.bash.median / m.chronic.median).toFixed(2)}×`,
+        }),
+      );
+    }
+  }
+  if (!chronic) rows.push(skippedRow('peer: chronic through the same output', PEER_MISSING.chronic));
+  const quiet = peak(...scan.map((s) => s.quiet));
+  const sizes = [...new Set(scan.map((s) => s.bytes))].map(sizeLabel).join(', ');
+  rows.push({
+    figure: `peak RSS, run --quiet, ${sizes} runs (both writers)`,
+    median: fmtMiB(quiet),
+    range: largest(scan, 'quiet'),
+    baseline: '—',
+    ratio: '—',
+    target: '≤ 80 MiB',
+    met: quiet <= 80 * 1024 ? 'yes' : 'NO',
+  });
+  const plain = peak(...scan.map((s) => s.run));
+  rows.push({
+    figure: `peak RSS, run, ${sizes} runs (both writers)`,
+    median: fmtMiB(plain),
+    range: largest(scan, 'run'),
+    baseline: '—',
+    ratio: '—',
+    target: '≤ 80 MiB',
+    met: plain <= 80 * 1024 ? 'yes' : 'NO',
+  });
+  return rows.map((row) => ({ issue: '15', ...row }));
+}
+
+function tables({ main, scan }) {
+  const all = [...main, ...scan].sort((a, b) => a.writer.localeCompare(b.writer) || a.bytes - b.bytes);
+  const cell = (s, base) => `${fmtMs(s.median)} (${(base.median / s.median).toFixed(2)}×)`;
+  return [
+    {
+      title: 'Output scaling (median wall time of n runs; ratio = bash time / ours; peak RSS run / --quiet)',
+      columns: [
+        ['writer', 'writer'],
+        ['size', 'output'],
+        ['n', 'n'],
+        ['bash', 'bash > file'],
+        ['run', 'run'],
+        ['quiet', 'run --quiet'],
+        ['rss', 'peak RSS'],
+      ],
+      rows: all.map((s) => ({
+        writer: s.writer,
+        size: sizeLabel(s.bytes),
+        n: String(s.runs),
+        bash: fmtMs(s.bash.median),
+        run: cell(s.run, s.bash),
+        quiet: cell(s.quiet, s.bash),
+        rss: `${fmtMiB(rssOf(s.run))} / ${fmtMiB(rssOf(s.quiet))}`,
+      })),
+    },
+  ];
+}
+
+export const throughput = {
+  id: 'output',
+  title: 'output throughput and peak RSS',
+  run,
+  targets,
+  tables,
+};

@@ -1,7 +1,7 @@
 // The least any Node implementation of `run` could do: open SQLite, insert a
 // row, spawn the script, update the row. Not backup-alert; a floor that shows
 // how much of the ratio to `node -e 0` is the platform's (see docs/performance.md).
-// Usage: node bench/floor-run.cjs DB SCRIPT
+// Usage: node bench/floors/run.cjs DB SCRIPT
 const { spawn } = require('node:child_process');
 const Database = require('better-sqlite3');
 
