@@ -22,8 +22,11 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
     import('./cli/program.js'),
     import('./cli/invoke.js'),
   ]);
-  const { program, exitCode } = buildProgram(commander, deps, (spec, options, args) =>
-    invoke(spec, options, args, deps),
+  const { program, exitCode } = buildProgram(
+    commander,
+    deps,
+    (spec, options, args) => invoke(spec, options, args, deps),
+    argv,
   );
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

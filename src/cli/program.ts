@@ -38,6 +38,7 @@ export function buildProgram(
   commander: typeof Commander,
   io: ProgramIo,
   run: Runner,
+  argv: readonly string[] = [],
 ): { program: Command; exitCode: () => number } {
   const program = new commander.Command('backup-alert')
     .description('Run a backup script, record every run, and alert people when it fails.')
@@ -67,7 +68,11 @@ export function buildProgram(
       exitCode = await run(spec, this.opts(), this.args);
     });
   };
-  for (const spec of COMMANDS) add(program, spec);
+  // Only the command being run, when the first word names one: building every command's
+  // options is a few ms of start-up for nothing. --help, `help` and a typo get them all
+  // (the command list, and commander's "did you mean").
+  const named = COMMANDS.find((spec) => spec.name === argv[0]);
+  for (const spec of named ? [named] : COMMANDS) add(program, spec);
   return { program, exitCode: () => exitCode };
 }
 
