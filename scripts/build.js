@@ -32,6 +32,8 @@ const CORE_TARGETS = new Set(
     'src/commands/status.ts',
     'src/commands/prune.ts',
     'src/cli/completion.ts',
+    'src/alert/heartbeat.ts',
+    'src/metrics/publish.ts',
   ].map((path) => `${root}${path}`),
 );
 const LAZY_IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;

@@ -1,3 +1,4 @@
+import { httpRequest } from '../shared/http-client.js';
 import { answerSnippet, httpTarget, networkReason } from '../shared/http-target.js';
 import { redactUrl } from '../shared/redact.js';
 import { VERSION } from '../shared/version.js';
@@ -40,7 +41,7 @@ export async function pushMetrics(options: PushOptions): Promise<PushResult> {
     ['instance', options.instance],
   ])}`;
   try {
-    const response = await fetch(target.url, {
+    const response = await httpRequest(target.url, {
       method: 'PUT',
       headers: {
         'content-type': EXPOSITION_CONTENT_TYPE,
@@ -49,7 +50,6 @@ export async function pushMetrics(options: PushOptions): Promise<PushResult> {
       },
       body: options.body,
       signal: options.signal,
-      redirect: 'manual',
     });
     const snippet = await answerSnippet(response);
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
@@ -91,13 +91,13 @@ export async function checkPushgateway(url: string, signal: AbortSignal): Promis
   try {
     const target = httpTarget(url);
     target.url.pathname = `${target.url.pathname.replace(/\/+$/, '')}/-/healthy`;
-    const response = await fetch(target.url, {
+    const response = await httpRequest(target.url, {
+      method: 'GET',
       headers: { 'user-agent': `backup-alert/${VERSION}`, ...target.headers },
       signal,
-      redirect: 'manual',
     });
     await answerSnippet(response);
-    if (response.ok) return { ok: true, status: response.status };
+    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
     return { ok: false, error: `HTTP ${response.status} from ${where}` };
   } catch (error) {
     if (signal.aborted) return { ok: false, error: `no answer from ${where} within the timeout` };

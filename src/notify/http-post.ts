@@ -1,4 +1,5 @@
 import { errorCode, errorMessage } from '../shared/errors.js';
+import { type HttpAnswer, httpRequest } from '../shared/http-client.js';
 import { redactUrl } from '../shared/redact.js';
 import { VERSION } from '../shared/version.js';
 import { singleLine } from './message.js';
@@ -50,10 +51,10 @@ export async function postJson(options: PostOptions): Promise<PostResult> {
   const { value: status, attempts } = await withRetries<number>(
     { maxAttempts: options.maxAttempts ?? 4, firstDelayMs: options.baseDelayMs ?? 500, signal },
     async () => {
-      let response: Response;
+      let response: HttpAnswer;
       let text: string;
       try {
-        response = await fetch(options.url, {
+        response = await httpRequest(options.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json; charset=utf-8',
@@ -62,8 +63,7 @@ export async function postJson(options: PostOptions): Promise<PostResult> {
           },
           body: options.body,
           signal,
-          // A redirect would re-post a signed body to wherever it points; configure the final URL instead.
-          redirect: 'manual',
+          // Redirects are never followed (httpRequest): the URL to configure is the final one.
         });
         text = await readSnippet(response);
       } catch (error) {
@@ -103,7 +103,7 @@ export async function postJson(options: PostOptions): Promise<PostResult> {
 }
 
 /** The first line of an error body, short: Slack says `invalid_payload`, Teams a sentence. */
-async function readSnippet(response: Response): Promise<string> {
+async function readSnippet(response: HttpAnswer): Promise<string> {
   try {
     const text = await response.text();
     return singleLine(text).slice(0, 200);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PingSettings } from '../config/metrics.js';
+import { httpRequest } from '../shared/http-client.js';
 import { answerSnippet, httpTarget, networkReason } from '../shared/http-target.js';
 import { redactUrl } from '../shared/redact.js';
 import { VERSION } from '../shared/version.js';
@@ -72,7 +73,7 @@ export async function sendPing(
     attempt++;
     let waitMs = delayMs;
     try {
-      const response = await fetch(target.url, {
+      const response = await httpRequest(target.url, {
         method: request.method,
         headers: {
           'user-agent': `backup-alert/${VERSION}`,
@@ -81,8 +82,7 @@ export async function sendPing(
         },
         ...(body === undefined ? {} : { body }),
         signal,
-        // The ping URL is the credential; a redirect is a configuration to fix, not to follow.
-        redirect: 'manual',
+        // Redirects are never followed (httpRequest): the URL to configure is the final one.
       });
       bodyLimit = parseBodyLimit(response.headers.get('ping-body-limit')) ?? bodyLimit;
       const status = response.status;

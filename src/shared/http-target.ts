@@ -1,8 +1,10 @@
 import { errorCode, errorMessage } from './errors.js';
+import type { HttpAnswer } from './http-client.js';
 
 /**
- * A URL as fetch can use it. fetch refuses URLs with `user:password@`, which is how people
- * write a Pushgateway behind basic auth: the credentials move to an Authorization header.
+ * A URL ready for a request. People write a Pushgateway behind basic auth as
+ * `user:password@host`; the credentials move to an Authorization header, so that no error
+ * or log line that quotes the URL can carry them.
  */
 export interface HttpTarget {
   url: URL;
@@ -22,14 +24,14 @@ export function httpTarget(value: string | URL): HttpTarget {
   return { url, headers };
 }
 
-/** `ECONNREFUSED`, `ENOTFOUND`…: undici hides the useful code in `cause`; never the URL's path. */
+/** `ECONNREFUSED`, `ENOTFOUND`…: the code may sit in `cause`; never the URL's path. */
 export function networkReason(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return errorCode(cause) ?? errorCode(error) ?? errorMessage(cause ?? error);
 }
 
 /** The first line of an answer, short, printable: enough to say what a server objected to. */
-export async function answerSnippet(response: Response, max = 200): Promise<string> {
+export async function answerSnippet(response: Pick<HttpAnswer, 'text'>, max = 200): Promise<string> {
   try {
     const text = await response.text();
     return text
