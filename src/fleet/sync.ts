@@ -16,6 +16,9 @@ import { FleetError, FleetErrorCode, mask, toFleetError } from './errors.js';
 import { CENTRE_SCHEMA_VERSION, migrateCentre, schemaState } from './schema.js';
 import { claimHost, type HostClaim, upsertBatch } from './ship.js';
 
+// The driver, for `run` to load while the script works (the ship chunk is all it loads then).
+export { loadPg } from './connect.js';
+
 export const DEFAULT_BATCH_SIZE = 500;
 
 export interface SyncOptions {
@@ -48,9 +51,10 @@ export interface SyncResult {
 }
 
 /**
- * Ships the local backlog to the centre: batches in id order, one transaction each, marked
- * acknowledged only after COMMIT. Bounded by the timeout, never throws, so it is safe at the
- * end of `run` (the backup's exit code never depends on it), in `retry` and in `sync`.
+ * Ships the local backlog to the centre: rounds of up to `batchSize` rows in id order (the
+ * tables one after another), one transaction each, marked acknowledged only after COMMIT.
+ * Bounded by the timeout, never throws, so it is safe at the end of `run` (the backup's exit
+ * code never depends on it), in `retry` and in `sync`.
  */
 export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
   const { db, fleet } = options;
@@ -75,20 +79,21 @@ export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
       // Leave a margin for the batch in flight; one cut by the deadline is rolled back anyway.
       const margin = Math.min(1000, timeoutMs / 5);
       let claimed = false;
-      for (const table of OUTBOX_TABLES) {
-        for (let afterId = 0; ; ) {
-          const batch = unsentBatch(db, table, batchSize, afterId);
-          if (batch.length === 0) break;
-          if (Date.now() > deadline - margin) {
-            throw new FleetError(
-              FleetErrorCode.timedOut,
-              `out of time after ${shipped} rows (BACKUP_ALERT_SYNC_TIMEOUT); the rest waits for the next sync`,
-            );
-          }
-          await shipBatch(client, db, table, batch, claim());
-          claimed = true;
+      const shippedUpTo = new Map<OutboxTable, number>();
+      for (;;) {
+        const round = nextRound(db, batchSize, shippedUpTo);
+        if (round.length === 0) break;
+        if (Date.now() > deadline - margin) {
+          throw new FleetError(
+            FleetErrorCode.timedOut,
+            `out of time after ${shipped} rows (BACKUP_ALERT_SYNC_TIMEOUT); the rest waits for the next sync`,
+          );
+        }
+        await shipRound(client, db, round, claim());
+        claimed = true;
+        for (const { table, batch } of round) {
           shipped += batch.length;
-          afterId = batch.at(-1)!.id;
+          shippedUpTo.set(table, batch.at(-1)!.id);
         }
       }
       // Nothing to ship still says "alive" (last_seen_at): a host with no news is not a silent host.
@@ -114,20 +119,41 @@ export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
   return { shipped, remaining, migrated, ...(error ? { error } : {}) };
 }
 
-async function shipBatch(
+/** Up to `batchSize` unsent rows, taken from the tables in order: one transaction's worth. */
+function nextRound(
+  db: Database.Database,
+  batchSize: number,
+  shippedUpTo: ReadonlyMap<OutboxTable, number>,
+): Array<{ table: OutboxTable; batch: OutboxItem[] }> {
+  const round: Array<{ table: OutboxTable; batch: OutboxItem[] }> = [];
+  let room = batchSize;
+  for (const table of OUTBOX_TABLES) {
+    if (room === 0) break;
+    const batch = unsentBatch(db, table, room, shippedUpTo.get(table) ?? 0);
+    if (batch.length === 0) continue;
+    round.push({ table, batch });
+    room -= batch.length;
+  }
+  return round;
+}
+
+/**
+ * One transaction for the round, whatever tables it spans: a run's few rows (its run, its
+ * notifications, its audit line) cost one BEGIN, one host claim and one COMMIT, not three.
+ */
+async function shipRound(
   client: ClientBase,
   db: Database.Database,
-  table: OutboxTable,
-  batch: OutboxItem[],
+  round: ReadonlyArray<{ table: OutboxTable; batch: OutboxItem[] }>,
   claim: HostClaim,
 ): Promise<void> {
   await inTransaction(client, async () => {
     await claimOrRefuse(client, claim);
-    await upsertBatch(client, table, claim.host, claim.instance, batch);
+    for (const { table, batch } of round) await upsertBatch(client, table, claim.host, claim.instance, batch);
   });
   // Only now is the centre's copy durable; a crash before this line means the batch is sent
   // again, and the upsert makes that a no-op.
-  markAcknowledged(db, table, batch);
+  for (const { table, batch } of round) markAcknowledged(db, table, batch);
 }
 
 async function claimOrRefuse(client: ClientBase, claim: HostClaim): Promise<void> {

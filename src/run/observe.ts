@@ -70,6 +70,16 @@ export async function publishRunMetrics(ctx: RunContext): Promise<void> {
 }
 
 /**
+ * Starts loading the ship's code and pg as soon as the script is spawned: a backup that
+ * takes more than a few tens of milliseconds hides the load, and the ship at the end only
+ * connects. Failures are left for `shipToCentre` to report.
+ */
+export function preloadShip(ctx: RunContext): void {
+  if (!ctx.config.fleet || !ctx.journal.db) return;
+  import('../fleet/sync.js').then(({ loadPg }) => loadPg()).catch(() => {});
+}
+
+/**
  * The end-of-run ship to the centre (BACKUP_ALERT_DATABASE_URL): bounded by
  * BACKUP_ALERT_SYNC_TIMEOUT, after a random BACKUP_ALERT_SYNC_JITTER when set (a fleet's
  * 03:00 runs would otherwise all connect at once). What cannot be shipped waits in the

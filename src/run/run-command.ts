@@ -8,7 +8,7 @@ import { SignalLatch } from '../runner/signals.js';
 import { formatDuration } from '../shared/duration.js';
 import type { RunResult } from '../shared/run-result.js';
 import { type LockStep, lockBusyResult, takeLock } from './lock.js';
-import { publishRunMetrics, shipToCentre, startHeartbeatIfWanted } from './observe.js';
+import { preloadShip, publishRunMetrics, shipToCentre, startHeartbeatIfWanted } from './observe.js';
 import { planRun, type RunOptions, type RunPlan } from './plan.js';
 import {
   openJournal,
@@ -100,7 +100,10 @@ async function execute(
     // The log file is kept like the database: what BACKUP_ALERT_REDACT masks there is masked here.
     ...(ctx.redactor.masksOutput ? { redactLog: (text: string) => ctx.redactor.redactOutput(text) } : {}),
     signals,
-    onSpawn: (pid) => lock.setScriptGroup(pid),
+    onSpawn: (pid) => {
+      lock.setScriptGroup(pid);
+      preloadShip(ctx);
+    },
   });
   await slow.stop();
   if (runner.logError)

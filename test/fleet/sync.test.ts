@@ -242,6 +242,31 @@ describe('syncOnce', () => {
     }
   });
 
+  it("a run's rows in every table ship in one transaction (one BEGIN, one claim, one COMMIT)", async () => {
+    const { db, url } = await centre();
+    const store = localStore();
+    try {
+      recordDays(store, 1, NOW, () => true);
+      const result = await syncOnce({
+        db: store.db,
+        fleet: fleetConfig(url),
+        version: VERSION,
+        now: () => NOW,
+      });
+      expect(result).toMatchObject({ shipped: 2, remaining: 0 });
+      const [tx] = await cluster.query<{ n: string }>(
+        `SELECT count(DISTINCT x) AS n FROM (
+           SELECT xmin::text AS x FROM backup_logs UNION ALL SELECT xmin::text FROM notification_logs
+           UNION ALL SELECT xmin::text FROM hosts) AS rows`,
+        [],
+        db,
+      );
+      expect(Number(tx?.n)).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
+
   it('50 hosts syncing at once: every row arrives once, no deadlock, no error', async () => {
     const { db, url } = await centre();
     const stores = Array.from({ length: 50 }, (_, i) => localStore(`host-${i}.db`));
