@@ -59,7 +59,7 @@ export async function openForReading(ctx: CommandContext): Promise<Store | null>
   }
   try {
     // Opening is lazy: a file that is not a database only fails at the first read.
-    store.runs.count();
+    store.runs.probe();
   } catch (error) {
     store.close();
     throw unreadableStore(path, error);

@@ -213,6 +213,15 @@ export class RunTable {
     return this.db.prepare(ARTIFACT_SIZES_SQL).pluck().all(type, backupId, limit) as number[];
   }
 
+  /**
+   * Proves the file is a readable backup-alert database (schema read, one page of the table)
+   * at a cost that does not grow with the history, unlike `count()`.
+   */
+  probe(): void {
+    this.db.prepare('SELECT 1 FROM backup_logs LIMIT 1').pluck().get();
+  }
+
+  /** Every run recorded: a walk of a whole index, for `doctor`, not for every poll. */
   count(): number {
     return this.db.prepare('SELECT COUNT(*) FROM backup_logs').pluck().get() as number;
   }
