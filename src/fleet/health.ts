@@ -1,7 +1,7 @@
 import type { FleetSnapshot, PairRow } from './queries.js';
 
 /**
- * ok; running (running now, success older than allowed); failed (latest run failed or was
+ * ok; running (running now, success older than allowed); failed (the latest finished run failed or was
  * abandoned); stale (no success within the promise or --max-age); never (promised, never ran);
  * silent (the host itself has not synced within its promise).
  */
@@ -52,7 +52,7 @@ function judgePair(pair: PairRow, now: number, maxAgeOverrideMs: number | undefi
   const status = pair.latest?.status;
   if (!pair.latest) health = 'never';
   else if (status === 'failure' || status === 'abandoned') health = 'failed';
-  else if (stale) health = status === 'running' ? 'running' : 'stale';
+  else if (stale) health = status === 'running' || pair.running ? 'running' : 'stale';
   return {
     host: pair.host,
     type: pair.type,

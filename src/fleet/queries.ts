@@ -1,5 +1,6 @@
 import type { ClientBase } from 'pg';
 import { readOnly } from './read-only.js';
+import { requireReadableSchema } from './schema.js';
 
 export interface HostRow {
   host: string;
@@ -23,6 +24,8 @@ export interface PairRow {
     errorMessage: string | null;
     exitCode: number | null;
   } | null;
+  /** A run of this pair is in progress (shipped mid-run by a `retry` or `sync`). */
+  running: boolean;
   /** When the latest success finished, by the centre's clock (host skew removed). */
   lastSuccessAt: Date | null;
   /** Failures since the latest success, counted when the latest run failed (else 0). */
@@ -45,6 +48,8 @@ export async function fleetSnapshot(
   client: ClientBase,
   filter: { host?: string; type?: string } = {},
 ): Promise<FleetSnapshot> {
+  // Version 3: latest_runs carries the run in progress beside the latest finished one.
+  await requireReadableSchema(client, 3, '`status --fleet`');
   return readOnly(client, () => snapshot(client, filter));
 }
 
@@ -80,10 +85,12 @@ async function snapshot(
     success_finished_at: number | null;
     success_received_at: number | null;
     failures: number;
+    running: boolean;
   }>(
     `SELECT host, type, backup_id, status, ${ms('started_at')} AS started_at, error_message, exit_code,
             ${ms('coalesce(success_finished_at, success_started_at)')} AS success_finished_at,
-            ${ms('success_received_at')} AS success_received_at, failures
+            ${ms('success_received_at')} AS success_received_at, failures,
+            running_backup_id IS NOT NULL AS running
        FROM latest_runs WHERE ($1::text IS NULL OR host = $1) AND ($2::text IS NULL OR type = $2)`,
     [filter.host ?? null, filter.type ?? null],
   );
@@ -121,6 +128,7 @@ async function snapshot(
               exitCode: row.exit_code,
             }
           : null,
+        running: row?.running ?? false,
         lastSuccessAt: success === null ? null : new Date(success),
         consecutiveFailures: row?.failures ?? 0,
       });

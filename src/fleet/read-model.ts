@@ -15,7 +15,7 @@ import {
   type ReadModel,
   ReadModelUnavailableError,
 } from '../serve/read-model.js';
-import { FleetError, FleetErrorCode } from './errors.js';
+import { FleetError } from './errors.js';
 import { fleetMetricsSnapshot } from './metrics-query.js';
 import type { CentrePool } from './pool.js';
 import {
@@ -40,10 +40,10 @@ import {
   statusFactsSql,
   undeliveredSql,
 } from './read-sql.js';
-import { CENTRE_SCHEMA_VERSION, schemaState } from './schema.js';
+import { requireReadableSchema } from './schema.js';
 
-/** The schema with serve's indexes and count tables (migration 2). */
-export const SERVE_SCHEMA_VERSION = 2;
+/** The schema serve reads: its indexes and count tables (2), the run in progress in latest_runs (3). */
+export const SERVE_SCHEMA_VERSION = 3;
 /** Hosts named in an ambiguous-ID answer, at most. */
 const AMBIGUOUS_HOSTS = 20;
 
@@ -105,19 +105,7 @@ export class CentreReadModel implements ReadModel {
   }
 
   private async checkSchema(client: ClientBase): Promise<void> {
-    const state = await schemaState(client);
-    if (state.version < SERVE_SCHEMA_VERSION) {
-      throw new FleetError(
-        FleetErrorCode.schemaOld,
-        `the centre's schema is version ${state.version}; serve needs ${SERVE_SCHEMA_VERSION}: run \`backup-alert fleet migrate\` with the owner's BACKUP_ALERT_DATABASE_URL (and examples/fleet/grants.sql again)`,
-      );
-    }
-    if (state.compatibleWith > CENTRE_SCHEMA_VERSION) {
-      throw new FleetError(
-        FleetErrorCode.schemaNew,
-        `the centre's schema is version ${state.version}, newer than this backup-alert understands (${CENTRE_SCHEMA_VERSION}): upgrade backup-alert here`,
-      );
-    }
+    await requireReadableSchema(client, SERVE_SCHEMA_VERSION, 'serve');
     this.schemaChecked = true;
   }
 
@@ -260,6 +248,7 @@ function factsOf(
       type,
       latestRun: prefixedRun(row, 'l_'),
       latestSuccess: prefixedRun(row, 's_'),
+      runningRun: prefixedRun(row, 'r_'),
       consecutiveFailures: row['failures'] as number,
       ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
     });

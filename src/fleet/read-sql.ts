@@ -108,8 +108,8 @@ export function runNotificationsSql(backupId: string, host: string): Statement {
 }
 
 /**
- * Every host × type with a run, both runs whole, from latest_runs alone (one row per pair,
- * kept by triggers): no run is looked up. The hosts and their promises come separately.
+ * Every host × type with a run, its latest outcome and latest success whole and its run in
+ * progress, from latest_runs alone (one row per pair, kept by triggers): no run is looked up. The hosts and their promises come separately.
  */
 export function statusFactsSql(filter: { host?: string; type?: string }): Statement {
   const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type);
@@ -125,7 +125,10 @@ export function statusFactsSql(filter: { host?: string; type?: string }): Statem
         lr.success_duration_ms::float8 AS s_duration_ms, lr.success_exit_code AS s_exit_code,
         lr.success_signal AS s_signal, lr.success_error_message AS s_error_message,
         lr.success_script AS s_script, lr.success_log_path AS s_log_path,
-        lr.success_artifact_path AS s_artifact_path, lr.success_artifact_bytes::float8 AS s_artifact_bytes
+        lr.success_artifact_path AS s_artifact_path, lr.success_artifact_bytes::float8 AS s_artifact_bytes,
+        lr.running_backup_id AS r_backup_id, lr.host AS r_host, lr.type AS r_type, 'running' AS r_status,
+        ${ms('lr.running_started_at')} AS r_started_at, lr.running_script AS r_script,
+        lr.running_log_path AS r_log_path
       FROM latest_runs lr ${where.clause}`,
     values: where.values,
   };

@@ -1,4 +1,5 @@
 import type { ClientBase } from 'pg';
+import { FleetError, FleetErrorCode } from './errors.js';
 import { CENTRE_MIGRATIONS } from './migrations.js';
 
 export const CENTRE_SCHEMA_VERSION = CENTRE_MIGRATIONS.at(-1)?.version ?? 0;
@@ -30,6 +31,31 @@ export async function schemaState(client: ClientBase): Promise<SchemaState> {
     // lockedSchemaState() inside migrateCentre.
     if ((error as { code?: unknown }).code === '42P01') return NONE;
     throw error;
+  }
+}
+
+/**
+ * For the readers (`serve`, `status --fleet`): the centre must be at least `needed` (the
+ * columns they read) and not newer than this build understands. One FleetError line saying
+ * what to run otherwise.
+ */
+export async function requireReadableSchema(
+  client: ClientBase,
+  needed: number,
+  reader: string,
+): Promise<void> {
+  const current = await schemaState(client);
+  if (current.version < needed) {
+    throw new FleetError(
+      FleetErrorCode.schemaOld,
+      `the centre's schema is version ${current.version}; ${reader} needs ${needed}: run \`backup-alert fleet migrate\` with the owner's BACKUP_ALERT_DATABASE_URL (and examples/fleet/grants.sql again)`,
+    );
+  }
+  if (current.compatibleWith > CENTRE_SCHEMA_VERSION) {
+    throw new FleetError(
+      FleetErrorCode.schemaNew,
+      `the centre's schema is version ${current.version}, newer than this backup-alert understands (${CENTRE_SCHEMA_VERSION}): upgrade backup-alert here`,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
 import type { BackupItem, HostTypeFacts } from './read-model.js';
 
 /**
- * ok; failed (latest run failed or was abandoned); stale (no success within the max age);
- * never (no run at all); running (running now, and the last success is too old).
+ * ok; failed (the latest finished run failed or was abandoned); stale (no success within
+ * the max age); never (no run at all); running (running now, and the last success is too old).
  * The same rules as `status` (src/commands/status.ts), per host.
  */
 export type Health = 'ok' | 'running' | 'failed' | 'stale' | 'never';
@@ -11,7 +11,10 @@ export interface HostTypeStatus {
   host: string | null;
   type: string;
   health: Health;
+  /** The run that finished last (what the health follows), as in `status --json`. */
   latestRun: BackupItem | null;
+  /** A run in progress now, null when none (the centre reports it from schema 3 on). */
+  runningRun: BackupItem | null;
   latestSuccess: BackupItem | null;
   /** Age of the latest success in ms, null when there is none. */
   successAgeMs: number | null;
@@ -52,12 +55,13 @@ export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStat
   let health: Health = 'ok';
   if (!latest) health = 'never';
   else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
-  else if (stale) health = latest.status === 'running' ? 'running' : 'stale';
+  else if (stale) health = facts.runningRun || latest.status === 'running' ? 'running' : 'stale';
   return {
     host: facts.host,
     type: facts.type,
     health,
     latestRun: latest,
+    runningRun: facts.runningRun ?? (latest?.status === 'running' ? latest : null),
     latestSuccess: success,
     successAgeMs,
     maxAgeMs: maxAgeMs ?? null,

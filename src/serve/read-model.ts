@@ -66,8 +66,11 @@ export interface AuditItem {
 export interface HostTypeFacts {
   host: string | null;
   type: string;
+  /** The run that finished last; the run in progress only when none has finished. */
   latestRun: BackupItem | null;
   latestSuccess: BackupItem | null;
+  /** A run of this host and type in progress now (the newest, when several overlap). */
+  runningRun?: BackupItem | null;
   /** Finished runs that failed since the latest success (capped by the store, e.g. at 1000). */
   consecutiveFailures: number;
   /** What this host promised for this type (fleet expectations), overriding the reader's max age. */

@@ -7,6 +7,7 @@ import { ROUTING } from './migrations/05-routing.js';
 import { FLEET_OUTBOX } from './migrations/06-fleet-outbox.js';
 import { DEFECTS } from './migrations/07-defects.js';
 import { PERFORMANCE } from './migrations/08-performance.js';
+import { RUNNING } from './migrations/09-running.js';
 
 /**
  * Migrations by PRAGMA user_version: index i brings the schema from version i to i+1.
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly string[] = [
   FLEET_OUTBOX,
   DEFECTS,
   PERFORMANCE,
+  RUNNING,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeFleet, unhealthyHosts } from '../../src/fleet/health.js';
 import { fleetHistory } from '../../src/fleet/history.js';
+import { CENTRE_MIGRATIONS } from '../../src/fleet/migrations.js';
 import { fleetSnapshot } from '../../src/fleet/queries.js';
 import { syncOnce } from '../../src/fleet/sync.js';
 import { fleetConfig, freshCentre, localStore, type RunSpec, recordRun } from '../helpers/fleet.js';
@@ -24,6 +25,7 @@ async function host(
   expectations: Record<string, number>,
   runs: Array<Omit<RunSpec, 'startedAt'> & { ago: number }>,
   clockOffsetMs = 0,
+  centre = database,
 ): Promise<void> {
   const store = localStore(`${name}.db`, dir);
   try {
@@ -31,7 +33,7 @@ async function host(
     for (const run of runs) recordRun(store, { ...run, startedAt: new Date(hostNow().getTime() - run.ago) });
     const result = await syncOnce({
       db: store.db,
-      fleet: fleetConfig(cluster.url({ database }), { host: name, expectations }),
+      fleet: fleetConfig(cluster.url({ database: centre }), { host: name, expectations }),
       version: '1.2.3',
       now: hostNow,
     });
@@ -103,6 +105,68 @@ describe('fleetSnapshot + judgeFleet', () => {
       'h-stale',
       'h-running',
     ]);
+  });
+
+  it('follows the latest finished run, as `status` does: a run in progress does not hide the failure before it, and a lock-busy failure does not outrank the run that finished after it', async () => {
+    const centre = await freshCentre(cluster);
+    const daily = { daily: 26 * H };
+    // Shipped mid-run (a retry's or sync's ship while the backup goes on).
+    await host(
+      'h-failed-then-running',
+      daily,
+      [{ ago: 2 * DAY }, { ago: 3 * H, status: 'failure' }, { ago: 30 * 60_000, status: 'running' }],
+      0,
+      centre,
+    );
+    // The real run (2 h, ended 6 min ago) and a cron start refused while it ran (exit 75).
+    await host(
+      'h-overlap',
+      daily,
+      [
+        { ago: 2 * DAY },
+        { ago: 2 * H, durationMs: 2 * H - 6 * 60_000 },
+        { ago: H, status: 'failure', durationMs: 1000, error: 'Another run holds the lock' },
+      ],
+      0,
+      centre,
+    );
+    const other = new pg.Client({ connectionString: cluster.url({ database: centre }) });
+    await other.connect();
+    try {
+      const status = judgeFleet(await fleetSnapshot(other));
+      const byHost = Object.fromEntries(status.hosts.map((h) => [h.host, h]));
+      expect(byHost['h-failed-then-running']).toMatchObject({ health: 'failed' });
+      expect(byHost['h-failed-then-running']!.pairs[0]).toMatchObject({
+        latest: { status: 'failure' },
+        consecutiveFailures: 1,
+      });
+      expect(byHost['h-overlap']).toMatchObject({ health: 'ok' });
+      expect(byHost['h-overlap']!.pairs[0]).toMatchObject({ latest: { status: 'success' } });
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('says what to run on a centre of schema 2 instead of failing on a missing column', async () => {
+    const centre = await freshCentre(cluster);
+    await cluster.query(
+      `CREATE TABLE schema_version (version integer PRIMARY KEY, compatible_with integer NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT current_user, app_version text);
+       ${CENTRE_MIGRATIONS[0]!.sql};
+       ${CENTRE_MIGRATIONS[1]!.sql};
+       INSERT INTO schema_version (version, compatible_with) VALUES (1, 1), (2, 1);`,
+      [],
+      centre,
+    );
+    const other = new pg.Client({ connectionString: cluster.url({ database: centre }) });
+    await other.connect();
+    try {
+      await expect(fleetSnapshot(other)).rejects.toThrow(
+        /schema is version 2; `status --fleet` needs 3: run `backup-alert fleet migrate`/,
+      );
+    } finally {
+      await other.end();
+    }
   });
 
   it("takes a host's clock skew out of its ages", async () => {

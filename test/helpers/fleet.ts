@@ -39,6 +39,8 @@ export interface RunSpec {
   status?: 'success' | 'failure' | 'abandoned' | 'running';
   startedAt: Date;
   error?: string;
+  /** How long it ran (default a minute): overlapping runs finish out of their start order. */
+  durationMs?: number;
 }
 
 /** One run as `run` records it: the running row, then (unless running) its outcome. */
@@ -60,8 +62,8 @@ export function recordRun(store: Store, spec: RunSpec): string {
     logPath: null,
     status,
     startedAt: iso,
-    finishedAt: new Date(spec.startedAt.getTime() + 60_000).toISOString(),
-    durationMs: 60_000,
+    finishedAt: new Date(spec.startedAt.getTime() + (spec.durationMs ?? 60_000)).toISOString(),
+    durationMs: spec.durationMs ?? 60_000,
     exitCode: failed ? 1 : 0,
     signal: null,
     errorMessage: failed ? (spec.error ?? 'Backup script failed with exit code 1: disk full') : null,

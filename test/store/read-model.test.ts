@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { typeStatus } from '../../src/commands/status.js';
+import { statusReport } from '../../src/serve/health.js';
 import { SqliteReadModel } from '../../src/store/read-model.js';
 import { Store } from '../../src/store/store.js';
 import { finishRun } from '../helpers/db.js';
+import { localStore, recordRun } from '../helpers/fleet.js';
 import { FLEET, seedFleet, seedStore, WEB1_FAILURE } from '../helpers/serve.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -149,7 +152,13 @@ describe('SqliteReadModel, one run and the rest', () => {
       });
       expect(key('web1', 'daily')?.latestSuccess?.status).toBe('success');
       expect(key('files1', 'weekly')).toMatchObject({ consecutiveFailures: 3, latestSuccess: null });
-      expect(key('db1', 'daily')).toMatchObject({ consecutiveFailures: 0, latestRun: { status: 'running' } });
+      // A run in progress is reported beside the latest outcome, not instead of it (as `status`).
+      expect(key('db1', 'daily')).toMatchObject({
+        consecutiveFailures: 0,
+        latestRun: { status: 'success' },
+        runningRun: { status: 'running' },
+      });
+      expect(key('web1', 'daily')?.runningRun).toBeNull();
       expect(await model.statusFacts({ host: 'files1' })).toHaveLength(2);
       expect(await model.statusFacts({ type: 'monthly' })).toHaveLength(1);
     } finally {
@@ -245,9 +254,11 @@ describe('SqliteReadModel query plans', () => {
         (r) => r.detail,
       );
       const seeks = factsPlan.filter((line) => /^SEARCH b /.test(line));
-      expect(seeks).toHaveLength(3);
+      expect(seeks).toHaveLength(4);
       for (const line of seeks)
-        expect(line).toMatch(/^SEARCH b USING COVERING INDEX backup_logs_host_type_started/);
+        expect(line).toMatch(
+          /^SEARCH b USING COVERING INDEX backup_logs_host_type_(started|finished|running) /,
+        );
       // Totals never count runs: they sum backup_log_counts.
       const totals = unique.filter(
         (sql) => /count\(\*\)/i.test(sql) && /backup_logs/.test(sql) && !/LIMIT 1000/.test(sql),
@@ -255,6 +266,47 @@ describe('SqliteReadModel query plans', () => {
       expect(totals).toEqual([]);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('SqliteReadModel: the latest finished run decides, as `status` does', () => {
+  it('a run in progress does not hide the failure before it; a lock-busy failure does not outrank the run that finished after it', async () => {
+    const H = 3_600_000;
+    const now = new Date();
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const store = localStore();
+    try {
+      recordRun(store, { startedAt: ago(48 * H) });
+      recordRun(store, { startedAt: ago(3 * H), status: 'failure' });
+      recordRun(store, { startedAt: ago(H / 2), status: 'running' });
+      // The real weekly run (2 h, ended 6 min ago) and a cron start refused while it ran.
+      recordRun(store, { type: 'weekly', startedAt: ago(2 * H), durationMs: 2 * H - 6 * 60_000 });
+      recordRun(store, { type: 'weekly', startedAt: ago(H), status: 'failure', durationMs: 1000 });
+      const report = statusReport(await new SqliteReadModel(store).statusFacts(), {
+        now,
+        escalateAfter: 3,
+        expect: { daily: 26 * H, weekly: 8 * 24 * H },
+      });
+      const of = (type: string) => report.types.find((t) => t.type === type)!;
+      expect(of('daily')).toMatchObject({
+        health: 'failed',
+        latestRun: { status: 'failure' },
+        runningRun: { status: 'running' },
+        consecutiveFailures: 1,
+      });
+      expect(of('weekly')).toMatchObject({
+        health: 'ok',
+        latestRun: { status: 'success' },
+        runningRun: null,
+      });
+      // The dashboard and `status` agree.
+      for (const type of ['daily', 'weekly']) {
+        const local = typeStatus(store, type, type === 'daily' ? 26 * H : 8 * 24 * H, now, 3);
+        expect(of(type).health).toBe(local.health);
+      }
+    } finally {
+      store.close();
     }
   });
 });
