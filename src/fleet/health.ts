@@ -52,7 +52,7 @@ function judgePair(pair: PairRow, now: number, maxAgeOverrideMs: number | undefi
   const status = pair.latest?.status;
   if (!pair.latest) health = 'never';
   else if (status === 'failure' || status === 'abandoned') health = 'failed';
-  else if (stale) health = status === 'running' || pair.running ? 'running' : 'stale';
+  else if (stale) health = pair.running ? 'running' : 'stale';
   return {
     host: pair.host,
     type: pair.type,

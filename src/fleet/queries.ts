@@ -39,17 +39,19 @@ export interface FleetSnapshot {
   pairs: PairRow[];
 }
 
+/** The schema `status --fleet` reads: the run in progress beside the latest finished one (3). */
+export const FLEET_STATUS_SCHEMA_VERSION = 3;
+
 /**
- * Every host × type (the types it promised, plus those it has run) with its latest run, its
- * latest success and (when it failed) its failures since, from latest_runs: one row per
- * pair, however many years of history lie behind it.
+ * Every host × type (the types it promised, plus those it has run) with its latest finished
+ * run, its run in progress, its latest success and (when it failed) its failures since, from
+ * latest_runs: one row per pair, however many years of history lie behind it.
  */
 export async function fleetSnapshot(
   client: ClientBase,
   filter: { host?: string; type?: string } = {},
 ): Promise<FleetSnapshot> {
-  // Version 3: latest_runs carries the run in progress beside the latest finished one.
-  await requireReadableSchema(client, 3, '`status --fleet`');
+  await requireReadableSchema(client, FLEET_STATUS_SCHEMA_VERSION, '`status --fleet`');
   return readOnly(client, () => snapshot(client, filter));
 }
 

@@ -1,4 +1,5 @@
 import type { AuditItem, BackupItem, BackupWithTail, NotificationItem } from '../serve/read-model.js';
+import { parseDetails } from '../store/read-items.js';
 
 /**
  * The centre's rows as the read model hands them out, the same shapes as the local ones
@@ -113,15 +114,6 @@ export interface CentreAuditRow {
   status: string;
   details: string | null;
   created_at: number;
-}
-
-function parseDetails(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 export function auditItem(row: CentreAuditRow): AuditItem {

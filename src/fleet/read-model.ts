@@ -258,7 +258,15 @@ function factsOf(
       const maxAgeMs = promiseOf(host, type);
       if (maxAgeMs === undefined || seen.has(`${host}\u0000${type}`)) continue;
       if (filter.type !== undefined && type !== filter.type) continue;
-      facts.push({ host, type, latestRun: null, latestSuccess: null, consecutiveFailures: 0, maxAgeMs });
+      facts.push({
+        host,
+        type,
+        latestRun: null,
+        latestSuccess: null,
+        runningRun: null,
+        consecutiveFailures: 0,
+        maxAgeMs,
+      });
     }
   }
   return facts.sort((a, b) => compare(a.host ?? '', b.host ?? '') || compare(a.type, b.type));

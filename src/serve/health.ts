@@ -13,7 +13,7 @@ export interface HostTypeStatus {
   health: Health;
   /** The run that finished last (what the health follows), as in `status --json`. */
   latestRun: BackupItem | null;
-  /** A run in progress now, null when none (the centre reports it from schema 3 on). */
+  /** A run in progress now, null when none. */
   runningRun: BackupItem | null;
   latestSuccess: BackupItem | null;
   /** Age of the latest success in ms, null when there is none. */
@@ -55,13 +55,13 @@ export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStat
   let health: Health = 'ok';
   if (!latest) health = 'never';
   else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
-  else if (stale) health = facts.runningRun || latest.status === 'running' ? 'running' : 'stale';
+  else if (stale) health = facts.runningRun ? 'running' : 'stale';
   return {
     host: facts.host,
     type: facts.type,
     health,
     latestRun: latest,
-    runningRun: facts.runningRun ?? (latest?.status === 'running' ? latest : null),
+    runningRun: facts.runningRun,
     latestSuccess: success,
     successAgeMs,
     maxAgeMs: maxAgeMs ?? null,
@@ -79,7 +79,14 @@ export function statusReport(facts: readonly HostTypeFacts[], options: JudgeOpti
     for (const host of hosts) {
       for (const type of Object.keys(options.expect)) {
         if (seen.has(`${host ?? ''}\u0000${type}`)) continue;
-        all.push({ host, type, latestRun: null, latestSuccess: null, consecutiveFailures: 0 });
+        all.push({
+          host,
+          type,
+          latestRun: null,
+          latestSuccess: null,
+          runningRun: null,
+          consecutiveFailures: 0,
+        });
       }
     }
   }

@@ -70,7 +70,7 @@ export interface HostTypeFacts {
   latestRun: BackupItem | null;
   latestSuccess: BackupItem | null;
   /** A run of this host and type in progress now (the newest, when several overlap). */
-  runningRun?: BackupItem | null;
+  runningRun: BackupItem | null;
   /** Finished runs that failed since the latest success (capped by the store, e.g. at 1000). */
   consecutiveFailures: number;
   /** What this host promised for this type (fleet expectations), overriding the reader's max age. */

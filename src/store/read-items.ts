@@ -40,7 +40,8 @@ export interface AuditRow {
   created_at: string;
 }
 
-function parseDetails(text: string | null): unknown {
+/** An audit row's details: the JSON it was written as, or the text when it is not JSON. */
+export function parseDetails(text: string | null): unknown {
   if (text === null) return null;
   try {
     return JSON.parse(text) as unknown;

@@ -31,6 +31,8 @@ function facts(latest: BackupItem | null, success: BackupItem | null, failures =
     type: 'daily',
     latestRun: latest,
     latestSuccess: success,
+    // As the stores give it: the latest run is the running one only when none has finished.
+    runningRun: latest?.status === 'running' ? latest : null,
     consecutiveFailures: failures,
   };
 }
