@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { BIN, cleanEnv, ROOT, runMain } from '../helpers/cli.js';
+import { assertNobodyCanRunTheCli, BIN, cleanEnv, ROOT, runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A file where the database should be that is not one. */
@@ -39,6 +39,7 @@ describe('reading commands on a database they cannot read', () => {
   });
 
   it('status --nagios by a user who may not enter the 0700 state directory is UNKNOWN, not "no run recorded"', async () => {
+    assertNobodyCanRunTheCli();
     const dir = tempDir();
     const stateDir = join(dir, 'state');
     const db = join(stateDir, 'backup-alert.db');

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS, falseSuccessSetup, writeArtifact } from '../helpers/artifact.js';
-import { BIN, cleanEnv, runCli } from '../helpers/cli.js';
+import { assertNobodyCanRunTheCli, BIN, cleanEnv, runCli } from '../helpers/cli.js';
 import { readNotifications, readRuns } from '../helpers/db.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
@@ -260,6 +260,7 @@ describe('run --artifact: a script that exits 0 must have produced its artifact'
 });
 
 describe('run --artifact and permissions (spawned as cron would, as an unprivileged user)', () => {
+  beforeAll(assertNobodyCanRunTheCli);
   // Root reads everything: the permission cases run the CLI as nobody when the tests are root.
   const asUser = (args: string[]) =>
     process.getuid?.() === 0
