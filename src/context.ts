@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Config } from './config/config.js';
 import type { Env } from './config/env-source.js';
+import type { JobFile } from './config/job-file.js';
 import type { ConfigProblem } from './config/values.js';
 import type { SignalSource } from './runner/signals.js';
 import type { Logger } from './shared/logger.js';
@@ -42,6 +43,10 @@ export interface CommandContext {
   signals: SignalSource;
   /** Opens the database (creating it); throws when it cannot. */
   openStore: () => Store;
+  /** `run --job NAME` with a job file: its settings are already in `env` and `config`. */
+  jobFile?: JobFile;
+  /** The jobs directory (BACKUP_ALERT_JOBS_DIR, else `<config dir>/jobs`). */
+  jobsDir: string;
 }
 
 /** What the process gives main(): the only door to argv, env, output, clock and identity. */
@@ -62,4 +67,6 @@ export interface MainDeps {
   signals: SignalSource;
   /** Packaged templates/; differs between the bundle and the sources. */
   defaultTemplateDir: string;
+  /** The process's uid: 0 is system mode (/etc/backup-alert); undefined (tests, Windows) is user mode. */
+  uid?: number;
 }

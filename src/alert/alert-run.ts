@@ -13,10 +13,11 @@ import { sendAlert } from './send.js';
  * record or exit code.
  */
 export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<void> {
+  if (run.isTest) return alertTest(run, ctx);
   if (run.status !== 'success') {
     ctx.logger.error(
       'Backup',
-      `Backup ${run.backupId} (${run.type}) failed: ${run.errorMessage ?? 'unknown error'}`,
+      `Backup ${run.backupId} (${whose(run)}) failed: ${run.errorMessage ?? 'unknown error'}`,
     );
   }
   const incident = trackRun(run, ctx);
@@ -48,7 +49,7 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
     // The run is a success, but stderr (cron's mail) should say what looks wrong with it.
     ctx.logger.warn(
       'Backup',
-      `Backup ${run.backupId} (${run.type}) succeeded, but: ${describeSizeFinding(decision.alert.size)}`,
+      `Backup ${run.backupId} (${whose(run)}) succeeded, but: ${describeSizeFinding(decision.alert.size)}`,
     );
   }
   try {
@@ -59,4 +60,32 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
       `Failed to send ${decision.alert.kind} alerts: ${ctx.redactor.safeError(error)}`,
     );
   }
+}
+
+/** The job, and its type when the job has a name of its own: `pg, daily` or just `daily`. */
+function whose(run: RunResult): string {
+  return run.job === run.type ? run.type : `${run.job}, ${run.type}`;
+}
+
+/**
+ * `run --test` (runbook §7.3): every channel hears about it, marked as a test in the subject
+ * and the first line, whatever silences, incidents and repeat suppression say: it was asked
+ * for, and it must leave no lasting mark (no incident opened, no streak counted).
+ */
+async function alertTest(run: RunResult, ctx: AlertContext): Promise<void> {
+  ctx.logger.info(
+    'Backup',
+    `Test run ${run.backupId} (${whose(run)}) ${run.status === 'success' ? 'succeeded' : `failed: ${run.errorMessage ?? 'unknown error'}`}; sending a test alert`,
+  );
+  const { dispatch } = await import('./dispatch.js');
+  await dispatch(
+    {
+      kind: run.status === 'success' ? 'test' : 'failure',
+      run,
+      consecutiveFailures: 0,
+      escalate: false,
+      preview: true,
+    },
+    ctx,
+  );
 }

@@ -33,22 +33,21 @@ export function trackRun(run: RunResult, ctx: AlertContext): IncidentFacts | und
   if (!ctx.journal.recording) return undefined;
   try {
     if (run.status === 'success') {
-      const closed = ctx.journal.incidents.close(run.host, run.type, run.backupId, run.finishedAt);
+      const closed = ctx.journal.incidents.close(run.host, run.job, run.backupId, run.finishedAt);
       if (!closed) return undefined;
       ctx.logger.debug(
         'Incident',
-        `Incident #${closed.id} (${run.type} on ${run.host}, open since ${closed.opened_at}, ${closed.failed_runs} failed run(s)) closed by ${run.backupId}`,
+        `Incident #${closed.id} (${run.job} on ${run.host}, open since ${closed.opened_at}, ${closed.failed_runs} failed run(s)) closed by ${run.backupId}`,
       );
       return incidentFacts(closed);
     }
     const { incident, opened } = ctx.journal.incidents.recordFailure(
       run.host,
-      run.type,
+      { job: run.job, type: run.type },
       run.backupId,
       run.finishedAt,
     );
-    if (opened)
-      ctx.logger.debug('Incident', `Incident #${incident.id} opened for ${run.type} on ${run.host}`);
+    if (opened) ctx.logger.debug('Incident', `Incident #${incident.id} opened for ${run.job} on ${run.host}`);
     return incidentFacts(incident);
   } catch (error) {
     ctx.logger.warn(
@@ -106,7 +105,8 @@ export async function sendDueReminders(ctx: AlertContext, host: string): Promise
       if (!typeAlerts(ctx.config, row.type)) continue;
       const since = deliveredAt(row, ctx.journal.incidents);
       if (since === undefined || !reminderDue(row, gapsMs, since, now)) continue;
-      if (ctx.journal.silences.active(now.toISOString(), row.type).length > 0) continue;
+      const key = { job: row.job || row.type, type: row.type };
+      if (ctx.journal.silences.active(now.toISOString(), key).length > 0) continue;
       if (!ctx.journal.incidents.claimReminder(row.id, row.reminders_sent, now.toISOString())) continue;
       await sendAlert(reminderAlert(row, row.reminders_sent + 1, now, ctx), ctx, { countHeld: false });
       sent++;
@@ -120,11 +120,12 @@ export async function sendDueReminders(ctx: AlertContext, host: string): Promise
 /** A reminder: the latest failed run of the incident (or, for a missing backup, a stand-in). */
 function reminderAlert(row: IncidentRow, reminder: number, now: Date, ctx: AlertContext): Alert {
   const type = isBackupType(row.type) ? row.type : 'manual';
+  const job = row.job || row.type;
   const last = row.last_backup_id ? ctx.journal.runs.get(row.last_backup_id) : undefined;
   const run = last
     ? runResultOf(last, row.host)
-    : standInRun(type, row.host, now, `No successful ${type} backup since ${row.opened_at}`);
-  const consecutiveFailures = ctx.journal.runs.consecutiveFailures(type);
+    : standInRun(job, type, row.host, now, `No successful ${job} backup since ${row.opened_at}`);
+  const consecutiveFailures = ctx.journal.runs.consecutiveFailures(job);
   return {
     kind: 'reminder',
     run,

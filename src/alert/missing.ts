@@ -1,6 +1,6 @@
 import type { Alert, MissingFacts } from '../notify/types.js';
 import { formatDuration } from '../shared/duration.js';
-import type { BackupType } from '../shared/run-result.js';
+import { type BackupType, isBackupType } from '../shared/run-result.js';
 import type { RunTable } from '../store/runs.js';
 import type { AlertContext } from './dispatch.js';
 import { incidentFacts } from './incidents.js';
@@ -9,8 +9,8 @@ import { sendAlert } from './send.js';
 import { standInRun } from './stand-in.js';
 
 /**
- * `watch`, the local dead man's switch: a type with no success within its max age is
- * missing. It opens an incident and sends one backup_missing alert per incident (a failure
+ * `watch`, the local dead man's switch: a job with no success within its max age is
+ * missing (keyed by job, issue 21: `pg` missing is not hidden by `files` succeeding). It opens an incident and sends one backup_missing alert per incident (a failure
  * alert already told people when the incident began with a failure). A run in progress is
  * not missing: it may yet succeed, and --warn-after / --timeout watch over it.
  */
@@ -21,6 +21,8 @@ export type WatchState = 'ok' | 'running' | 'missing';
 export type MissingAction = 'sent' | 'held' | 'already alerted' | 'type does not alert';
 
 export interface WatchResult {
+  job: string;
+  /** The job's type (its latest run's; a job named like a type is that type). */
   type: BackupType;
   maxAgeMs: number;
   state: WatchState;
@@ -32,21 +34,25 @@ export interface WatchResult {
   incidentId?: number;
 }
 
-/** How a type stands against its max age, from the runs recorded here. */
+/** How a job stands against its max age, from the (real) runs recorded here. */
 export function judgeType(
   runs: Pick<RunTable, 'latest'>,
-  type: BackupType,
+  job: string,
   maxAgeMs: number,
   now: Date,
+  jobType?: BackupType,
 ): WatchResult {
-  const latest = runs.latest(type);
-  const success = runs.latest(type, 'success');
+  const latest = runs.latest(job);
+  const success = runs.latest(job, 'success');
   const lastSuccessAt = success ? (success.finished_at ?? success.started_at) : null;
   const ageMs = lastSuccessAt ? now.getTime() - Date.parse(lastSuccessAt) : null;
   let state: WatchState = 'ok';
   if (latest?.status === 'running') state = 'running';
   else if (ageMs === null || ageMs > maxAgeMs) state = 'missing';
+  const type =
+    jobType ?? (isBackupType(latest?.type ?? job) ? ((latest?.type ?? job) as BackupType) : 'manual');
   return {
+    job,
     type,
     maxAgeMs,
     state,
@@ -56,15 +62,16 @@ export function judgeType(
   };
 }
 
-/** Judges every expected type and sends what is due. Never throws for one type's sake. */
+/** Judges every expected job and sends what is due. Never throws for one job's sake. */
 export async function checkExpectations(
   runs: Pick<RunTable, 'latest' | 'consecutiveFailures'>,
-  expectations: Partial<Record<BackupType, number>>,
+  expectations: Readonly<Record<string, number>>,
   ctx: AlertContext & { hostname: string },
+  jobTypes: Readonly<Record<string, BackupType>> = {},
 ): Promise<WatchResult[]> {
   const results: WatchResult[] = [];
-  for (const [type, maxAgeMs] of Object.entries(expectations) as Array<[BackupType, number]>) {
-    const result = judgeType(runs, type, maxAgeMs, ctx.now());
+  for (const [job, maxAgeMs] of Object.entries(expectations)) {
+    const result = judgeType(runs, job, maxAgeMs, ctx.now(), jobTypes[job]);
     if (result.state === 'missing') await onMissing(result, runs, ctx);
     results.push(result);
   }
@@ -78,7 +85,11 @@ async function onMissing(
 ): Promise<void> {
   const now = ctx.now();
   const at = now.toISOString();
-  const { incident, opened } = ctx.journal.incidents.recordMissing(ctx.hostname, result.type, at);
+  const { incident, opened } = ctx.journal.incidents.recordMissing(
+    ctx.hostname,
+    { job: result.job, type: result.type },
+    at,
+  );
   result.incidentId = incident.id;
   if (!typeAlerts(ctx.config, result.type)) {
     result.action = 'type does not alert';
@@ -90,14 +101,14 @@ async function onMissing(
     result.action = 'already alerted';
     return;
   }
-  const silence = ctx.journal.silences.active(at, result.type)[0];
+  const silence = ctx.journal.silences.active(at, { job: result.job, type: result.type })[0];
   if (silence) {
     // Counted once, when the incident opens: watch runs every few minutes. The alert itself
     // stays due (missing_alerted_at is unset) and goes out when the silence ends.
     if (opened) ctx.journal.silences.hold(silence.id);
     ctx.logger.info(
       'Silence',
-      `Missing backup alert for ${result.type} held: silenced until ${silence.ends_at} (silence #${silence.id})`,
+      `Missing backup alert for ${result.job} held: silenced until ${silence.ends_at} (silence #${silence.id})`,
     );
     result.action = 'held';
     return;
@@ -113,10 +124,10 @@ async function onMissing(
     lastRunId: result.latestRun?.backupId ?? null,
     lastRunStatus: result.latestRun?.status ?? null,
   };
-  const consecutiveFailures = runs.consecutiveFailures(result.type);
+  const consecutiveFailures = runs.consecutiveFailures(result.job);
   const alert: Alert = {
     kind: 'missing',
-    run: standInRun(result.type, ctx.hostname, now, missingError(result)),
+    run: standInRun(result.job, result.type, ctx.hostname, now, missingError(result)),
     consecutiveFailures,
     escalate: false,
     incident: incidentFacts(incident),
@@ -129,10 +140,10 @@ async function onMissing(
 
 /** The one-line error of a missing backup (English, like every error message we store). */
 export function missingError(
-  result: Pick<WatchResult, 'type' | 'maxAgeMs' | 'ageMs' | 'lastSuccessAt'>,
+  result: Pick<WatchResult, 'job' | 'maxAgeMs' | 'ageMs' | 'lastSuccessAt'>,
 ): string {
   const max = formatDuration(result.maxAgeMs);
   if (result.ageMs === null)
-    return `No successful ${result.type} backup recorded on this host (max age ${max})`;
-  return `No successful ${result.type} backup for ${formatDuration(result.ageMs)} (max age ${max}); last success ${result.lastSuccessAt}`;
+    return `No successful ${result.job} backup recorded on this host (max age ${max})`;
+  return `No successful ${result.job} backup for ${formatDuration(result.ageMs)} (max age ${max}); last success ${result.lastSuccessAt}`;
 }

@@ -41,6 +41,8 @@ export function parseAlertPayload(payload: string | null): Alert | undefined {
       ...alert,
       run: {
         ...alert.run,
+        // Alerts stored before named jobs (issue 21): the job was the type.
+        job: alert.run.job ?? alert.run.type,
         artifactPath: alert.run.artifactPath ?? null,
         artifactBytes: alert.run.artifactBytes ?? null,
       },
@@ -55,6 +57,7 @@ function fromFlat(flat: FlatAlert): Alert {
     kind: flat.kind,
     run: {
       backupId: flat.backupId,
+      job: flat.type,
       type: flat.type as BackupType,
       host: flat.host,
       script: flat.script,

@@ -128,7 +128,7 @@ function decideRecovery(
   closed: IncidentFacts | undefined,
 ): AlertDecision {
   if (!config.notifyRecovery || !config.alertTypes.includes(run.type)) return { send: false };
-  const previous = journal.runs.previousFinishedStatus(run.type, run.backupId);
+  const previous = journal.runs.previousFinishedStatus(run.job, run.backupId);
   if (!closed && (previous === undefined || !FAILED.has(previous))) return { send: false };
   return {
     send: true,
@@ -161,9 +161,10 @@ export function silenceVerdict(
 ): SilenceVerdict {
   if (alert.kind === 'test' || alert.preview) return { alert, reported: [] };
   const at = now.toISOString();
-  const active = silences.active(at, alert.run.type)[0];
+  const key = { job: alert.run.job, type: alert.run.type };
+  const active = silences.active(at, key)[0];
   if (active) return { hold: active };
-  const ended = silences.unreported(alert.run.type, at);
+  const ended = silences.unreported(key, at);
   const held = ended.reduce((sum, silence) => sum + silence.held_count, 0);
   return {
     alert: held > 0 ? { ...alert, heldBySilence: (alert.heldBySilence ?? 0) + held } : alert,
@@ -174,7 +175,7 @@ export function silenceVerdict(
 /** Earlier finished runs of the type that failed since its last success, newest first. */
 function failureStreak(journal: Journal, run: RunResult): RunRow[] {
   const streak: RunRow[] = [];
-  for (const row of journal.runs.earlierFinished(run.type, run.backupId)) {
+  for (const row of journal.runs.earlierFinished(run.job, run.backupId)) {
     if (!FAILED.has(row.status)) break;
     streak.push(row);
   }

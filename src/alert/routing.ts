@@ -62,7 +62,18 @@ export function takes(channel: RegisteredChannel, alert: Alert): boolean {
   const type = NOTIFICATION_TYPES[alert.kind];
   if (channel.notificationTypes && !channel.notificationTypes.includes(type)) return false;
   if (channel.backupTypes && !channel.backupTypes.includes(alert.run.type)) return false;
+  if (channel.jobs && !channel.jobs.includes(alert.run.job ?? alert.run.type)) return false;
   return true;
+}
+
+/**
+ * BACKUP_ALERT_CHANNELS (a job file's, usually): the channels this job alerts on, by a
+ * registered channel's name or a channel kind (email, slack, teams, webhook, apprise).
+ * Unset: every channel.
+ */
+export function chosenByJob(notifier: Notifier, names: readonly string[] | undefined): boolean {
+  if (!names) return true;
+  return names.includes(notifier.channel) || (notifier.name !== undefined && names.includes(notifier.name));
 }
 
 /** The env channels and the registered ones that take this alert. */
@@ -71,7 +82,9 @@ export function notifiersFor(alert: Alert, ctx: RoutingContext): Notifier[] {
     .filter((channel) => takes(channel, alert))
     .map((channel) => createRegisteredNotifier(channel, ctx))
     .filter((notifier): notifier is Notifier => notifier !== undefined);
-  return [...buildNotifiers(ctx), ...registered];
+  return [...buildNotifiers(ctx), ...registered].filter((notifier) =>
+    chosenByJob(notifier, ctx.config.channels),
+  );
 }
 
 /** Every channel, unfiltered: what `retry` re-sends through and test-notify tests. */

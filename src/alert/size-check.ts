@@ -49,12 +49,12 @@ export function judgeSize(
  * (a warning, after) ask this one function, so they can never disagree.
  */
 export function sizeFindingOf(
-  run: Pick<RunResult, 'type' | 'backupId' | 'artifactPath' | 'artifactBytes'>,
+  run: Pick<RunResult, 'job' | 'backupId' | 'artifactPath' | 'artifactBytes'>,
   journal: Pick<Journal, 'runs'>,
   thresholds: SizeThresholds,
 ): SizeFinding | undefined {
   if (run.artifactBytes === null || run.artifactBytes === undefined) return undefined;
   if (thresholds.sizeDropPercent === null && thresholds.sizeGrowthPercent === null) return undefined;
-  const recent = journal.runs.recentArtifactSizes(run.type, run.backupId, SIZE_HISTORY_RUNS);
+  const recent = journal.runs.recentArtifactSizes(run.job, run.backupId, SIZE_HISTORY_RUNS);
   return judgeSize(run.artifactBytes, run.artifactPath, recent, thresholds);
 }

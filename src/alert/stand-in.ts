@@ -7,9 +7,10 @@ export const NO_BACKUP_ID = '-';
  * test alert carries one: every channel reads the same shape. Its backup ID is `-` (recorded
  * as none), its time is when it was found, its error says what is wrong.
  */
-export function standInRun(type: BackupType, host: string, at: Date, error: string): RunResult {
+export function standInRun(job: string, type: BackupType, host: string, at: Date, error: string): RunResult {
   return {
     backupId: NO_BACKUP_ID,
+    job,
     type,
     host,
     script: null,

@@ -14,6 +14,7 @@ export function testAlert(now: Date, host: string, error: string, script: string
     kind: 'test',
     run: {
       backupId: backupIdFor(now, 'test', 1),
+      job: 'test',
       type: 'manual',
       host,
       script,
@@ -43,7 +44,7 @@ export function previewAlert(kind: Alert['kind'], now: Date, host: string): Aler
   const base = testAlert(now, host, `${TEST_NOTIFY_TEXT} (preview of a ${kind} alert)`);
   const hour = 3_600_000;
   const at = (ms: number) => new Date(now.getTime() - ms).toISOString();
-  const run = { ...base.run, backupId: backupIdFor(now, 'daily', 1), type: 'daily' as const };
+  const run = { ...base.run, backupId: backupIdFor(now, 'daily', 1), job: 'daily', type: 'daily' as const };
   const incident = { id: 0, cause: 'failure' as const, openedAt: at(26 * hour), failedRuns: 2 };
   switch (kind) {
     case 'failure':

@@ -13,15 +13,35 @@ import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
  */
 
 const TYPE: OptionSpec['value'] = { kind: 'choice', name: 'type', choices: BACKUP_TYPES };
+/** A job name (a slug; `run` refuses any other). */
+const JOB: OptionSpec['value'] = { kind: 'text', name: 'name' };
 const DURATION = (name = 'dur'): OptionSpec['value'] => ({ kind: 'text', name });
 
 export const COMMANDS: readonly CommandSpec[] = [
   defineCommand<RunOptions>({
     name: 'run',
     description: 'run the backup script, record the run, alert on failure',
-    example: 'backup-alert run --type daily --script /opt/backup/backup.sh --timeout 4h',
+    example: 'backup-alert run --job pg   # or: run --type daily --script /opt/backup/backup.sh --timeout 4h',
     options: [
-      { long: 'type', short: 't', description: 'backup type', value: TYPE, required: true },
+      {
+        long: 'type',
+        short: 't',
+        description:
+          "backup type (default: the job file's BACKUP_ALERT_TYPE, or the job's name when it is a type)",
+        value: TYPE,
+      },
+      {
+        long: 'job',
+        short: 'j',
+        description:
+          'job name: reads <jobs dir>/NAME.env; status, lock and alerts are per job (default: the type)',
+        value: JOB,
+      },
+      {
+        long: 'test',
+        description:
+          'runbook §7.3 simulation: run the script (default /usr/bin/false), alert every channel marked as a test; status ignores it',
+      },
       {
         long: 'script',
         description: 'backup script (default $BACKUP_ALERT_SCRIPT)',
@@ -89,6 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: { kind: 'choice', name: 'status', choices: RUN_STATUSES },
       },
       { long: 'type', description: 'only runs of this type', value: TYPE },
+      { long: 'job', description: 'only runs of this job', value: JOB },
       {
         long: 'limit',
         short: 'n',
@@ -111,10 +132,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   }),
   defineCommand<StatusOptions & { fleet?: boolean; host?: string }>({
     name: 'status',
-    description: 'latest run per type; exit 1 when it failed or is older than --max-age',
-    example: 'backup-alert status --type daily --max-age 26h --nagios',
+    description: 'latest run per job; exit 1 when one failed or is older than --max-age',
+    example: 'backup-alert status --max-age 26h --nagios   # or: status --job pg --nagios',
     options: [
-      { long: 'type', description: 'only this type', value: TYPE },
+      { long: 'type', description: 'only the jobs of this type', value: TYPE },
+      { long: 'job', description: 'only this job', value: JOB },
       {
         long: 'max-age',
         description: 'the latest success must be younger than this (e.g. 26h)',

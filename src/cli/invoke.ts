@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../config/config.js';
 import { resolveEnv } from '../config/env-source.js';
+import { checkJobName, type JobFile, jobSettings, readJobFile } from '../config/job-file.js';
+import { jobsDirOf, placesFor } from '../config/paths.js';
 import type { CommandContext, Io, MainDeps } from '../context.js';
 import { createLogger } from '../shared/logger.js';
 import { Redactor } from '../shared/redact.js';
@@ -14,16 +16,24 @@ export function invoke(
   args: string[],
   deps: MainDeps,
 ): Promise<number> {
-  return spec.action(options, createContext(options, deps), args);
+  // Only `run` reads a job's file: the other commands take --job as a filter.
+  const job = spec.name === 'run' && typeof options['job'] === 'string' ? options['job'] : undefined;
+  return spec.action(options, createContext(options, deps, job), args);
 }
 
 /** Settings read once (flag > environment > env file), a logger that masks every secret. */
-export function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
-  const {
-    env,
-    envFile,
-    problems: envFileProblems,
-  } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+export function createContext(options: CommonOptions, deps: MainDeps, job?: string): CommandContext {
+  const resolved = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  const { envFile, problems: envFileProblems } = resolved;
+  const jobsDir = jobsDirOf(resolved.env, placesFor(resolved.env, deps.uid));
+  let jobFile: JobFile | undefined;
+  let env = resolved.env;
+  if (job !== undefined) {
+    checkJobName(job);
+    jobFile = readJobFile(jobsDir, job);
+    // The job file is the more specific one: it beats the process environment and the main file.
+    if (jobFile) env = { ...env, ...jobSettings(jobFile) };
+  }
   const { config, problems } = loadConfig(
     env,
     { db: options.db },
@@ -51,7 +61,7 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
   };
   return {
     config,
-    problems: [...envFileProblems, ...problems],
+    problems: [...envFileProblems, ...(jobFile?.problems ?? []), ...problems],
     env,
     processEnv: deps.env,
     cwd: deps.cwd,
@@ -65,6 +75,8 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
     pid: deps.pid,
     signals: deps.signals,
     openStore: () => Store.open(config.dbPath),
+    jobsDir,
+    ...(jobFile ? { jobFile } : {}),
   };
 }
 

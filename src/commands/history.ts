@@ -11,6 +11,7 @@ import { isStoreError, openForReading, unreadableStore } from './reading.js';
 export interface HistoryOptions {
   status?: string;
   type?: string;
+  job?: string;
   limit: string;
   json?: boolean;
 }
@@ -30,6 +31,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
             limit,
             ...(options.status ? { status: options.status as RunStatus } : {}),
             ...(options.type ? { type: options.type } : {}),
+            ...(options.job ? { job: options.job } : {}),
           })
         : [];
     } catch (error) {
@@ -45,12 +47,16 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
       );
       return ExitCode.ok;
     }
-    const lines = [['BACKUP ID', 'TYPE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'SIZE', 'EXIT', 'ERROR']];
+    const lines = [
+      ['BACKUP ID', 'JOB', 'TYPE', 'STATUS', 'STARTED (UTC)', 'DURATION', 'SIZE', 'EXIT', 'ERROR'],
+    ];
     for (const row of rows) {
       lines.push([
         row.backup_id,
+        row.job || row.type,
         row.type,
-        colourStatus(row.status, ctx.io.color),
+        // A test run (run --test) is history, not health: shown, and marked.
+        `${colourStatus(row.status, ctx.io.color)}${row.is_test ? ' (test)' : ''}`,
         row.started_at.replace('T', ' ').slice(0, 19),
         row.duration_ms === null ? '-' : formatDuration(row.duration_ms),
         row.artifact_bytes === null || row.artifact_bytes === undefined

@@ -18,16 +18,12 @@ export interface SizeStatus {
  * For `status`: null when the latest success recorded no size. A database opened read-only
  * before its artifact migration has no such column: no size, rather than no status.
  */
-export function sizeStatus(
-  store: Store | null,
-  type: string,
-  success: RunRow | undefined,
-): SizeStatus | null {
+export function sizeStatus(store: Store | null, job: string, success: RunRow | undefined): SizeStatus | null {
   const bytes = success?.artifact_bytes;
   if (!store || !success || bytes === null || bytes === undefined) return null;
   let recent: number[];
   try {
-    recent = store.runs.recentArtifactSizes(type, success.backup_id, SIZE_HISTORY_RUNS);
+    recent = store.runs.recentArtifactSizes(job, success.backup_id, SIZE_HISTORY_RUNS);
   } catch {
     recent = [];
   }

@@ -10,6 +10,8 @@ import { formatSizeStatus, type SizeStatus, sizeStatus } from './size-status.js'
 
 export interface StatusOptions {
   type?: string;
+  /** Only this job (issue 21). */
+  job?: string;
   maxAge?: string;
   json?: boolean;
   nagios?: boolean;
@@ -19,6 +21,9 @@ export interface StatusOptions {
 export type TypeHealth = 'ok' | 'running' | 'failed' | 'stale' | 'never';
 
 export interface TypeStatus {
+  /** The job (the type when runs named none): what a status line is about. */
+  job: string;
+  /** The type of the job's latest run (its schedule class). */
   type: string;
   health: TypeHealth;
   /** The latest finished run (what health follows), or the running one when none has finished. */
@@ -42,28 +47,30 @@ function nagiosText(text: string): string {
   return text.replace(/\|/g, '/').replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
+/** One job's health (keyed by job: two jobs of one type never hide each other). */
 export function typeStatus(
   store: Store | null,
-  type: string,
+  job: string,
   maxAgeMs: number | undefined,
   now: Date,
   escalateAfter: number,
 ): TypeStatus {
   // Health follows the latest finished outcome: a lock-busy failure recorded while a real
   // run was still going must not outrank that run's later success.
-  const finished = store?.runs.latestFinished(type);
-  const running = store?.runs.latest(type, 'running');
+  const finished = store?.runs.latestFinished(job);
+  const running = store?.runs.latest(job, 'running');
   const latest = finished ?? running;
-  const success = store?.runs.latestFinished(type, 'success');
+  const success = store?.runs.latestFinished(job, 'success');
   const successAgeMs = success ? now.getTime() - Date.parse(success.finished_at ?? success.started_at) : null;
-  const consecutiveFailures = store?.runs.failuresFinishedAfter(type, success?.finished_at ?? '') ?? 0;
+  const consecutiveFailures = store?.runs.failuresFinishedAfter(job, success?.finished_at ?? '') ?? 0;
   let health: TypeHealth = 'ok';
   const stale = maxAgeMs !== undefined && (successAgeMs === null || successAgeMs > maxAgeMs);
   if (!latest) health = 'never';
   else if (latest.status === 'failure' || latest.status === 'abandoned') health = 'failed';
   else if (stale) health = running ? 'running' : 'stale';
   return {
-    type,
+    job,
+    type: latest?.type ?? job,
     health,
     latestRun: latest ? runViewOf(latest) : null,
     runningRun: running ? runViewOf(running) : null,
@@ -71,7 +78,7 @@ export function typeStatus(
     successAgeMs,
     consecutiveFailures,
     escalate: consecutiveFailures >= escalateAfter,
-    size: sizeStatus(store, type, success),
+    size: sizeStatus(store, job, success),
   };
 }
 
@@ -82,18 +89,18 @@ function describe(status: TypeStatus, maxAge: string | undefined): string {
       : `last success ${formatDuration(status.successAgeMs)} ago`;
   switch (status.health) {
     case 'never':
-      return `${status.type}: no run recorded`;
+      return `${status.job}: no run recorded`;
     case 'failed':
       return (
-        `${status.type}: latest run ${status.latestRun?.backupId} ${status.latestRun?.status}` +
+        `${status.job}: latest run ${status.latestRun?.backupId} ${status.latestRun?.status}` +
         ` (${status.consecutiveFailures} in a row${status.escalate ? ', Level 2 escalation' : ''}): ${status.latestRun?.errorMessage ?? ''}`
       );
     case 'stale':
-      return `${status.type}: ${age}, older than ${maxAge}`;
+      return `${status.job}: ${age}, older than ${maxAge}`;
     case 'running':
-      return `${status.type}: running now, ${age}, older than ${maxAge}`;
+      return `${status.job}: running now, ${age}, older than ${maxAge}`;
     default:
-      return `${status.type}: ${age}`;
+      return `${status.job}: ${age}`;
   }
 }
 
@@ -111,8 +118,9 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
   try {
     store = await openForReading(ctx);
     try {
-      const types = options.type ? [options.type] : (store?.runs.types() ?? []);
-      statuses = types.map((type) => typeStatus(store, type, maxAgeMs, now, ctx.config.escalateAfter));
+      statuses = jobsToShow(store, options).map((job) =>
+        typeStatus(store, job, maxAgeMs, now, ctx.config.escalateAfter),
+      );
     } catch (error) {
       throw isStoreError(error) ? unreadableStore(ctx.config.dbPath, error) : error;
     }
@@ -139,8 +147,8 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       const perf = statuses
         .map(
           (s) =>
-            `'${s.type}_age'=${s.successAgeMs === null ? 'U' : `${Math.round(s.successAgeMs / 1000)}s`} '${s.type}_failures'=${s.consecutiveFailures}` +
-            (s.size ? ` '${s.type}_size'=${s.size.bytes}B` : ''),
+            `'${s.job}_age'=${s.successAgeMs === null ? 'U' : `${Math.round(s.successAgeMs / 1000)}s`} '${s.job}_failures'=${s.consecutiveFailures}` +
+            (s.size ? ` '${s.job}_size'=${s.size.bytes}B` : ''),
         )
         .join(' ');
       ctx.io.stdout(`${label} - ${text}${perf ? ` | ${perf}` : ''}\n`);
@@ -148,7 +156,7 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
     }
     if (options.json) {
       ctx.io.stdout(
-        `${JSON.stringify({ healthy, checkedAt: now.toISOString(), maxAgeMs: maxAgeMs ?? null, types: statuses }, null, 2)}\n`,
+        `${JSON.stringify({ healthy, checkedAt: now.toISOString(), maxAgeMs: maxAgeMs ?? null, jobs: statuses, types: statuses }, null, 2)}\n`,
       );
       return healthy ? ExitCode.ok : ExitCode.failed;
     }
@@ -156,9 +164,12 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
       ctx.io.stdout('No backup run recorded yet.\n');
       return ExitCode.failed;
     }
-    const rows = [['TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW', 'LAST SIZE']];
+    const rows = [
+      ['JOB', 'TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW', 'LAST SIZE'],
+    ];
     for (const s of statuses) {
       rows.push([
+        s.job,
         s.type,
         colourStatus(s.health === 'ok' ? 'OK' : s.health.toUpperCase(), ctx.io.color),
         s.latestRun?.backupId ?? '-',
@@ -174,4 +185,17 @@ export async function statusCommand(options: StatusOptions, ctx: CommandContext)
   } finally {
     store?.close();
   }
+}
+
+/**
+ * The jobs a status reads: --job alone; --type the jobs whose latest run is of that type (the
+ * type itself when none is, so "no run recorded" is still said of it); else every job.
+ */
+function jobsToShow(store: Store | null, options: StatusOptions): string[] {
+  if (options.job !== undefined) return [options.job];
+  // A job with only `run --test` runs has no health yet: it is not listed as "never ran".
+  const jobs = (store?.runs.jobs() ?? []).filter((job) => store?.runs.latest(job) !== undefined);
+  if (options.type === undefined) return jobs;
+  const ofType = jobs.filter((job) => store?.runs.typeOfJob(job) === options.type);
+  return ofType.length > 0 ? ofType : [options.type];
 }

@@ -2,14 +2,15 @@ import { alertAbout } from '../alert/alert-run.js';
 import { sendDueReminders } from '../alert/incidents.js';
 import { checkExpectations, missingError, type WatchResult } from '../alert/missing.js';
 import { parseExpectations } from '../config/host.js';
+import type { JobFile } from '../config/job-file.js';
+import { expectationsWithJobs, listJobFiles } from '../config/jobs-dir.js';
 import type { ConfigProblem } from '../config/values.js';
 import type { CommandContext } from '../context.js';
 import { reapAbandoned } from '../run/record.js';
 import { formatDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
-import type { BackupType } from '../shared/run-result.js';
-import { BACKUP_TYPES } from '../shared/run-result.js';
+import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
 import type { Store } from '../store/store.js';
 
 export interface WatchOptions {
@@ -23,7 +24,8 @@ export interface WatchOptions {
  * only output); exit 0 healthy, 1 when something is missing.
  */
 export async function watchCommand(options: WatchOptions, ctx: CommandContext): Promise<number> {
-  const expectations = expectationsOf(options, ctx);
+  const jobFiles = listJobFiles(ctx.jobsDir);
+  const expectations = expectationsOf(options, ctx, jobFiles);
   for (const problem of ctx.problems) ctx.logger.warn('Config', `${problem.variable}: ${problem.message}`);
   let store: Store;
   try {
@@ -37,7 +39,7 @@ export async function watchCommand(options: WatchOptions, ctx: CommandContext): 
   const actx = { ...ctx, journal: store };
   try {
     for (const abandoned of reapAbandoned(store, ctx)) await alertAbout(abandoned, actx);
-    const results = await checkExpectations(store.runs, expectations, actx);
+    const results = await checkExpectations(store.runs, expectations, actx, typesOf(jobFiles));
     await sendDueReminders(actx, ctx.hostname);
     for (const result of results) {
       const line = describe(result);
@@ -50,22 +52,29 @@ export async function watchCommand(options: WatchOptions, ctx: CommandContext): 
   }
 }
 
-/** --max-age wins over BACKUP_ALERT_EXPECT; with neither (and no reminders) there is nothing to do. */
-function expectationsOf(options: WatchOptions, ctx: CommandContext): Partial<Record<BackupType, number>> {
+/**
+ * --max-age wins over BACKUP_ALERT_EXPECT and the job files' BACKUP_ALERT_MAX_AGE; with none
+ * (and no reminders) there is nothing to do.
+ */
+function expectationsOf(
+  options: WatchOptions,
+  ctx: CommandContext,
+  jobFiles: readonly JobFile[],
+): Record<string, number> {
   if (options.maxAge !== undefined) {
     const problems: ConfigProblem[] = [];
-    const maxAgeMs = parseExpectations('--max-age', options.maxAge, BACKUP_TYPES, problems);
+    const maxAgeMs = parseExpectations('--max-age', options.maxAge, BACKUP_TYPES, problems, { jobs: true });
     if (problems[0])
       throw new UsageError(`invalid --max-age: ${problems[0].message.replace(/; ignored$/, '')}`);
     if (Object.keys(maxAgeMs).length === 0) {
-      throw new UsageError('invalid --max-age: give type=DURATION items, e.g. --max-age daily=26h,weekly=8d');
+      throw new UsageError('invalid --max-age: give job=DURATION items, e.g. --max-age daily=26h,pg=26h');
     }
     return maxAgeMs;
   }
-  const fromEnv = ctx.config.expect;
+  const fromEnv = expectationsWithJobs(ctx.config.expect, jobFiles);
   if (Object.keys(fromEnv).length === 0 && ctx.config.routing.remindMs.length === 0) {
     throw new UsageError(
-      'nothing to watch: give --max-age daily=26h,weekly=8d or set BACKUP_ALERT_EXPECT (or BACKUP_ALERT_REMIND for reminders only)',
+      "nothing to watch: give --max-age daily=26h,pg=26h, set BACKUP_ALERT_EXPECT or a job file's BACKUP_ALERT_MAX_AGE (or BACKUP_ALERT_REMIND for reminders only)",
     );
   }
   return fromEnv;
@@ -75,10 +84,20 @@ function describe(result: WatchResult): string {
   const max = formatDuration(result.maxAgeMs);
   switch (result.state) {
     case 'ok':
-      return `${result.type}: last success ${formatDuration(result.ageMs ?? 0)} ago (max age ${max})`;
+      return `${result.job}: last success ${formatDuration(result.ageMs ?? 0)} ago (max age ${max})`;
     case 'running':
-      return `${result.type}: running now (${result.latestRun?.backupId ?? '?'}); not missing`;
+      return `${result.job}: running now (${result.latestRun?.backupId ?? '?'}); not missing`;
     default:
       return `${missingError(result)} [incident #${result.incidentId ?? '?'}: ${result.action ?? 'recorded'}]`;
   }
+}
+
+/** The type each job file declares: what a missing alert about a job that never ran says. */
+function typesOf(files: readonly JobFile[]): Record<string, BackupType> {
+  const types: Record<string, BackupType> = {};
+  for (const file of files) {
+    const type = file.values['BACKUP_ALERT_TYPE']?.trim();
+    if (type && isBackupType(type)) types[file.name] = type;
+  }
+  return types;
 }

@@ -28,6 +28,7 @@ import {
   parseRecipients,
   parseRedactPatterns,
   parseWebhookUrl,
+  splitList,
 } from './values.js';
 
 export const DEFAULT_SMTP_FROM = 'ITSM-Sec Nexus <noreply@itsm.local>';
@@ -85,11 +86,13 @@ export interface Config {
   /** BACKUP_ALERT_HOST (default: the OS host name): this host's name in runs, alerts, metrics and the fleet. */
   host: string;
   /** BACKUP_ALERT_EXPECT: the longest time allowed since each type's last success (watch, the fleet). */
-  expect: Partial<Record<BackupType, number>>;
+  expect: Record<string, number>;
   /** The central PostgreSQL (BACKUP_ALERT_DATABASE_URL); undefined for a single host. */
   fleet?: FleetConfig;
   /** Every secret value, so output can be masked. */
   secrets: string[];
+  /** BACKUP_ALERT_CHANNELS: the channels (names or kinds) alerts go to; undefined = all. */
+  channels?: string[];
 }
 
 export interface ConfigFlags {
@@ -234,6 +237,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       problems,
     ),
     retentionMs: parseOptionalDuration('BACKUP_ALERT_RETENTION', env['BACKUP_ALERT_RETENTION'], problems),
+    channels: nonEmpty('BACKUP_ALERT_CHANNELS') ? splitList(nonEmpty('BACKUP_ALERT_CHANNELS')) : undefined,
   };
   // exactOptionalPropertyTypes-friendly: only keys that have a value.
   for (const [key, value] of Object.entries(optional)) {

@@ -1,5 +1,5 @@
 import { parseDuration } from '../shared/duration.js';
-import { BACKUP_TYPES, type BackupType } from '../shared/run-result.js';
+import { BACKUP_TYPES, isJobName } from '../shared/run-result.js';
 import type { Env } from './env-source.js';
 import { type ConfigProblem, splitList } from './values.js';
 
@@ -11,13 +11,16 @@ import { type ConfigProblem, splitList } from './values.js';
  */
 export interface HostSettings {
   host: string;
-  expect: Partial<Record<BackupType, number>>;
+  /** By job name; a type stands for the job of that name (the job of runs that named none). */
+  expect: Record<string, number>;
 }
 
 export function parseHostSettings(env: Env, hostname: string, problems: ConfigProblem[]): HostSettings {
   return {
     host: parseHostName(env['BACKUP_ALERT_HOST'], hostname, problems),
-    expect: parseExpectations('BACKUP_ALERT_EXPECT', env['BACKUP_ALERT_EXPECT'], BACKUP_TYPES, problems),
+    expect: parseExpectations('BACKUP_ALERT_EXPECT', env['BACKUP_ALERT_EXPECT'], BACKUP_TYPES, problems, {
+      jobs: true,
+    }),
   };
 }
 
@@ -37,28 +40,34 @@ export function parseHostName(
   return fallback;
 }
 
-/** `daily=26h,weekly=8d` → { daily: 93600000, weekly: 691200000 }; bad items are reported and skipped. */
+/**
+ * `daily=26h,weekly=8d` → { daily: 93600000, weekly: 691200000 }; bad items are reported and
+ * skipped. With `jobs`, a key may be any job name (`pg=26h`): a type is the job of that name.
+ */
 export function parseExpectations(
   variable: string,
   value: string | undefined,
   types: readonly string[],
   problems: ConfigProblem[],
-): Partial<Record<BackupType, number>> {
-  const result: Partial<Record<BackupType, number>> = {};
+  options: { jobs?: boolean } = {},
+): Record<string, number> {
+  const result: Record<string, number> = {};
   for (const item of splitList(value)) {
     const [type = '', duration, ...rest] = item.split('=').map((part) => part.trim());
     const ms = duration === undefined || rest.length > 0 ? undefined : parseDuration(duration);
-    if (!types.includes(type)) {
+    if (!types.includes(type) && !(options.jobs && isJobName(type))) {
       problems.push({
         variable,
-        message: `"${item}": "${type}" is not a backup type (${types.join(', ')}); ignored`,
+        message: options.jobs
+          ? `"${item}": "${type}" is neither a backup type (${types.join(', ')}) nor a job name; ignored`
+          : `"${item}": "${type}" is not a backup type (${types.join(', ')}); ignored`,
       });
     } else if (ms === undefined || ms <= 0) {
       problems.push({ variable, message: `"${item}" is not type=duration (e.g. daily=26h); ignored` });
     } else if (type in result) {
       problems.push({ variable, message: `${type} is given twice; using the first (${duration} ignored)` });
     } else {
-      result[type as BackupType] = ms;
+      result[type] = ms;
     }
   }
   return result;

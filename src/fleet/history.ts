@@ -64,6 +64,7 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
   return result.rows.map((row) => ({
     host: row.host,
     backupId: row.backup_id,
+    job: (row as { job?: string | null }).job ?? row.type,
     type: row.type,
     status: row.status,
     startedAt: row.started_at.toISOString(),

@@ -30,6 +30,8 @@ export function runItem(row: CentreRunRow): BackupItem {
   return {
     backupId: row.backup_id,
     host: row.host,
+    // The centre gains its job column on the fleet branch; until then the job is the type.
+    job: (row as { job?: string | null }).job ?? row.type,
     type: row.type,
     status: row.status,
     startedAt: iso(row.started_at)!,
@@ -56,6 +58,7 @@ export function prefixedRun(row: Record<string, unknown>, prefix: string): Backu
   return {
     backupId: at('backup_id'),
     host: at('host'),
+    job: at<string | null>('job') ?? at<string>('type'),
     type: at('type'),
     status: at('status'),
     startedAt: iso(at('started_at'))!,

@@ -20,14 +20,36 @@ export function singleLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
+/**
+ * Which backup an alert is about: `job@host` (issue 21; `daily@db1` when the run named no
+ * job). Several backups on one host, and one job on forty hosts, are told apart at a glance.
+ */
+export function alertIdentity(alert: Alert): string {
+  const { run } = alert;
+  return `${identityPart(run.job ?? run.type)}@${identityPart(run.host)}`;
+}
+
+/**
+ * Job names and host names we accept are plain words (a slug; letters, digits, . _ - @ :),
+ * but a row may carry anything (a centre's, one written by hand). The subject is a header
+ * and Slack's header is not escaped: anything else becomes `_` there; the facts below keep
+ * the value as it is, escaped for each channel.
+ */
+function identityPart(text: string): string {
+  return text.replace(/[^\p{L}\p{N}._@:-]/gu, '_').slice(0, 253);
+}
+
 export function alertSubject(alert: Alert, lang: Lang): string {
-  const subject = kindWords(lang, alert.kind).subject(singleLine(alert.run.backupId), alert.run.type);
+  const subject = kindWords(lang, alert.kind).subject(singleLine(alert.run.backupId), alertIdentity(alert));
   return alert.preview ? `${labels(lang).previewMark}${subject}` : subject;
 }
 
-/** The heading line; a preview (test-notify --kind) is marked as a test there too. */
+/**
+ * The heading line, with the identity after the runbook's words (the rest of §5.2 is as
+ * written); a preview (test-notify --kind, run --test) is marked as a test there too.
+ */
 export function alertHeading(alert: Alert, lang: Lang): string {
-  const heading = kindWords(lang, alert.kind).heading;
+  const heading = `${kindWords(lang, alert.kind).heading}: ${alertIdentity(alert)}`;
   return alert.preview ? `${labels(lang).previewMark}${heading}` : heading;
 }
 
@@ -68,7 +90,10 @@ export interface ExtraFact {
 export function extraFacts(alert: Alert, lang: Lang, timeZone?: string): ExtraFact[] {
   const t = labels(lang);
   const { run } = alert;
-  const facts: ExtraFact[] = [{ label: t.host, value: run.host }];
+  const facts: ExtraFact[] = [
+    { label: t.job, value: run.job ?? run.type },
+    { label: t.host, value: run.host },
+  ];
   if (run.exitCode !== null) facts.push({ label: t.exitCode, value: String(run.exitCode) });
   if (run.signal) facts.push({ label: t.signal, value: run.signal });
   if (run.durationMs !== null) facts.push({ label: t.duration, value: formatDuration(run.durationMs) });

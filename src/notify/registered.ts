@@ -1,6 +1,6 @@
 import { parseAppriseUrls } from '../config/routing.js';
 import { isValidEmail, parseWebhookUrl, splitList } from '../config/values.js';
-import { BACKUP_TYPES, type BackupType } from '../shared/run-result.js';
+import { BACKUP_TYPES, type BackupType, isJobName } from '../shared/run-result.js';
 import type { ChannelRow } from '../store/routing-rows.js';
 import { createAppriseNotifier, describeAppriseUrls } from './apprise.js';
 import { createEmailNotifier } from './email.js';
@@ -27,6 +27,8 @@ export interface RegisteredChannel {
   notificationTypes: string[] | null;
   /** null = every backup type. */
   backupTypes: BackupType[] | null;
+  /** The jobs it alerts on (notification_channels.jobs, issue 21); null = every job. */
+  jobs: string[] | null;
   createdAt: string;
 }
 
@@ -103,6 +105,15 @@ export function parseNotificationTypes(text: string | null) {
   return parseFilter<string>(text, KNOWN_NOTIFICATION_TYPES, 'notification type');
 }
 
+/** notification_channels.jobs: comma-separated job names; NULL or '' = every job. */
+export function parseJobList(text: string | null): { values: string[] | null } | { error: string } {
+  const names = splitList(text ?? undefined);
+  if (names.length === 0) return { values: null };
+  const bad = names.find((name) => !isJobName(name));
+  if (bad !== undefined) return { error: `"${bad.slice(0, 64)}" is not a job name` };
+  return { values: names };
+}
+
 export function parseBackupTypes(text: string | null) {
   return parseFilter<BackupType>(text, BACKUP_TYPES, 'backup type');
 }
@@ -123,6 +134,8 @@ export function channelOfRow(row: ChannelRow): { channel: RegisteredChannel } | 
   if ('error' in notificationTypes) return { error: `notification_types: ${notificationTypes.error}` };
   const backupTypes = parseBackupTypes(row.backup_types);
   if ('error' in backupTypes) return { error: `backup_types: ${backupTypes.error}` };
+  const jobs = parseJobList(row.jobs ?? null);
+  if ('error' in jobs) return { error: `jobs: ${jobs.error}` };
   return {
     channel: {
       name,
@@ -131,6 +144,7 @@ export function channelOfRow(row: ChannelRow): { channel: RegisteredChannel } | 
       active: active === '1' || active === 'true',
       notificationTypes: notificationTypes.values,
       backupTypes: backupTypes.values,
+      jobs: jobs.values,
       createdAt: String(row.created_at),
     },
   };

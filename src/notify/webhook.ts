@@ -34,6 +34,7 @@ export interface WebhookPayload
   extends Pick<
       RunResult,
       | 'backupId'
+      | 'job'
       | 'type'
       | 'exitCode'
       | 'signal'
@@ -105,6 +106,7 @@ export function webhookPayload(
     id: eventId(alert, event),
     subject: alertSubject(alert, config.lang),
     backupId: run.backupId,
+    job: run.job ?? run.type,
     type: run.type,
     timestamp: run.finishedAt,
     error: alertErrorText(alert),

@@ -7,8 +7,11 @@ import type { AlertKind } from './types.js';
  * and the runbook §5.2 lines (OP-BKP-ALT-001) are requirements: verbatim.
  */
 interface KindWords {
-  /** Most subjects name the run; `missing` and `reminder` name the type (there is no run, or several). */
-  subject: (backupId: string, type: string) => string;
+  /**
+   * Every subject names the job and the host (`pg@db1`, issue 21) after the runbook's prefix;
+   * most also name the run, `missing` and `reminder` do not (there is no run, or several).
+   */
+  subject: (backupId: string, identity: string) => string;
   heading: string;
   advice: string;
   /** What the log lines call it: `Failure alert sent to Slack`, `Failure alert email sent to …` (§9.2). */
@@ -18,52 +21,52 @@ interface KindWords {
 const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
   ja: {
     failure: {
-      subject: (id) => `【緊急】バックアップ失敗: ${id}`,
+      subject: (id, who) => `【緊急】バックアップ失敗: ${who} ${id}`,
       heading: '【緊急】バックアップ処理が失敗しました',
       advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
       logName: 'failure alert',
     },
     recovery: {
-      subject: (id) => `【復旧】バックアップ復旧: ${id}`,
+      subject: (id, who) => `【復旧】バックアップ復旧: ${who} ${id}`,
       heading: '【復旧】バックアップが正常に完了しました',
       advice: '直前の失敗から復旧しました。',
       logName: 'recovery notice',
     },
     test: {
-      subject: () => '【テスト】バックアップアラート通知テスト',
+      subject: (_id, who) => `【テスト】バックアップアラート通知テスト: ${who}`,
       heading: '【テスト】これはバックアップアラートのテスト通知です（実際の障害ではありません）',
       advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
       logName: 'test alert',
     },
     suspect: {
-      subject: (id) => `【注意】バックアップ容量の急減: ${id}`,
+      subject: (id, who) => `【注意】バックアップ容量の急減: ${who} ${id}`,
       heading: '【注意】バックアップは成功しましたが、容量が通常より大幅に減少しています',
       advice:
         'バックアップの内容（対象のマウント、除外設定、ダンプ対象のデータ）を確認し、必要に応じて手動バックアップを実行してください。',
       logName: 'size warning',
     },
     'suspect-growth': {
-      subject: (id) => `【注意】バックアップ容量の急増: ${id}`,
+      subject: (id, who) => `【注意】バックアップ容量の急増: ${who} ${id}`,
       heading: '【注意】バックアップは成功しましたが、容量が通常より大幅に増加しています',
       advice: 'バックアップの内容（対象のデータ、除外設定）と保存先の空き容量を確認してください。',
       logName: 'size warning',
     },
     missing: {
-      subject: (_id, type) => `【警告】バックアップ未実行: ${type}`,
+      subject: (_id, who) => `【警告】バックアップ未実行: ${who}`,
       heading: '【警告】バックアップが予定どおり実行されていません',
       advice:
         'スケジューラ（cron / systemd タイマー）とホストの状態を確認し、手動バックアップの実行を検討してください。',
       logName: 'missing backup alert',
     },
     slow: {
-      subject: (id) => `【注意】バックアップ実行中: ${id}`,
+      subject: (id, who) => `【注意】バックアップ実行中: ${who} ${id}`,
       heading: '【注意】バックアップが想定より長く実行中です',
       advice:
         'バックアップはまだ実行中です。処理が停滞していないか、ディスクとネットワークの状態を確認してください。',
       logName: 'slow backup warning',
     },
     reminder: {
-      subject: (_id, type) => `【再通知】バックアップ障害継続中: ${type}`,
+      subject: (_id, who) => `【再通知】バックアップ障害継続中: ${who}`,
       heading: '【再通知】バックアップの障害がまだ解消されていません',
       advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
       logName: 'reminder',
@@ -71,52 +74,52 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
   },
   en: {
     failure: {
-      subject: (id) => `[URGENT] Backup failed: ${id}`,
+      subject: (id, who) => `[URGENT] Backup failed: ${who} ${id}`,
       heading: '[URGENT] A backup has failed',
       advice: 'Investigate the cause promptly and consider running a manual backup.',
       logName: 'failure alert',
     },
     recovery: {
-      subject: (id) => `[RECOVERED] Backup recovered: ${id}`,
+      subject: (id, who) => `[RECOVERED] Backup recovered: ${who} ${id}`,
       heading: '[RECOVERED] The backup completed successfully again',
       advice: 'The backup has recovered from the previous failure.',
       logName: 'recovery notice',
     },
     test: {
-      subject: () => '[TEST] Backup alert notification test',
+      subject: (_id, who) => `[TEST] Backup alert notification test: ${who}`,
       heading: '[TEST] This is a test of backup alerting (not a real failure)',
       advice: 'Investigate the cause promptly and consider running a manual backup.',
       logName: 'test alert',
     },
     suspect: {
-      subject: (id) => `[WARNING] Backup size dropped sharply: ${id}`,
+      subject: (id, who) => `[WARNING] Backup size dropped sharply: ${who} ${id}`,
       heading: '[WARNING] The backup succeeded, but its artifact is far smaller than usual',
       advice:
         'Check what was backed up (mounts, excludes, the data dumped) and run a manual backup if needed.',
       logName: 'size warning',
     },
     'suspect-growth': {
-      subject: (id) => `[WARNING] Backup size grew sharply: ${id}`,
+      subject: (id, who) => `[WARNING] Backup size grew sharply: ${who} ${id}`,
       heading: '[WARNING] The backup succeeded, but its artifact is far larger than usual',
       advice: 'Check what was backed up (the data, excludes) and the free space where backups are kept.',
       logName: 'size warning',
     },
     missing: {
-      subject: (_id, type) => `[WARNING] Backup not run: ${type}`,
+      subject: (_id, who) => `[WARNING] Backup not run: ${who}`,
       heading: '[WARNING] A backup has not run as expected',
       advice:
         'Check the scheduler (cron / systemd timer) and the host, and consider running a manual backup.',
       logName: 'missing backup alert',
     },
     slow: {
-      subject: (id) => `[NOTICE] Backup still running: ${id}`,
+      subject: (id, who) => `[NOTICE] Backup still running: ${who} ${id}`,
       heading: '[NOTICE] A backup is taking longer than expected',
       advice:
         'The backup is still running. Check that it is not stuck, and look at the disk and the network.',
       logName: 'slow backup warning',
     },
     reminder: {
-      subject: (_id, type) => `[REMINDER] Backup still failing: ${type}`,
+      subject: (_id, who) => `[REMINDER] Backup still failing: ${who}`,
       heading: '[REMINDER] A backup problem is still not resolved',
       advice: 'Investigate the cause promptly and consider running a manual backup.',
       logName: 'reminder',
@@ -131,6 +134,7 @@ const LABELS = {
     timestamp: '発生時刻',
     error: 'エラー内容',
     host: 'ホスト',
+    job: 'ジョブ',
     exitCode: '終了コード',
     signal: 'シグナル',
     duration: '実行時間',
@@ -168,6 +172,7 @@ const LABELS = {
     timestamp: 'Time',
     error: 'Error',
     host: 'Host',
+    job: 'Job',
     exitCode: 'Exit code',
     signal: 'Signal',
     duration: 'Duration',

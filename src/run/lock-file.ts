@@ -52,6 +52,14 @@ export function lockPathFor(lockDir: string, script: string): string {
 }
 
 /**
+ * One lock file per job (DESIGN.md "Jobs"): two jobs run side by side, one job never twice.
+ * A job name is a slug, so it is safe as a file name as it is.
+ */
+export function jobLockPath(lockDir: string, job: string): string {
+  return join(lockDir, `job-${job}.lock`);
+}
+
+/**
  * Takes the lock: its content is complete before the file appears (see publishHolder), so
  * an empty or garbled lock file is never a live holder's; it is reclaimed at once. A lock
  * whose holder is dead (same host, PID gone) is reclaimed too, unless the script's process
@@ -61,11 +69,13 @@ export function acquireLock(
   lockDir: string,
   holder: Omit<LockHolder, 'backupId' | 'pgid'>,
   probes: LockProbes = {},
+  /** The lock file; default: the script's (lockPathFor). `run` locks per job (jobLockPath). */
+  lockPath?: string,
 ): LockAttempt {
   const isAlive = probes.isAlive ?? isProcessAlive;
   const groupAlive = probes.isGroupAlive ?? isGroupAlive;
   mkdirSync(lockDir, { recursive: true, mode: 0o700 });
-  const path = lockPathFor(lockDir, holder.script);
+  const path = lockPath ?? lockPathFor(lockDir, holder.script);
   let reclaimed: LockHolder | 'unreadable' | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const content: LockHolder = { ...holder, backupId: null, pgid: null };

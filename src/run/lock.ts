@@ -4,7 +4,7 @@ import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunResult } from '../shared/run-result.js';
-import { acquireLock, type LockHolder } from './lock-file.js';
+import { acquireLock, jobLockPath, type LockHolder } from './lock-file.js';
 import type { RunPlan } from './plan.js';
 import type { StartedRun } from './record.js';
 
@@ -26,19 +26,19 @@ const UNLOCKED: LockStep = {
 };
 
 /**
- * One run of a script at a time (locks live beside the database). With --no-lock,
+ * One run of a job at a time (locks live beside the database). With --no-lock,
  * or when the lock cannot be taken at all, the backup still runs, unlocked, and says so.
  */
 export function takeLock(plan: RunPlan, startedAt: Date, ctx: CommandContext): LockStep {
   if (!plan.lock) return UNLOCKED;
   const lockDir = join(dirname(ctx.config.dbPath), 'locks');
   try {
-    const attempt = acquireLock(lockDir, {
-      pid: ctx.pid,
-      host: ctx.hostname,
-      startedAt: startedAt.toISOString(),
-      script: plan.script,
-    });
+    const attempt = acquireLock(
+      lockDir,
+      { pid: ctx.pid, host: ctx.hostname, startedAt: startedAt.toISOString(), script: plan.script },
+      {},
+      jobLockPath(lockDir, plan.job),
+    );
     if (!attempt.acquired) return { busy: true, holder: attempt.holder, orphan: attempt.orphan };
     if (attempt.reclaimed === 'unreadable') {
       ctx.logger.warn('Backup', 'Reclaimed an empty or unreadable lock file (no holder can be named)');
@@ -87,7 +87,9 @@ export function lockBusyResult(
     : formatDuration(started.startedAt.getTime() - since);
   return {
     backupId: started.backupId,
+    job: plan.job,
     type: plan.type,
+    ...(plan.isTest ? { isTest: true } : {}),
     host,
     script: plan.script,
     logPath: null,
@@ -100,13 +102,18 @@ export function lockBusyResult(
     errorMessage: lock.orphan
       ? // The wrapper was killed (SIGKILL, OOM) but the script it started runs on: a second
         // copy beside it could corrupt the backup. Say which processes to look at.
-        `Another run of ${plan.script} is still in progress: its wrapper (PID ${holder.pid}) is gone ` +
+        `Another run of ${whose(plan)} is still in progress: its wrapper (PID ${holder.pid}) is gone ` +
         `but the script's process group ${holder.pgid} is still running ` +
         `(backup ID ${holder.backupId ?? 'unknown'}, for ${heldFor}); wait for it or stop it with kill -TERM -${holder.pgid}`
-      : `Another run of ${plan.script} is still in progress ` +
+      : `Another run of ${whose(plan)} is still in progress ` +
         `(PID ${holder.pid}, backup ID ${holder.backupId ?? 'unknown'}, held for ${heldFor})`,
     outputTail: '',
     artifactPath: null,
     artifactBytes: null,
   };
+}
+
+/** The script, and the job when it is not just the type (job = type says nothing new). */
+function whose(plan: RunPlan): string {
+  return plan.job === plan.type ? plan.script : `job ${plan.job} (${plan.script})`;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type JobFile, splitWords } from '../config/job-file.js';
 import type { CommandContext } from '../context.js';
 import { checkDuration, formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
@@ -7,7 +8,12 @@ import { type OutputCheckOptions, type OutputChecks, planOutputChecks } from './
 
 /** `run`'s flags as commander hands them over. */
 export interface RunOptions extends OutputCheckOptions {
-  type: string;
+  /** --type; may come from the job file instead (BACKUP_ALERT_TYPE) or from a job named like a type. */
+  type?: string;
+  /** --job NAME (default: the type). */
+  job?: string;
+  /** --test: the runbook §7.3 simulation, recorded and alerted as a test. */
+  test?: boolean;
   script?: string;
   timeout?: string;
   killAfter?: string;
@@ -21,7 +27,11 @@ export interface RunOptions extends OutputCheckOptions {
 
 /** What this run will do, validated before anything starts. */
 export interface RunPlan {
+  /** The job's name: the type when none was given. */
+  job: string;
   type: BackupType;
+  /** `run --test`: alerts marked as a test, a row health ignores. */
+  isTest: boolean;
   /** Absolute path. */
   script: string;
   args: readonly string[];
@@ -38,12 +48,23 @@ export interface RunPlan {
 }
 
 /** Mistakes here are usage errors (exit 2): nothing has run yet. */
-export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' | 'cwd'>): RunPlan {
-  if (!isBackupType(options.type)) {
-    throw new UsageError(`invalid --type "${options.type}": use one of daily, weekly, monthly, manual`);
+export function planRun(
+  given: RunOptions,
+  ctx: Pick<CommandContext, 'config' | 'cwd'> & { jobFile?: JobFile },
+): RunPlan {
+  // A flag beats the job file: the file's values fill only what the command line left out.
+  const options = withJobFile(given, ctx.jobFile);
+  const type = typeOf(options, ctx.jobFile);
+  const job = options.job ?? type;
+  // run --test without a script simulates a failure with /usr/bin/false (runbook §7.3).
+  const script = options.script ?? ctx.config.script ?? (options.test ? TEST_SCRIPT : undefined);
+  if (!script) {
+    throw new UsageError(
+      ctx.jobFile
+        ? `no backup script for job ${job}: set BACKUP_ALERT_SCRIPT in ${ctx.jobFile.path} or give --script PATH`
+        : 'no backup script: give --script PATH or set BACKUP_ALERT_SCRIPT',
+    );
   }
-  const script = options.script ?? ctx.config.script;
-  if (!script) throw new UsageError('no backup script: give --script PATH or set BACKUP_ALERT_SCRIPT');
   const timeoutMs = durationFlag('--timeout', options.timeout) ?? ctx.config.timeoutMs;
   const warnAfterFlag = durationFlag('--warn-after', options.warnAfter);
   if (warnAfterFlag !== undefined && timeoutMs !== undefined && warnAfterFlag >= timeoutMs) {
@@ -57,7 +78,9 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
     warnAfterFlag ??
     (fromEnv !== undefined && (timeoutMs === undefined || fromEnv < timeoutMs) ? fromEnv : undefined);
   return {
-    type: options.type,
+    job,
+    type,
+    isTest: options.test === true,
     script: resolve(ctx.cwd, script),
     args: options.args,
     timeoutMs,
@@ -67,6 +90,53 @@ export function planRun(options: RunOptions, ctx: Pick<CommandContext, 'config' 
     lock: options.lock,
     checks: planOutputChecks(options, ctx.config, ctx.cwd),
     warnAfterMs,
+  };
+}
+
+/** What `run --test` runs when no script is given: a failure, as the runbook's §7.3 simulation wants. */
+export const TEST_SCRIPT = '/usr/bin/false';
+
+/** The type: --type, else the job file's BACKUP_ALERT_TYPE, else a job named like a type. */
+function typeOf(options: RunOptions, jobFile: JobFile | undefined): BackupType {
+  const fromFile = options.type === undefined ? jobFile?.values['BACKUP_ALERT_TYPE']?.trim() : undefined;
+  const type = options.type ?? fromFile ?? options.job;
+  if (type === undefined) {
+    throw new UsageError(
+      'no backup type: give --type daily|weekly|monthly|manual (or --job NAME with a job file)',
+    );
+  }
+  if (isBackupType(type)) return type;
+  if (options.type !== undefined)
+    throw new UsageError(`invalid --type "${options.type}": use one of daily, weekly, monthly, manual`);
+  if (fromFile !== undefined) {
+    const line = jobFile?.lines['BACKUP_ALERT_TYPE'];
+    throw new UsageError(
+      `invalid BACKUP_ALERT_TYPE "${fromFile}" in ${jobFile?.path}:${line ?? '?'}: use one of daily, weekly, monthly, manual`,
+    );
+  }
+  throw new UsageError(
+    `job ${options.job} has no type: set BACKUP_ALERT_TYPE=daily|weekly|monthly|manual in its job file${jobFile ? ` (${jobFile.path})` : ''} or pass --type`,
+  );
+}
+
+/** The job file's run settings under the flags (flag > job file). */
+function withJobFile(options: RunOptions, jobFile: JobFile | undefined): RunOptions {
+  if (!jobFile) return options;
+  const value = (key: string) => {
+    const text = jobFile.values[key]?.trim();
+    return text ? text : undefined;
+  };
+  const args = value('BACKUP_ALERT_ARGS');
+  const killAfter = value('BACKUP_ALERT_KILL_AFTER');
+  const minSize = value('BACKUP_ALERT_MIN_SIZE');
+  const onSuspect = value('BACKUP_ALERT_ON_SUSPECT');
+  return {
+    ...options,
+    // Arguments after `--` replace the file's (they are the more specific), never add to them.
+    args: options.args.length > 0 || args === undefined ? options.args : splitWords(args),
+    ...(options.killAfter === undefined && killAfter !== undefined ? { killAfter } : {}),
+    ...(options.minSize === undefined && minSize !== undefined ? { minSize } : {}),
+    ...(options.onSuspect === undefined && onSuspect !== undefined ? { onSuspect } : {}),
   };
 }
 

@@ -73,7 +73,9 @@ export function recordStart(
   ctx: CommandContext,
 ): StartedRun {
   const run = {
+    job: plan.job,
     type: plan.type,
+    isTest: plan.isTest === true,
     startedAt: startedAt.toISOString(),
     script: plan.script,
     host: ctx.hostname,

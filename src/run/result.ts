@@ -25,7 +25,9 @@ export function resultOfScript(
   const outcome = falseSuccess(outcomeOf(plan.script, runner, plan.timeoutLabel), verdict);
   return {
     backupId: started.backupId,
+    job: plan.job,
     type: plan.type,
+    ...(plan.isTest ? { isTest: true } : {}),
     host,
     script: plan.script,
     logPath: started.logPath,

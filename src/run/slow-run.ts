@@ -20,7 +20,7 @@ const NOTHING: SlowRunWatch = { stop: async () => {} };
  * and what it sends cannot change the run's outcome.
  */
 export function watchForSlowRun(
-  plan: Pick<RunPlan, 'warnAfterMs' | 'type' | 'script'>,
+  plan: Pick<RunPlan, 'warnAfterMs' | 'job' | 'type' | 'script' | 'isTest'>,
   started: StartedRun,
   ctx: AlertContext & { hostname: string },
 ): SlowRunWatch {
@@ -38,7 +38,9 @@ export function watchForSlowRun(
       kind: 'slow',
       run: {
         backupId: started.backupId,
+        job: plan.job,
         type: plan.type,
+        ...(plan.isTest ? { isTest: true } : {}),
         host: ctx.hostname,
         script: plan.script,
         logPath: started.logPath,

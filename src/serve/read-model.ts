@@ -65,6 +65,9 @@ export interface AuditItem {
 /** What is known about one host × type; health is judged from it (src/serve/health.ts). */
 export interface HostTypeFacts {
   host: string | null;
+  /** The job (issue 21); the centre's facts lack it until its own migration: then the type is the job. */
+  job?: string;
+  /** The type of the job's latest run. */
   type: string;
   /** The run that finished last; the run in progress only when none has finished. */
   latestRun: BackupItem | null;

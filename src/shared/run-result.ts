@@ -6,6 +6,13 @@
 export const BACKUP_TYPES = ['daily', 'weekly', 'monthly', 'manual'] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
 
+/** A job name: a slug, safe as a file name, a label value and a URL segment. */
+export const JOB_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export function isJobName(value: string): boolean {
+  return JOB_NAME.test(value);
+}
+
 export function isBackupType(value: string): value is BackupType {
   return (BACKUP_TYPES as readonly string[]).includes(value);
 }
@@ -17,7 +24,14 @@ export type FinishedStatus = Exclude<RunStatus, 'running'>;
 
 export interface RunResult {
   backupId: string;
+  /**
+   * The job: the identity of this backup on its host (`pg`, `files`; DESIGN.md "Jobs").
+   * The type when no job was named, so every run has one.
+   */
+  job: string;
   type: BackupType;
+  /** `run --test` (runbook §7.3): alerted as a test, ignored by health. Absent = a real run. */
+  isTest?: boolean;
   host: string;
   script: string | null;
   /** The per-run log file, when there is one. */
@@ -63,6 +77,8 @@ export interface RunResult {
 export interface RunView {
   backupId: string;
   host: string | null;
+  /** The job (the type when the run named none). */
+  job: string;
   type: string;
   status: string;
   startedAt: string;

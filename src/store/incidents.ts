@@ -1,8 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { AlertDelivery, IncidentCause, IncidentRow } from './routing-rows.js';
 
+/** A bare string is a type standing for its own job (runs that named no job). */
+function keyOf(of: string | { job: string; type: string }): { job: string; type: string } {
+  return typeof of === 'string' ? { job: of, type: of } : of;
+}
+
 /**
- * incidents: one open row per host × type (a partial unique index), from the first
+ * incidents: one open row per host × job (a partial unique index; issue 21), from the first
  * failure or missed run to the next success. Every change that two processes could race
  * on (`run` and `watch` from a timer) is a single guarded UPDATE or an IMMEDIATE transaction.
  */
@@ -13,10 +18,10 @@ export class IncidentTable {
     return this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
   }
 
-  openFor(host: string, type: string): IncidentRow | undefined {
+  openFor(host: string, job: string): IncidentRow | undefined {
     return this.db
-      .prepare('SELECT * FROM incidents WHERE host = ? AND type = ? AND closed_at IS NULL')
-      .get(host, type) as IncidentRow | undefined;
+      .prepare('SELECT * FROM incidents WHERE host = ? AND job = ? AND closed_at IS NULL')
+      .get(host, job) as IncidentRow | undefined;
   }
 
   /** Open incidents on a host, oldest first. */
@@ -29,58 +34,64 @@ export class IncidentTable {
   /** A failed run: opens the incident (the run is its first) or counts the run on the open one. */
   recordFailure(
     host: string,
-    type: string,
+    of: string | { job: string; type: string },
     backupId: string,
     at: string,
   ): { incident: IncidentRow; opened: boolean } {
     return this.db
       .transaction(() => {
-        const open = this.openFor(host, type);
+        const key = keyOf(of);
+        const open = this.openFor(host, key.job);
         if (open) {
           this.db
             .prepare('UPDATE incidents SET failed_runs = failed_runs + 1, last_backup_id = ? WHERE id = ?')
             .run(backupId, open.id);
           return { incident: this.get(open.id)!, opened: false };
         }
-        return { incident: this.insert(host, type, 'failure', at, backupId), opened: true };
+        return { incident: this.insert(host, key, 'failure', at, backupId), opened: true };
       })
       .immediate();
   }
 
-  /** A type found missing: opens an incident unless one is open already. */
-  recordMissing(host: string, type: string, at: string): { incident: IncidentRow; opened: boolean } {
+  /** A job found missing: opens an incident unless one is open already. */
+  recordMissing(
+    host: string,
+    of: string | { job: string; type: string },
+    at: string,
+  ): { incident: IncidentRow; opened: boolean } {
     return this.db
       .transaction(() => {
-        const open = this.openFor(host, type);
+        const key = keyOf(of);
+        const open = this.openFor(host, key.job);
         if (open) return { incident: open, opened: false };
-        return { incident: this.insert(host, type, 'missing', at, null), opened: true };
+        return { incident: this.insert(host, key, 'missing', at, null), opened: true };
       })
       .immediate();
   }
 
   private insert(
     host: string,
-    type: string,
+    key: { job: string; type: string },
     cause: IncidentCause,
     at: string,
     backupId: string | null,
   ): IncidentRow {
     const result = this.db
       .prepare(
-        `INSERT INTO incidents (host, type, cause, opened_at, first_backup_id, last_backup_id, failed_runs)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO incidents (host, job, type, cause, opened_at, first_backup_id, last_backup_id, failed_runs)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(host, type, cause, at, backupId, backupId, backupId ? 1 : 0);
+      .run(host, key.job, key.type, cause, at, backupId, backupId, backupId ? 1 : 0);
     return this.get(Number(result.lastInsertRowid))!;
   }
 
   /** A success: closes the open incident, if any, and returns it as closed. */
-  close(host: string, type: string, backupId: string, at: string): IncidentRow | undefined {
+  close(host: string, job: string, backupId: string, at: string): IncidentRow | undefined {
     // Most successes close nothing: a plain read first keeps the write lock off the success path.
-    if (!this.openFor(host, type)) return undefined;
+    if (!this.openFor(host, job)) return undefined;
     return this.db
       .transaction(() => {
-        const open = this.openFor(host, type);
+        const open = this.openFor(host, job);
         if (!open) return undefined;
         this.db
           .prepare('UPDATE incidents SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL')

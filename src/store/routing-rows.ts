@@ -16,6 +16,8 @@ export interface ChannelRow {
   notification_types: string | null;
   /** Comma-separated backup types (daily, …); NULL or '' = all of them. */
   backup_types: string | null;
+  /** Comma-separated job names (migration 10); NULL or '' = every job. */
+  jobs?: string | null;
   created_at: string;
 }
 
@@ -35,6 +37,8 @@ export type IncidentCause = 'failure' | 'missing';
 export interface IncidentRow {
   id: number;
   host: string;
+  /** The job the incident is about (migration 10; the type for older rows). */
+  job: string;
   type: string;
   cause: IncidentCause;
   opened_at: string;
@@ -61,6 +65,8 @@ export interface AlertDelivery {
 export interface SilenceRow {
   id: number;
   type: string;
+  /** The one job it holds; null: every job of `type` (migration 10). */
+  job: string | null;
   reason: string;
   created_by: string;
   created_at: string;
@@ -74,7 +80,9 @@ export interface SilenceRow {
 }
 
 export interface NewSilence {
+  /** With a job: the job's type, for reading; the job alone decides what is held. */
   type: string;
+  job?: string | null;
   reason: string;
   createdBy: string;
   createdAt: string;

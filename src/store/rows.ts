@@ -9,6 +9,8 @@ export type NotificationStatus = 'sent' | 'failed' | 'pending';
 export interface RunRow {
   id: number;
   backup_id: string;
+  /** Migration 10; absent (undefined) in a database opened read-only before it. */
+  job?: string;
   type: string;
   status: RunStatus;
   started_at: string;
@@ -25,10 +27,15 @@ export interface RunRow {
   /** DESIGN.md "False success"; absent (undefined) in a database opened read-only before its migration. */
   artifact_path: string | null;
   artifact_bytes: number | null;
+  /** 1 for a `run --test` row (migration 10). */
+  is_test?: number;
 }
 
 export interface NewRun {
+  /** Default: the type. */
+  job?: string;
   type: BackupType;
+  isTest?: boolean;
   startedAt: string;
   script: string | null;
   host: string;
@@ -100,6 +107,9 @@ export interface AuditEntry {
 export interface RunFilter {
   status?: RunStatus;
   type?: string;
+  job?: string;
+  /** Leave out `run --test` rows (health reads only real runs). */
+  real?: boolean;
   limit?: number;
 }
 
@@ -114,7 +124,9 @@ export function backupIdFor(startedAt: Date, type: string, attempt: number): str
 export function runResultOf(row: RunRow, fallbackHost: string): RunResult {
   return {
     backupId: row.backup_id,
+    job: row.job || row.type,
     type: row.type as BackupType,
+    ...(row.is_test ? { isTest: true } : {}),
     host: row.host ?? fallbackHost,
     script: row.script,
     logPath: row.log_path,
@@ -135,7 +147,9 @@ export function runResultOf(row: RunRow, fallbackHost: string): RunResult {
 export function runViewOf(row: RunRow): RunView {
   return {
     backupId: row.backup_id,
+    job: row.job || row.type,
     type: row.type,
+    ...(row.is_test ? { isTest: true } : {}),
     status: row.status,
     startedAt: row.started_at,
     finishedAt: row.finished_at,

@@ -3,15 +3,18 @@ import type { RunResult, RunStatus } from '../shared/run-result.js';
 import { backupIdFor, type NewRun, type RunFilter, type RunRow } from './rows.js';
 
 /**
- * The sizes of the last successful runs of a type that had an artifact (DESIGN.md "False
- * success"). Its WHERE repeats the partial index's (backup_logs_artifact_sizes) so SQLite
+ * The sizes of the last successful runs of a job that had an artifact (DESIGN.md "False
+ * success"). Its WHERE repeats the partial index's (backup_logs_job_artifact_sizes) so SQLite
  * reads that index in order and stops after LIMIT: no scan at any history size.
  */
-// INDEXED BY: (type, status, started_at) looks as good to the planner, but reads every
+// INDEXED BY: (job, status, started_at) looks as good to the planner, but reads every
 // success without a size first; the partial index holds only the sized ones.
-export const ARTIFACT_SIZES_SQL = `SELECT artifact_bytes FROM backup_logs INDEXED BY backup_logs_artifact_sizes
-  WHERE type = ? AND status = 'success' AND artifact_bytes IS NOT NULL AND backup_id != ?
+export const ARTIFACT_SIZES_SQL = `SELECT artifact_bytes FROM backup_logs INDEXED BY backup_logs_job_artifact_sizes
+  WHERE job = ? AND status = 'success' AND artifact_bytes IS NOT NULL AND backup_id != ? AND is_test = 0
   ORDER BY started_at DESC LIMIT ?`;
+
+/** Rows `run --test` wrote are history, not health (runbook §7.3 leaves no lasting red mark). */
+const REAL = 'is_test = 0';
 
 /** A streak longer than this is reported as this; keeps the scan bounded on a years-old database. */
 const STREAK_SCAN_LIMIT = 1000;
@@ -24,16 +27,28 @@ export class RunTable {
   insert(run: NewRun, startedAt: Date): { backupId: string; logPath: string | null } {
     const exists = this.db.prepare('SELECT 1 FROM backup_logs WHERE backup_id = ?').pluck();
     const insert = this.db.prepare(
-      `INSERT INTO backup_logs (backup_id, type, status, started_at, script, host, log_path, pid)
-       VALUES (?, ?, 'running', ?, ?, ?, ?, ?)`,
+      `INSERT INTO backup_logs (backup_id, job, type, is_test, status, started_at, script, host, log_path, pid)
+       VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)`,
     );
+    // BEGIN IMMEDIATE: the check and the insert hold the write lock together, so two
+    // processes starting in the same second (two jobs of one type) never pick the same ID.
     return this.db
       .transaction(() => {
         for (let attempt = 1; ; attempt++) {
           const backupId = backupIdFor(startedAt, run.type, attempt);
           if (exists.get(backupId)) continue;
           const logPath = run.logPathTemplate?.replace('{id}', backupId) ?? null;
-          insert.run(backupId, run.type, run.startedAt, run.script, run.host, logPath, run.pid);
+          insert.run(
+            backupId,
+            run.job ?? run.type,
+            run.type,
+            run.isTest ? 1 : 0,
+            run.startedAt,
+            run.script,
+            run.host,
+            logPath,
+            run.pid,
+          );
           return { backupId, logPath };
         }
       })
@@ -104,6 +119,11 @@ export class RunTable {
       where.push('type = ?');
       params.push(filter.type);
     }
+    if (filter.job) {
+      where.push('job = ?');
+      params.push(filter.job);
+    }
+    if (filter.real) where.push(REAL);
     const sql = `SELECT * FROM backup_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, id DESC LIMIT ?`;
     params.push(filter.limit ?? -1);
@@ -130,87 +150,114 @@ export class RunTable {
       .all() as string[];
   }
 
-  latest(type: string, status?: RunStatus): RunRow | undefined {
-    return this.list(status ? { type, status, limit: 1 } : { type, limit: 1 })[0];
+  /**
+   * Jobs that have at least one run: the same skip-scan as types(), over (job, started_at).
+   */
+  jobs(): string[] {
+    return this.db
+      .prepare(
+        `WITH RECURSIVE j(job) AS (
+           SELECT min(job) FROM backup_logs
+           UNION ALL
+           SELECT (SELECT min(job) FROM backup_logs WHERE job > j.job) FROM j WHERE j.job IS NOT NULL
+         )
+         SELECT job FROM j WHERE job IS NOT NULL`,
+      )
+      .pluck()
+      .all() as string[];
+  }
+
+  /** The type of a job's latest run (its schedule class as last run). */
+  typeOfJob(job: string): string | undefined {
+    return this.db
+      .prepare('SELECT type FROM backup_logs WHERE job = ? ORDER BY started_at DESC LIMIT 1')
+      .pluck()
+      .get(job) as string | undefined;
+  }
+
+  /** The latest real (not `run --test`) run of a job, optionally with `status`. */
+  latest(job: string, status?: RunStatus): RunRow | undefined {
+    return this.list(status ? { job, status, limit: 1, real: true } : { job, limit: 1, real: true })[0];
   }
 
   /**
-   * The run of `type` that finished last (optionally with `status`). What health follows:
+   * The real run of `job` that finished last (optionally with `status`). What health follows:
    * runs overlap (a lock-busy failure is recorded while the real run is still going), so
    * the latest *started* row is not the latest outcome.
    */
-  latestFinished(type: string, status?: Exclude<RunStatus, 'running'>): RunRow | undefined {
+  latestFinished(job: string, status?: Exclude<RunStatus, 'running'>): RunRow | undefined {
     return this.db
       .prepare(
-        `SELECT * FROM backup_logs WHERE type = @type AND finished_at IS NOT NULL
-           AND (@status IS NULL OR status = @status)
+        `SELECT * FROM backup_logs WHERE job = @job AND finished_at IS NOT NULL
+           AND (@status IS NULL OR status = @status) AND ${REAL}
          ORDER BY finished_at DESC, id DESC LIMIT 1`,
       )
-      .get({ type, status: status ?? null }) as RunRow | undefined;
+      .get({ job, status: status ?? null }) as RunRow | undefined;
   }
 
-  /** Runs of `type` that finished failed or abandoned after `since` (the latest success's end), up to the scan limit. */
-  failuresFinishedAfter(type: string, since: string): number {
+  /** Real runs of `job` that finished failed or abandoned after `since` (the latest success's end), up to the scan limit. */
+  failuresFinishedAfter(job: string, since: string): number {
     return this.db
       .prepare(
         `SELECT count(*) FROM (
-           SELECT 1 FROM backup_logs WHERE type = ? AND finished_at > ? AND status IN ('failure', 'abandoned')
+           SELECT 1 FROM backup_logs WHERE job = ? AND finished_at > ? AND status IN ('failure', 'abandoned')
+             AND ${REAL}
            LIMIT ${STREAK_SCAN_LIMIT}
          )`,
       )
       .pluck()
-      .get(type, since) as number;
+      .get(job, since) as number;
   }
 
-  /** Finished runs of a type that failed since its last success (running rows are skipped). */
-  consecutiveFailures(type: string): number {
-    // Counted from the latest success on with the (type, started_at) index, not by reading
-    // the last 1000 runs of the type (~1 ms a type: `status` asks for every type each poll).
+  /** Finished real runs of a job that failed since its last success (running rows are skipped). */
+  consecutiveFailures(job: string): number {
+    // Counted from the latest success on with the (job, started_at) index, not by reading
+    // the last 1000 runs of the job (~1 ms a job: `status` asks for every job each poll).
     const lastSuccess = this.db
       .prepare(
-        `SELECT started_at, id FROM backup_logs WHERE type = ? AND status = 'success'
+        `SELECT started_at, id FROM backup_logs WHERE job = ? AND status = 'success' AND ${REAL}
          ORDER BY started_at DESC, id DESC LIMIT 1`,
       )
-      .get(type) as { started_at: string; id: number } | undefined;
+      .get(job) as { started_at: string; id: number } | undefined;
     const count = this.db.prepare(
       `SELECT count(*) FROM (
          SELECT 1 FROM backup_logs
-         WHERE type = @type AND status NOT IN ('running', 'success')
+         WHERE job = @job AND status NOT IN ('running', 'success') AND ${REAL}
            AND started_at >= @since AND (started_at > @since OR id > @id)
          LIMIT ${STREAK_SCAN_LIMIT}
        )`,
     );
     return count
       .pluck()
-      .get({ type, since: lastSuccess?.started_at ?? '', id: lastSuccess?.id ?? 0 }) as number;
+      .get({ job, since: lastSuccess?.started_at ?? '', id: lastSuccess?.id ?? 0 }) as number;
   }
 
-  /** Earlier finished runs of `type`, newest first, excluding `backupId`, up to the streak scan limit. */
-  earlierFinished(type: string, backupId: string): RunRow[] {
+  /** Earlier finished real runs of `job`, newest first, excluding `backupId`, up to the streak scan limit. */
+  earlierFinished(job: string, backupId: string): RunRow[] {
     return this.db
       .prepare(
-        `SELECT * FROM backup_logs WHERE type = ? AND backup_id != ? AND status != 'running'
+        `SELECT * FROM backup_logs WHERE job = ? AND backup_id != ? AND status != 'running' AND ${REAL}
          ORDER BY started_at DESC, id DESC LIMIT ?`,
       )
-      .all(type, backupId, STREAK_SCAN_LIMIT) as RunRow[];
+      .all(job, backupId, STREAK_SCAN_LIMIT) as RunRow[];
   }
 
-  /** The status of the last finished run of `type` before `backupId`. */
-  previousFinishedStatus(type: string, backupId: string): RunStatus | undefined {
+  /** The status of the last finished real run of `job` before `backupId`. */
+  previousFinishedStatus(job: string, backupId: string): RunStatus | undefined {
     return this.db
       .prepare(
         `SELECT status FROM backup_logs
-         WHERE type = ? AND backup_id != ? AND status != 'running'
+         WHERE job = ? AND backup_id != ? AND status != 'running' AND ${REAL}
            AND (started_at, id) < (SELECT started_at, id FROM backup_logs WHERE backup_id = ?)
          ORDER BY started_at DESC, id DESC LIMIT 1`,
       )
       .pluck()
-      .get(type, backupId, backupId) as RunStatus | undefined;
+      .get(job, backupId, backupId) as RunStatus | undefined;
   }
 
-  /** Artifact sizes of the latest successful runs of `type` other than `backupId`, newest first. */
-  recentArtifactSizes(type: string, backupId: string, limit: number): number[] {
-    return this.db.prepare(ARTIFACT_SIZES_SQL).pluck().all(type, backupId, limit) as number[];
+  /** Artifact sizes of the latest successful runs of `job` other than `backupId`, newest first. */
+  recentArtifactSizes(job: string, backupId: string, limit: number): number[] {
+    return this.db.prepare(ARTIFACT_SIZES_SQL).pluck().all(job, backupId, limit) as number[];
   }
 
   /**

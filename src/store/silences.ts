@@ -1,14 +1,30 @@
 import type Database from 'better-sqlite3';
 import type { NewSilence, SilenceRow } from './routing-rows.js';
 
+/** A silence holds a job: named, or as one of the jobs of its type. */
+const MATCHES = '(job = @job OR (job IS NULL AND type = @type))';
+
+function keyOf(of: string | { job: string; type: string }): { job: string; type: string } {
+  return typeof of === 'string' ? { job: of, type: of } : of;
+}
+
 /** silences: a type's alerts held for a while; failures are still recorded, and counted here. */
 export class SilenceTable {
   constructor(private readonly db: Database.Database) {}
 
   add(silence: NewSilence): number {
     const result = this.db
-      .prepare('INSERT INTO silences (type, reason, created_by, created_at, ends_at) VALUES (?, ?, ?, ?, ?)')
-      .run(silence.type, silence.reason, silence.createdBy, silence.createdAt, silence.endsAt);
+      .prepare(
+        'INSERT INTO silences (type, job, reason, created_by, created_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        silence.type,
+        silence.job ?? null,
+        silence.reason,
+        silence.createdBy,
+        silence.createdAt,
+        silence.endsAt,
+      );
     return Number(result.lastInsertRowid);
   }
 
@@ -16,11 +32,15 @@ export class SilenceTable {
     return this.db.prepare('SELECT * FROM silences WHERE id = ?').get(id) as SilenceRow | undefined;
   }
 
-  /** Silences in force at `at` (not removed, not yet ended), for one type or all; the longest first. */
-  active(at: string, type?: string): SilenceRow[] {
+  /**
+   * Silences in force at `at` (not removed, not yet ended), for one job or all; the longest
+   * first. A silence of a type (no job) holds every job of that type; a job's holds that job.
+   * A bare string is a type (its job being the type), as before jobs.
+   */
+  active(at: string, of?: string | { job: string; type: string }): SilenceRow[] {
     const sql = `SELECT * FROM silences WHERE removed_at IS NULL AND ends_at > @at AND created_at <= @at
-      ${type === undefined ? '' : 'AND type = @type'} ORDER BY ends_at DESC, id`;
-    return this.db.prepare(sql).all(type === undefined ? { at } : { at, type }) as SilenceRow[];
+      ${of === undefined ? '' : `AND ${MATCHES}`} ORDER BY ends_at DESC, id`;
+    return this.db.prepare(sql).all(of === undefined ? { at } : { at, ...keyOf(of) }) as SilenceRow[];
   }
 
   /** Every silence, newest first (`silence list --all`). */
@@ -44,14 +64,14 @@ export class SilenceTable {
     this.db.prepare('UPDATE silences SET held_count = held_count + 1 WHERE id = ?').run(id);
   }
 
-  /** Ended silences of a type that held alerts nobody has been told about yet. */
-  unreported(type: string, at: string): SilenceRow[] {
+  /** Ended silences of a job (or its type) that held alerts nobody has been told about yet. */
+  unreported(of: string | { job: string; type: string }, at: string): SilenceRow[] {
     return this.db
       .prepare(
-        `SELECT * FROM silences WHERE type = ? AND held_count > 0 AND reported_at IS NULL
-           AND (removed_at IS NOT NULL OR ends_at <= ?) ORDER BY id`,
+        `SELECT * FROM silences WHERE ${MATCHES} AND held_count > 0 AND reported_at IS NULL
+           AND (removed_at IS NOT NULL OR ends_at <= @at) ORDER BY id`,
       )
-      .all(type, at) as SilenceRow[];
+      .all({ ...keyOf(of), at }) as SilenceRow[];
   }
 
   /** The first alert after them said how many they held. */

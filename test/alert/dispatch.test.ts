@@ -38,9 +38,9 @@ describe('dispatch: fan-out and recording', () => {
     ]);
     const rows = store.notifications.list('BKP-20260102-030405-daily');
     expect(rows.map((r) => [r.notification_type, r.channel, r.status, r.subject])).toEqual([
-      ['backup_failure', 'slack', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
-      ['backup_failure', 'teams', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
-      ['backup_failure', 'webhook', 'sent', '【緊急】バックアップ失敗: BKP-20260102-030405-daily'],
+      ['backup_failure', 'slack', 'sent', '【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily'],
+      ['backup_failure', 'teams', 'sent', '【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily'],
+      ['backup_failure', 'webhook', 'sent', '【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily'],
     ]);
     expect(rows[0]!.recipient).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/…$/);
     expect(rows[0]!.payload).toBeNull();
@@ -197,7 +197,7 @@ describe('a failed run end to end (spawned as cron would)', () => {
     });
     const alert = slack.json() as { text: string; blocks: Array<{ text?: { text: string } }> };
     expect(alert.text).toMatch(
-      /^【緊急】バックアップ失敗: BKP-\d{8}-\d{6}-daily: Backup script failed with exit code 3: disk full$/,
+      /^【緊急】バックアップ失敗: [\w.-]+@[\w.-]+ BKP-\d{8}-\d{6}-daily: Backup script failed with exit code 3: disk full$/,
     );
     expect(JSON.stringify(alert.blocks)).toContain('No space left on device');
     expect(result.stderr).toMatch(

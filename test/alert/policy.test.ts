@@ -29,6 +29,7 @@ function record(
   const result: RunResult = {
     backupId,
     type,
+    job: type,
     host: 'h',
     script: '/x.sh',
     logPath: null,

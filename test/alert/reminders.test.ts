@@ -24,7 +24,7 @@ describe('reminders (BACKUP_ALERT_REMIND, injected clock)', () => {
     expect(reminders.map((e) => e.incident?.reminder)).toEqual([1, 2, 3]);
     expect(reminders[0]).toMatchObject({
       id: 'incident-1:backup_reminder:1',
-      subject: '【再通知】バックアップ障害継続中: daily',
+      subject: '【再通知】バックアップ障害継続中: daily@test-host',
       type: 'daily',
       error: 'Backup script failed with exit code 3: disk full',
       incident: { id: 1, cause: 'failure', openedAt: new Date(at(0)).toISOString(), failedRuns: 2 },
@@ -86,7 +86,7 @@ describe('reminders (BACKUP_ALERT_REMIND, injected clock)', () => {
     await s.run('fail.sh', { at: at(0) });
     await s.cli(['watch'], { at: at(1) });
     const mails = await smtp.waitForMails(2);
-    expect(mails[1]!.parsed.subject).toBe('[REMINDER] Backup still failing: daily');
+    expect(mails[1]!.parsed.subject).toBe('[REMINDER] Backup still failing: daily@test-host');
     expect(mails[1]!.parsed.text).toContain(
       `Incident open since: ${new Date(at(0)).toISOString()}\nFailed runs in this incident: 1\nReminder: #1\n`,
     );
@@ -97,6 +97,7 @@ describe('reminder clock (pure)', () => {
   const row = (patch: Partial<IncidentRow>): IncidentRow => ({
     id: 1,
     host: 'h',
+    job: 'daily',
     type: 'daily',
     cause: 'failure',
     opened_at: '2026-01-01T00:00:00.000Z',

@@ -24,7 +24,7 @@ describe('registered channels (notification_channels, runbook §8.1.3)', () => {
     expect(result.exitCode).toBe(3);
     expect(slack.requests).toHaveLength(1);
     const body = slack.json() as { text: string };
-    expect(body.text).toMatch(/^【緊急】バックアップ失敗: BKP-\d{8}-\d{6}-daily/);
+    expect(body.text).toMatch(/^【緊急】バックアップ失敗: [\w.-]+@[\w.-]+ BKP-\d{8}-\d{6}-daily/);
     // The env webhook still gets it too: registered channels are used beside the env ones.
     expect(setup.events().map((e) => e.event)).toEqual(['backup_failure']);
     const rows = readNotifications(setup.db);

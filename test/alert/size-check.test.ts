@@ -85,6 +85,7 @@ describe('the policy and a size far from the usual', () => {
     const run: RunResult = {
       backupId,
       type: 'daily',
+      job: 'daily',
       host: 'h',
       script: '/x',
       logPath: null,

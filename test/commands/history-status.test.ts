@@ -85,6 +85,7 @@ interface StatusJson {
 
 const RUN_KEYS = [
   'backupId',
+  'job',
   'type',
   'status',
   'startedAt',
@@ -117,7 +118,7 @@ describe('history', () => {
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^BACKUP ID\s+TYPE\s+STATUS\s+STARTED \(UTC\)\s+DURATION\s+SIZE\s+EXIT\s+ERROR$/,
+      /^BACKUP ID\s+JOB\s+TYPE\s+STATUS\s+STARTED \(UTC\)\s+DURATION\s+SIZE\s+EXIT\s+ERROR$/,
     );
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual([...ids].reverse());
     expect(lines[1]).toContain('2026-03-10 11:00:00');
@@ -134,6 +135,7 @@ describe('history', () => {
     for (const run of runs) expect(Object.keys(run).sort()).toEqual(RUN_KEYS);
     expect(runs[0]).toEqual({
       backupId: ids[5],
+      job: 'daily',
       type: 'daily',
       status: 'success',
       startedAt: '2026-03-10T11:00:00.000Z',
@@ -239,7 +241,7 @@ describe('status', () => {
     ]);
     const result = await cli(['status', '--max-age', '26h']);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^TYPE\s+HEALTH/);
+    expect(result.stdout).toMatch(/^JOB\s+TYPE\s+HEALTH/);
     expect(result.stdout).toMatch(/daily\s+OK\s+BKP-20260310-100000-daily\s+success\s+1h 59m ago\s+0/);
   });
 
@@ -302,6 +304,7 @@ describe('status', () => {
     expect(json.types.map((t) => t.type)).toEqual(['daily', 'weekly']);
     const [daily, weekly] = json.types;
     expect(daily).toEqual({
+      job: 'daily',
       type: 'daily',
       health: 'ok',
       latestRun: expect.objectContaining({ backupId: ids[0], status: 'success' }),

@@ -24,7 +24,7 @@ describe('backup-alert watch (the local dead man’s switch)', () => {
     expect(s.events()[0]).toMatchObject({
       event: 'backup_missing',
       id: 'incident-1:backup_missing',
-      subject: '【警告】バックアップ未実行: daily',
+      subject: '【警告】バックアップ未実行: daily@test-host',
       backupId: '-',
       type: 'daily',
       missing: { lastSuccessAt: null, overdueMs: null, maxAgeMs: 26 * HOUR },
@@ -48,10 +48,10 @@ describe('backup-alert watch (the local dead man’s switch)', () => {
     const late = await s.cli(['watch'], { at: T0 + 27 * HOUR });
     expect(late.exitCode).toBe(1);
     const [mail] = await smtp.waitForMails(1);
-    expect(mail!.parsed.subject).toBe('【警告】バックアップ未実行: daily');
+    expect(mail!.parsed.subject).toBe('【警告】バックアップ未実行: daily@test-host');
     const text = mail!.parsed.text ?? '';
     expect(text).toContain(
-      '【警告】バックアップが予定どおり実行されていません\n\nバックアップID: -\n種別: daily\n',
+      '【警告】バックアップが予定どおり実行されていません: daily@test-host\n\nバックアップID: -\n種別: daily\n',
     );
     expect(text).toContain(
       '発生時刻: 2026-03-02T06:00:00.000Z\n現地時刻: 2026-03-02 15:00:00 +09:00 (Asia/Tokyo)\nエラー内容: No successful daily backup for 1d 3h (max age 1d 2h); last success 2026-03-01T03:00:00.000Z\n',
@@ -140,7 +140,7 @@ describe('backup-alert watch (the local dead man’s switch)', () => {
 
   it.each([
     [['watch', '--max-age', 'daily'], /invalid --max-age: "daily" is not type=duration/],
-    [['watch', '--max-age', 'yearly=1d'], /invalid --max-age: "yearly=1d": "yearly" is not a backup type/],
+    [['watch', '--max-age', 'Yearly=1d'], /invalid --max-age: "Yearly=1d": "Yearly" is neither a backup type .* nor a job name/],
     [['watch', '--max-age', 'daily=0'], /invalid --max-age: "daily=0" is not type=duration/],
     [['watch'], /nothing to watch: give --max-age/],
   ])('bad input %j: one line, exit 2, nothing written', async (args, message) => {

@@ -100,7 +100,7 @@ describe('parseFleetConfig', () => {
     const { fleet, problems } = parse({
       BACKUP_ALERT_DATABASE_URL: URL_OK,
       BACKUP_ALERT_HOST: 'db 01; DROP',
-      BACKUP_ALERT_EXPECT: 'daily=26h,hourly=1h,weekly=soon,daily=2h,monthly',
+      BACKUP_ALERT_EXPECT: 'daily=26h,Hourly!=1h,weekly=soon,daily=2h,monthly',
       BACKUP_ALERT_SYNC_TIMEOUT: '0',
       BACKUP_ALERT_SYNC_JITTER: '2h',
     });

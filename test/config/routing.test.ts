@@ -51,7 +51,7 @@ describe('routing settings', () => {
   it('config: every routing problem reported once, one line each, never fatal', () => {
     const { config, problems } = load({
       BACKUP_ALERT_REMIND: '4h,x',
-      BACKUP_ALERT_EXPECT: 'daily=26h,nope=1h',
+      BACKUP_ALERT_EXPECT: 'daily=26h,No Pe=1h',
       BACKUP_ALERT_WARN_AFTER: 'later',
       BACKUP_ALERT_TIMEZONE: 'Mars/Olympus',
     });

@@ -152,6 +152,7 @@ describe('syncOnce', () => {
       store.runs.finish({
         backupId,
         type: 'daily',
+        job: 'daily',
         host: 'os-host',
         script: null,
         logPath: null,

@@ -6,6 +6,8 @@ export interface SampleFacts {
   kind: Alert['kind'];
   backupId: string;
   type: BackupType;
+  /** Default: the type. */
+  job?: string;
   timestamp: string;
   error: string;
   exitCode: number | null;
@@ -49,6 +51,7 @@ export function sampleAlert(overrides: Partial<SampleFacts> = {}): Alert {
   const run: RunResult = {
     backupId: f.backupId,
     type: f.type,
+    job: f.job ?? f.type,
     host: f.host,
     script: f.script,
     logPath: f.logPath,

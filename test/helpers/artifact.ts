@@ -75,6 +75,7 @@ export function seedSizes(db: string, sizes: readonly number[], type: 'daily' | 
       store.runs.finish({
         backupId,
         type,
+        job: type,
         host: 'db1',
         script: '/opt/backup.sh',
         logPath,

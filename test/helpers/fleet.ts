@@ -57,6 +57,7 @@ export function recordRun(store: Store, spec: RunSpec): string {
   store.runs.finish({
     backupId,
     type,
+    job: type,
     host: 'os-host',
     script: '/opt/backup.sh',
     logPath: null,

@@ -27,8 +27,10 @@ describe('the Apprise bridge (the real apprise command)', () => {
     expect(target.requests[0]!.path).toBe('/services/apprise/targetSecret55');
     const body = target.json() as AppriseBody;
     expect(body.type).toBe('failure');
-    expect(body.title).toMatch(/^【緊急】バックアップ失敗: BKP-\d{8}-\d{6}-daily$/);
-    expect(body.message).toContain('【緊急】バックアップ処理が失敗しました\n\nバックアップID: BKP-');
+    expect(body.title).toMatch(/^【緊急】バックアップ失敗: [\w.-]+@[\w.-]+ BKP-\d{8}-\d{6}-daily$/);
+    expect(body.message).toContain(
+      '【緊急】バックアップ処理が失敗しました: daily@test-host\n\nバックアップID: BKP-',
+    );
     expect(body.message).toContain('エラー内容: Backup script failed with exit code 3: disk full\n');
     const row = readNotifications(s.db).find((n) => n.channel === 'apprise');
     expect(row).toMatchObject({
@@ -73,7 +75,7 @@ describe('the Apprise bridge (the real apprise command)', () => {
       /^Added channel phones \(apprise → json:\/\/127\.0\.0\.1:\d+\/…,json:\/\/127\.0\.0\.1:\d+\/…;/,
     );
     await s.cli(['watch', '--max-age', 'daily=1d']);
-    expect((a.json() as AppriseBody).title).toBe('【警告】バックアップ未実行: daily');
+    expect((a.json() as AppriseBody).title).toBe('【警告】バックアップ未実行: daily@test-host');
     expect((b.json() as AppriseBody).type).toBe('failure');
   });
 });
@@ -98,7 +100,7 @@ echo "$config" > "${record}.path"`,
     const argv = readFileSync(`${record}.argv`, 'utf8');
     expect(argv).not.toContain('neverOnArgv');
     expect(argv).toContain('--config\n');
-    expect(argv).toMatch(/^-v\n-n\nfailure\n-t\n【緊急】バックアップ失敗: BKP-/);
+    expect(argv).toMatch(/^-v\n-n\nfailure\n-t\n【緊急】バックアップ失敗: [\w.-]+@[\w.-]+ BKP-/);
     expect(readFileSync(`${record}.mode`, 'utf8').trim()).toBe('600');
     expect(readFileSync(`${record}.config`, 'utf8')).toBe(`${jsonUrl(target)}\n`);
     expect(readFileSync(`${record}.stdin`, 'utf8')).toContain(

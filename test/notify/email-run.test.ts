@@ -37,7 +37,9 @@ describe('e-mail from `run` (the failure hook)', () => {
     const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env, now: () => NOW });
     expect(result.exitCode).toBe(3);
     const [mail] = await sink.waitForMails(1);
-    expect(mail?.parsed.subject).toBe(`【緊急】バックアップ失敗: ${readRuns(db)[0]?.backup_id}`);
+    expect(mail?.parsed.subject).toBe(
+      `【緊急】バックアップ失敗: daily@test-host ${readRuns(db)[0]?.backup_id}`,
+    );
     expect(mail?.parsed.text).toContain('エラー内容: Backup script failed with exit code 3: disk full');
     expect(result.stderr).toContain('[INFO] [Backup] Failure alert email sent to admin@company.com\n');
     expect(readNotifications(db)).toMatchObject([

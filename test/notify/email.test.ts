@@ -44,20 +44,24 @@ describe('e-mail content', () => {
       SYSTEM_URL: 'https://192.168.0.187:5050',
     });
     const report = await notifier(config, logger).send(alert(), NO_ABORT);
-    expect(report).toEqual({ attempts: 1, subject: '【緊急】バックアップ失敗: BKP-20260215-030000-daily' });
+    expect(report).toEqual({
+      attempts: 1,
+      subject: '【緊急】バックアップ失敗: daily@db01 BKP-20260215-030000-daily',
+    });
     const [mail] = await sink.waitForMails(1);
-    expect(mail?.parsed.subject).toBe('【緊急】バックアップ失敗: BKP-20260215-030000-daily');
+    expect(mail?.parsed.subject).toBe('【緊急】バックアップ失敗: daily@db01 BKP-20260215-030000-daily');
     expect(mail?.parsed.from?.value).toEqual([{ name: 'ITSM-Sec Nexus', address: 'noreply@itsm.local' }]);
     expect(mail?.rcptTo).toEqual(['admin@company.com']);
     expect(mail?.parsed.headers.get('auto-submitted')).toBe('auto-generated');
     expect(mail?.parsed.text).toBe(
       [
-        '【緊急】バックアップ処理が失敗しました',
+        '【緊急】バックアップ処理が失敗しました: daily@db01',
         '',
         'バックアップID: BKP-20260215-030000-daily',
         '種別: daily',
         '発生時刻: 2026-02-15T03:00:15.123Z',
         'エラー内容: Backup script failed with exit code 1: disk full',
+        'ジョブ: daily',
         'ホスト: db01',
         '終了コード: 1',
         '実行時間: 15s',
@@ -77,7 +81,7 @@ describe('e-mail content', () => {
     );
     expect(output()).toContain('[INFO] [Backup] Failure alert email sent to admin@company.com\n');
     expect(output()).toMatch(
-      /\[INFO\] \[EmailService\] Email sent successfully: \{ messageId: ".+", to: "admin@company.com", subject: "【緊急】バックアップ失敗: BKP-20260215-030000-daily" \}\n/,
+      /\[INFO\] \[EmailService\] Email sent successfully: \{ messageId: ".+", to: "admin@company.com", subject: "【緊急】バックアップ失敗: [\w.-]+@[\w.-]+ BKP-20260215-030000-daily" \}\n/,
     );
   });
 
@@ -107,7 +111,7 @@ describe('e-mail content', () => {
     expect(html).toMatch(/<td[^>]*>ホスト<\/td>\s*<td[^>]*>db01<\/td>/);
     expect(html).toMatch(/<pre[^>]*>&lt;img/);
     expect(html).not.toContain('<!--');
-    expect(mail?.parsed.subject).toBe('【緊急】バックアップ失敗: BKP-1 Bcc: victim@evil.test');
+    expect(mail?.parsed.subject).toBe('【緊急】バックアップ失敗: daily@db01 BKP-1 Bcc: victim@evil.test');
     expect(mail?.parsed.headers.has('x-injected')).toBe(false);
     expect(mail?.parsed.bcc).toBeUndefined();
     expect(mail?.rcptTo).toEqual(['admin@company.com']);
@@ -160,7 +164,7 @@ describe('e-mail content', () => {
     });
     await notifier(config, logger).send(alert(), NO_ABORT);
     const [mail] = await sink.waitForMails(1);
-    expect(mail?.parsed.subject).toBe('[URGENT] Backup failed: BKP-20260215-030000-daily');
+    expect(mail?.parsed.subject).toBe('[URGENT] Backup failed: daily@db01 BKP-20260215-030000-daily');
     expect(mail?.parsed.text).toContain('Error: Backup script failed with exit code 1: disk full');
     expect(String(mail?.parsed.html)).toContain('<html lang="en">');
   });

@@ -23,13 +23,15 @@ describe('plain-text body (runbook §5.2)', () => {
       'ITSM-Sec Nexus バックアップアラート',
       '',
     ];
-    // The first six lines are the runbook's, unchanged and adjacent.
-    expect(lines.slice(0, 6)).toEqual(runbook.slice(0, 6));
+    // The first line is the runbook's, then which backup (issue 21: job@host, here the
+    // job of a run that named none, its type); the next five are the runbook's, unchanged.
+    expect(lines[0]).toBe(`${runbook[0]}: daily@db01`);
+    expect(lines.slice(1, 6)).toEqual(runbook.slice(1, 6));
     // The last seven too (the closing advice, the URL, the footer).
     expect(lines.slice(-7)).toEqual(runbook.slice(-7));
     // What comes between is ours: label lines (and the output block), never a runbook line moved.
     const between = lines.slice(6, -7);
-    expect(between[0]).toBe('ホスト: db01');
+    expect(between.slice(0, 2)).toEqual(['ジョブ: daily', 'ホスト: db01']);
     for (const line of runbook.filter(Boolean)) expect(between).not.toContain(line);
   });
 });

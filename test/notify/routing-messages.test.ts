@@ -84,12 +84,12 @@ describe('the local-time line (BACKUP_ALERT_TIMEZONE)', () => {
 
 describe('the new kinds in words', () => {
   it.each([
-    ['missing', 'ja', '【警告】バックアップ未実行: daily'],
-    ['missing', 'en', '[WARNING] Backup not run: daily'],
-    ['slow', 'ja', '【注意】バックアップ実行中: BKP-20260215-030015-daily'],
-    ['slow', 'en', '[NOTICE] Backup still running: BKP-20260215-030015-daily'],
-    ['reminder', 'ja', '【再通知】バックアップ障害継続中: daily'],
-    ['reminder', 'en', '[REMINDER] Backup still failing: daily'],
+    ['missing', 'ja', '【警告】バックアップ未実行: daily@db1'],
+    ['missing', 'en', '[WARNING] Backup not run: daily@db1'],
+    ['slow', 'ja', '【注意】バックアップ実行中: daily@db1 BKP-20260215-030015-daily'],
+    ['slow', 'en', '[NOTICE] Backup still running: daily@db1 BKP-20260215-030015-daily'],
+    ['reminder', 'ja', '【再通知】バックアップ障害継続中: daily@db1'],
+    ['reminder', 'en', '[REMINDER] Backup still failing: daily@db1'],
   ] as const)('%s (%s): %s', (kind, lang, subject) => {
     const alert = { ...previewAlert(kind, NOW, 'db1'), preview: false };
     expect(alertSubject(alert, lang)).toBe(subject);
@@ -98,7 +98,7 @@ describe('the new kinds in words', () => {
   it('each kind names its facts in both languages', () => {
     const missing = plainTextBody(previewAlert('missing', NOW, 'db1'), 'en', undefined);
     expect(missing).toMatch(
-      /^\[TEST\] \[WARNING\] A backup has not run as expected\n\nBackup ID: -\nType: daily\n/,
+      /^\[TEST\] \[WARNING\] A backup has not run as expected: daily@db1\n\nBackup ID: -\nType: daily\n/,
     );
     expect(missing).toContain(
       'Last success: 2026-02-14T00:00:15.123Z\nMax age: 1d 2h\nOverdue by: 1h\nLast run: BKP-20260214-000015-daily (success)\n',
@@ -129,9 +129,9 @@ describe('test-notify --kind: a marked preview of each kind through every channe
       expect(result.exitCode, result.stdout).toBe(0);
     }
     const subjects = [
-      '【テスト】【警告】バックアップ未実行: daily',
-      expect.stringMatching(/^【テスト】【注意】バックアップ実行中: BKP-\d{8}-\d{6}-daily$/),
-      '【テスト】【再通知】バックアップ障害継続中: daily',
+      '【テスト】【警告】バックアップ未実行: daily@test-host',
+      expect.stringMatching(/^【テスト】【注意】バックアップ実行中: daily@test-host BKP-\d{8}-\d{6}-daily$/),
+      '【テスト】【再通知】バックアップ障害継続中: daily@test-host',
     ];
     const mails = await smtp.waitForMails(3);
     expect(mails.map((m) => m.parsed.subject)).toEqual(subjects);
@@ -141,7 +141,7 @@ describe('test-notify --kind: a marked preview of each kind through every channe
       ),
     ).toEqual(subjects);
     expect(teams.requests.map((r) => JSON.stringify(JSON.parse(r.body)))).toEqual([
-      expect.stringContaining('【テスト】【警告】バックアップ未実行: daily'),
+      expect.stringContaining('【テスト】【警告】バックアップ未実行: daily@test-host'),
       expect.stringContaining('【テスト】【注意】バックアップ実行中'),
       expect.stringContaining('"color":"Accent"'),
     ]);

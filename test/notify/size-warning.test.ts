@@ -41,12 +41,13 @@ describe('the size warning (backup_suspect) in every channel', () => {
   it('plain text: the §5.2 layout with the finding as エラー内容 and the sizes after it', () => {
     expect(plainTextBody(sizeWarning(), 'ja', undefined)).toBe(
       [
-        '【注意】バックアップは成功しましたが、容量が通常より大幅に減少しています',
+        '【注意】バックアップは成功しましたが、容量が通常より大幅に減少しています: daily@db1',
         '',
         'バックアップID: BKP-20260102-030405-daily',
         '種別: daily',
         '発生時刻: 2026-01-02T03:04:05.678Z',
         `エラー内容: ${FINDING}`,
+        'ジョブ: daily',
         'ホスト: db1',
         '終了コード: 0',
         '実行時間: 12s',
@@ -68,7 +69,7 @@ describe('the size warning (backup_suspect) in every channel', () => {
   it('HTML: amber heading, every value escaped', async () => {
     const { config, logger } = notifyFixture({});
     const content = await buildEmailContent(sizeWarning(), config, logger);
-    expect(content.subject).toBe('【注意】バックアップ容量の急減: BKP-20260102-030405-daily');
+    expect(content.subject).toBe('【注意】バックアップ容量の急減: daily@db1 BKP-20260102-030405-daily');
     expect(content.html).toContain('background-color:#b45309');
     expect(content.html).toContain('/var/backups/&lt;db&gt;.dump');
     expect(content.html).not.toContain('<db>');
@@ -101,7 +102,7 @@ describe('the size warning (backup_suspect) in every channel', () => {
       expect(JSON.stringify(payload)).not.toContain('<db>');
     }
     expect((slackPayload(sizeWarning(), 'en', undefined) as { text: string }).text).toMatch(
-      /^\[WARNING\] Backup size dropped sharply: BKP-20260102-030405-daily: Backup artifact much smaller/,
+      /^\[WARNING\] Backup size dropped sharply: [\w.-]+@[\w.-]+ BKP-20260102-030405-daily: Backup artifact much smaller/,
     );
   });
 
@@ -118,14 +119,18 @@ describe('the size warning (backup_suspect) in every channel', () => {
     );
     expect(messageCardPayload(sizeWarning(), 'ja', undefined, '')).toMatchObject({
       themeColor: 'E8A000',
-      title: '【注意】バックアップ容量の急減: BKP-20260102-030405-daily',
+      title: '【注意】バックアップ容量の急減: daily@db1 BKP-20260102-030405-daily',
     });
   });
 
   it('growth has its own subject', () => {
     const growth = sizeWarning({ kind: 'suspect-growth' });
-    expect(alertSubject(growth, 'ja')).toBe('【注意】バックアップ容量の急増: BKP-20260102-030405-daily');
-    expect(alertSubject(growth, 'en')).toBe('[WARNING] Backup size grew sharply: BKP-20260102-030405-daily');
+    expect(alertSubject(growth, 'ja')).toBe(
+      '【注意】バックアップ容量の急増: daily@db1 BKP-20260102-030405-daily',
+    );
+    expect(alertSubject(growth, 'en')).toBe(
+      '[WARNING] Backup size grew sharply: daily@db1 BKP-20260102-030405-daily',
+    );
     expect(plainTextBody(growth, 'ja', undefined)).toContain('容量が通常より大幅に増加しています');
   });
 });

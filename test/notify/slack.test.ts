@@ -37,14 +37,14 @@ describe('slack payload', () => {
           {
             "text": {
               "emoji": true,
-              "text": "【緊急】バックアップ失敗: BKP-20260102-030405-daily",
+              "text": "【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily",
               "type": "plain_text",
             },
             "type": "header",
           },
           {
             "text": {
-              "text": "*【緊急】バックアップ処理が失敗しました*",
+              "text": "*【緊急】バックアップ処理が失敗しました: daily@db1*",
               "type": "mrkdwn",
             },
             "type": "section",
@@ -79,6 +79,11 @@ describe('slack payload', () => {
           },
           {
             "fields": [
+              {
+                "text": "*ジョブ*
+      daily",
+                "type": "mrkdwn",
+              },
               {
                 "text": "*ホスト*
       db1",
@@ -136,7 +141,7 @@ describe('slack payload', () => {
             "type": "context",
           },
         ],
-        "text": "【緊急】バックアップ失敗: BKP-20260102-030405-daily: Backup script failed with exit code 3: pg_dump: error: connection refused",
+        "text": "【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily: Backup script failed with exit code 3: pg_dump: error: connection refused",
       }
     `);
   });
@@ -167,7 +172,7 @@ describe('slack delivery', () => {
     await notifier.send(sampleAlert({ error }), AbortSignal.timeout(5000));
     const body = server.json() as SlackBody;
     expect(body.text).toBe(
-      '【緊急】バックアップ失敗: BKP-20260102-030405-daily: Backup script failed with exit code 1: ' +
+      '【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily: Backup script failed with exit code 1: ' +
         '&lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
     );
     // Nowhere in the message is the script's text live Slack syntax.
@@ -280,7 +285,8 @@ describe('slack escaping: what a script printed is text, never mrkdwn control', 
 
   it('the top-level text fallback (notifications, mentions) is escaped', () => {
     expect(payload.text).toBe(
-      '【緊急】バックアップ失敗: BKP-20260102-030405-daily: Backup script failed with exit code 1: &lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
+      // The host in the subject is reduced to a plain word (issue 21: job@host in every subject).
+      '【緊急】バックアップ失敗: daily@db1___channel___https:__evil.example_click_here_____@U123_ BKP-20260102-030405-daily: Backup script failed with exit code 1: &lt;!channel&gt; &lt;https://evil.example|click here&gt; &amp; &lt;@U123&gt;',
     );
   });
 

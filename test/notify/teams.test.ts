@@ -75,13 +75,13 @@ describe('teams payloads', () => {
                 {
                   "color": "Attention",
                   "size": "Large",
-                  "text": "【緊急】バックアップ失敗: BKP-20260102-030405-daily",
+                  "text": "【緊急】バックアップ失敗: daily@db1 BKP-20260102-030405-daily",
                   "type": "TextBlock",
                   "weight": "Bolder",
                   "wrap": true,
                 },
                 {
-                  "text": "【緊急】バックアップ処理が失敗しました",
+                  "text": "【緊急】バックアップ処理が失敗しました: daily@db1",
                   "type": "TextBlock",
                   "wrap": true,
                 },
@@ -102,6 +102,10 @@ describe('teams payloads', () => {
                     {
                       "title": "エラー内容",
                       "value": "Backup script failed with exit code 3: pg_dump: error: connection refused",
+                    },
+                    {
+                      "title": "ジョブ",
+                      "value": "daily",
                     },
                     {
                       "title": "ホスト",
@@ -170,7 +174,7 @@ describe('teams payloads', () => {
         "@type": "MessageCard",
         "sections": [
           {
-            "activityTitle": "[URGENT] A backup has failed",
+            "activityTitle": "[URGENT] A backup has failed: daily@db1",
             "facts": [
               {
                 "name": "Backup ID",
@@ -187,6 +191,10 @@ describe('teams payloads', () => {
               {
                 "name": "Error",
                 "value": "Backup script failed with exit code 3: pg_dump: error: connection refused",
+              },
+              {
+                "name": "Job",
+                "value": "daily",
               },
               {
                 "name": "Host",
@@ -221,9 +229,9 @@ describe('teams payloads', () => {
             "text": "Investigate the cause promptly and consider running a manual backup.",
           },
         ],
-        "summary": "[URGENT] Backup failed: BKP-20260102-030405-daily",
+        "summary": "[URGENT] Backup failed: daily@db1 BKP-20260102-030405-daily",
         "themeColor": "D70000",
-        "title": "[URGENT] Backup failed: BKP-20260102-030405-daily",
+        "title": "[URGENT] Backup failed: daily@db1 BKP-20260102-030405-daily",
       }
     `);
   });

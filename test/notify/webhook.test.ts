@@ -23,6 +23,7 @@ describe('webhook payload', () => {
         "exitCode": 3,
         "host": "db1",
         "id": "BKP-20260102-030405-daily:backup_failure",
+        "job": "daily",
         "late": false,
         "lateSince": null,
         "outputTail": "starting dump
@@ -31,7 +32,7 @@ describe('webhook payload', () => {
         "sentAt": "2026-01-02T03:05:00.000Z",
         "signal": null,
         "size": null,
-        "subject": "[URGENT] Backup failed: BKP-20260102-030405-daily",
+        "subject": "[URGENT] Backup failed: daily@db1 BKP-20260102-030405-daily",
         "suppressedCount": 0,
         "systemUrl": "https://itsm.example.com",
         "timestamp": "2026-01-02T03:04:05.678Z",

@@ -49,7 +49,7 @@ describe('alerts from run: escalation, recovery, repeat hold-back, type filter',
     ]);
     const mails = await smtp.waitForMails(3);
     const third = mails[2]!.parsed;
-    expect(third.subject).toBe(`【緊急】バックアップ失敗: ${payloads()[2]!.backupId}`);
+    expect(third.subject).toBe(`【緊急】バックアップ失敗: daily@test-host ${payloads()[2]!.backupId}`);
     expect(third.text).toContain('連続失敗回数: 3（エスカレーション基準 Level 2 に到達: 手順書 §13）');
     expect(mails[0]!.parsed.text).toContain('連続失敗回数: 1\n');
   });

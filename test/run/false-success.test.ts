@@ -19,7 +19,7 @@ async function expectAlert(
   error: string,
 ) {
   const [mail] = await sink.waitForMails(1);
-  expect(mail!.parsed.subject).toBe(`【緊急】バックアップ失敗: ${backupId}`);
+  expect(mail!.parsed.subject).toBe(`【緊急】バックアップ失敗: daily@test-host ${backupId}`);
   expect(mail!.parsed.text).toContain(`\nエラー内容: ${error}\n`);
   expect(mail!.parsed.text).toContain('\n終了コード: 65\n');
   return mail!;
@@ -165,7 +165,7 @@ describe('run --artifact: a script that exits 0 must have produced its artifact'
       ),
     );
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`【緊急】バックアップ失敗: ${lastRun().backup_id}`);
+    expect(mail!.parsed.subject).toBe(`【緊急】バックアップ失敗: daily@test-host ${lastRun().backup_id}`);
   });
 
   it('a glob that matches nothing is a missing artifact (exit 65), not an error of ours', async () => {

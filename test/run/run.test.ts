@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lockPathFor } from '../../src/run/lock-file.js';
+import { jobLockPath } from '../../src/run/lock-file.js';
 import { BIN, ROOT, runCli, spawnCli } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
 import { ok, scriptedServer } from '../helpers/http.js';
@@ -221,7 +221,7 @@ describe('run (spawned as cron would)', () => {
     const script = writeScript(dir, 'backup.sh', 'echo ok');
     const lockDir = join(dir, 'state', 'locks');
     mkdirSync(lockDir, { recursive: true });
-    writeFileSync(lockPathFor(lockDir, script), '');
+    writeFileSync(jobLockPath(lockDir, 'daily'), '');
     const result = await runCli(['run', '--type', 'daily', '--script', script, '--db', db]);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain('Reclaimed an empty or unreadable lock file');
@@ -239,7 +239,7 @@ describe('run (spawned as cron would)', () => {
     });
     const scriptPid = await readPidFile(pidFile);
     // The wrapper notes the script's group in the lock as soon as it has spawned it.
-    const lock = lockPathFor(join(dir, 'state', 'locks'), fixture('slow.sh'));
+    const lock = jobLockPath(join(dir, 'state', 'locks'), 'daily');
     expect(await waitFor(() => readFileSync(lock, 'utf8').includes(`"pgid":${scriptPid}`))).toBe(true);
     // Only the wrapper dies (OOM killer, kill -9): the script's group runs on, orphaned.
     first.kill('SIGKILL');

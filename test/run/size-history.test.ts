@@ -34,7 +34,7 @@ describe('artifact size against the last 7 successes of the type', () => {
     );
 
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`【注意】バックアップ容量の急減: ${run.backup_id}`);
+    expect(mail!.parsed.subject).toBe(`【注意】バックアップ容量の急減: daily@test-host ${run.backup_id}`);
     const text = mail!.parsed.text!;
     expect(text).toContain(`\nエラー内容: ${finding}\n`);
     expect(text).toContain(`\n成果物: ${out} (100 B, 100 bytes)\n`);
@@ -77,7 +77,7 @@ describe('artifact size against the last 7 successes of the type', () => {
       artifact_bytes: 100,
     });
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`【緊急】バックアップ失敗: ${lastRun().backup_id}`);
+    expect(mail!.parsed.subject).toBe(`【緊急】バックアップ失敗: daily@test-host ${lastRun().backup_id}`);
     expect(mail!.parsed.text).toContain(`\nエラー内容: ${finding}\n`);
     expect(mail!.parsed.text).toContain(`\n直近の容量: ${RECENT}\n`);
   });
@@ -113,7 +113,7 @@ describe('artifact size against the last 7 successes of the type', () => {
     const { sink, write, lastRun } = await sizedRun({ BACKUP_ALERT_SIZE_GROWTH: '100%' });
     expect((await write(2500)).exitCode).toBe(0);
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`【注意】バックアップ容量の急増: ${lastRun().backup_id}`);
+    expect(mail!.parsed.subject).toBe(`【注意】バックアップ容量の急増: daily@test-host ${lastRun().backup_id}`);
     expect(mail!.parsed.text).toContain('150 % above the median of the last 5 successful runs, 1000 B)');
   });
 
@@ -133,7 +133,7 @@ describe('artifact size against the last 7 successes of the type', () => {
     const { sink, write, lastRun } = await sizedRun({ BACKUP_ALERT_LANG: 'en' });
     await write(100);
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`[WARNING] Backup size dropped sharply: ${lastRun().backup_id}`);
+    expect(mail!.parsed.subject).toBe(`[WARNING] Backup size dropped sharply: daily@test-host ${lastRun().backup_id}`);
     expect(mail!.parsed.text).toContain(
       '[WARNING] The backup succeeded, but its artifact is far smaller than usual',
     );

@@ -36,7 +36,7 @@ describe('run --warn-after (the slow run)', () => {
     const backupId = readRuns(s.db)[0]!.backup_id;
     expect(slow).toMatchObject({
       event: 'backup_slow',
-      subject: `【注意】バックアップ実行中: ${backupId}`,
+      subject: `【注意】バックアップ実行中: daily@test-host ${backupId}`,
       backupId,
       slow: { warnAfterMs: 200 },
     });
@@ -63,7 +63,7 @@ describe('run --warn-after (the slow run)', () => {
     expect(await waitFor(() => s.hook.requests.length > 0, 20_000)).toBe(true);
     release();
     expect((await running).exitCode).toBe(0);
-    expect(s.events()[0]!.subject).toMatch(/^\[NOTICE\] Backup still running: BKP-\S+-weekly$/);
+    expect(s.events()[0]!.subject).toMatch(/^\[NOTICE\] Backup still running: weekly@test-host BKP-\S+-weekly$/);
   });
 
   it('a failure after the warning is still alerted as a failure', async () => {

@@ -10,6 +10,7 @@ function run(status: string, hoursAgo: number): BackupItem {
   return {
     backupId: `BKP-x-${hoursAgo}`,
     host: 'h',
+    job: 'daily',
     type: 'daily',
     status,
     startedAt: started,

@@ -25,6 +25,7 @@ function record(
   store.runs.finish({
     backupId,
     type,
+    job: type,
     host: 'h',
     script: '/x.sh',
     logPath: null,
@@ -84,7 +85,7 @@ describe('backup_logs artifact columns and the last sizes', () => {
       )
         .map((row) => row.detail)
         .join('\n');
-      expect(plan).toMatch(/SEARCH backup_logs USING INDEX backup_logs_artifact_sizes \(type=\?\)/);
+      expect(plan).toMatch(/SEARCH backup_logs USING INDEX backup_logs_job_artifact_sizes \(job=\?\)/);
       expect(plan).not.toMatch(/SCAN|TEMP B-TREE/);
     } finally {
       store.close();

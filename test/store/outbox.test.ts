@@ -29,6 +29,7 @@ function finish(store: Store, backupId: string, iso = '2026-03-04T05:06:07.890Z'
   store.runs.finish({
     backupId,
     type: 'daily',
+    job: 'daily',
     host: 'db1',
     script: '/bin/true',
     logPath: null,

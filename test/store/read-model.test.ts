@@ -257,7 +257,7 @@ describe('SqliteReadModel query plans', () => {
       expect(seeks).toHaveLength(4);
       for (const line of seeks)
         expect(line).toMatch(
-          /^SEARCH b USING COVERING INDEX backup_logs_host_type_(started|finished|running) /,
+          /^SEARCH b USING COVERING INDEX backup_logs_host_job_(started|finished|running) /,
         );
       // Totals never count runs: they sum backup_log_counts.
       const totals = unique.filter(

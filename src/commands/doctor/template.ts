@@ -12,6 +12,7 @@ export function sampleAlert(now: Date, host: string): Alert {
     kind: 'failure',
     run: {
       backupId: 'BKP-20250101-030000-daily',
+      job: 'daily',
       type: 'daily',
       host,
       script: '/opt/backup/backup.sh',

@@ -78,7 +78,7 @@ function findSizeProblem(
 ): string | undefined {
   try {
     const finding = sizeFindingOf(
-      { type: plan.type, backupId: started.backupId, ...facts(report) },
+      { job: plan.job, backupId: started.backupId, ...facts(report) },
       ctx.journal,
       ctx.config.falseSuccess,
     );

@@ -35,7 +35,9 @@ function fixture(checks: Partial<OutputChecks>) {
     logger: createLogger({ write: (line) => lines.push(line), level: 'debug' }),
   };
   const plan = {
+    job: 'daily',
     type: 'daily',
+    isTest: false,
     script: '/x.sh',
     args: [],
     timeoutMs: undefined,
