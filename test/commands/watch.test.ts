@@ -140,7 +140,10 @@ describe('backup-alert watch (the local dead man’s switch)', () => {
 
   it.each([
     [['watch', '--max-age', 'daily'], /invalid --max-age: "daily" is not type=duration/],
-    [['watch', '--max-age', 'Yearly=1d'], /invalid --max-age: "Yearly=1d": "Yearly" is neither a backup type .* nor a job name/],
+    [
+      ['watch', '--max-age', 'Yearly=1d'],
+      /invalid --max-age: "Yearly=1d": "Yearly" is neither a backup type .* nor a job name/,
+    ],
     [['watch', '--max-age', 'daily=0'], /invalid --max-age: "daily=0" is not type=duration/],
     [['watch'], /nothing to watch: give --max-age/],
   ])('bad input %j: one line, exit 2, nothing written', async (args, message) => {

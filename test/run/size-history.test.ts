@@ -113,7 +113,9 @@ describe('artifact size against the last 7 successes of the type', () => {
     const { sink, write, lastRun } = await sizedRun({ BACKUP_ALERT_SIZE_GROWTH: '100%' });
     expect((await write(2500)).exitCode).toBe(0);
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`【注意】バックアップ容量の急増: daily@test-host ${lastRun().backup_id}`);
+    expect(mail!.parsed.subject).toBe(
+      `【注意】バックアップ容量の急増: daily@test-host ${lastRun().backup_id}`,
+    );
     expect(mail!.parsed.text).toContain('150 % above the median of the last 5 successful runs, 1000 B)');
   });
 
@@ -133,7 +135,9 @@ describe('artifact size against the last 7 successes of the type', () => {
     const { sink, write, lastRun } = await sizedRun({ BACKUP_ALERT_LANG: 'en' });
     await write(100);
     const [mail] = await sink.waitForMails(1);
-    expect(mail!.parsed.subject).toBe(`[WARNING] Backup size dropped sharply: daily@test-host ${lastRun().backup_id}`);
+    expect(mail!.parsed.subject).toBe(
+      `[WARNING] Backup size dropped sharply: daily@test-host ${lastRun().backup_id}`,
+    );
     expect(mail!.parsed.text).toContain(
       '[WARNING] The backup succeeded, but its artifact is far smaller than usual',
     );

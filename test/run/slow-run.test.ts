@@ -63,7 +63,9 @@ describe('run --warn-after (the slow run)', () => {
     expect(await waitFor(() => s.hook.requests.length > 0, 20_000)).toBe(true);
     release();
     expect((await running).exitCode).toBe(0);
-    expect(s.events()[0]!.subject).toMatch(/^\[NOTICE\] Backup still running: weekly@test-host BKP-\S+-weekly$/);
+    expect(s.events()[0]!.subject).toMatch(
+      /^\[NOTICE\] Backup still running: weekly@test-host BKP-\S+-weekly$/,
+    );
   });
 
   it('a failure after the warning is still alerted as a failure', async () => {
