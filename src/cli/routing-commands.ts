@@ -115,14 +115,15 @@ export const ROUTING_COMMANDS: readonly CommandSpec[] = [
     subcommands: [
       defineCommand<SilenceAddOptions>({
         name: 'add',
-        description: 'hold the alerts of one type for a while (runs are still recorded and counted)',
-        example: 'backup-alert silence add --type daily --for 4h --reason "storage migration"',
+        description:
+          'hold the alerts of one job (or every job of a type) for a while (runs are still recorded and counted)',
+        example: 'backup-alert silence add --job pg --for 4h --reason "storage migration"',
         options: [
+          { long: 'job', description: 'one job', value: { kind: 'text', name: 'name' } },
           {
             long: 'type',
-            description: 'backup type',
+            description: 'every job of this type',
             value: { kind: 'choice', name: 'type', choices: BACKUP_TYPES },
-            required: true,
           },
           {
             long: 'for',

@@ -3,7 +3,7 @@ import { formatDuration, parseDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { formatLocalTime } from '../shared/local-time.js';
-import { isBackupType } from '../shared/run-result.js';
+import { isBackupType, isJobName } from '../shared/run-result.js';
 import { table } from '../shared/table.js';
 import { recordAudit } from '../store/audit.js';
 import type { SilenceRow } from '../store/routing-rows.js';
@@ -20,7 +20,10 @@ export const MAX_SILENCE_MS = 30 * 86_400_000;
 const MAX_REASON = 500;
 
 export interface SilenceAddOptions {
-  type: string;
+  /** A type: every job of that type. */
+  type?: string;
+  /** One job (issue 21); its type is read from its runs. */
+  job?: string;
   for: string;
   reason: string;
 }
@@ -36,7 +39,11 @@ function openStore(ctx: CommandContext): Store {
 }
 
 export async function silenceAddCommand(options: SilenceAddOptions, ctx: CommandContext): Promise<number> {
-  if (!isBackupType(options.type)) {
+  if (options.job === undefined && options.type === undefined)
+    throw new UsageError('say what to silence: --job NAME (one job) or --type TYPE (every job of that type)');
+  if (options.job !== undefined && !isJobName(options.job))
+    throw new UsageError(`invalid --job "${options.job}": not a job name (a-z, 0-9, ".", "_", "-")`);
+  if (options.type !== undefined && !isBackupType(options.type)) {
     throw new UsageError(`invalid --type "${options.type}": use one of daily, weekly, monthly, manual`);
   }
   const forMs = parseDuration(options.for);
@@ -57,16 +64,20 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
   try {
     // A silence for a type that never runs here is almost always a typo for another type:
     // refused, so the type that does run is not left alerting during the maintenance.
-    const expected = ctx.config.expect[options.type] !== undefined;
-    if (!expected && !store.runs.types().includes(options.type)) {
+    const what = options.job ?? options.type ?? '';
+    const expected = ctx.config.expect[what] !== undefined;
+    const known = options.job !== undefined ? store.runs.jobs() : store.runs.types();
+    if (!expected && !known.includes(what)) {
       throw new UsageError(
-        `no ${options.type} backup has ever run here and BACKUP_ALERT_EXPECT does not expect one: nothing to silence (check --type)`,
+        `no ${what} backup has ever run here and BACKUP_ALERT_EXPECT does not expect one: nothing to silence (check ${options.job !== undefined ? '--job' : '--type'})`,
       );
     }
+    const type = options.type ?? store.runs.typeOfJob(what) ?? what;
     const now = ctx.now();
     const endsAt = new Date(now.getTime() + forMs).toISOString();
     const id = store.silences.add({
-      type: options.type,
+      type,
+      job: options.job ?? null,
       reason,
       createdBy: ctx.username,
       createdAt: now.toISOString(),
@@ -75,10 +86,17 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
     recordAudit(store.audit, ctx, {
       operation: 'silence_add',
       status: 'success',
-      details: { id, type: options.type, for: formatDuration(forMs), endsAt, reason },
+      details: {
+        id,
+        type,
+        ...(options.job ? { job: options.job } : {}),
+        for: formatDuration(forMs),
+        endsAt,
+        reason,
+      },
     });
     ctx.io.stdout(
-      `Silence #${id}: ${options.type} alerts held until ${when(endsAt, ctx)} (${formatDuration(forMs)}): ${reason}\n`,
+      `Silence #${id}: ${what} alerts held until ${when(endsAt, ctx)} (${formatDuration(forMs)}): ${reason}\n`,
     );
     return ExitCode.ok;
   } finally {
@@ -138,7 +156,8 @@ export async function silenceListCommand(
       const json = silenceJson(row, now);
       lines.push([
         String(row.id),
-        row.type,
+        // A job's silence names the job; a type's holds every job of it.
+        row.job ? `job ${row.job}` : row.type,
         json.state,
         row.ends_at.replace('T', ' ').slice(0, 19),
         json.state === 'active' ? formatDuration(Date.parse(row.ends_at) - now.getTime()) : '-',
@@ -158,6 +177,7 @@ function silenceJson(row: SilenceRow, now: Date) {
   const state = row.removed_at ? 'removed' : Date.parse(row.ends_at) <= now.getTime() ? 'ended' : 'active';
   return {
     id: row.id,
+    job: row.job ?? null,
     type: row.type,
     state,
     reason: row.reason,

@@ -175,6 +175,32 @@ describe('named jobs (issue 21)', () => {
   });
 });
 
+describe('silence add --job', () => {
+  it("holds one job's alerts; another job of the same type still alerts", async () => {
+    const h = await jobsHost();
+    const failing = writeScript(h.dir, 'fail.sh', 'exit 3');
+    h.job('pg', [`BACKUP_ALERT_SCRIPT=${failing}`, 'BACKUP_ALERT_TYPE=daily']);
+    h.job('files', [`BACKUP_ALERT_SCRIPT=${failing}`, 'BACKUP_ALERT_TYPE=daily']);
+    expect((await h.cli(['run', '--job', 'pg'])).exitCode).toBe(3);
+    expect(h.bodies()).toHaveLength(1);
+    const silenced = await h.cli([
+      'silence',
+      'add',
+      '--job',
+      'pg',
+      '--for',
+      '2h',
+      '--reason',
+      'dump host moves',
+    ]);
+    expect(silenced.exitCode, silenced.stderr).toBe(0);
+    expect(silenced.stdout).toMatch(/^Silence #1: pg alerts held until/);
+    expect((await h.cli(['run', '--job', 'pg'])).exitCode).toBe(3);
+    expect((await h.cli(['run', '--job', 'files'])).exitCode).toBe(3);
+    expect(h.bodies().map((b) => b.job)).toEqual(['pg', 'files']);
+  });
+});
+
 describe('run --test (runbook §7.3)', () => {
   it('runs /usr/bin/false, alerts marked as a test, exits 1; status stays OK and history shows it', async () => {
     const h = await jobsHost();
