@@ -156,6 +156,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       return statusCommand(options, ctx);
     },
   }),
+  defineCommand<{ json?: boolean }>({
+    name: 'jobs',
+    description: 'every job: its file, type, promise, last run and health',
+    example: 'backup-alert jobs --json',
+    options: [{ long: 'json', description: 'a JSON array' }],
+    action: async (options, ctx) => {
+      const { jobsCommand } = await import('../commands/jobs.js');
+      return jobsCommand(options, ctx);
+    },
+  }),
   defineCommand<{ olderThan: string; dryRun?: boolean }>({
     name: 'prune',
     description: 'delete old runs, their notifications and log files',

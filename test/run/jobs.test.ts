@@ -175,6 +175,39 @@ describe('named jobs (issue 21)', () => {
   });
 });
 
+describe('backup-alert jobs', () => {
+  it('lists every job (files and runs) with its file, type, promise, last run and health; exit 0', async () => {
+    const h = await jobsHost();
+    const failing = writeScript(h.dir, 'fail.sh', 'exit 3');
+    const good = writeScript(h.dir, 'ok.sh', 'exit 0');
+    const pgFile = h.job('pg', [
+      `BACKUP_ALERT_SCRIPT=${failing}`,
+      'BACKUP_ALERT_TYPE=daily',
+      'BACKUP_ALERT_MAX_AGE=26h',
+    ]);
+    h.job('never', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=weekly']);
+    expect((await h.cli(['run', '--job', 'pg'])).exitCode).toBe(3);
+    expect((await h.cli(['run', '--type', 'monthly', '--script', good])).exitCode).toBe(0);
+    const result = await h.cli(['jobs', '--json']);
+    expect(result.exitCode).toBe(0);
+    const jobs = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+    expect(jobs.map((j) => [j['job'], j['type'], j['health']])).toEqual([
+      ['monthly', 'monthly', 'ok'],
+      ['never', 'weekly', 'never'],
+      ['pg', 'daily', 'failed'],
+    ]);
+    expect(jobs[2]).toMatchObject({
+      file: pgFile,
+      promiseMs: 26 * 3_600_000,
+      lastRun: { status: 'failure' },
+    });
+    expect(jobs[0]).toMatchObject({ file: null, promiseMs: null });
+    const table = await h.cli(['jobs']);
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(/^JOB\s+TYPE\s+PROMISE\s+LAST RUN\s+STATUS\s+AGE\s+HEALTH\s+FILE/);
+  });
+});
+
 describe('silence add --job', () => {
   it("holds one job's alerts; another job of the same type still alerts", async () => {
     const h = await jobsHost();
