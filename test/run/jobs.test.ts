@@ -208,6 +208,39 @@ describe('backup-alert jobs', () => {
   });
 });
 
+describe('doctor and job files', () => {
+  it('names the file and the line of each problem: mode, unknown key, type, script, values', async () => {
+    const h = await jobsHost();
+    const good = writeScript(h.dir, 'ok.sh', 'exit 0');
+    const plain = join(h.dir, 'not-executable.sh');
+    writeFileSync(plain, 'exit 0\n');
+    h.job('ok', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=daily']);
+    const bad = h.job('bad', [
+      `BACKUP_ALERT_SCRIPT=${plain}`,
+      'BACKUP_ALERT_TYPE=hourly',
+      'BACKUP_ALERT_TIMEOUT=soon',
+      'SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T0/B0/SeCrEtJoBtOkEn',
+      'BACKUP_ALERT_DATABASE_URL=postgres://x',
+    ]);
+    chmodSync(bad, 0o644);
+    const result = await h.cli(['doctor', '--json']);
+    expect(result.exitCode).toBe(1);
+    const checks = JSON.parse(result.stdout) as Array<{ title: string; status: string; detail: string }>;
+    expect(checks.find((c) => c.title === 'Job ok')).toMatchObject({ status: 'ok' });
+    const detail = checks.find((c) => c.title === 'Job bad')!.detail;
+    expect(checks.find((c) => c.title === 'Job bad')!.status).toBe('fail');
+    for (const fragment of [
+      `${bad}:5: unknown key BACKUP_ALERT_DATABASE_URL`,
+      `${bad}:4: holds SLACK_WEBHOOK_URL but is readable by others`,
+      `${bad}:2: BACKUP_ALERT_TYPE "hourly" is not daily`,
+      `${bad}:3: BACKUP_ALERT_TIMEOUT "soon" is not a duration`,
+      `${bad}:1: script ${plain} is not executable`,
+    ])
+      expect(detail).toContain(fragment);
+    expect(result.stdout).not.toContain('SeCrEtJoBtOkEn');
+  });
+});
+
 describe('silence add --job', () => {
   it("holds one job's alerts; another job of the same type still alerts", async () => {
     const h = await jobsHost();

@@ -19,6 +19,7 @@ import {
   OWNED_VARIABLES,
 } from './checks.js';
 import { centreChecks } from './fleet-checks.js';
+import { checkJobFiles } from './job-checks.js';
 import { metricsChecks } from './metrics-checks.js';
 import { renderChecks } from './render.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
@@ -83,6 +84,7 @@ export async function doctorCommand(
     ...(await centreChecks(ctx)),
     checkStateDir(dirname(config.dbPath), config.dbPath),
     checkScript(config),
+    ...checkJobFiles(ctx.jobsDir, ctx.cwd, config.script),
   ];
   // Last line of defence: nothing secret leaves, whatever a check put in its text.
   const safe = checks.map((check) => ({
