@@ -87,9 +87,10 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
 
   app.get('/api/v1/status', async (c) => {
     const query = parseStatusQuery(searchOf(c));
-    const filter: { host?: string; type?: string } = {};
+    const filter: { host?: string; type?: string; job?: string } = {};
     if (query.host !== undefined) filter.host = query.host;
     if (query.type !== undefined) filter.type = query.type;
+    if (query.job !== undefined) filter.job = query.job;
     const facts = await readModel.statusFacts(filter);
     return ok(
       c,

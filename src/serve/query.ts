@@ -1,5 +1,5 @@
 import { parseDuration } from '../shared/duration.js';
-import { BACKUP_TYPES } from '../shared/run-result.js';
+import { BACKUP_TYPES, isJobName } from '../shared/run-result.js';
 import { ApiError, quote } from './api-errors.js';
 import {
   type BackupQuery,
@@ -92,15 +92,26 @@ export function parseBackupId(text: string): string {
   return text;
 }
 
-/** `GET /api/v1/backups?status=&type=&host=&limit=&offset=` */
+/** A job name (issue 21), or undefined when not asked for. */
+function jobOf(params: Params): string | undefined {
+  const text = params.get('job');
+  if (text === undefined) return undefined;
+  if (!isJobName(text))
+    throw new ApiError('invalid_parameter', `job must be a job name (got ${quote(text)})`);
+  return text;
+}
+
+/** `GET /api/v1/backups?status=&type=&job=&host=&limit=&offset=` */
 export function parseBackupQuery(search: URLSearchParams): BackupQuery {
-  const params = read(search, ['status', 'type', 'host', 'limit', 'offset']);
+  const params = read(search, ['status', 'type', 'job', 'host', 'limit', 'offset']);
   const query: BackupQuery = page(params);
   const status = oneOf<RunStatusName>(params, 'status', RUN_STATUSES);
   const type = oneOf(params, 'type', BACKUP_TYPES);
   const hostName = host(params);
   if (status !== undefined) query.status = status;
   if (type !== undefined) query.type = type;
+  const job = jobOf(params);
+  if (job !== undefined) query.job = job;
   if (hostName !== undefined) query.host = hostName;
   return query;
 }
@@ -144,18 +155,21 @@ export function parsePageQuery(search: URLSearchParams): PageQuery {
 export interface StatusQuery {
   host?: string;
   type?: string;
+  job?: string;
   maxAgeMs?: number;
 }
 
-/** `GET /api/v1/status?host=&type=&maxAge=26h` (maxAge as `status --max-age`). */
+/** `GET /api/v1/status?host=&type=&job=&maxAge=26h` (maxAge as `status --max-age`). */
 export function parseStatusQuery(search: URLSearchParams): StatusQuery {
-  const params = read(search, ['host', 'type', 'maxAge']);
+  const params = read(search, ['host', 'type', 'job', 'maxAge']);
   const query: StatusQuery = {};
   const hostName = host(params);
   const type = oneOf(params, 'type', BACKUP_TYPES);
   const maxAge = params.get('maxAge');
   if (hostName !== undefined) query.host = hostName;
   if (type !== undefined) query.type = type;
+  const job = jobOf(params);
+  if (job !== undefined) query.job = job;
   if (maxAge !== undefined) {
     const ms = maxAge.length <= 16 ? parseDuration(maxAge) : undefined;
     if (ms === undefined || ms <= 0 || ms > MAX_AGE_LIMIT_MS) {

@@ -83,6 +83,8 @@ export interface HostTypeFacts {
 export interface BackupQuery {
   status?: RunStatusName;
   type?: string;
+  /** Issue 21: one job's runs. */
+  job?: string;
   host?: string;
   limit: number;
   offset: number;
@@ -110,7 +112,7 @@ export interface ReadModel {
    */
   backup(backupId: string, host?: string): Promise<BackupDetail | undefined>;
   /** Every host × type that has a run (filters narrow it). */
-  statusFacts(filter?: { host?: string; type?: string }): Promise<HostTypeFacts[]>;
+  statusFacts(filter?: { host?: string; type?: string; job?: string }): Promise<HostTypeFacts[]>;
   /** Newest first. */
   notifications(query: NotificationQuery): Promise<Page<NotificationItem>>;
   /** Newest first. */

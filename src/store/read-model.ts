@@ -37,9 +37,10 @@ const RUN_INDEXES = [
   { name: 'backup_logs_status_started', keys: ['status'] },
   { name: 'backup_logs_type_started', keys: ['type'] },
   { name: 'backup_logs_host_started', keys: ['host'] },
+  { name: 'backup_logs_job_started', keys: ['job'] },
 ] as const;
 
-type RunFilterKey = 'status' | 'type' | 'host';
+type RunFilterKey = 'status' | 'type' | 'host' | 'job';
 
 /** Notifications with the host of the run they were about (local rows have no host of their own). */
 const NOTIFICATIONS = `SELECT n.*, b.host AS host FROM notification_logs n
@@ -82,14 +83,14 @@ export class SqliteReadModel implements ReadModel {
 
   /** Exact number of runs matching the equality filters, from backup_log_counts (kept by triggers). */
   private countRuns(filter: Partial<Record<RunFilterKey, string>>, version: string): number {
-    const key = `count\u0000${filter.status ?? ''}\u0000${filter.type ?? ''}\u0000${filter.host ?? ''}`;
+    const key = `count\u0000${filter.status ?? ''}\u0000${filter.type ?? ''}\u0000${filter.host ?? ''}\u0000${filter.job ?? ''}`;
     return this.remember(key, version, () => this.sumCounts(filter));
   }
 
   private sumCounts(filter: Partial<Record<RunFilterKey, string>>): number {
     const where: string[] = [];
     const params: string[] = [];
-    for (const key of ['status', 'type', 'host'] as const) {
+    for (const key of ['status', 'type', 'host', 'job'] as const) {
       const value = filter[key];
       if (value === undefined) continue;
       where.push(`${key} = ?`);
@@ -119,6 +120,7 @@ export class SqliteReadModel implements ReadModel {
     const filter: Partial<Record<RunFilterKey, string>> = {};
     if (query.status !== undefined) filter.status = query.status;
     if (query.type !== undefined) filter.type = query.type;
+    if (query.job !== undefined) filter.job = query.job;
     if (query.host !== undefined) filter.host = query.host;
     const version = this.version();
     const total = this.countRuns(filter, version);
@@ -147,8 +149,8 @@ export class SqliteReadModel implements ReadModel {
   }
 
   /** Cached until the database changes (see `remember`). */
-  async statusFacts(filter: { host?: string; type?: string } = {}): Promise<HostTypeFacts[]> {
-    const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}`;
+  async statusFacts(filter: { host?: string; type?: string; job?: string } = {}): Promise<HostTypeFacts[]> {
+    const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}\u0000${filter.job ?? ''}`;
     return this.remember(key, this.version(), () => statusFacts(this.db, filter));
   }
 
