@@ -9,6 +9,8 @@ export type Health = 'ok' | 'running' | 'failed' | 'stale' | 'never';
 
 export interface HostTypeStatus {
   host: string | null;
+  /** The job (issue 21); the type for runs that named none. */
+  job: string;
   type: string;
   health: Health;
   /** The run that finished last (what the health follows), as in `status --json`. */
@@ -47,7 +49,10 @@ export interface JudgeOptions {
 export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStatus {
   const { latestRun: latest, latestSuccess: success } = facts;
   const maxAgeMs =
-    options.maxAgeOverrideMs ?? facts.maxAgeMs ?? options.expect?.[facts.type] ?? options.maxAgeMs;
+    options.maxAgeOverrideMs ??
+    facts.maxAgeMs ??
+    options.expect?.[facts.job ?? facts.type] ??
+    options.maxAgeMs;
   const successAgeMs = success
     ? options.now.getTime() - Date.parse(success.finishedAt ?? success.startedAt)
     : null;
@@ -58,6 +63,7 @@ export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStat
   else if (stale) health = facts.runningRun ? 'running' : 'stale';
   return {
     host: facts.host,
+    job: facts.job ?? facts.type,
     type: facts.type,
     health,
     latestRun: latest,

@@ -1,5 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { statusReport } from '../../src/serve/health.js';
+import { dashboard } from '../../src/serve/page/dashboard.js';
+import { MESSAGES } from '../../src/serve/page/i18n.js';
 import { parseBackupQuery, parseStatusQuery } from '../../src/serve/query.js';
 import { SqliteReadModel } from '../../src/store/read-model.js';
 import { Store } from '../../src/store/store.js';
@@ -42,6 +45,15 @@ describe('API by job', () => {
       // Rows are host × job: three jobs of one type are three rows.
       expect((await model.statusFacts()).map((f) => f.job)).toEqual(['daily', 'files', 'pg']);
       expect(() => parseBackupQuery(new URLSearchParams('job=Bad Job'))).toThrow(/job must be a job name/);
+      // The dashboard: pg and files are rows of their own (host × job), under their type.
+      const report = statusReport(await model.statusFacts(), { now: at(60), escalateAfter: 3 });
+      const page = dashboard(
+        { report, failures: [], undelivered: { total: 0, items: [] } },
+        { messages: MESSAGES.en, langQuery: '' },
+      ).toString();
+      const rowHeads = [...page.matchAll(/<th scope="row">([^<]*)<\/th>/g)].map((m) => m[1]);
+      expect(rowHeads.sort()).toEqual(['db1', 'db1 · files', 'db1 · pg']);
+      expect(page).toContain('data-job="pg" data-type="daily"');
     } finally {
       store.close();
     }

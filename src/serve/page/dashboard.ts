@@ -42,7 +42,7 @@ function cell(s: HostTypeStatus | undefined, o: DashboardOptions): SafeHtml {
       : `${m.columns.lastSuccess} ${m.ago(m.duration(s.successAgeMs))}`;
   const label = html`<span class="badge">${m.health[s.health]}</span>`;
   const run = s.latestRun;
-  return html`<td class="cell h-${s.health}" data-host="${s.host ?? ''}" data-type="${s.type}">${
+  return html`<td class="cell h-${s.health}" data-host="${s.host ?? ''}" data-job="${s.job}" data-type="${s.type}">${
     run ? html`<a href="${backupHref(run.backupId, run.host, o.langQuery)}">${label}</a>` : label
   }${s.health === 'failed' && run?.errorMessage && html`<span class="err">${clip(run.errorMessage, 160)}</span>`}${
     s.consecutiveFailures > 1 && html`<span class="err">${m.inARow(s.consecutiveFailures, s.escalate)}</span>`
@@ -53,21 +53,30 @@ function grid(report: StatusReport, o: DashboardOptions): SafeHtml {
   const m = o.messages;
   if (report.types.length === 0) return html`<p>${m.noRuns}</p>`;
   const types = typeOrder(report.types.map((s) => s.type));
-  const hosts = new Map<string, { name: string | null; rank: number; cells: Map<string, HostTypeStatus> }>();
+  const hosts = new Map<
+    string,
+    { name: string | null; job: string | null; rank: number; cells: Map<string, HostTypeStatus> }
+  >();
   for (const s of report.types) {
-    const key = s.host ?? '';
-    const host = hosts.get(key) ?? { name: s.host, rank: 9, cells: new Map() };
+    // Rows are host × job (issue 21): a named job has its own row, its cell under its type;
+    // the jobs named like their type (runs without --job) share the host's row, as before.
+    const job = s.job && s.job !== s.type ? s.job : null;
+    const key = `${s.host ?? ''}\u0000${job ?? ''}`;
+    const host = hosts.get(key) ?? { name: s.host, job, rank: 9, cells: new Map() };
     host.cells.set(s.type, s);
     host.rank = Math.min(host.rank, RANK[s.health]);
     hosts.set(key, host);
   }
   const rows = [...hosts.values()].sort(
-    (a, b) => a.rank - b.rank || (a.name ?? '').localeCompare(b.name ?? ''),
+    (a, b) =>
+      a.rank - b.rank ||
+      (a.name ?? '').localeCompare(b.name ?? '') ||
+      (a.job ?? '').localeCompare(b.job ?? ''),
   );
   return html`<div class="scroll"><table class="grid">
 <thead><tr><th>${m.columns.host}</th>${types.map((t) => html`<th>${t}</th>`)}</tr></thead>
 <tbody>
-${rows.map((h) => html`<tr><th scope="row">${h.name ?? '-'}</th>${types.map((t) => cell(h.cells.get(t), o))}</tr>\n`)}</tbody>
+${rows.map((h) => html`<tr><th scope="row">${h.name ?? '-'}${h.job !== null && html` · ${h.job}`}</th>${types.map((t) => cell(h.cells.get(t), o))}</tr>\n`)}</tbody>
 </table></div>`;
 }
 
