@@ -36,7 +36,7 @@ describe('test-email', () => {
     expect(result.stdout).toContain('✔ Test e-mail sent to admin@company.com');
     expect(result.stderr).toContain('[INFO] [EmailService] SMTP server is ready to send emails\n');
     const [mail] = await sink.waitForMails(1);
-    expect(mail?.parsed.subject).toBe('【テスト】バックアップアラート通知テスト');
+    expect(mail?.parsed.subject).toBe('【テスト】バックアップアラート通知テスト: test@test-host');
     expect(mail?.parsed.text).toContain('【テスト】これはバックアップアラートのテスト通知です');
     const db = new Database(settings.BACKUP_ALERT_DB, { readonly: true });
     const rows = db.prepare('SELECT operation, status, username FROM backup_audit_logs').all();
