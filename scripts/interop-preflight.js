@@ -77,6 +77,15 @@ export default function preflight() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // For .ci/run: what to install, and what to hide from the npm tier.
+  if (process.argv[2] === '--packages') {
+    process.stdout.write(`${INTEROP_PACKAGES.join(' ')}\n`);
+    process.exit(0);
+  }
+  if (process.argv[2] === '--programs') {
+    process.stdout.write(`${INTEROP_PROGRAMS.map(({ program }) => program).join(' ')}\n`);
+    process.exit(0);
+  }
   const problem = preflightProblem();
   if (problem) {
     process.stderr.write(`test:interop: ${problem}\n`);
