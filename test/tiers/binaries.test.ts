@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
+import { chromiumExecutable } from '../helpers/chromium-binary.js';
 import { BIN, cliForOtherUsers, ROOT } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
@@ -43,6 +45,9 @@ describe('BACKUP_ALERT_TEST_CHROMIUM=npm', () => {
     const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
       version: string;
     };
+    const executable = await chromiumExecutable();
+    expect(executable.startsWith(join(ROOT, 'node_modules', '.cache'))).toBe(true);
+    expect(executable.startsWith(tmpdir())).toBe(false);
     const browser = await launchChromium();
     try {
       expect(majorOf(browser.version())).toBe(majorOf(version));
