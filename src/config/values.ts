@@ -124,18 +124,34 @@ export function parseWebhookUrl(
   return url.toString();
 }
 
+/** Longer BACKUP_ALERT_REDACT patterns are named by position in a problem, not quoted. */
+const MAX_SHOWN_PATTERN = 80;
+
 export function parseRedactPatterns(
   variable: string,
   value: string | undefined,
   problems: Problems,
 ): RegExp[] {
   const patterns: RegExp[] = [];
-  for (const source of splitList(value)) {
+  splitList(value).forEach((source, index) => {
     try {
-      patterns.push(new RegExp(source, 'g'));
+      const pattern = new RegExp(source, 'g');
+      // V8 compiles a pattern on first use: one too large for it ("Regular expression too
+      // large", a stack overflow) throws only then, in the middle of a run. Use it once now.
+      pattern.test('');
+      pattern.lastIndex = 0;
+      patterns.push(pattern);
     } catch {
-      problems.push({ variable, message: `"${source}" is not a valid regular expression; ignored` });
+      // Never the engine's message nor a long pattern: both quote the pattern, which may hold a secret.
+      const shown =
+        source.length <= MAX_SHOWN_PATTERN
+          ? `"${source}"`
+          : `pattern ${index + 1} (${source.length} characters)`;
+      problems.push({
+        variable,
+        message: `${shown} is not a valid regular expression or is too large to use; ignored (split it into shorter patterns)`,
+      });
     }
-  }
+  });
   return patterns;
 }

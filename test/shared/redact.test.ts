@@ -13,4 +13,9 @@ describe('Redactor', () => {
     // And again: a pattern's lastIndex must not carry over from one call to the next.
     expect(redactor.redactOutput('token=ghi')).toBe(REDACTED);
   });
+
+  it('fails closed when the engine gives up on a pattern at its first use: all masked, nothing thrown', () => {
+    const redactor = new Redactor([], [new RegExp('(a|b)'.repeat(8000), 'g')]);
+    expect(redactor.redactOutput('password=abc')).toBe(REDACTED);
+  });
 });
