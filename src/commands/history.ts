@@ -5,6 +5,7 @@ import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunStatus } from '../shared/run-result.js';
 import { colourStatus, table } from '../shared/table.js';
+import { oneLineSafe } from '../shared/terminal-text.js';
 import { type RunRow, runViewOf } from '../store/rows.js';
 import { isStoreError, openForReading, unreadableStore } from './reading.js';
 
@@ -57,7 +58,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
           ? '-'
           : formatBytes(row.artifact_bytes),
         row.exit_code === null ? (row.signal ?? '-') : String(row.exit_code),
-        row.error_message ?? '',
+        oneLineSafe(row.error_message ?? ''),
       ]);
     }
     ctx.io.stdout(`${await table(lines)}\n`);

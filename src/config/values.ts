@@ -1,4 +1,5 @@
 import { checkDuration } from '../shared/duration.js';
+import { quoteValue } from '../shared/terminal-text.js';
 
 /** One thing wrong with the configuration: what is wrong, then what to do. */
 export interface ConfigProblem {
@@ -30,7 +31,7 @@ export function parseRecipients(variable: string, value: string | undefined, pro
     else
       problems.push({
         variable,
-        message: `"${address}" is not a valid e-mail address; it is skipped (fix or remove it)`,
+        message: `${quoteValue(address)} is not a valid e-mail address; it is skipped (fix or remove it)`,
       });
   }
   return valid;
@@ -46,7 +47,7 @@ export function parseBoolean(
   const normalised = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
   if (['false', '0', 'no', 'off'].includes(normalised)) return false;
-  problems.push({ variable, message: `"${value}" is not true or false; using ${fallback}` });
+  problems.push({ variable, message: `${quoteValue(value)} is not true or false; using ${fallback}` });
   return fallback;
 }
 
@@ -59,7 +60,10 @@ export function parsePort(
   if (value === undefined || value.trim() === '') return fallback;
   const port = Number(value.trim());
   if (Number.isInteger(port) && port >= 1 && port <= 65_535) return port;
-  problems.push({ variable, message: `"${value}" is not a port number (1-65535); using ${fallback}` });
+  problems.push({
+    variable,
+    message: `${quoteValue(value)} is not a port number (1-65535); using ${fallback}`,
+  });
   return fallback;
 }
 
@@ -72,7 +76,10 @@ export function parsePositiveInteger(
   if (value === undefined || value.trim() === '') return fallback;
   const number = Number(value.trim());
   if (Number.isInteger(number) && number > 0) return number;
-  problems.push({ variable, message: `"${value}" is not a positive whole number; using ${fallback}` });
+  problems.push({
+    variable,
+    message: `${quoteValue(value)} is not a positive whole number; using ${fallback}`,
+  });
   return fallback;
 }
 
@@ -145,7 +152,7 @@ export function parseRedactPatterns(
       // Never the engine's message nor a long pattern: both quote the pattern, which may hold a secret.
       const shown =
         source.length <= MAX_SHOWN_PATTERN
-          ? `"${source}"`
+          ? quoteValue(source)
           : `pattern ${index + 1} (${source.length} characters)`;
       problems.push({
         variable,
