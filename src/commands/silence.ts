@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { formatLocalTime } from '../shared/local-time.js';
+import { checkInteger, ID_BOUNDS } from '../shared/numbers.js';
 import { isBackupType } from '../shared/run-result.js';
 import { table } from '../shared/table.js';
 import { recordAudit } from '../store/audit.js';
@@ -87,9 +88,10 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
 }
 
 export async function silenceRemoveCommand(idText: string, ctx: CommandContext): Promise<number> {
-  const id = Number(idText);
-  if (!Number.isInteger(id) || id < 1)
-    throw new UsageError(`invalid silence ID "${idText}": use the number silence list shows`);
+  const checked = checkInteger(idText, ID_BOUNDS);
+  if (!checked.ok)
+    throw new UsageError(`invalid silence ID ${checked.problem}: use the number silence list shows`);
+  const id = checked.value;
   const store = openStore(ctx);
   try {
     const now = ctx.now().toISOString();

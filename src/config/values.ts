@@ -1,4 +1,5 @@
 import { checkDuration } from '../shared/duration.js';
+import { COUNT_BOUNDS, checkInteger, PORT_BOUNDS } from '../shared/numbers.js';
 import { quoteValue } from '../shared/terminal-text.js';
 
 /** One thing wrong with the configuration: what is wrong, then what to do. */
@@ -37,6 +38,29 @@ export function parseRecipients(variable: string, value: string | undefined, pro
   return valid;
 }
 
+/**
+ * SMTP_FROM: `addr@example.com` or `Name <addr@example.com>`. Anything else would leave the
+ * mail with no From header and an empty envelope sender (`MAIL FROM:<>`), which many
+ * servers take as a bounce: a problem, and the default sender instead.
+ */
+export function parseSender(
+  variable: string,
+  value: string | undefined,
+  fallback: string,
+  problems: Problems,
+): string {
+  const text = value?.trim();
+  if (!text) return fallback;
+  const angle = /^(?:"[^"]*"|[^<>"]*)\s*<([^<>]+)>$/.exec(text);
+  const address = angle ? angle[1]!.trim() : text;
+  if (isValidEmail(address)) return text;
+  problems.push({
+    variable,
+    message: `${quoteValue(text)} is not an address (use ops@example.com or Name <ops@example.com>); using ${fallback}`,
+  });
+  return fallback;
+}
+
 export function parseBoolean(
   variable: string,
   value: string | undefined,
@@ -58,11 +82,11 @@ export function parsePort(
   problems: Problems,
 ): number {
   if (value === undefined || value.trim() === '') return fallback;
-  const port = Number(value.trim());
-  if (Number.isInteger(port) && port >= 1 && port <= 65_535) return port;
+  const checked = checkInteger(value, PORT_BOUNDS);
+  if (checked.ok) return checked.value;
   problems.push({
     variable,
-    message: `${quoteValue(value)} is not a port number (1-65535); using ${fallback}`,
+    message: `${checked.problem}: the setting is invalid and was not used; using the default ${fallback} instead`,
   });
   return fallback;
 }
@@ -74,12 +98,9 @@ export function parsePositiveInteger(
   problems: Problems,
 ): number {
   if (value === undefined || value.trim() === '') return fallback;
-  const number = Number(value.trim());
-  if (Number.isInteger(number) && number > 0) return number;
-  problems.push({
-    variable,
-    message: `${quoteValue(value)} is not a positive whole number; using ${fallback}`,
-  });
+  const checked = checkInteger(value, COUNT_BOUNDS);
+  if (checked.ok) return checked.value;
+  problems.push({ variable, message: `${checked.problem}; using ${fallback}` });
   return fallback;
 }
 
