@@ -49,8 +49,9 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
       `invalid --for "${options.for}": at most ${formatDuration(MAX_SILENCE_MS)}; to stop a type alerting for good, leave it out of BACKUP_ALERT_TYPES`,
     );
   }
-  // One line in logs and tables: control characters (a newline) become spaces.
-  const reason = options.reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  // One line in logs and tables: control characters (a newline) become spaces. Our secrets
+  // are masked as everywhere else: the reason is stored, audited, shipped and printed.
+  const reason = ctx.redactor.maskSecrets(options.reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
   if (!reason) throw new UsageError('--reason must say why (it is shown with every held alert)');
   if (reason.length > MAX_REASON) throw new UsageError(`--reason is longer than ${MAX_REASON} characters`);
 

@@ -148,6 +148,29 @@ describe('backup-alert silence', () => {
     expect((await s.cli(['silence', 'remove', 'abc'])).exitCode).toBe(2);
   });
 
+  it('a known secret in the reason is masked in the table, the audit row and the output', async () => {
+    const s = await routingSetup({ BACKUP_ALERT_EXPECT: 'daily=26h', SMTP_PASSWORD: 'Pw-hunter-2026' });
+    const add = await s.cli([
+      'silence',
+      'add',
+      '--type',
+      'daily',
+      '--for',
+      '1h',
+      '--reason',
+      'rotating Pw-hunter-2026 now',
+    ]);
+    expect(add.exitCode).toBe(0);
+    const list = await s.cli(['silence', 'list']);
+    const stored = JSON.stringify([
+      sql(s.db, 'SELECT * FROM silences'),
+      sql(s.db, 'SELECT * FROM backup_audit_logs'),
+    ]);
+    for (const text of [add.stdout, add.stderr, list.stdout, stored])
+      expect(text).not.toContain('Pw-hunter-2026');
+    expect(list.stdout).toContain('rotating *** now');
+  });
+
   it('the reason is kept on one line (it goes into log lines and tables)', async () => {
     const s = await routingSetup({ BACKUP_ALERT_EXPECT: 'daily=26h' });
     await s.cli([
