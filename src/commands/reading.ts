@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { alertAbout } from '../alert/alert-run.js';
 import type { CommandContext } from '../context.js';
 import { reapAbandoned } from '../run/record.js';
@@ -25,14 +26,31 @@ export function unreadableStore(path: string, error: unknown): ExitError {
   const access = code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN';
   const remedy =
     fileSystemCause(path) ??
-    (access
-      ? 'run this as the user that runs the backups (the state directory is 0700), or use sudo'
-      : 'check the file (sqlite3 PATH "PRAGMA integrity_check"); a fresh one is created if you move it away');
+    (code === 'ENOTDIR'
+      ? `a parent of it is not a directory (${notADirectory(path)} is a file): set --db (or BACKUP_ALERT_DB) to a path under a directory`
+      : access
+        ? 'run this as the user that runs the backups (the state directory is 0700), or use sudo'
+        : 'check the file (sqlite3 PATH "PRAGMA integrity_check"); a fresh one is created if you move it away');
   return new ExitError(
     `cannot read database ${path}: ${errorMessage(error)}; ${remedy.replace('PATH', path)}`,
     ExitCode.failed,
     { cause: error },
   );
+}
+
+/** The first part of the path that exists and is not a directory. */
+function notADirectory(path: string): string {
+  let current = dirname(path);
+  let found = current;
+  while (dirname(current) !== current) {
+    try {
+      if (!statSync(current).isDirectory()) found = current;
+    } catch {
+      // Not there (or not reachable): keep looking further up.
+    }
+    current = dirname(current);
+  }
+  return found;
 }
 
 /**
