@@ -18,6 +18,7 @@ import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { type Places, placesFor } from './paths.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseSystemName } from './system-name.js';
 import { parseSystemUrl } from './system-url.js';
 import {
   type ConfigProblem,
@@ -62,6 +63,8 @@ export interface Config {
   webhookUrl?: string;
   webhookSecret?: string;
   systemUrl?: string;
+  /** BACKUP_ALERT_SYSTEM_NAME: the alerts' footer; unset = the runbook's. */
+  systemName?: string;
   /** Types whose failures alert (all by default); every failure is recorded regardless. */
   alertTypes: BackupType[];
   lang: Lang;
@@ -232,6 +235,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     webhookUrl,
     webhookSecret,
     systemUrl: parseSystemUrl(env['SYSTEM_URL'], problems),
+    systemName: parseSystemName(env['BACKUP_ALERT_SYSTEM_NAME'], problems),
     logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),
     repeatIntervalMs: parseOptionalDuration(
       'BACKUP_ALERT_REPEAT_INTERVAL',

@@ -85,7 +85,13 @@ export function createAppriseNotifier(
     recipient: describeAppriseUrls(urls),
     async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const subject = alertSubject(alert, config.lang);
-      const body = plainTextBody(alert, config.lang, config.systemUrl, config.routing.timeZone);
+      const body = plainTextBody(
+        alert,
+        config.lang,
+        config.systemUrl,
+        config.routing.timeZone,
+        config.systemName,
+      );
       await runApprise({ command, urls, title: subject, body, type: APPRISE_TYPE[alert.kind], env, signal });
       return { attempts: 1, subject };
     },
