@@ -11,7 +11,6 @@ const MAX_LENGTH = 100;
 export function parseSystemName(value: string | undefined, problems: Problems): string | undefined {
   const text = value?.trim();
   if (!text) return undefined;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f-\u009f]/.test(text) || text.length > MAX_LENGTH) {
     problems.push({
       variable: 'BACKUP_ALERT_SYSTEM_NAME',
