@@ -53,6 +53,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
             'missing',
             'slow',
             'reminder',
+            'config-problem',
           ],
         },
       },

@@ -32,6 +32,7 @@ const APPRISE_TYPE: Record<AlertKind, 'info' | 'success' | 'warning' | 'failure'
   missing: 'failure',
   slow: 'warning',
   reminder: 'warning',
+  'config-problem': 'warning',
 };
 
 /** The executable on PATH, or undefined: looked up before spawning, so a missing one is one clear line. */

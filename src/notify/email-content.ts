@@ -55,7 +55,7 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
     isRecovery: alert.kind === 'recovery',
     isTest: alert.kind === 'test' || alert.preview === true,
     // A warning, not the red of a failure: size findings, missing, slow, reminders.
-    isWarning: (['suspect', 'suspect-growth', 'missing', 'slow', 'reminder'] as const).some(
+    isWarning: (['suspect', 'suspect-growth', 'missing', 'slow', 'reminder', 'config-problem'] as const).some(
       (kind) => alert.kind === kind,
     ),
     escalate: alert.escalate,
