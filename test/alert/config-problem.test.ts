@@ -17,7 +17,8 @@ async function setup() {
     BACKUP_ALERT_TIMEOUT: '4hrs',
     NODE_ENV: 'test',
   };
-  const run = (now: () => Date) => runMain(['run', '--type', 'daily', '--script', OK], { cwd: dir, env, now });
+  const run = (now: () => Date) =>
+    runMain(['run', '--type', 'daily', '--script', OK], { cwd: dir, env, now });
   return { hook, env, dir, run };
 }
 
@@ -49,7 +50,11 @@ describe('an invalid setting reaches people (issue 23)', () => {
     const warning = await runMain(['status', '--nagios'], { cwd: dir, env, now });
     expect(warning.stdout).toMatch(/^WARNING - settings: BACKUP_ALERT_TIMEOUT /);
     expect(warning.exitCode).toBe(1);
-    const fixed = await runMain(['status', '--nagios'], { cwd: dir, env: { ...env, BACKUP_ALERT_TIMEOUT: '4h' }, now });
+    const fixed = await runMain(['status', '--nagios'], {
+      cwd: dir,
+      env: { ...env, BACKUP_ALERT_TIMEOUT: '4h' },
+      now,
+    });
     expect(fixed.stdout).toMatch(/^OK - /);
     expect(fixed.exitCode).toBe(0);
   });

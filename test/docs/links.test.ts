@@ -21,7 +21,7 @@ function prose(markdown: string): string[] {
 }
 
 /** GitHub's anchors: lower case, punctuation dropped, spaces to dashes, repeats numbered. */
-export function anchorsOf(markdown: string): Set<string> {
+function anchorsOf(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const anchors = new Set<string>();
   for (const line of prose(markdown)) {

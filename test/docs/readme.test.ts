@@ -23,6 +23,6 @@ describe('README.md', () => {
   });
 
   it('says where Node.js 20+ comes from on Debian 12 and Ubuntu 22.04/24.04', () => {
-    expect(readme).toMatch(/Debian 12[^]*Ubuntu 22\.04[^]*24\.04[^]*NodeSource/);
+    expect(readme).toMatch(/Debian 12[\s\S]*Ubuntu 22\.04[\s\S]*24\.04[\s\S]*NodeSource/);
   });
 });
