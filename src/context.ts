@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Config } from './config/config.js';
 import type { Env } from './config/env-source.js';
+import type { Places } from './config/paths.js';
 import type { ConfigProblem } from './config/values.js';
 import type { SignalSource } from './runner/signals.js';
 import type { Logger } from './shared/logger.js';
@@ -40,6 +41,8 @@ export interface CommandContext {
   pid: number;
   /** SIGTERM/SIGINT/SIGHUP sent to us. */
   signals: SignalSource;
+  /** Where settings and state live by default: system mode (root) or the user's XDG places. */
+  places: Places;
   /** Opens the database (creating it); throws when it cannot. */
   openStore: () => Store;
 }
@@ -62,4 +65,6 @@ export interface MainDeps {
   signals: SignalSource;
   /** Packaged templates/; differs between the bundle and the sources. */
   defaultTemplateDir: string;
+  /** The process's uid: 0 is system mode (/etc, /var/lib). Unset (tests, Windows): user mode. */
+  uid?: number;
 }

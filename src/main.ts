@@ -92,6 +92,7 @@ export function start(): void {
       },
     },
     defaultTemplateDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'templates'),
+    uid: process.getuid?.(),
   };
   main(process.argv.slice(2), deps)
     .then(

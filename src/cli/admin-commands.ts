@@ -1,7 +1,7 @@
 import type { RetryOptions } from '../commands/retry.js';
 import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 
-/** The commands that check and look after alerting: test-email, test-notify, doctor, retry, serve, metrics. */
+/** The commands that set up, check and look after alerting: test-email, test-notify, doctor, retry, serve, metrics, init. */
 
 const DURATION = (name = 'dur'): OptionSpec['value'] => ({ kind: 'text', name });
 
@@ -53,6 +53,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
             'missing',
             'slow',
             'reminder',
+            'config-problem',
           ],
         },
       },
@@ -123,6 +124,16 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
     action: async (_options, ctx) => {
       const { metricsCommand } = await import('../commands/metrics.js');
       return metricsCommand({ metrics: ctx.config.metrics }, ctx);
+    },
+  }),
+  defineCommand<object>({
+    name: 'init',
+    description: 'create the directories, a commented env file (0600) and an example job',
+    example: 'sudo backup-alert init',
+    options: [],
+    action: async (_options, ctx) => {
+      const { initCommand } = await import('../commands/init/init.js');
+      return initCommand(ctx);
     },
   }),
 ];

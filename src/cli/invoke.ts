@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../config/config.js';
 import { resolveEnv } from '../config/env-source.js';
+import { placesFor } from '../config/paths.js';
 import type { CommandContext, Io, MainDeps } from '../context.js';
 import { createLogger } from '../shared/logger.js';
 import { Redactor } from '../shared/redact.js';
@@ -19,15 +20,17 @@ export function invoke(
 
 /** Settings read once (flag > environment > env file), a logger that masks every secret. */
 export function createContext(options: CommonOptions, deps: MainDeps): CommandContext {
+  // From the process environment only: an env file cannot move the place it is read from.
+  const places = placesFor(deps.env, deps.uid);
   const {
     env,
     envFile,
     problems: envFileProblems,
-  } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  } = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile, places });
   const { config, problems } = loadConfig(
     env,
     { db: options.db },
-    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile, hostname: deps.hostname },
+    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile, hostname: deps.hostname, places },
   );
   const redactor = new Redactor(config.secrets, config.redactPatterns);
   const logger = createLogger({
@@ -64,6 +67,7 @@ export function createContext(options: CommonOptions, deps: MainDeps): CommandCo
     username: deps.username,
     pid: deps.pid,
     signals: deps.signals,
+    places,
     openStore: () => Store.open(config.dbPath),
   };
 }

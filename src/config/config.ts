@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDuration, MAX_TIMER_MS } from '../shared/duration.js';
 import { smtpSecretForms } from '../shared/redact.js';
@@ -16,8 +15,10 @@ import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js
 import { type FleetConfig, parseFleetConfig } from './fleet.js';
 import { parseHostSettings } from './host.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
+import { type Places, placesFor } from './paths.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseSystemName } from './system-name.js';
 import { parseSystemUrl } from './system-url.js';
 import {
   type ConfigProblem,
@@ -63,6 +64,8 @@ export interface Config {
   webhookUrl?: string;
   webhookSecret?: string;
   systemUrl?: string;
+  /** BACKUP_ALERT_SYSTEM_NAME: the alerts' footer; unset = the runbook's. */
+  systemName?: string;
   /** Types whose failures alert (all by default); every failure is recorded regardless. */
   alertTypes: BackupType[];
   lang: Lang;
@@ -111,14 +114,16 @@ export interface ConfigContext {
   envFile?: string;
   /** The OS host name: BACKUP_ALERT_HOST's default. */
   hostname?: string;
+  /** System or user places (the default database); absent: user mode. */
+  places?: Places;
 }
 
-/** The default database: $STATE_DIRECTORY under systemd, else the XDG state dir. */
-export function defaultDbPath(env: Env): string {
-  const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0];
-  if (stateDirectory) return join(stateDirectory, 'backup-alert.db');
-  const stateHome = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
-  return join(stateHome, 'backup-alert', 'backup-alert.db');
+/**
+ * The default database: `<state dir>/backup-alert.db` ($STATE_DIRECTORY under systemd, else
+ * /var/lib/backup-alert for root, the XDG state dir for anyone else).
+ */
+export function defaultDbPath(env: Env, places: Places = placesFor(env, undefined)): string {
+  return join(places.stateDir, 'backup-alert.db');
 }
 
 /** Parses the merged environment (and flags) once, collecting every problem. */
@@ -160,7 +165,10 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const fleet = parseFleetConfig(env, (name) => secret(name as SecretName), problems, hostSettings);
 
   const config: Config = {
-    dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
+    dbPath: resolve(
+      context.cwd,
+      flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env, context.places),
+    ),
     killAfterMs: DEFAULT_KILL_AFTER_MS,
     host: hostSettings.host,
     expect: hostSettings.expect,
@@ -228,6 +236,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     webhookUrl,
     webhookSecret,
     systemUrl: parseSystemUrl(env['SYSTEM_URL'], problems),
+    systemName: parseSystemName(env['BACKUP_ALERT_SYSTEM_NAME'], problems),
     logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),
     repeatIntervalMs: parseOptionalDuration(
       'BACKUP_ALERT_REPEAT_INTERVAL',

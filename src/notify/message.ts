@@ -198,6 +198,8 @@ export function plainTextBody(
   lang: Lang,
   systemUrl: string | undefined,
   timeZone?: string,
+  /** BACKUP_ALERT_SYSTEM_NAME; the runbook's footer when unset. */
+  footer?: string,
 ): string {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
@@ -216,6 +218,6 @@ export function plainTextBody(
   if (late) lines.push(late);
   const output = shownOutput(alert);
   if (output) lines.push('', `${t.outputTail}:`, tailOf(output, PLAIN_TAIL_LIMIT, alert.run.outputCutBytes));
-  lines.push('', words.advice, '', `${t.systemUrl}: ${systemUrl ?? t.notSet}`, '', '---', t.footer);
+  lines.push('', words.advice, '', `${t.systemUrl}: ${systemUrl ?? t.notSet}`, '', '---', footer ?? t.footer);
   return `${lines.join('\n')}\n`;
 }

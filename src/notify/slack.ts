@@ -43,6 +43,7 @@ export function slackPayload(
   lang: Lang,
   systemUrl: string | undefined,
   timeZone?: string,
+  footer?: string,
 ): object {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
@@ -94,7 +95,7 @@ export function slackPayload(
   const link = systemUrl ? `<${escapeMrkdwn(systemUrl)}|${escapeMrkdwn(systemUrl)}>` : escapeMrkdwn(t.notSet);
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${t.systemUrl}: ${link} · ${t.footer}` }],
+    elements: [{ type: 'mrkdwn', text: `${t.systemUrl}: ${link} · ${escapeMrkdwn(footer ?? t.footer)}` }],
   });
   // The fallback is what notifications and mentions are built from: `<!channel>` or
   // `<https://evil.example|click here>` printed by a script must stay text there too.
@@ -115,7 +116,7 @@ export function createSlackNotifier(
     recipient: redactUrl(url),
     async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const body = JSON.stringify(
-        slackPayload(alert, config.lang, config.systemUrl, config.routing.timeZone),
+        slackPayload(alert, config.lang, config.systemUrl, config.routing.timeZone, config.systemName),
       );
       const result = await postJson({ url, body, signal });
       return { attempts: result.attempts, subject: alertSubject(alert, config.lang) };

@@ -13,12 +13,14 @@ export const ALERT_KINDS = [
   'missing',
   'slow',
   'reminder',
+  'config-problem',
 ] as const;
 /**
  * `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send),
  * `suspect` / `suspect-growth`: a success whose artifact is far below / above its usual size
  * (DESIGN.md "False success"; two kinds because the subject says which),
- * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident).
+ * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident),
+ * `config-problem` (an invalid setting the run fell back from; once a day per setting).
  */
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -32,6 +34,7 @@ export const NOTIFICATION_TYPES = {
   missing: 'backup_missing',
   slow: 'backup_slow',
   reminder: 'backup_reminder',
+  'config-problem': 'config_problem',
 } as const satisfies Record<AlertKind, string>;
 
 /** The incident an alert belongs to: since when, and how many runs failed in it. */

@@ -1,4 +1,5 @@
 import { alertAbout } from '../alert/alert-run.js';
+import { noticeConfigProblems } from '../alert/config-problem.js';
 import type { AlertContext } from '../alert/dispatch.js';
 import { sendDueReminders } from '../alert/incidents.js';
 import type { CommandContext } from '../context.js';
@@ -62,7 +63,11 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
       } else if (plan.quiet) {
         await replayOutput(result.logPath, result.outputTail, ctx);
       }
-      await Promise.all([alertAbout(result, ctx), heartbeat?.finish(result)]);
+      await Promise.all([
+        alertAbout(result, ctx),
+        heartbeat?.finish(result),
+        noticeConfigProblems(ctx.problems, result, ctx),
+      ]);
       // Open incidents (this type's or another's) whose BACKUP_ALERT_REMIND reminder is due.
       await sendDueReminders(ctx, ctx.hostname);
       return result.exitCode ?? 0;

@@ -8,6 +8,7 @@ import { FLEET_OUTBOX } from './migrations/06-fleet-outbox.js';
 import { DEFECTS } from './migrations/07-defects.js';
 import { PERFORMANCE } from './migrations/08-performance.js';
 import { RUNNING } from './migrations/09-running.js';
+import { CONFIG_PROBLEMS } from './migrations/12-config-problems.js';
 
 /**
  * Migrations by PRAGMA user_version: index i brings the schema from version i to i+1.
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly string[] = [
   DEFECTS,
   PERFORMANCE,
   RUNNING,
+  CONFIG_PROBLEMS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

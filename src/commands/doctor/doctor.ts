@@ -20,6 +20,7 @@ import {
 } from './checks.js';
 import { centreChecks } from './fleet-checks.js';
 import { metricsChecks } from './metrics-checks.js';
+import { checkOldDatabase, checkPlaces } from './places.js';
 import { renderChecks } from './render.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
 import { checkTemplate } from './template.js';
@@ -66,7 +67,10 @@ export async function doctorCommand(
   const quiet = createLogger({ write: () => {}, level: 'silent', redactor: ctx.redactor });
   const now = ctx.now();
 
+  const oldDatabase = checkOldDatabase(ctx);
   const checks: Check[] = [
+    checkPlaces(ctx),
+    ...(oldDatabase ? [oldDatabase] : []),
     checkEnvFile(config, ctx.cwd),
     ...checkProblems(problems, config),
     checkEmail(config, ctx.env['BACKUP_ALERT_EMAIL'], problems),

@@ -9,7 +9,7 @@ import { tempDir } from '../../helpers/tmp.js';
 function unitFile(): string {
   const unit = readFileSync(join(ROOT, 'examples', 'backup-alert@.service'), 'utf8');
   const path = join(tempDir(), 'backup-alert@.service');
-  writeFileSync(path, unit.replace('/usr/local/bin/backup-alert', BIN));
+  writeFileSync(path, unit.replaceAll('/usr/bin/backup-alert', BIN));
   return path;
 }
 
