@@ -1,11 +1,13 @@
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { onTestFinished } from 'vitest';
-import { chromiumExecutable } from './chromium-binary.js';
+import { chromiumProgram } from './chromium-binary.js';
 
 /** The system's Chromium or npm's (chromium-binary.ts), driven by playwright-core. */
 export async function launchChromium(): Promise<Browser> {
+  const program = await chromiumProgram();
   return chromium.launch({
-    executablePath: await chromiumExecutable(),
+    executablePath: program.executablePath,
+    env: program.env,
     // We run as root in CI: Chromium's sandbox needs an unprivileged user.
     args: [
       '--no-sandbox',

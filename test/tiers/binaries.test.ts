@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { chromiumExecutable } from '../helpers/chromium-binary.js';
+import { chromiumProgram } from '../helpers/chromium-binary.js';
 import { BIN, cliForOtherUsers, ROOT } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
@@ -45,12 +45,22 @@ describe('BACKUP_ALERT_TEST_CHROMIUM=npm', () => {
     const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
       version: string;
     };
-    const executable = await chromiumExecutable();
-    expect(executable.startsWith(join(ROOT, 'node_modules', '.cache'))).toBe(true);
-    expect(executable.startsWith(tmpdir())).toBe(false);
+    const { executablePath } = await chromiumProgram();
+    expect(executablePath.startsWith(join(ROOT, 'node_modules', '.cache'))).toBe(true);
+    expect(executablePath.startsWith(tmpdir())).toBe(false);
     const browser = await launchChromium();
     try {
       expect(majorOf(browser.version())).toBe(majorOf(version));
+      // With its own NSS, not the system's: a bare machine has none.
+      const pids = readdirSync('/proc').filter((pid) => {
+        try {
+          return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(executablePath);
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
+      const maps = pids.map((pid) => readFileSync(`/proc/${pid}/maps`, 'utf8')).join('');
+      expect(maps).toContain(join(dirname(executablePath), 'al2023', 'lib', 'libnss3.so'));
     } finally {
       await browser.close();
     }
