@@ -1,0 +1,20 @@
+import { chownSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Gives a file or directory we just created the owner of the directory it is in, when they
+ * differ. System mode: root's cron creates the database, runs/ and locks/ in
+ * /var/lib/backup-alert, which the package gives to the backup-alert user its units run as;
+ * left root's (0600/0700), the units could not open them and cron and systemd would keep
+ * two histories. Only root may chown: for anyone else (or on any error) nothing changes.
+ */
+export function ownLikeParent(path: string | undefined): void {
+  if (!path) return;
+  try {
+    const parent = statSync(dirname(path));
+    const own = statSync(path);
+    if (own.uid !== parent.uid || own.gid !== parent.gid) chownSync(path, parent.uid, parent.gid);
+  } catch {
+    // Not root, or the path went away: the file stays as created.
+  }
+}
