@@ -65,7 +65,7 @@ export function acquireLock(
 ): LockAttempt {
   const isAlive = probes.isAlive ?? isProcessAlive;
   const groupAlive = probes.isGroupAlive ?? isGroupAlive;
-  ownLikeParent(mkdirSync(lockDir, { recursive: true, mode: 0o700 }));
+  if (mkdirSync(lockDir, { recursive: true, mode: 0o700 })) ownLikeParent(lockDir);
   const path = lockPathFor(lockDir, holder.script);
   let reclaimed: LockHolder | 'unreadable' | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -45,7 +45,7 @@ export function reapAbandoned(journal: Journal, ctx: CommandContext): RunResult[
 export function runLogDir(ctx: CommandContext): string | null {
   const dir = join(dirname(ctx.config.dbPath), 'runs');
   try {
-    ownLikeParent(mkdirSync(dir, { recursive: true, mode: 0o700 }));
+    if (mkdirSync(dir, { recursive: true, mode: 0o700 })) ownLikeParent(dir);
     return dir;
   } catch (error) {
     ctx.logger.warn(

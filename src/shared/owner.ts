@@ -6,10 +6,10 @@ import { dirname } from 'node:path';
  * differ. System mode: root's cron creates the database, runs/ and locks/ in
  * /var/lib/backup-alert, which the package gives to the backup-alert user its units run as;
  * left root's (0600/0700), the units could not open them and cron and systemd would keep
- * two histories. Only root may chown: for anyone else (or on any error) nothing changes.
+ * two histories. Callers pass only what they have just created, never a directory that
+ * was there. Only root may chown: for anyone else (or on any error) nothing changes.
  */
-export function ownLikeParent(path: string | undefined): void {
-  if (!path) return;
+export function ownLikeParent(path: string): void {
   try {
     const parent = statSync(dirname(path));
     const own = statSync(path);

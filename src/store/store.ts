@@ -48,7 +48,8 @@ export class Store implements Journal {
   /** Opens (creating with 0700 dir / 0600 file) and migrates the database. */
   static open(path: string, options: { readonly?: boolean } = {}): Store {
     if (!options.readonly && path !== ':memory:' && !existsSync(path)) {
-      ownLikeParent(mkdirSync(dirname(path), { recursive: true, mode: 0o700 }));
+      // Only what we create changes owner, never a directory that was there.
+      if (mkdirSync(dirname(path), { recursive: true, mode: 0o700 })) ownLikeParent(dirname(path));
       closeSync(openSync(path, 'a', 0o600));
       // SQLite gives its -wal and -shm files the database's owner when it runs as root.
       ownLikeParent(path);
