@@ -146,8 +146,8 @@ function decideRecovery(
 export type SilenceVerdict =
   /** Hold it: a silence for its type is in force. */
   | { hold: SilenceRow }
-  /** Send it, saying how many alerts ended silences held (`reported`: those silences). */
-  | { alert: Alert; reported: number[] };
+  /** Send it, saying how many alerts ended silences held (`reported`: those silences, claimed at `claimedAt`). */
+  | { alert: Alert; reported: number[]; claimedAt?: string };
 
 /**
  * Silences (`backup-alert silence add`): while one is in force for the alert's type, the
@@ -156,18 +156,20 @@ export type SilenceVerdict =
  */
 export function silenceVerdict(
   alert: Alert,
-  silences: Pick<Journal['silences'], 'active' | 'unreported'>,
+  silences: Pick<Journal['silences'], 'active' | 'claimUnreported'>,
   now: Date,
 ): SilenceVerdict {
   if (alert.kind === 'test' || alert.preview) return { alert, reported: [] };
   const at = now.toISOString();
   const active = silences.active(at, alert.run.type)[0];
   if (active) return { hold: active };
-  const ended = silences.unreported(alert.run.type, at);
+  // Claimed, not just read: two alerts deciding at once must not both carry the count.
+  const ended = silences.claimUnreported(alert.run.type, at);
   const held = ended.reduce((sum, silence) => sum + silence.held_count, 0);
   return {
     alert: held > 0 ? { ...alert, heldBySilence: (alert.heldBySilence ?? 0) + held } : alert,
     reported: ended.map((silence) => silence.id),
+    claimedAt: at,
   };
 }
 

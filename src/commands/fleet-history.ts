@@ -6,6 +6,7 @@ import { type FleetRun, fleetHistory } from '../fleet/history.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { checkInteger, LIMIT_BOUNDS } from '../shared/numbers.js';
 import { colourStatus, table } from '../shared/table.js';
 import { requireFleet } from './sync.js';
 
@@ -23,10 +24,9 @@ export async function fleetHistoryCommand(
   ctx: CommandContext,
   fleetConfig: FleetConfig | undefined,
 ): Promise<number> {
-  const limit = Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError(`invalid --limit "${options.limit}": use a whole number of 1 or more`);
-  }
+  const checked = checkInteger(options.limit, LIMIT_BOUNDS);
+  if (!checked.ok) throw new UsageError(`invalid --limit ${checked.problem}`);
+  const limit = checked.value;
   const fleet = requireFleet(fleetConfig);
   const connect = {
     timeoutMs: fleet.syncTimeoutMs,

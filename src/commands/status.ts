@@ -3,6 +3,7 @@ import { checkDuration, formatDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { colourStatus, table } from '../shared/table.js';
+import { oneLineSafe } from '../shared/terminal-text.js';
 import { runViewOf } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { isStoreError, openForReading, type RunJson, unreadableStore } from './reading.js';
@@ -86,7 +87,7 @@ function describe(status: TypeStatus, maxAge: string | undefined): string {
     case 'failed':
       return (
         `${status.type}: latest run ${status.latestRun?.backupId} ${status.latestRun?.status}` +
-        ` (${status.consecutiveFailures} in a row${status.escalate ? ', Level 2 escalation' : ''}): ${status.latestRun?.errorMessage ?? ''}`
+        ` (${status.consecutiveFailures} in a row${status.escalate ? ', Level 2 escalation' : ''}): ${oneLineSafe(status.latestRun?.errorMessage ?? '')}`
       );
     case 'stale':
       return `${status.type}: ${age}, older than ${maxAge}`;

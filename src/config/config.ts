@@ -28,6 +28,7 @@ import {
   parsePositiveInteger,
   parseRecipients,
   parseRedactPatterns,
+  parseSender,
   parseWebhookUrl,
 } from './values.js';
 
@@ -140,7 +141,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     host: nonEmpty('SMTP_HOST') ?? 'localhost',
     port: parsePort('SMTP_PORT', env['SMTP_PORT'], 587, problems),
     secure: parseBoolean('SMTP_SECURE', env['SMTP_SECURE'], false, problems),
-    from: nonEmpty('SMTP_FROM') ?? DEFAULT_SMTP_FROM,
+    from: parseSender('SMTP_FROM', env['SMTP_FROM'], DEFAULT_SMTP_FROM, problems),
     tlsRejectUnauthorized: parseBoolean(
       'SMTP_TLS_REJECT_UNAUTHORIZED',
       env['SMTP_TLS_REJECT_UNAUTHORIZED'],

@@ -3,6 +3,7 @@ import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatLocalTime } from '../shared/local-time.js';
 import { describeSizeFinding } from '../shared/size-finding.js';
+import { showControls } from '../shared/terminal-text.js';
 import type { Alert } from './types.js';
 import { kindWords, labels } from './words.js';
 
@@ -11,6 +12,9 @@ import { kindWords, labels } from './words.js';
  * requirement (OP-BKP-ALT-001): verbatim and in order; what we add goes on
  * extra lines after エラー内容 and never alters those lines.
  */
+
+// Channels (and their tests) import it from here; it lives with the other terminal-safe text.
+export { showControls };
 
 /** Plain-text output tail in a mail body is capped; the HTML and the log file have more. */
 export const PLAIN_TAIL_LIMIT = 4096;
@@ -177,21 +181,6 @@ export function fitTail(
     if (measure(rendered) <= max || limit === 0) return rendered;
     limit = Math.floor(limit * 0.8);
   }
-}
-
-/**
- * Control characters a script printed (colour codes, stray bytes) shown as what they are,
- * never passed on for a mail reader or terminal to act on: C0 controls as their Unicode
- * control pictures (ESC → ␛, 0x01 → ␁, DEL → ␡), C1 controls as `\x9b`. Newlines and
- * tabs stay; CRLF becomes a newline.
- */
-export function showControls(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) =>
-      c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
-    )
-    .replace(/[\u0080-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
 }
 
 /** The output tail as every channel shows it: controls made visible, no trailing blank space; '' when empty. */

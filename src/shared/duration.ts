@@ -1,3 +1,5 @@
+import { quoteValue } from './terminal-text.js';
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 type Unit = keyof typeof UNIT_MS;
 
@@ -37,13 +39,19 @@ export function checkDuration(
   if (ms === undefined) {
     return {
       ok: false,
-      problem: `"${text}" is not a duration: use a number and a unit, e.g. 90s, 15m, 4h, 7d`,
+      problem: `${quoteValue(text)} is not a duration: use a number and a unit, e.g. 90s, 15m, 4h, 7d`,
     };
   }
   if (ms <= 0)
-    return { ok: false, problem: `"${text}" is zero: give a duration longer than 0, e.g. 90s, 4h, 7d` };
+    return {
+      ok: false,
+      problem: `${quoteValue(text)} is zero: give a duration longer than 0, e.g. 90s, 4h, 7d`,
+    };
   if (options.maxMs !== undefined && ms > options.maxMs) {
-    return { ok: false, problem: `"${text}" is longer than the ${formatDuration(options.maxMs)} allowed` };
+    return {
+      ok: false,
+      problem: `${quoteValue(text)} is longer than the ${formatDuration(options.maxMs)} allowed`,
+    };
   }
   return { ok: true, ms };
 }

@@ -1,5 +1,6 @@
-import { chownSync, statSync } from 'node:fs';
+import { chownSync, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { makeDirectory } from './make-dir.js';
 
 /**
  * Gives a file or directory we just created the owner of the directory it is in, when they
@@ -17,4 +18,11 @@ export function ownLikeParent(path: string): void {
   } catch {
     // Not root, or the path went away: the file stays as created.
   }
+}
+
+/** `makeDirectory`, then the new directory (not one that was there) gets its parent's owner. */
+export function makeDirectoryLikeParent(dir: string): void {
+  const existed = existsSync(dir);
+  makeDirectory(dir);
+  if (!existed) ownLikeParent(dir);
 }

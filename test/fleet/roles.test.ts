@@ -13,13 +13,14 @@ const ADMIN_PASSWORD = 'admin-Secret-1';
 let cluster: PgCluster;
 const url = (user: string) => cluster.url({ user, password: `${user}-pw-123`, database: 'backup_alert' });
 
-/** The documented setup, exactly as docs/fleet.md has an operator run it. */
+/**
+ * The documented setup, from the files an operator runs with psql (run here by the helper's
+ * psql-subset runner; test/interop/fleet/psql-examples.test.ts runs them through psql itself).
+ */
 beforeAll(async () => {
   cluster = await startPostgres();
-  const psql = async (file: string, vars: Record<string, string>, database = 'backup_alert') => {
-    const result = await cluster.psql(database, { file: `${EXAMPLES}${file}`, vars });
-    if (result.exitCode !== 0) throw new Error(`${file}: ${result.stderr}`);
-  };
+  const psql = (file: string, vars: Record<string, string>, database = 'backup_alert') =>
+    cluster.runSqlFile(database, `${EXAMPLES}${file}`, vars);
   await psql('roles.sql', { admin_password: ADMIN_PASSWORD }, 'postgres');
   const admin = cluster.url({
     user: 'backup_alert_admin',

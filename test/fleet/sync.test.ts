@@ -326,6 +326,39 @@ describe('syncOnce', () => {
     }
   });
 
+  it("after --take-over, the newcomer's run with a colliding backup ID never overwrites the old machine's row", async () => {
+    const { db, url } = await centre();
+    const first = localStore('first.db');
+    const second = localStore('second.db');
+    try {
+      // Same start second, same type: the same backup ID on both machines. The old machine's
+      // row is at revision 1 (running), the newcomer's at 2 (finished): only the guard keeps it.
+      const id = recordRun(first, { startedAt: NOW, status: 'running' });
+      expect(recordRun(second, { startedAt: NOW, status: 'failure' })).toBe(id);
+      const fleet = fleetConfig(url);
+      expect(
+        (await syncOnce({ db: first.db, fleet, version: VERSION, now: () => NOW })).error,
+      ).toBeUndefined();
+      const taken = await syncOnce({
+        db: second.db,
+        fleet,
+        version: VERSION,
+        now: () => NOW,
+        takeOver: true,
+      });
+      expect(taken.error).toBeUndefined();
+      const rows = await cluster.query<{ status: string }>(
+        'SELECT status FROM backup_logs WHERE backup_id = $1',
+        [id],
+        db,
+      );
+      expect(rows).toEqual([{ status: 'running' }]);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
   it('PostgreSQL restarted in the middle of a sync: nothing lost, nothing twice', async () => {
     const { db, url } = await centre();
     const store = localStore();

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { BIN, ROOT } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /** The shipped unit, with ExecStart pointed at this checkout's bin (verify checks that it exists). */
 function unitFile(): string {
