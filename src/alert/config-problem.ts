@@ -19,6 +19,11 @@ export async function noticeConfigProblems(
   const db = ctx.journal.db;
   if (problems.length === 0 || !db) return;
   try {
+    // Nobody to tell: the [WARN] line is all there is, and the day stays unclaimed so the
+    // notice goes out once a channel is configured. (Loaded only when a setting is wrong.)
+    const { notifiersFor } = await import('./routing.js');
+    const probe: Alert = { kind: 'config-problem', run, consecutiveFailures: 0, escalate: false };
+    if (notifiersFor(probe, ctx).length === 0) return;
     const claimed = claimConfigNotices(
       db,
       ctx.config.host,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../shared/errors.js';
-import { makeDirectory } from '../shared/make-dir.js';
+import { makeDirectoryLikeParent } from '../shared/owner.js';
 import {
   isGroupAlive,
   isProcessAlive,
@@ -65,7 +65,7 @@ export function acquireLock(
 ): LockAttempt {
   const isAlive = probes.isAlive ?? isProcessAlive;
   const groupAlive = probes.isGroupAlive ?? isGroupAlive;
-  makeDirectory(lockDir);
+  makeDirectoryLikeParent(lockDir);
   const path = lockPathFor(lockDir, holder.script);
   let reclaimed: LockHolder | 'unreadable' | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {

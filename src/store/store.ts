@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
-import { makeDirectory } from '../shared/make-dir.js';
+import { makeDirectoryLikeParent, ownLikeParent } from '../shared/owner.js';
 import { AuditTable } from './audit.js';
 import { ChannelTable } from './channels.js';
 import { IncidentTable } from './incidents.js';
@@ -48,8 +48,10 @@ export class Store implements Journal {
   /** Opens (creating with 0700 dir / 0600 file) and migrates the database. */
   static open(path: string, options: { readonly?: boolean } = {}): Store {
     if (!options.readonly && path !== ':memory:' && !existsSync(path)) {
-      makeDirectory(dirname(path));
+      makeDirectoryLikeParent(dirname(path));
       closeSync(openSync(path, 'a', 0o600));
+      // SQLite gives its -wal and -shm files the database's owner when it runs as root.
+      ownLikeParent(path);
     }
     const Sqlite = loadSqlite();
     const db = new Sqlite(path, {

@@ -82,8 +82,14 @@ describe('the Debian package (npm run package:deb)', () => {
     expect(init.exitCode, init.stderr).toBe(0);
     expect(init.stdout).toContain('backup-alert doctor');
 
-    // A failing job run as the units' user reaches people (a webhook on loopback) and is
-    // recorded in /var/lib/backup-alert, where root's cron and shell read it.
+    // Root's cron runs first and creates the database; then a failing job run as the units'
+    // user reaches people (a webhook on loopback) and is recorded in that same database.
+    const cron = await execa('backup-alert', ['run', '--type', 'daily', '--script', '/bin/true'], {
+      env: { PATH, NODE_ENV: 'test' },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(cron.exitCode, cron.stderr).toBe(0);
     const hook = await scriptedServer([{ status: 200 }]);
     const scripts = tempDir();
     chmodSync(scripts, 0o755);
@@ -109,7 +115,11 @@ describe('the Debian package (npm run package:deb)', () => {
     expect(run.exitCode, run.stderr).toBe(3);
     expect(hook.requests).toHaveLength(1);
     const history = await execa('backup-alert', ['history', '--json'], { env: { PATH }, extendEnv: false });
-    expect(JSON.parse(history.stdout)).toMatchObject([{ status: 'failure', exitCode: 3 }]);
+    expect(run.stderr).not.toContain('will not be recorded');
+    expect(JSON.parse(history.stdout)).toMatchObject([
+      { status: 'failure', exitCode: 3 },
+      { status: 'success', exitCode: 0 },
+    ]);
 
     // The units as installed: verify clean, and every one hardened to 2.5 or better.
     const units = ['backup-alert@.service', 'backup-alert-watch.service', 'backup-alert-serve.service'];
