@@ -46,6 +46,8 @@ export interface SmtpSettings {
   password?: string;
   from: string;
   tlsRejectUnauthorized: boolean;
+  /** SMTP_PORT as given when it was not a port (the default was used): named in SMTP errors. */
+  invalidPort?: string;
 }
 
 export interface Config {
@@ -137,6 +139,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
 
   const smtpUser = nonEmpty('SMTP_USER');
   const smtpPassword = secret('SMTP_PASSWORD');
+  const portGiven = nonEmpty('SMTP_PORT');
   const smtp: SmtpSettings = {
     host: nonEmpty('SMTP_HOST') ?? 'localhost',
     port: parsePort('SMTP_PORT', env['SMTP_PORT'], 587, problems),
@@ -148,6 +151,9 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
       true,
       problems,
     ),
+    ...(portGiven !== undefined && problems.some((p) => p.variable === 'SMTP_PORT')
+      ? { invalidPort: portGiven }
+      : {}),
     ...(smtpUser ? { user: smtpUser } : {}),
     ...(smtpPassword ? { password: smtpPassword } : {}),
   };
@@ -229,7 +235,10 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     envFile: context.envFile,
     fleet,
     script: flags.script ?? nonEmpty('BACKUP_ALERT_SCRIPT'),
-    timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems),
+    // Invalid = the default (no timeout), said so: the backup still runs, never cut short by a guess.
+    timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems, {
+      fallback: 'the default: no timeout',
+    }),
     slackWebhookUrl,
     teamsWebhookUrl,
     teamsFormat: parseTeamsFormat(env['TEAMS_WEBHOOK_FORMAT'], problems),

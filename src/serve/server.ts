@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage, UsageError } from '../shared/errors.js';
+import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
 import type { ServeOptions } from './options.js';
 import { authority, checkExposure, type ListenAddress, parseListen } from './settings.js';
 
@@ -33,9 +33,10 @@ function listen(server: Server, address: ListenAddress): Promise<AddressInfo> {
     const onError = (error: Error) => {
       server.off('listening', onListening);
       reject(
-        new UsageError(`cannot listen on ${authority(address.host, address.port)}: ${errorMessage(error)}`, {
-          cause: error,
-        }),
+        new UsageError(
+          `cannot listen on ${authority(address.host, address.port)}: ${errorMessage(error)}${listenRemedy(error, address)}`,
+          { cause: error },
+        ),
       );
     };
     const onListening = () => {
@@ -46,6 +47,21 @@ function listen(server: Server, address: ListenAddress): Promise<AddressInfo> {
     server.once('listening', onListening);
     server.listen({ host: address.host, port: address.port, exclusive: true });
   });
+}
+
+/** What to do about a listen error, in words: the code alone says little to an operator. */
+function listenRemedy(error: unknown, address: ListenAddress): string {
+  const where = authority(address.host, address.port);
+  switch (errorCode(error)) {
+    case 'EADDRINUSE':
+      return `; another program (or another backup-alert serve) already listens on ${where}: stop it, or give --listen another port (ss -ltnp shows who holds it)`;
+    case 'EACCES':
+      return `; ports below 1024 need root or CAP_NET_BIND_SERVICE: give --listen a port above 1023`;
+    case 'EADDRNOTAVAIL':
+      return `; ${address.host} is not an address of this machine: give --listen one of its addresses (ip -br addr)`;
+    default:
+      return '';
+  }
 }
 
 /**

@@ -124,3 +124,13 @@ describe('describeSmtpError: nodemailer errors → code and runbook §10.1 remed
     expect(describeSmtpError(error, { port: 465, secure: true }).remedy).toMatch(/firewall/);
   });
 });
+
+describe('an invalid SMTP_PORT', () => {
+  it('is named first in every SMTP error: the default port was used, whatever the server then said', () => {
+    const error = Object.assign(new Error('self-signed certificate'), { code: 'ESOCKET' });
+    const info = describeSmtpError(error, { port: 587, secure: false, invalidPort: '25x' });
+    expect(info.remedy).toMatch(
+      /^SMTP_PORT "25x" is not a port number, so the default 587 was used instead: fix SMTP_PORT first\. Then, if it still fails: /,
+    );
+  });
+});

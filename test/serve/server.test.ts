@@ -57,6 +57,14 @@ describe('where it listens', () => {
     },
   );
 
+  it('a port in use: the error names the address and what to do, not only EADDRINUSE', async () => {
+    const first = await started({ listen: '127.0.0.1:0' });
+    const attempt = startServer(options({ listen: `127.0.0.1:${first.port}` }));
+    await expect(attempt).rejects.toThrow(
+      `cannot listen on 127.0.0.1:${first.port}: listen EADDRINUSE: address already in use 127.0.0.1:${first.port}; another program (or another backup-alert serve) already listens on 127.0.0.1:${first.port}: stop it, or give --listen another port`,
+    );
+  });
+
   it('listens on IPv4 and IPv6 loopback without a token and says where', async () => {
     const v4 = await started();
     expect(v4.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
