@@ -90,7 +90,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
       return retryCommand(options, ctx);
     },
   }),
-  defineCommand<{ listen?: string; maxAge?: string }>({
+  defineCommand<{ listen?: string; maxAge?: string; tlsCert?: string; tlsKey?: string }>({
     name: 'serve',
     description: 'the HTTP API (runbook §9.1, §7.1) and the dashboard',
     example:
@@ -100,6 +100,16 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
         long: 'listen',
         description: 'address to listen on (default 127.0.0.1:8080; tokens required beyond loopback)',
         value: { kind: 'text', name: 'host:port' },
+      },
+      {
+        long: 'tls-cert',
+        description: 'serve HTTPS with this PEM certificate (read again on SIGHUP)',
+        value: { kind: 'file', name: 'path' },
+      },
+      {
+        long: 'tls-key',
+        description: 'the PEM key of --tls-cert',
+        value: { kind: 'file', name: 'path' },
       },
       {
         long: 'max-age',

@@ -5,8 +5,9 @@ import { FORWARDED_SIGNALS, type ForwardedSignal, type SignalSource } from '../r
 import type { ServeOptions } from '../serve/options.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import { checkExposure, parseServeSettings } from '../serve/settings.js';
+import { loadTlsPair, TlsFileError, type TlsFiles, type TlsPair } from '../serve/tls.js';
 import { parseDuration } from '../shared/duration.js';
-import { UsageError } from '../shared/errors.js';
+import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/store.js';
@@ -15,6 +16,9 @@ import { openServeSource, type ServeSource, ServeSourceError } from './serve-sou
 export interface ServeCommandOptions {
   /** `--listen HOST:PORT` (default 127.0.0.1:8080). */
   listen?: string;
+  /** `--tls-cert FILE --tls-key FILE`: HTTPS, the files read again on SIGHUP. */
+  tlsCert?: string;
+  tlsKey?: string;
   /** Like `status --max-age`: cells whose last success is older are overdue. */
   maxAge?: string;
 }
@@ -33,10 +37,13 @@ export interface ServePlugins {
   onListening?: (server: RunningServer) => void;
 }
 
+/** SIGTERM/SIGINT stop serve; SIGHUP is a reload (systemd's ExecReload=kill -HUP), handled apart. */
+const STOP_SIGNALS = FORWARDED_SIGNALS.filter((name) => name !== 'SIGHUP');
+
 function waitForSignal(signals: SignalSource): { received: Promise<ForwardedSignal>; dispose: () => void } {
   let dispose = () => {};
   const received = new Promise<ForwardedSignal>((resolve) => {
-    const offs = FORWARDED_SIGNALS.map((name) => signals.on(name, resolve));
+    const offs = STOP_SIGNALS.map((name) => signals.on(name, resolve));
     dispose = () => {
       for (const off of offs) off();
     };
@@ -65,10 +72,42 @@ function expectFor(source: ServeSource, ctx: CommandContext, plugins: ServePlugi
 }
 
 /**
- * `backup-alert serve [--listen HOST:PORT]`: the API and the dashboard over the local
- * SQLite, or over the centre when BACKUP_ALERT_DATABASE_URL is set, until
- * SIGTERM/SIGINT/SIGHUP, then a graceful stop (exit 0). This module is the only way in to
- * src/serve (hono): import it lazily from the command table.
+ * SIGHUP reads the certificate and key again and swaps them in with setSecureContext: the
+ * listener stays, connections open stay, new ones get the new pair. A pair that cannot be
+ * used leaves the old one serving, and the log says why.
+ */
+function onReload(
+  signals: SignalSource,
+  ctx: CommandContext,
+  files: TlsFiles | undefined,
+  server: RunningServer,
+): () => void {
+  return signals.on('SIGHUP', () => {
+    if (!files) {
+      ctx.logger.info('Serve', 'SIGHUP received; nothing to reload (no TLS)');
+      return;
+    }
+    loadTlsPair(files).then(
+      (pair) => {
+        server.reloadTls(pair);
+        ctx.logger.info('Serve', `SIGHUP received; TLS certificate reloaded from ${files.certPath}`);
+      },
+      (error: unknown) => {
+        ctx.logger.error(
+          'Serve',
+          `SIGHUP received; keeping the current TLS certificate: ${error instanceof TlsFileError ? error.message : errorMessage(error)}`,
+        );
+      },
+    );
+  });
+}
+
+/**
+ * `backup-alert serve [--listen HOST:PORT] [--tls-cert F --tls-key F]`: the API and the
+ * dashboard over the local SQLite, or over the centre when BACKUP_ALERT_DATABASE_URL is set,
+ * until SIGTERM/SIGINT, then a graceful stop (exit 0); SIGHUP reloads the TLS files. A token
+ * or TLS file that cannot be used stops it before it listens (exit 78). This module is the
+ * only way in to src/serve (hono): import it lazily from the command table.
  */
 export async function serveCommand(
   options: ServeCommandOptions,
@@ -80,11 +119,33 @@ export async function serveCommand(
   const settings = parseServeSettings(
     ctx.env,
     ctx.cwd,
-    options.listen ? { listen: options.listen } : {},
+    {
+      ...(options.listen ? { listen: options.listen } : {}),
+      ...(options.tlsCert ? { tlsCert: options.tlsCert } : {}),
+      ...(options.tlsKey ? { tlsKey: options.tlsKey } : {}),
+    },
     problems,
   );
   ctx.redactor.addSecrets(settings.tokens.read, settings.tokens.admin);
   for (const problem of problems) ctx.logger.warn('Serve', `${problem.variable}: ${problem.message}`);
+  // The operator asked for a token: serving without it (open, on loopback) is not what they meant.
+  if (settings.refused.length > 0) {
+    ctx.logger.error(
+      'Serve',
+      `not starting: ${settings.refused.join(' and ')} cannot be used (see above); fix or unset it`,
+    );
+    return ExitCode.config;
+  }
+  let tls: TlsPair | undefined;
+  if (settings.tls) {
+    try {
+      tls = await loadTlsPair(settings.tls);
+    } catch (error) {
+      if (!(error instanceof TlsFileError)) throw error;
+      ctx.logger.error('Serve', `not starting: ${error.message}`);
+      return ExitCode.config;
+    }
+  }
   // Before touching the database: a refused address must not leave a new file behind.
   checkExposure(settings.listen, settings.tokens);
   let maxAgeMs: number | undefined;
@@ -104,6 +165,7 @@ export async function serveCommand(
   }
   const { store } = source;
   const stop = waitForSignal(signals);
+  let stopReloads = () => {};
   let server: RunningServer | undefined;
   try {
     const expect = expectFor(source, ctx, plugins);
@@ -111,6 +173,7 @@ export async function serveCommand(
     const timeZone = ctx.config.routing.timeZone;
     server = await startServer({
       listen: settings.listen,
+      ...(tls ? { tls } : {}),
       readModel: source.readModel,
       tokens: settings.tokens,
       lang: ctx.config.lang,
@@ -131,6 +194,7 @@ export async function serveCommand(
     const auth =
       settings.tokens.read || settings.tokens.admin ? 'bearer tokens required' : 'no token: loopback only';
     ctx.logger.info('Serve', `Listening on ${server.url} (API ${server.url}api/v1/, ${auth})`);
+    stopReloads = onReload(signals, ctx, settings.tls, server);
     plugins.onListening?.(server);
     const signal = await stop.received;
     ctx.logger.info('Serve', `${signal} received; finishing requests in flight, then stopping`);
@@ -139,6 +203,7 @@ export async function serveCommand(
     return ExitCode.ok;
   } finally {
     stop.dispose();
+    stopReloads();
     await server?.close();
     await source.close();
   }
