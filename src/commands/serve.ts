@@ -1,7 +1,10 @@
+import { dirname } from 'node:path';
 import type { ConfigProblem } from '../config/values.js';
 import type { CommandContext } from '../context.js';
 import type { CentreReadModel } from '../fleet/read-model.js';
 import { FORWARDED_SIGNALS, type ForwardedSignal, type SignalSource } from '../runner/signals.js';
+import { createLoginService, type LoginService } from '../serve/login/service.js';
+import { UsersFileError, usersFilePath } from '../serve/login/users-file.js';
 import type { ServeOptions } from '../serve/options.js';
 import { type RunningServer, startServer } from '../serve/server.js';
 import { checkExposure, parseServeSettings } from '../serve/settings.js';
@@ -35,6 +38,19 @@ export interface ServePlugins {
   expect?: ServeOptions['expect'];
   /** Tests: told where the server listens once it does. */
   onListening?: (server: RunningServer) => void;
+}
+
+/**
+ * The users file (BACKUP_ALERT_USERS_FILE, else `users` in the config directory) and the
+ * signing key beside the database. The uid picks system or user places, as for every path.
+ */
+function loginServiceFor(ctx: CommandContext): LoginService {
+  return createLoginService({
+    usersPath: usersFilePath(ctx.env, process.getuid?.()),
+    stateDir: dirname(ctx.config.dbPath),
+    now: ctx.now,
+    logger: ctx.logger,
+  });
 }
 
 /** SIGTERM/SIGINT stop serve; SIGHUP is a reload (systemd's ExecReload=kill -HUP), handled apart. */
@@ -146,8 +162,16 @@ export async function serveCommand(
       return ExitCode.config;
     }
   }
+  let logins: LoginService;
+  try {
+    logins = loginServiceFor(ctx);
+  } catch (error) {
+    if (!(error instanceof UsersFileError)) throw error;
+    ctx.logger.error('Serve', `not starting: ${error.message}`);
+    return ExitCode.config;
+  }
   // Before touching the database: a refused address must not leave a new file behind.
-  checkExposure(settings.listen, settings.tokens);
+  checkExposure(settings.listen, settings.tokens, logins.enabled);
   let maxAgeMs: number | undefined;
   if (options.maxAge !== undefined) {
     maxAgeMs = parseDuration(options.maxAge);
@@ -185,14 +209,22 @@ export async function serveCommand(
       ...(timeZone ? { timeZone } : {}),
       ...(metricsText ? { metricsText } : {}),
       ...(plugins.sendTestEmail ? { sendTestEmail: plugins.sendTestEmail } : {}),
+      logins,
       // This host's SMTP sent it: this host's database records it (shipped with the rest).
       audit: (entry) => {
-        if (store && !store.db.readonly)
-          recordAudit(store.audit, { ...ctx, username: `${ctx.username} (api)` }, entry);
+        if (!store || store.db.readonly) return;
+        const actor = {
+          ...ctx,
+          username: entry.username ?? `${ctx.username} (api)`,
+          hostname: entry.ipAddress ?? ctx.hostname,
+        };
+        recordAudit(store.audit, actor, entry);
       },
     });
     const auth =
-      settings.tokens.read || settings.tokens.admin ? 'bearer tokens required' : 'no token: loopback only';
+      settings.tokens.read || settings.tokens.admin || logins.enabled
+        ? 'bearer tokens required'
+        : 'no token: loopback only';
     ctx.logger.info('Serve', `Listening on ${server.url} (API ${server.url}api/v1/, ${auth})`);
     stopReloads = onReload(signals, ctx, settings.tls, server);
     plugins.onListening?.(server);

@@ -86,7 +86,7 @@ function listen(server: Server, address: ListenAddress): Promise<AddressInfo> {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const address = typeof options.listen === 'string' ? parseListen(options.listen) : options.listen;
-  checkExposure(address, options.tokens);
+  checkExposure(address, options.tokens, options.logins?.enabled);
   // Short: a client gets 5 s to say what it wants; an idle socket is not worth keeping longer.
   const headersTimeout = options.headersTimeoutMs ?? 5_000;
   const requestTimeout = Math.max(options.requestTimeoutMs ?? 30_000, headersTimeout);

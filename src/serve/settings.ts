@@ -76,11 +76,11 @@ export function parseListen(text: string): ListenAddress {
  * No token, no network: an open dashboard on a non-loopback address would hand anyone who
  * can reach it every backup's errors and output.
  */
-export function checkExposure(listen: ListenAddress, tokens: ServeTokens): void {
-  if (listen.loopback || tokens.read !== undefined || tokens.admin !== undefined) return;
+export function checkExposure(listen: ListenAddress, tokens: ServeTokens, logins = false): void {
+  if (listen.loopback || logins || tokens.read !== undefined || tokens.admin !== undefined) return;
   throw new UsageError(
     `refusing to listen on ${authority(listen.host, listen.port)} without a token: set BACKUP_ALERT_API_TOKEN ` +
-      '(and BACKUP_ALERT_ADMIN_TOKEN for POST), or listen on 127.0.0.1 / [::1] only',
+      '(and BACKUP_ALERT_ADMIN_TOKEN for POST), add a login with `backup-alert user add`, or listen on 127.0.0.1 / [::1] only',
   );
 }
 
