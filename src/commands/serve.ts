@@ -14,6 +14,7 @@ import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
 import type { Store } from '../store/store.js';
+import { createRunStarter } from './serve-run-starter.js';
 import { openServeSource, type ServeSource, ServeSourceError } from './serve-source.js';
 
 export interface ServeCommandOptions {
@@ -36,6 +37,8 @@ export interface ServePlugins {
   sendTestEmail?: ServeOptions['sendTestEmail'];
   /** Per-type max ages; default BACKUP_ALERT_EXPECT (ctx.config.expect) over the local database. */
   expect?: ServeOptions['expect'];
+  /** The named jobs POST /api/v1/backups {"job"} may start (issue 21 wires the jobs directory). */
+  jobs?: () => readonly string[] | Promise<readonly string[]>;
   /** Tests: told where the server listens once it does. */
   onListening?: (server: RunningServer) => void;
 }
@@ -210,6 +213,9 @@ export async function serveCommand(
       ...(metricsText ? { metricsText } : {}),
       ...(plugins.sendTestEmail ? { sendTestEmail: plugins.sendTestEmail } : {}),
       logins,
+      ...(store && !store.db.readonly && !source.centre
+        ? { startRun: createRunStarter({ store, ctx, ...(plugins.jobs ? { jobs: plugins.jobs } : {}) }) }
+        : {}),
       // This host's SMTP sent it: this host's database records it (shipped with the rest).
       audit: (entry) => {
         if (!store || store.db.readonly) return;
@@ -218,7 +224,7 @@ export async function serveCommand(
           username: entry.username ?? `${ctx.username} (api)`,
           hostname: entry.ipAddress ?? ctx.hostname,
         };
-        recordAudit(store.audit, actor, entry);
+        recordAudit(store.audit, actor, { ...entry, backupId: entry.backupId ?? null });
       },
     });
     const auth =

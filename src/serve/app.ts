@@ -3,6 +3,7 @@ import { errorMessage } from '../shared/errors.js';
 import { apiRoutes } from './api.js';
 import { ApiError, errorBody } from './api-errors.js';
 import { createAuthenticator, credentialOf, isLoopbackHostHeader } from './auth.js';
+import { backupPostRoutes } from './backups-post.js';
 import { looksLikeJwt } from './login/jwt.js';
 import { loginRoutes } from './login/route.js';
 import type { ServeEnv, ServeOptions } from './options.js';
@@ -158,6 +159,7 @@ export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> 
   });
 
   loginRoutes(app, options);
+  backupPostRoutes(app, options);
   apiRoutes(app, options);
   pageRoutes(app, options);
 

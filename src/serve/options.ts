@@ -4,6 +4,7 @@ import type { LoginService } from './login/service.js';
 import type { PageLang } from './page/i18n.js';
 import type { ReadModel } from './read-model.js';
 import type { ServeTokens } from './settings.js';
+import type { StartRun } from './start-run.js';
 
 /** One audit row for an operation done through the API (runbook §9.4: backup_audit_logs). */
 export interface ServeAuditEntry {
@@ -50,6 +51,8 @@ export interface ServeOptions {
   audit?: (entry: ServeAuditEntry) => void | Promise<void>;
   /** Request bodies above this are refused with 413 before they are read. Default 16 KiB. */
   maxBodyBytes?: number;
+  /** Starts `backup-alert run` for POST /api/v1/backups and "Run now"; 501 without it (the centre). */
+  startRun?: StartRun;
   /** Logins from the users file (POST /api/v1/auth/login) and the JWTs they hand out. */
   logins?: LoginService;
   /** Called with each request's route pattern and server time (benchmarks, metrics). */
