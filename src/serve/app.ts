@@ -4,6 +4,7 @@ import { apiRoutes } from './api.js';
 import { ApiError, errorBody } from './api-errors.js';
 import { createAuthenticator, credentialOf, isLoopbackHostHeader } from './auth.js';
 import { backupPostRoutes } from './backups-post.js';
+import { jobRoutes } from './job-routes.js';
 import { looksLikeJwt } from './login/jwt.js';
 import { loginRoutes } from './login/route.js';
 import type { ServeEnv, ServeOptions } from './options.js';
@@ -162,6 +163,7 @@ export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> 
   backupPostRoutes(app, options);
   apiRoutes(app, options);
   pageRoutes(app, options);
+  jobRoutes(app, options);
 
   app.notFound((c) => fail(c, new ApiError('not_found', 'there is nothing at this address')));
   app.onError((error, c) => {

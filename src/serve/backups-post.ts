@@ -23,60 +23,75 @@ async function readRunRequest(c: Context<ServeEnv>): Promise<RunRequest> {
 }
 
 /**
+ * Starts the run and writes its audit row (with the user of a login), whatever the outcome;
+ * shared by the API and the job page's Run now.
+ */
+export async function startAndAudit(
+  c: Context<ServeEnv>,
+  options: ServeOptions,
+  request: RunRequest,
+  via: 'api' | 'page',
+): Promise<StartRunOutcome> {
+  const { logger } = options;
+  const start = options.startRun;
+  if (!start)
+    throw new ApiError(
+      'not_implemented',
+      'starting a backup is not available in this server (it reads the centre)',
+    );
+  const remote = c.get('remote');
+  const user = c.get('user');
+  const job = 'job' in request ? request.job : request.type;
+  let outcome: StartRunOutcome;
+  try {
+    outcome = await start(request, { remote, ...(user !== undefined ? { user } : {}) });
+  } catch (error) {
+    outcome = { kind: 'failed', reason: errorMessage(error) };
+  }
+  const by = `${user ?? 'admin token'} from ${remote}`;
+  try {
+    await options.audit?.({
+      operation: 'backup-start',
+      status: outcome.kind === 'started' ? 'success' : 'failure',
+      ...(user !== undefined ? { username: user } : {}),
+      ...(outcome.kind === 'started' ? { backupId: outcome.backupId } : {}),
+      details: { job, via, remote, outcome: outcome.kind },
+    });
+  } catch (error) {
+    logger.warn('Serve', `Could not write the audit row for a started backup: ${errorMessage(error)}`);
+  }
+  if (outcome.kind === 'unknown_job') throw new ApiError('not_found', `there is no job ${job} on this host`);
+  if (outcome.kind === 'running') {
+    throw new ApiError(
+      'job_running',
+      `${job} is running now${outcome.backupId ? ` (${outcome.backupId})` : ''}; try again when it ends`,
+    );
+  }
+  if (outcome.kind === 'failed') {
+    logger.error('Serve', `Backup ${job} requested by ${by} did not start: ${outcome.reason}`);
+    throw new ApiError('internal_error', 'the backup did not start; the server log has the details');
+  }
+  logger.info('Serve', `Backup ${outcome.backupId} (${job}) started by ${by}`);
+  return outcome;
+}
+
+/**
  * Runbook §7.3: `POST /api/v1/backups {"type":"manual"}` starts `backup-alert run` for that
  * job (admin only, checked in app.ts): 202 with the backup ID and `Location` of the run,
  * 409 while that job runs, 404 for a job that does not exist. Audited with the user.
- * Also the dashboard's "Run now" (same origin, JSON; see runNowGuard).
  */
 export function backupPostRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
-  const { logger } = options;
   app.post('/api/v1/backups', async (c) => {
-    const start = options.startRun;
-    if (!start)
+    if (!options.startRun)
       throw new ApiError(
         'not_implemented',
         'starting a backup is not available in this server (it reads the centre)',
       );
     const request = await readRunRequest(c);
-    const remote = c.get('remote');
-    const user = c.get('user');
     const job = 'job' in request ? request.job : request.type;
-    let outcome: StartRunOutcome;
-    try {
-      outcome = await start(request, { remote, ...(user !== undefined ? { user } : {}) });
-    } catch (error) {
-      outcome = { kind: 'failed', reason: errorMessage(error) };
-    }
-    const by = `${user ?? 'admin token'} from ${remote}`;
-    try {
-      await options.audit?.({
-        operation: 'backup-start',
-        status: outcome.kind === 'started' ? 'success' : 'failure',
-        ...(user !== undefined ? { username: user } : {}),
-        ...(outcome.kind === 'started' ? { backupId: outcome.backupId } : {}),
-        details: { job, via: 'api', remote, outcome: outcome.kind },
-      });
-    } catch (error) {
-      logger.warn('Serve', `Could not write the audit row for a started backup: ${errorMessage(error)}`);
-    }
-    if (outcome.kind === 'unknown_job')
-      throw new ApiError('not_found', `there is no job ${job} on this host`);
-    if (outcome.kind === 'running') {
-      throw new ApiError(
-        'job_running',
-        `${job} is running now${outcome.backupId ? ` (${outcome.backupId})` : ''}; try again when it ends`,
-      );
-    }
-    if (outcome.kind === 'failed') {
-      logger.error('Serve', `Backup ${job} requested by ${by} did not start: ${outcome.reason}`);
-      throw new ApiError('internal_error', 'the backup did not start; the server log has the details');
-    }
-    logger.info('Serve', `Backup ${outcome.backupId} (${job}) started by ${by}`);
-    const location = `/api/v1/backups/${encodeURIComponent(outcome.backupId)}`;
+    const { backupId } = (await startAndAudit(c, options, request, 'api')) as { backupId: string };
+    const location = `/api/v1/backups/${encodeURIComponent(backupId)}`;
     c.header('Location', location);
-    return c.json(
-      { success: true, data: { backupId: outcome.backupId, job, status: 'running', location } },
-      202,
-    );
+    return c.json({ success: true, data: { backupId, job, status: 'running', location } }, 202);
   });
 }

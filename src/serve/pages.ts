@@ -15,13 +15,13 @@ export const DEFAULT_REFRESH_SECONDS = 60;
 const LATEST = 10;
 const UNDELIVERED = 20;
 
-interface PageContext {
+export interface PageContext {
   lang: PageLang;
   /** `?lang=xx` when the reader chose a language, so links keep it. */
   langQuery: string;
 }
 
-function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
+export function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
   const chosen = pageLang(new URL(c.req.url).searchParams);
   return { lang: chosen ?? options.lang, langQuery: chosen ? `?lang=${chosen}` : '' };
 }
@@ -81,7 +81,7 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     });
     const body = dashboard(
       { report, failures, undelivered },
-      { messages, langQuery: page.langQuery, ...zone },
+      { messages, langQuery: page.langQuery, now, ...zone },
     );
     return htmlResponse(
       c,
