@@ -148,7 +148,9 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
             import('../commands/user.js'),
             import('../commands/password-input.js'),
           ]);
-          return withUsersFile(ctx, () => userAddCommand(args[0], options, ctx, processPasswordSource()));
+          return withUsersFile(ctx, () =>
+            userAddCommand(args[0], options, ctx, processPasswordSource(ctx.io.stderr)),
+          );
         },
       }),
       defineCommand<object>({

@@ -42,11 +42,8 @@ function fromPipe(stdin: NodeJS.ReadableStream): Promise<string> {
   return piped.then((lines) => lines[0] ?? '');
 }
 
-/** The real one, bound to this process's stdin and stderr (prompts never go to stdout). */
-export function processPasswordSource(): PasswordSource {
+/** The real one, bound to this process's stdin; prompts go to `prompt` (stderr, never stdout). */
+export function processPasswordSource(prompt: (text: string) => void): PasswordSource {
   const stdin = process.stdin;
-  return (prompt) =>
-    stdin.isTTY
-      ? fromTerminal(stdin as ReadStream, (text) => process.stderr.write(text), prompt)
-      : fromPipe(stdin);
+  return (text) => (stdin.isTTY ? fromTerminal(stdin as ReadStream, prompt, text) : fromPipe(stdin));
 }
