@@ -43,6 +43,9 @@ export function createRunStarter(options: RunStarterOptions): StartRun {
   const { store, ctx } = options;
   const binPath = options.binPath ?? defaultBinPath();
   const execPath = options.execPath ?? process.execPath;
+  // Jobs whose child has not recorded its row yet: a second request then must not start a
+  // second child, which the lock would refuse with a recorded (and alerted) exit 75.
+  const starting = new Set<string>();
   return async (request) => {
     let args: string[];
     let type: string;
@@ -61,6 +64,16 @@ export function createRunStarter(options: RunStarterOptions): StartRun {
       .runningOfType(type, ctx.hostname)
       .find((row) => row.pid !== null && isProcessAlive(row.pid));
     if (live) return { kind: 'running', backupId: live.backupId };
+    if (starting.has(type)) return { kind: 'running' };
+    starting.add(type);
+    try {
+      return await spawnRun(args);
+    } finally {
+      starting.delete(type);
+    }
+  };
+
+  async function spawnRun(args: string[]): Promise<StartRunOutcome> {
     const afterId = store.runs.lastRowId();
     const dbPath = ctx.config.dbPath;
     mkdirSync(dirname(dbPath), { recursive: true });
@@ -84,7 +97,7 @@ export function createRunStarter(options: RunStarterOptions): StartRun {
       closeSync(logFd);
     }
     return waitForRow(store, child, afterId);
-  };
+  }
 }
 
 /** Polls for the child's row; an exit first is a refusal (75: the lock) or a failure to start. */
