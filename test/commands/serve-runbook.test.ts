@@ -160,7 +160,10 @@ describe('POST /api/v1/backups', () => {
         (async () => {
           expect((await post(server, '{"type":"daily"}', reader)).status).toBe(403);
           // Two at once: one starts, the other is told the job runs (no second child for the lock to refuse).
-          const both = await Promise.all([post(server, '{"type":"daily"}'), post(server, '{"type":"daily"}')]);
+          const both = await Promise.all([
+            post(server, '{"type":"daily"}'),
+            post(server, '{"type":"daily"}'),
+          ]);
           expect(both.map((r) => r.status).sort()).toEqual([202, 409]);
           const first = both.find((r) => r.status === 202)!;
           const { data } = (await first.json()) as { data: { backupId: string } };
