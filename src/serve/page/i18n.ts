@@ -11,7 +11,19 @@ export interface Messages {
   health: Record<Health, string>;
   runStatus: Record<string, string>;
   notificationStatus: Record<string, string>;
-  summary: { hosts: string };
+  /** `hosts` counts hosts; `jobs` the host × job cells the health chips count. */
+  summary: { hosts: string; jobs: string };
+  /** The per-job page (/jobs/{job}). */
+  job: {
+    link: string;
+    title: (job: string, host: string | null) => string;
+    strip: (count: number) => string;
+    durationChart: string;
+    sizeChart: string;
+    noSize: string;
+    runNow: string;
+  };
+  runningSince: (age: string) => string;
   sections: {
     escalations: string;
     grid: string;
@@ -56,6 +68,8 @@ const UNITS = {
 /** Two largest units are enough for an age on a dashboard: `3d 4h`, `3日4時間`. */
 function duration(lang: PageLang, ms: number): string {
   const unit = UNITS[lang];
+  // An 80 ms run is not "0s".
+  if (ms > 0 && ms < 1000) return `${Math.round(ms)}${unit.sep}ms`;
   const seconds = Math.max(0, Math.round(ms / 1000));
   // Written out rather than looped: the 1,000-host page formats 4,000 ages.
   const d = Math.floor(seconds / 86_400);
@@ -76,7 +90,17 @@ const JA: Messages = {
   health: { ok: '正常', failed: '失敗', stale: '期限超過', never: '未実行', running: '実行中' },
   runStatus: { success: '成功', failure: '失敗', running: '実行中', abandoned: '中断' },
   notificationStatus: { sent: '送信済み', failed: '送信失敗', pending: '再送待ち' },
-  summary: { hosts: 'ホスト' },
+  summary: { hosts: 'ホスト', jobs: 'ジョブ（ホスト × 種別）' },
+  job: {
+    link: '履歴',
+    title: (job, host) => `${job}${host ? ` @ ${host}` : ''} の履歴`,
+    strip: (n) => `直近${n}回の実行`,
+    durationChart: '所要時間の推移',
+    sizeChart: '成果物サイズの推移',
+    noSize: 'サイズの記録なし（run --artifact）',
+    runNow: '今すぐ実行',
+  },
+  runningSince: (age) => `実行中（${age}前から）`,
   sections: {
     escalations: 'エスカレーション（連続失敗）',
     grid: 'ホスト × 種別の状態',
@@ -121,7 +145,17 @@ const EN: Messages = {
   health: { ok: 'OK', failed: 'Failed', stale: 'Overdue', never: 'Never ran', running: 'Running' },
   runStatus: { success: 'success', failure: 'failure', running: 'running', abandoned: 'abandoned' },
   notificationStatus: { sent: 'sent', failed: 'failed', pending: 'pending retry' },
-  summary: { hosts: 'hosts' },
+  summary: { hosts: 'hosts', jobs: 'jobs (host × type)' },
+  job: {
+    link: 'history',
+    title: (job, host) => `${job}${host ? ` @ ${host}` : ''}: history`,
+    strip: (n) => `Last ${n} runs`,
+    durationChart: 'Duration over time',
+    sizeChart: 'Artifact size over time',
+    noSize: 'No size recorded (run --artifact)',
+    runNow: 'Run now',
+  },
+  runningSince: (age) => `running for ${age}`,
   sections: {
     escalations: 'Escalations (failures in a row)',
     grid: 'Health by host and type',
