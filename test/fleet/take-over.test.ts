@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncOnce } from '../../src/fleet/sync.js';
+import { centreCount, fleetConfig, freshCentre, localStore, recordDays } from '../helpers/fleet.js';
+import { type PgCluster, startPostgres } from '../helpers/postgres.js';
+
+const NOW = new Date('2026-03-10T03:30:00.000Z');
+const VERSION = '9.9.9-test';
+
+let cluster: PgCluster;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+describe('a machine that takes over a host name (issue 25)', () => {
+  it('keeps every run whose backup ID the old machine already shipped, under a new identity', async () => {
+    const db = await freshCentre(cluster);
+    const fleet = fleetConfig(cluster.url({ database: db }));
+    const old = localStore('old.db');
+    const replacement = localStore('new.db');
+    try {
+      // Both number their runs from the same start times: the same 14 backup IDs.
+      recordDays(old, 14, NOW);
+      recordDays(replacement, 14, NOW, (i) => i % 3 === 0);
+      expect(await syncOnce({ db: old.db, fleet, version: VERSION, now: () => NOW })).toMatchObject({
+        shipped: 14,
+        remaining: 0,
+      });
+      const taken = await syncOnce({
+        db: replacement.db,
+        fleet,
+        version: VERSION,
+        now: () => NOW,
+        takeOver: true,
+      });
+      expect(taken).toMatchObject({ shipped: 14 + 5, remaining: 0 });
+      expect(await centreCount(cluster, db, 'backup_logs')).toBe(28);
+      const renamed = await cluster.query<{ backup_id: string; status: string }>(
+        `SELECT b.backup_id, b.status FROM backup_logs b JOIN hosts h USING (host)
+          WHERE b.instance_id = h.instance_id ORDER BY b.backup_id`,
+        [],
+        db,
+      );
+      expect(renamed).toHaveLength(14);
+      expect(renamed.filter((row) => row.status === 'failure')).toHaveLength(5);
+      for (const row of renamed) expect(row.backup_id).toMatch(/^BKP-\d{8}-\d{6}-daily~[0-9a-f]{8}$/);
+      // Its failure notifications point at its own runs, not the old machine's.
+      const orphans = await cluster.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notification_logs n JOIN hosts h USING (host)
+          WHERE n.instance_id = h.instance_id
+            AND NOT EXISTS (SELECT 1 FROM backup_logs b WHERE b.host = n.host AND b.backup_id = n.backup_id
+                               AND b.instance_id = n.instance_id)`,
+        [],
+        db,
+      );
+      expect(orphans).toEqual([{ n: 0 }]);
+      // A later state of one of those runs (the local row rewritten) lands on the same renamed row.
+      const [first] = renamed;
+      const local = first!.backup_id.split('~')[0]!;
+      replacement.db
+        .prepare("UPDATE backup_logs SET error_message = 'checked again' WHERE backup_id = ?")
+        .run(local);
+      expect(await syncOnce({ db: replacement.db, fleet, version: VERSION, now: () => NOW })).toMatchObject({
+        shipped: 1,
+        remaining: 0,
+      });
+      expect(await centreCount(cluster, db, 'backup_logs')).toBe(28);
+      expect(
+        await cluster.query(
+          'SELECT error_message FROM backup_logs WHERE backup_id = $1',
+          [first!.backup_id],
+          db,
+        ),
+      ).toEqual([{ error_message: 'checked again' }]);
+    } finally {
+      old.close();
+      replacement.close();
+    }
+  });
+
+  it('records a refused machine at the centre until it takes the name over', async () => {
+    const db = await freshCentre(cluster);
+    const fleet = fleetConfig(cluster.url({ database: db }));
+    const first = localStore('first.db');
+    const second = localStore('second.db');
+    try {
+      recordDays(first, 2, NOW);
+      recordDays(second, 3, NOW, () => true);
+      await syncOnce({ db: first.db, fleet, version: VERSION, now: () => NOW });
+      for (let i = 0; i < 2; i++) {
+        const refused = await syncOnce({ db: second.db, fleet, version: VERSION, now: () => NOW });
+        expect(refused.error).toMatchObject({ code: 'EHOSTCLASH' });
+      }
+      const clashes = () =>
+        cluster.query<{ host: string; refusals: string; pending_rows: string; mine: boolean }>(
+          `SELECT c.host, c.refusals, c.pending_rows, c.instance_id = h.instance_id AS mine
+             FROM host_clashes c JOIN hosts h USING (host)`,
+          [],
+          db,
+        );
+      // 3 runs and 3 failure notifications wait on the refused machine.
+      expect(await clashes()).toEqual([{ host: 'db1', refusals: '2', pending_rows: '6', mine: false }]);
+      await syncOnce({ db: second.db, fleet, version: VERSION, now: () => NOW, takeOver: true });
+      expect(await clashes()).toEqual([]);
+      // Now the old machine is the one refused, and recorded.
+      expect((await syncOnce({ db: first.db, fleet, version: VERSION, now: () => NOW })).error).toMatchObject(
+        {
+          code: 'EHOSTCLASH',
+        },
+      );
+      expect(await clashes()).toEqual([{ host: 'db1', refusals: '1', pending_rows: '0', mine: false }]);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+});
