@@ -11,7 +11,7 @@
 -- from centre_schema_state(). Every function of the schema is closed to PUBLIC by the
 -- migration; these are the ones opened again.
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM backup_alert_host;
-GRANT EXECUTE ON FUNCTION ship_batch, heartbeat, centre_schema_state TO backup_alert_host;
+GRANT EXECUTE ON FUNCTION ship_batch, heartbeat, ship_check, centre_schema_state TO backup_alert_host;
 
 -- Readers: everything, read-only. The three *_counts tables (schema version 2) give
 -- `backup-alert serve` its exact totals; triggers keep them, hosts never write them.

@@ -81,6 +81,7 @@ describe('the fault and security battery, rerun (issue 25)', () => {
       shipAs('*'),
       `SELECT heartbeat('db02', '${UUID}', 'evil', '{}', now(), true, 0)`,
       "SELECT refresh_latest_runs(ARRAY['db02'], ARRAY['daily'])",
+      "SELECT may_ship_as('db02')",
     ];
     const readerAttempts = [
       ...tables.flatMap((t) => [
@@ -142,6 +143,7 @@ describe('the fault and security battery, rerun (issue 25)', () => {
       'centre_schema_state',
       'heartbeat',
       'ship_batch',
+      'ship_check',
     ]);
     expect(functions.filter((f) => f.reader_execute).map((f) => f.name)).toEqual(['centre_schema_state']);
   });

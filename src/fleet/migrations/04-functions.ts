@@ -83,10 +83,17 @@ export const FUNCTIONS: CentreMigration = {
   ALTER TABLE host_clashes ENABLE ROW LEVEL SECURITY;
   CREATE POLICY host_clashes_read ON host_clashes FOR SELECT USING ${ALLOWED};
 
-  -- The only way a host writes. The caller is session_user (inside a SECURITY DEFINER function
+  -- Whether the calling role may ship as this host. The caller is session_user (inside a SECURITY DEFINER function
   -- current_user is the owner, and SET ROLE cannot change session_user): it must be mapped to
   -- exactly this host in host_roles ('*' is a reader's mapping and writes nothing), or be the
-  -- owner or a superuser. One call is one transaction: the host's claim, then its rows. It
+  -- owner or a superuser. Not granted to anyone: ship_batch and ship_check ask it.
+  CREATE FUNCTION may_ship_as(p_host text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $fn$
+    SELECT session_user = current_user
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = session_user AND rolsuper)
+        OR EXISTS (SELECT 1 FROM host_roles WHERE role_name = session_user AND host = p_host);
+  $fn$;
+
+  -- The only way a host writes. One call is one transaction: the host's claim, then its rows. It
   -- waits at most 5 s for a lock whatever the session says (the caller cannot lift that).
   -- Returns 'ok', or 'clash' when another installation owns the name (nothing written but the
   -- refusal itself).
@@ -95,9 +102,7 @@ export const FUNCTIONS: CentreMigration = {
                              p_backups jsonb, p_notifications jsonb, p_audits jsonb) RETURNS text
   LANGUAGE plpgsql SECURITY DEFINER SET jit = off SET lock_timeout = '5s' AS $fn$
   BEGIN
-    IF NOT (session_user = current_user
-            OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = session_user AND rolsuper)
-            OR EXISTS (SELECT 1 FROM host_roles WHERE role_name = session_user AND host = p_host)) THEN
+    IF NOT may_ship_as(p_host) THEN
       RAISE EXCEPTION 'role "%" may not ship as host "%"', session_user, p_host
         USING ERRCODE = '42501', HINT = 'map the role to the host in host_roles';
     END IF;
@@ -176,6 +181,14 @@ export const FUNCTIONS: CentreMigration = {
   LANGUAGE sql SECURITY DEFINER AS $fn$
     SELECT ship_batch(p_host, p_instance, p_version, p_expectations, p_host_now, p_take_over, p_pending,
                       NULL, NULL, NULL);
+  $fn$;
+
+  -- For doctor on a host: may this role ship as the host, and which installation owns the name
+  -- (told only to a role that may ship as it).
+  CREATE FUNCTION ship_check(p_host text) RETURNS TABLE (allowed boolean, owner_instance uuid)
+  LANGUAGE sql STABLE SECURITY DEFINER AS $fn$
+    SELECT a.ok, CASE WHEN a.ok THEN (SELECT h.instance_id FROM hosts h WHERE h.host = p_host) END
+      FROM (SELECT may_ship_as(p_host) AS ok) a;
   $fn$;
 
   -- The schema version for roles that may read no table (hosts).
