@@ -1,4 +1,4 @@
-import type { ClashRow, FleetSnapshot, PairRow } from './queries.js';
+import { CLOCK_SKEW_TOLERATED_MS, type ClashRow, type FleetSnapshot, type PairRow } from './queries.js';
 
 /**
  * clash (another installation was refused under this host name: one of the two machines'
@@ -22,7 +22,7 @@ export const HEALTH_ORDER: readonly FleetHealth[] = [
   'ok',
 ];
 /** A host clock off by more than this is shown on the host (ages lean on the centre's receipt time then). */
-export const SKEW_SHOWN_MS = 60_000;
+export const SKEW_SHOWN_MS = CLOCK_SKEW_TOLERATED_MS;
 const rank = (health: FleetHealth) => HEALTH_ORDER.indexOf(health);
 export const worse = (a: FleetHealth, b: FleetHealth): FleetHealth => (rank(a) <= rank(b) ? a : b);
 

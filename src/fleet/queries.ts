@@ -57,13 +57,21 @@ export interface FleetSnapshot {
 /** The schema `status --fleet` reads: latest_runs by job, and the refusals in host_clashes (4). */
 export const FLEET_STATUS_SCHEMA_VERSION = 4;
 
+/** A host clock off by no more than this is taken as right (and not shown): a sync's own latency. */
+export const CLOCK_SKEW_TOLERATED_MS = 60_000;
+
+/** What to subtract from a host's timestamps to read them by the centre's clock. */
+export const clockCorrection = (clockSkewMs: number): number =>
+  Math.abs(clockSkewMs) > CLOCK_SKEW_TOLERATED_MS ? clockSkewMs : 0;
+
 /**
- * When a host's run finished by the centre's clock: its own timestamp less its clock's error,
- * and never later than the centre received it. The one rule for every reader of freshness
- * (`status --fleet`, serve's API and dashboard, /metrics).
+ * When a host's run finished by the centre's clock: its own timestamp less its clock's error
+ * (beyond a minute), and never later than the centre received it. The one rule for every
+ * reader of freshness (`status --fleet`, serve's API and dashboard, /metrics; read-sql.ts and
+ * metrics-query.ts say the same in SQL).
  */
 export function centreTime(hostMs: number, clockSkewMs: number, receivedMs: number | null): number {
-  return Math.min(hostMs - clockSkewMs, receivedMs ?? Number.POSITIVE_INFINITY);
+  return Math.min(hostMs - clockCorrection(clockSkewMs), receivedMs ?? Number.POSITIVE_INFINITY);
 }
 
 /**
