@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CENTRE_MIGRATIONS } from '../../src/fleet/migrations.js';
 import { syncOnce } from '../../src/fleet/sync.js';
 import { centreCount, fleetConfig, freshCentre, localStore, recordDays } from '../helpers/fleet.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
@@ -116,4 +118,57 @@ describe('a machine that takes over a host name (issue 25)', () => {
       second.close();
     }
   });
+});
+
+describe('centre schema 4 over an existing centre (issue 25)', () => {
+  it('migrates a populated schema-3 centre (job = type, latest_runs by job), and a host of an older version still ships', async () => {
+    const db = await freshCentre(cluster);
+    await cluster.query(
+      `CREATE TABLE schema_version (version integer PRIMARY KEY, compatible_with integer NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT current_user, app_version text);
+       ${CENTRE_MIGRATIONS.slice(0, 3)
+         .map((m) => m.sql)
+         .join(';\n')};
+       INSERT INTO schema_version (version, compatible_with) VALUES (1, 1), (2, 1), (3, 1);`,
+      [],
+      db,
+    );
+    // What a schema-3 host writes: straight into the tables, no job.
+    const oldShip = (id: string, status: string, hoursAgo: number) =>
+      cluster.query(
+        `INSERT INTO backup_logs (host, backup_id, instance_id, local_id, revision, type, status, started_at, finished_at)
+         VALUES ('old', $1, '00000000-0000-4000-8000-0000000000aa', $2, 2, 'daily', $3,
+                 now() - make_interval(hours => $4), now() - make_interval(hours => $4) + interval '1 minute')`,
+        [id, hoursAgo, status, hoursAgo],
+        db,
+      );
+    await oldShip('BKP-1', 'success', 48);
+    await oldShip('BKP-2', 'failure', 24);
+    const { migrateCentre } = await import('../../src/fleet/schema.js');
+    expect(await migrateCentre(await client(db), 'test')).toEqual([4]);
+    const latest = () =>
+      cluster.query<{ job: string; type: string; backup_id: string; failures: number }>(
+        'SELECT job, type, backup_id, failures FROM latest_runs',
+        [],
+        db,
+      );
+    expect(await latest()).toEqual([{ job: 'daily', type: 'daily', backup_id: 'BKP-2', failures: 1 }]);
+    // Still writing the old way after the migration: its runs get their type as job and count.
+    await oldShip('BKP-3', 'success', 1);
+    expect(await cluster.query('SELECT job FROM backup_logs WHERE backup_id = $1', ['BKP-3'], db)).toEqual([
+      { job: 'daily' },
+    ]);
+    expect(await latest()).toEqual([{ job: 'daily', type: 'daily', backup_id: 'BKP-3', failures: 0 }]);
+  });
+});
+
+const clients: pg.Client[] = [];
+async function client(database: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: cluster.url({ database }) });
+  await c.connect();
+  clients.push(c);
+  return c;
+}
+afterAll(async () => {
+  for (const c of clients) await c.end();
 });
