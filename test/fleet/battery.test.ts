@@ -114,6 +114,13 @@ describe('the fault and security battery, rerun (issue 25)', () => {
       'backup_alert',
     );
     expect(evil).toEqual([]);
+    // doctor's function tells a host about its own name only.
+    const told = await asRole(
+      cluster,
+      'db01',
+      async (c) => (await c.query("SELECT * FROM ship_check('db02')")).rows,
+    );
+    expect(told).toEqual([{ allowed: false, owner_instance: null }]);
   });
 
   it('every function is closed to PUBLIC with a fixed search_path; hosts may run only the ship functions', async () => {
