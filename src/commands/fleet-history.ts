@@ -13,6 +13,7 @@ import { requireFleet } from './sync.js';
 export interface FleetHistoryOptions {
   host?: string;
   type?: string;
+  job?: string;
   status?: string;
   limit: string;
   json?: boolean;
@@ -40,6 +41,7 @@ export async function fleetHistoryCommand(
         limit,
         ...(options.host ? { host: options.host } : {}),
         ...(options.type ? { type: options.type } : {}),
+        ...(options.job ? { job: options.job } : {}),
         ...(options.status ? { status: options.status } : {}),
       }),
     );
@@ -61,7 +63,7 @@ export async function fleetHistoryCommand(
     lines.push([
       run.host,
       run.backupId,
-      run.type,
+      run.job === run.type ? run.type : `${run.job} (${run.type})`,
       colourStatus(run.status, ctx.io.color),
       run.startedAt.replace('T', ' ').slice(0, 19),
       run.durationMs === null ? '-' : formatDuration(run.durationMs),

@@ -20,6 +20,7 @@ import { requireFleet } from './sync.js';
 export interface FleetStatusOptions {
   host?: string;
   type?: string;
+  job?: string;
   maxAge?: string;
   json?: boolean;
   nagios?: boolean;
@@ -32,7 +33,7 @@ const NAMED = 5;
 /** Reads and judges the whole fleet (or one host / type) from the centre. Throws FleetError. */
 export async function readFleetStatus(
   fleet: FleetConfig,
-  filter: { host?: string; type?: string },
+  filter: { host?: string; type?: string; job?: string },
   maxAgeMs: number | undefined,
 ): Promise<FleetStatus> {
   const connect = {
@@ -49,7 +50,7 @@ export async function readFleetStatus(
 const age = (ms: number | null) => (ms === null ? 'never' : formatDuration(ms));
 
 function describePair(pair: PairStatus): string {
-  const what = `${pair.host} ${pair.type}`;
+  const what = pair.job === pair.type ? pair.type : `${pair.job} (${pair.type})`;
   switch (pair.health) {
     case 'failed':
       return `${what} failed (${pair.consecutiveFailures} in a row): ${(pair.latest?.errorMessage ?? '').slice(0, 100)}`;
@@ -64,16 +65,29 @@ function describePair(pair: PairStatus): string {
   }
 }
 
-/** One host's trouble in a few words: its silence, or its worst types. */
-export function describeHost(host: HostStatus): string {
-  if (host.health === 'silent') {
-    return `${host.host} not seen for ${age(host.lastSeenAgeMs)} (allowed ${age(host.silentAfterMs)})`;
-  }
-  return host.pairs
-    .filter((pair) => pair.health === host.health)
-    .map(describePair)
-    .join(', ');
+function describeClashes(host: HostStatus): string {
+  const pending = host.clashes.reduce((sum, clash) => sum + (clash.pendingRows ?? 0), 0);
+  const refusals = host.clashes.reduce((sum, clash) => sum + clash.refusals, 0);
+  const machines = host.clashes.length === 1 ? 'another machine' : `${host.clashes.length} other machines`;
+  return `name clash: ${machines} refused as this host (${refusals === 1 ? 'once' : `${refusals} times`}, ${pending} rows not shipped): give it its own BACKUP_ALERT_HOST, or run \`backup-alert sync --take-over\` on the machine that replaced the other`;
 }
+
+/** One host's trouble in a few words: every reason, worst first, and a skewed clock. */
+export function describeHost(host: HostStatus): string {
+  const byJob = new Map(host.pairs.map((pair) => [pair.job, pair]));
+  const reasons = host.reasons.map((reason) => {
+    if (reason.health === 'clash') return describeClashes(host);
+    if (reason.health === 'silent') {
+      return `not seen for ${age(host.lastSeenAgeMs)} (allowed ${age(host.silentAfterMs)})`;
+    }
+    const pair = reason.job === null ? undefined : byJob.get(reason.job);
+    return pair ? describePair(pair) : reason.health;
+  });
+  if (host.clockSkewed) reasons.push(`clock ${skew(host.clockSkewMs)} (ages by the centre's receipt time)`);
+  return `${host.host}: ${reasons.join(', ')}`;
+}
+
+const skew = (ms: number) => `${ms > 0 ? '+' : '-'}${formatDuration(Math.abs(ms))}`;
 
 /** The monitoring-plugin line: worst hosts named, every health counted in the perfdata. */
 export function nagiosLine(status: FleetStatus): { line: string; code: number } {
@@ -81,7 +95,7 @@ export function nagiosLine(status: FleetStatus): { line: string; code: number } 
   const warn = unhealthyHosts(status).filter((host) => host.health === 'running');
   const perf = [
     `'hosts'=${status.hosts.length}`,
-    ...(['ok', 'failed', 'silent', 'stale', 'never', 'running'] as FleetHealth[]).map(
+    ...(['ok', 'failed', 'silent', 'stale', 'never', 'running', 'clash'] as FleetHealth[]).map(
       (health) => `'${health}'=${status.counts[health]}`,
     ),
   ].join(' ');
@@ -132,7 +146,11 @@ export async function fleetStatusCommand(
   const fleet = requireFleet(fleetConfig);
   let status: FleetStatus;
   try {
-    status = await readFleetStatus(fleet, { host: options.host, type: options.type }, maxAgeMs);
+    status = await readFleetStatus(
+      fleet,
+      { host: options.host, type: options.type, job: options.job },
+      maxAgeMs,
+    );
   } catch (error) {
     if (!(error instanceof FleetError)) throw error;
     if (options.nagios) {
@@ -157,6 +175,10 @@ export async function fleetStatusCommand(
   }
   const rows = [['HOST', 'TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW']];
   for (const host of status.hosts) {
+    if (host.clashes.length > 0) {
+      const refused = `${host.clashes.length} other installation(s) refused`;
+      rows.push([host.host, '-', colourStatus('CLASH', ctx.io.color), '-', '-', refused, '-']);
+    }
     if (host.health === 'silent' || host.pairs.length === 0) {
       const seen = `not seen for ${age(host.lastSeenAgeMs)}`;
       rows.push([host.host, '-', colourStatus(host.health.toUpperCase(), ctx.io.color), '-', '-', seen, '-']);
@@ -164,7 +186,7 @@ export async function fleetStatusCommand(
     for (const pair of host.health === 'silent' ? [] : host.pairs) {
       rows.push([
         pair.host,
-        pair.type,
+        pair.job === pair.type ? pair.type : `${pair.job} (${pair.type})`,
         colourStatus(pair.health === 'ok' ? 'OK' : pair.health.toUpperCase(), ctx.io.color),
         pair.latest?.backupId ?? '-',
         pair.latest?.status ?? '-',

@@ -68,16 +68,18 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     const page = pageContext(c, options);
     const messages = MESSAGES[page.lang];
     const now = options.now();
-    const [facts, failures, undelivered] = await Promise.all([
+    const [facts, failures, undelivered, notes] = await Promise.all([
       readModel.statusFacts(),
       readModel.latestFailures(LATEST),
       readModel.undelivered(UNDELIVERED),
+      readModel.hostNotes?.(),
     ]);
     const report = statusReport(facts, {
       now,
       escalateAfter: options.escalateAfter,
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
       ...(options.expect ? { expect: options.expect } : {}),
+      ...(notes ? { notes } : {}),
     });
     const body = dashboard(
       { report, failures, undelivered },

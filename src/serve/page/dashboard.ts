@@ -21,6 +21,9 @@ export interface DashboardOptions {
   now?: Date;
 }
 
+/** A clock off by more than this is shown (the centre's tolerance, fleet/queries.ts). */
+const SKEW_SHOWN_MS = 60_000;
+
 /** Worst first: the hosts that need someone come to the top of a 1,000-host page. */
 const RANK: Readonly<Record<Health, number>> = { failed: 0, stale: 1, never: 2, running: 3, ok: 4 };
 const HEALTHS: readonly Health[] = ['failed', 'stale', 'never', 'running', 'ok'];
@@ -141,9 +144,26 @@ function undelivered(page: Page<NotificationItem>, o: DashboardOptions): SafeHtm
   }</h2>${page.items.length === 0 ? html`<p class="muted">${m.none}</p>` : notificationRows(page.items, o)}</section>`;
 }
 
-/** The body of `/`: summary, escalations, the host × type grid, failures, undelivered alerts. */
+/** Over the centre: clashes (critical) and skewed clocks, above everything else. */
+function hostNotes(report: StatusReport, o: DashboardOptions): SafeHtml | false {
+  const notes = (report.hosts ?? []).filter((h) => h.clash || Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS);
+  if (notes.length === 0) return false;
+  const m = o.messages.hostNotes;
+  const skew = (ms: number) => `${ms > 0 ? '+' : '-'}${o.messages.duration(Math.abs(ms))}`;
+  return html`<section id="host-notes"><h2>${m.section}</h2>${notes.map(
+    (h) =>
+      html`<div class="${h.clash ? 'note h-failed' : 'note'}" data-host="${h.host}"><strong>${h.host}</strong>: ${
+        h.clash && m.clash(h.clash.installations, h.clash.pendingRows)
+      }${h.clash && Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS && ' · '}${
+        Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS && m.clock(skew(h.clockSkewMs))
+      }</div>`,
+  )}</section>`;
+}
+
+/** The body of `/`: clashes and clocks, summary, escalations, the grid, failures, undelivered alerts. */
 export function dashboard(data: DashboardData, o: DashboardOptions): SafeHtml {
-  return html`${summary(data.report, o)}
+  return html`${hostNotes(data.report, o)}
+${summary(data.report, o)}
 ${escalations(data.report, o)}
 <section id="health"><h2>${o.messages.sections.grid}</h2>${grid(data.report, o)}</section>
 ${failures(data.failures, o)}

@@ -58,6 +58,12 @@ export interface Messages {
   notFound: string;
   moreOf: (shown: number, total: number) => string;
   duration: (ms: number) => string;
+  /** Over the centre (issue 25): a host name two machines ship under, and a host's clock. */
+  hostNotes: {
+    section: string;
+    clash: (installations: number, pendingRows: number) => string;
+    clock: (skew: string) => string;
+  };
 }
 
 const UNITS = {
@@ -135,6 +141,12 @@ const JA: Messages = {
   notFound: 'このバックアップIDは記録にありません。',
   moreOf: (shown, total) => `${total}件中${shown}件を表示`,
   duration: (ms) => duration('ja', ms),
+  hostNotes: {
+    section: 'ホスト名の重複・時刻のずれ',
+    clash: (n, pending) =>
+      `ホスト名の重複（緊急）: 別のマシン${n}台がこの名前で送信を拒否されています（未送信 ${pending} 件）。BACKUP_ALERT_HOST を分けるか、置き換えたマシンで sync --take-over を実行してください`,
+    clock: (skew) => `時計のずれ ${skew}（経過時間はセンターの受信時刻で判定）`,
+  },
 };
 
 const EN: Messages = {
@@ -190,6 +202,12 @@ const EN: Messages = {
   notFound: 'No run with this backup ID is recorded.',
   moreOf: (shown, total) => `${shown} of ${total} shown`,
   duration: (ms) => duration('en', ms),
+  hostNotes: {
+    section: 'Name clashes and clocks',
+    clash: (n, pending) =>
+      `Name clash (critical): ${n} other machine(s) refused under this name, ${pending} rows not shipped. Give each its own BACKUP_ALERT_HOST, or run sync --take-over on the machine that replaced the other`,
+    clock: (skew) => `Clock off by ${skew} (ages use the centre's receipt time)`,
+  },
 };
 
 export const MESSAGES: Readonly<Record<PageLang, Messages>> = { ja: JA, en: EN };
