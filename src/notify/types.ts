@@ -1,7 +1,7 @@
 import type { RunResult } from '../shared/run-result.js';
 import type { SizeFinding } from '../shared/size-finding.js';
 
-export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise'] as const;
+export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise', 'alertmanager'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const ALERT_KINDS = [
@@ -95,6 +95,11 @@ export interface Alert {
   heldBySilence?: number;
   /** test-notify --kind: a marked preview of this kind (never queued for retry). */
   preview?: boolean;
+  /**
+   * `alertmanager`: only the Alertmanager channels take it (a recovery without
+   * BACKUP_ALERT_NOTIFY_RECOVERY: Alertmanager needs the end, people did not ask for it).
+   */
+  audience?: 'alertmanager';
 }
 
 export interface SendReport {
