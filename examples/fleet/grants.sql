@@ -22,3 +22,9 @@ GRANT SELECT ON backup_log_counts, notification_log_counts, audit_log_counts TO 
 -- owners bypass it; if backup_alert_admin is ever used by a host, bind it too with:
 --   ALTER TABLE hosts FORCE ROW LEVEL SECURITY;   (and the three log tables)
 --   INSERT INTO host_roles VALUES ('backup_alert_admin', '*');
+
+-- Storm control (schema version 6, issue 26): hosts claim storms only through these two
+-- SECURITY DEFINER functions (the tables are closed to them); readers see the storms.
+GRANT EXECUTE ON FUNCTION claim_storm(text, text, text, text, text, text, timestamptz, integer, integer),
+                          claim_storm_update(text) TO backup_alert_host;
+GRANT SELECT ON storms TO backup_alert_reader;

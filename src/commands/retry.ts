@@ -41,6 +41,11 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
       const { refreshOpenAlerts } = await import('../alert/alertmanager-resend.js');
       await refreshOpenAlerts(alertContext, ctx.hostname);
     }
+    if (which === 'pending' && ctx.config.fleet) {
+      // A storm whose window ended with more hosts than its summary said: one update, fleet-wide.
+      const { sendStormUpdates } = await import('../alert/storm.js');
+      await sendStormUpdates(alertContext);
+    }
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
     if (items.length === 0) {
       ctx.logger.debug(

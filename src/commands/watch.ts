@@ -43,6 +43,10 @@ export async function watchCommand(options: WatchOptions, ctx: CommandContext): 
       const { refreshOpenAlerts } = await import('../alert/alertmanager-resend.js');
       await refreshOpenAlerts(actx, ctx.hostname);
     }
+    if (ctx.config.fleet) {
+      const { sendStormUpdates } = await import('../alert/storm.js');
+      await sendStormUpdates(actx);
+    }
     for (const result of results) {
       const line = describe(result);
       if (result.state === 'missing') ctx.io.stdout(`✖ ${line}\n`);

@@ -24,6 +24,7 @@ import { parseHostSettings } from './host.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseStormSettings, type StormSettings } from './storm.js';
 import { parseSystemUrl } from './system-url.js';
 import {
   type ConfigProblem,
@@ -98,6 +99,8 @@ export interface Config {
   alertmanager?: AlertmanagerSettings;
   /** BACKUP_ALERT_TARGET and BACKUP_ALERT_RUNBOOK_URL: what alerts label and link. */
   labels: AlertLabelSettings;
+  /** Storm control at the centre: BACKUP_ALERT_STORM_WINDOW and _AFTER. */
+  storm: StormSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -204,6 +207,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     falseSuccess: parseFalseSuccess(env, problems),
     routing: routing.settings,
     labels: parseAlertLabelSettings(env, problems),
+    storm: parseStormSettings(env, problems),
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).

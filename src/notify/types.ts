@@ -100,6 +100,20 @@ export interface Alert {
    * BACKUP_ALERT_NOTIFY_RECOVERY: Alertmanager needs the end, people did not ask for it).
    */
   audience?: 'alertmanager';
+  /** A storm summary (storm control at the centre): this alert speaks for every host in it. */
+  storm?: StormFacts;
+}
+
+/** What a storm summary says: how many hosts, on what, and (for the update) which. */
+export interface StormFacts {
+  id: number;
+  hostCount: number;
+  kind: 'target' | 'error';
+  label: string;
+  /** The end-of-window update (the final count), not the first summary. */
+  final?: boolean;
+  /** Some of the hosts, for the update. */
+  hosts?: string[];
 }
 
 export interface SendReport {
