@@ -136,6 +136,17 @@ describe('storm claims at the centre (schema 6, SECURITY DEFINER)', () => {
     expect(member.exitCode).toBe(32);
     expect(member.stderr).toMatch(/is part of storm #\d+ \(2 hosts on target nfs-d\); db02 sent the summary/);
     expect(hook.requests).toHaveLength(3);
+
+    // status --fleet shows the storm as one row, not one per host.
+    const status = await runMain(['status', '--fleet'], {
+      env: { NODE_ENV: 'test', BACKUP_ALERT_DB: join(dir, 'reader.db'), BACKUP_ALERT_DATABASE_URL: admin },
+    });
+    const lines = status.stdout.split('\n');
+    expect(lines.filter((line) => /\bSTORM\b/.test(line))).toHaveLength(1);
+    expect(lines.find((line) => /\bSTORM\b/.test(line))).toMatch(/2 hosts .*target nfs-d/);
+    expect(lines.filter((line) => /^db0[12]\s/.test(line))).toEqual([]);
+    expect(status.stdout).toMatch(/storm #\d+: 2 hosts failed on target nfs-d since .* \(2 still failed\)/);
+    expect(status.exitCode).toBe(1);
   });
 });
 
