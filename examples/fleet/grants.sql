@@ -26,3 +26,9 @@ GRANT EXECUTE ON FUNCTION centre_schema_state TO backup_alert_reader;
 -- bypass it; if backup_alert_admin is ever used by a dashboard, bind it too with:
 --   ALTER TABLE hosts FORCE ROW LEVEL SECURITY;   (and the other tables)
 --   INSERT INTO host_roles VALUES ('backup_alert_admin', '*');
+
+-- Storm control (schema version 5, issue 26): hosts claim storms only through these two
+-- SECURITY DEFINER functions (the tables are closed to them); readers see the storms.
+GRANT EXECUTE ON FUNCTION claim_storm(text, text, text, text, text, text, timestamptz, integer, integer),
+                          claim_storm_update(text) TO backup_alert_host;
+GRANT SELECT ON storms TO backup_alert_reader;

@@ -25,7 +25,8 @@ export type AlertDecision =
 export type PolicyConfig = Pick<
   Config,
   'alertTypes' | 'escalateAfter' | 'repeatIntervalMs' | 'notifyRecovery' | 'falseSuccess'
->;
+> &
+  Partial<Pick<Config, 'alertmanager'>>;
 
 const FAILED: ReadonlySet<RunStatus> = new Set(['failure', 'abandoned']);
 
@@ -127,7 +128,11 @@ function decideRecovery(
   config: PolicyConfig,
   closed: IncidentFacts | undefined,
 ): AlertDecision {
-  if (!config.notifyRecovery || !config.alertTypes.includes(run.type)) return { send: false };
+  // Alertmanager needs the end of what it was told (endsAt), asked for or not: without it the
+  // alert would fire until its TTL runs out. People get the message only when they asked.
+  const toAlertmanager = config.alertmanager !== undefined && closed !== undefined;
+  if ((!config.notifyRecovery && !toAlertmanager) || !config.alertTypes.includes(run.type))
+    return { send: false };
   const previous = journal.runs.previousFinishedStatus(run.type, run.backupId);
   if (!closed && (previous === undefined || !FAILED.has(previous))) return { send: false };
   return {
@@ -138,6 +143,7 @@ function decideRecovery(
       consecutiveFailures: 0,
       escalate: false,
       ...(closed ? { incident: closed } : {}),
+      ...(config.notifyRecovery ? {} : { audience: 'alertmanager' as const }),
     },
   };
 }

@@ -34,7 +34,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
         value: {
           kind: 'choice',
           name: 'channel',
-          choices: ['email', 'slack', 'teams', 'webhook', 'apprise', 'all'],
+          choices: ['email', 'slack', 'teams', 'webhook', 'apprise', 'alertmanager', 'all'],
         },
         default: 'all',
       },

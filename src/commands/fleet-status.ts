@@ -11,6 +11,7 @@ import {
   unhealthyHosts,
 } from '../fleet/health.js';
 import { fleetSnapshot } from '../fleet/queries.js';
+import { recentStorms, type StormRow } from '../fleet/storm-rows.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -35,16 +36,29 @@ export async function readFleetStatus(
   fleet: FleetConfig,
   filter: { host?: string; type?: string; job?: string },
   maxAgeMs: number | undefined,
-): Promise<FleetStatus> {
+): Promise<FleetStatus & { storms: StormRow[] }> {
   const connect = {
     timeoutMs: fleet.syncTimeoutMs,
     applicationName: 'backup-alert status',
     secrets: fleet.secrets,
   };
-  const snapshot = await withCentre(fleet.databaseUrl, connect, ({ client }) =>
-    fleetSnapshot(client, filter),
-  );
-  return judgeFleet(snapshot, maxAgeMs);
+  const { snapshot, storms } = await withCentre(fleet.databaseUrl, connect, async ({ client }) => ({
+    snapshot: await fleetSnapshot(client, filter),
+    storms: await recentStorms(client),
+  }));
+  return { ...judgeFleet(snapshot, maxAgeMs), storms };
+}
+
+/** The storm a failed pair's latest run belongs to, if any: its hosts are shown as the storm's one row. */
+function stormOf(pair: PairStatus, storms: readonly StormRow[]): StormRow | undefined {
+  if (pair.health !== 'failed' || !pair.latest) return undefined;
+  const id = pair.latest.backupId;
+  return storms.find((storm) => storm.members.get(pair.host)?.has(id));
+}
+
+function describeStorm(storm: StormRow, shown: number): string {
+  const on = storm.kind === 'target' ? `target ${storm.label}` : `error class "${storm.label}"`;
+  return `storm #${storm.id}: ${storm.hostCount} hosts failed on ${on} since ${storm.openedAt} (${shown} still failed)`;
 }
 
 const age = (ms: number | null) => (ms === null ? 'never' : formatDuration(ms));
@@ -119,8 +133,12 @@ export function nagiosLine(status: FleetStatus): { line: string; code: number } 
   return { line: `${label.toUpperCase()} - ${clean} | ${perf}\n`, code: NAGIOS[label] };
 }
 
-function json(status: FleetStatus, maxAgeMs: number | undefined): string {
-  return `${JSON.stringify({ ...status, maxAgeMs: maxAgeMs ?? null }, null, 2)}\n`;
+function json(status: FleetStatus & { storms: StormRow[] }, maxAgeMs: number | undefined): string {
+  const storms = status.storms.map(({ members, ...storm }) => ({
+    ...storm,
+    hosts: [...members.keys()].sort(),
+  }));
+  return `${JSON.stringify({ ...status, storms, maxAgeMs: maxAgeMs ?? null }, null, 2)}\n`;
 }
 
 /**
@@ -144,7 +162,7 @@ export async function fleetStatusCommand(
     return NAGIOS.unknown;
   }
   const fleet = requireFleet(fleetConfig);
-  let status: FleetStatus;
+  let status: FleetStatus & { storms: StormRow[] };
   try {
     status = await readFleetStatus(
       fleet,
@@ -174,6 +192,28 @@ export async function fleetStatusCommand(
     return ExitCode.failed;
   }
   const rows = [['HOST', 'TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW']];
+  // A storm's hosts are one row (the storm), not 300: their pairs are counted into it.
+  const inStorm = new Map<StormRow, number>();
+  const stormed = new Set<PairStatus>();
+  for (const host of status.hosts) {
+    for (const pair of host.pairs) {
+      const storm = stormOf(pair, status.storms);
+      if (!storm) continue;
+      stormed.add(pair);
+      inStorm.set(storm, (inStorm.get(storm) ?? 0) + 1);
+    }
+  }
+  for (const [storm, count] of inStorm) {
+    rows.push([
+      `${count} hosts`,
+      storm.job,
+      colourStatus('STORM', ctx.io.color),
+      `#${storm.id} ${storm.kind} ${storm.label}`.slice(0, 60),
+      'failure',
+      '-',
+      '-',
+    ]);
+  }
   for (const host of status.hosts) {
     if (host.clashes.length > 0) {
       const refused = `${host.clashes.length} other installation(s) refused`;
@@ -184,6 +224,7 @@ export async function fleetStatusCommand(
       rows.push([host.host, '-', colourStatus(host.health.toUpperCase(), ctx.io.color), '-', '-', seen, '-']);
     }
     for (const pair of host.health === 'silent' ? [] : host.pairs) {
+      if (stormed.has(pair)) continue;
       rows.push([
         pair.host,
         pair.job === pair.type ? pair.type : `${pair.job} (${pair.type})`,
@@ -196,6 +237,12 @@ export async function fleetStatusCommand(
     }
   }
   ctx.io.stdout(`${await table(rows)}\n`);
-  for (const host of unhealthyHosts(status)) ctx.io.stdout(`${describeHost(host)}\n`);
+  for (const [storm, count] of inStorm) ctx.io.stdout(`${describeStorm(storm, count)}\n`);
+  for (const host of unhealthyHosts(status)) {
+    if (host.pairs.length > 0 && host.pairs.every((pair) => pair.health !== 'failed' || stormed.has(pair))) {
+      if (host.pairs.every((pair) => stormed.has(pair) || pair.health === 'ok')) continue;
+    }
+    ctx.io.stdout(`${describeHost(host)}\n`);
+  }
   return status.healthy ? ExitCode.ok : ExitCode.failed;
 }

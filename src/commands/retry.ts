@@ -36,6 +36,16 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
       // Pings are never "failed for good" worth a second chance: --failed is about alerts.
       ...(which === 'pending' ? await resendPings(alertContext) : []),
     ];
+    if (which === 'pending' && ctx.config.alertmanager) {
+      // Open incidents stay alive at Alertmanager between timer runs (alert/alertmanager-resend.ts).
+      const { refreshOpenAlerts } = await import('../alert/alertmanager-resend.js');
+      await refreshOpenAlerts(alertContext, ctx.hostname);
+    }
+    if (which === 'pending' && ctx.config.fleet) {
+      // A storm whose window ended with more hosts than its summary said: one update, fleet-wide.
+      const { sendStormUpdates } = await import('../alert/storm.js');
+      await sendStormUpdates(alertContext);
+    }
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
     if (items.length === 0) {
       ctx.logger.debug(

@@ -10,6 +10,12 @@ import {
   parseTeamsFormat,
   type TeamsFormat,
 } from './alerting.js';
+import {
+  type AlertLabelSettings,
+  type AlertmanagerSettings,
+  parseAlertLabelSettings,
+  parseAlertmanagerSettings,
+} from './alertmanager.js';
 import type { Env } from './env-source.js';
 import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
 import { type FleetConfig, parseFleetConfig } from './fleet.js';
@@ -18,6 +24,7 @@ import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
 import { type Places, placesFor } from './paths.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseStormSettings, type StormSettings } from './storm.js';
 import { parseSystemName } from './system-name.js';
 import { parseSystemUrl } from './system-url.js';
 import {
@@ -94,6 +101,12 @@ export interface Config {
   expect: Partial<Record<BackupType, number>>;
   /** The central PostgreSQL (BACKUP_ALERT_DATABASE_URL); undefined for a single host. */
   fleet?: FleetConfig;
+  /** BACKUP_ALERT_ALERTMANAGER_URL and its auth; undefined when not set. */
+  alertmanager?: AlertmanagerSettings;
+  /** BACKUP_ALERT_TARGET and BACKUP_ALERT_RUNBOOK_URL: what alerts label and link. */
+  labels: AlertLabelSettings;
+  /** Storm control at the centre: BACKUP_ALERT_STORM_WINDOW and _AFTER. */
+  storm: StormSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
 }
@@ -168,6 +181,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
   const hostSettings = parseHostSettings(env, context.hostname ?? 'localhost', problems);
   const routing = parseRoutingSettings(env, context.cwd, problems);
+  const alertmanager = parseAlertmanagerSettings(env, secret, problems);
   const fleet = parseFleetConfig(env, (name) => secret(name as SecretName), problems, hostSettings);
 
   const config: Config = {
@@ -207,6 +221,8 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     ),
     falseSuccess: parseFalseSuccess(env, problems),
     routing: routing.settings,
+    labels: parseAlertLabelSettings(env, problems),
+    storm: parseStormSettings(env, problems),
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).
@@ -226,6 +242,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           webhookSecret,
           ...metrics.secrets,
           ...routing.secrets,
+          ...alertmanager.secrets,
           ...(fleet?.secrets ?? []),
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
@@ -234,6 +251,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const optional: Partial<Config> = {
     envFile: context.envFile,
     fleet,
+    alertmanager: alertmanager.settings,
     script: flags.script ?? nonEmpty('BACKUP_ALERT_SCRIPT'),
     // Invalid = the default (no timeout), said so: the backup still runs, never cut short by a guess.
     timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems, {

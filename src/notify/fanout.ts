@@ -42,6 +42,7 @@ const CHANNEL_NAMES: Record<Channel, string> = {
   teams: 'Microsoft Teams',
   webhook: 'webhook',
   apprise: 'Apprise',
+  alertmanager: 'Alertmanager',
 };
 
 /** Every configured channel, in the runbook §8.3 order (email is the audit record). */

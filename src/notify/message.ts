@@ -54,7 +54,17 @@ function timeFact(iso: string, timeZone: string | undefined): string {
  * wrong with the size; '' for a recovery.
  */
 export function alertErrorText(alert: Alert): string {
-  return alert.run.errorMessage ?? (alert.size ? describeSizeFinding(alert.size) : '');
+  const text = alert.run.errorMessage ?? (alert.size ? describeSizeFinding(alert.size) : '');
+  return alert.storm ? `${stormLine(alert.storm)}: ${text}` : text;
+}
+
+/** `214 hosts failed: target nfs1` — the storm summary's first words, in every channel. */
+export function stormLine(storm: NonNullable<Alert['storm']>): string {
+  const on = storm.kind === 'target' ? `target ${storm.label}` : `error class "${storm.label}"`;
+  const hosts = storm.hosts?.length
+    ? ` (${storm.hosts.join(', ')}${storm.hostCount > storm.hosts.length ? ', …' : ''})`
+    : '';
+  return `${storm.hostCount} hosts failed${storm.final ? ' in total' : ''}: ${on}${hosts}`;
 }
 
 /** The one-line error the alert is about ('' for a recovery). */

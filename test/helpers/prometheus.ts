@@ -47,7 +47,7 @@ export interface Daemon {
  * Starts a daemon on 127.0.0.1:<free port> and waits until `readyPath` answers 200. Stopped
  * (by its own PID) when the test or the file finishes: pass `onFinished` to choose the hook.
  */
-async function startDaemon(
+export async function startDaemon(
   command: string,
   args: (port: number) => string[],
   readyPath: string,

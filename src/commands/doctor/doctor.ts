@@ -211,6 +211,7 @@ function checkChannels(config: Config, registered: { active: string[]; broken: s
     config.teamsWebhookUrl ? 'Teams' : undefined,
     config.webhookUrl ? 'webhook' : undefined,
     config.routing.appriseUrls.length > 0 ? 'Apprise' : undefined,
+    config.alertmanager ? 'Alertmanager' : undefined,
     ...registered.active.map((name) => `registered ${name}`),
   ].filter((name): name is string => name !== undefined);
   const base = { id: 'channels', title: 'Alert channels' } as const;
