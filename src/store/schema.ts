@@ -8,6 +8,7 @@ import { FLEET_OUTBOX } from './migrations/06-fleet-outbox.js';
 import { DEFECTS } from './migrations/07-defects.js';
 import { PERFORMANCE } from './migrations/08-performance.js';
 import { RUNNING } from './migrations/09-running.js';
+import { SUPERSEDED_PINGS } from './migrations/11-superseded-pings.js';
 
 /**
  * Migrations by PRAGMA user_version: index i brings the schema from version i to i+1.
@@ -24,6 +25,8 @@ export const MIGRATIONS: readonly string[] = [
   DEFECTS,
   PERFORMANCE,
   RUNNING,
+  // 11 (10 is another branch's): appended last.
+  SUPERSEDED_PINGS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
