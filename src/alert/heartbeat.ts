@@ -149,7 +149,7 @@ function supersede(
 export interface PingRetryItem {
   id: number;
   backupId: string | null;
-  status: 'sent' | 'pending' | 'failed' | 'skipped';
+  status: 'sent' | 'pending' | 'failed' | 'skipped' | 'superseded';
   error?: string;
 }
 
@@ -178,10 +178,11 @@ export async function resendPendingPings(
     ];
   const sentAt = ctx.now().toISOString();
   supersede(store, superseded, sentAt, () => true);
+  // Not sent on purpose: no failure (retry's exit code, the metrics), only a line saying so.
   const items: PingRetryItem[] = superseded.map((row) => ({
     id: row.id,
     backupId: row.backup_id,
-    status: 'failed',
+    status: 'superseded',
     error: PING_SUPERSEDED,
   }));
   const base = { id: resend.id, backupId: resend.backup_id };

@@ -36,7 +36,8 @@ export interface RetryItem {
   channel: string;
   recipient: string | null;
   /** `skipped`: not tried this time (channel not configured now, or out of time); still pending. */
-  status: 'sent' | 'pending' | 'failed' | 'skipped';
+  /** superseded: a heartbeat ping a newer one replaced; not sent, on purpose (not a failure). */
+  status: 'sent' | 'pending' | 'failed' | 'skipped' | 'superseded';
   error?: string;
   /** Delivery rounds so far, this one included. */
   attempts: number;

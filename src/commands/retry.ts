@@ -56,7 +56,7 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
       );
     } else if (!options.silent) {
       for (const item of items) {
-        const mark = item.status === 'sent' ? '✔' : '✖';
+        const mark = item.status === 'sent' ? '✔' : item.status === 'superseded' ? '–' : '✖';
         const late = formatDuration(ctx.now().getTime() - Date.parse(item.lateSince));
         const what = `${item.backupId ?? '-'} ${item.channel} (${item.recipient ?? '-'})`;
         const detail = item.status === 'sent' ? `sent ${late} late` : `${item.status}: ${item.error ?? ''}`;
@@ -66,7 +66,7 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
         `${count('sent')} sent, ${count('pending') + count('skipped')} still pending, ${count('failed')} failed for good\n`,
       );
     }
-    const ok = items.every((item) => item.status === 'sent');
+    const ok = items.every((item) => item.status === 'sent' || item.status === 'superseded');
     recordAudit(store.audit, ctx, {
       operation: 'retry',
       status: ok ? 'success' : 'failure',

@@ -8,6 +8,7 @@ import { FLEET_OUTBOX } from './migrations/06-fleet-outbox.js';
 import { DEFECTS } from './migrations/07-defects.js';
 import { PERFORMANCE } from './migrations/08-performance.js';
 import { RUNNING } from './migrations/09-running.js';
+import { SUPERSEDED_PINGS } from './migrations/11-superseded-pings.js';
 import { CONFIG_PROBLEMS } from './migrations/12-config-problems.js';
 
 /**
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly string[] = [
   DEFECTS,
   PERFORMANCE,
   RUNNING,
+  SUPERSEDED_PINGS,
   CONFIG_PROBLEMS,
 ];
 
