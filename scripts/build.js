@@ -46,7 +46,8 @@ const CORE_TARGETS = new Set(
  * files (`run --artifact`'s checks as their own chunk took `status` from 6 files to 9).
  */
 const OWN_CHUNK_TARGETS = new Set(['src/fleet/sync.ts'].map((path) => `${root}${path}`));
-const LAZY_IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
+// Not after `typeof `: `typeof import('./x.js')` is a type, erased by esbuild, never a load.
+const LAZY_IMPORT = /(?<!\btypeof\s+)\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
 const targetOf = (file, spec) => resolve(dirname(file), spec).replace(/\.js$/, '.ts');
 const restName = (path) => `m_${path.slice(root.length).replace(/\W/g, '_')}`;
 /**

@@ -1,4 +1,5 @@
 import { STORM_CLAIM_TIMEOUT_MS } from '../config/storm.js';
+import type { StormDecision } from '../fleet/storm.js';
 import type { Alert } from '../notify/types.js';
 import { jobOf } from './alertmanager-alert.js';
 import type { AlertContext } from './dispatch.js';
@@ -19,7 +20,7 @@ export async function stormVerdict(alert: Alert, ctx: AlertContext): Promise<Ale
   const { fleet, storm } = ctx.config;
   if (!fleet || storm.after === 0 || alert.kind !== 'failure' || alert.preview) return alert;
   const { run } = alert;
-  let decision: Awaited<ReturnType<typeof import('../fleet/storm.js')['claimStorm']>>;
+  let decision: StormDecision;
   try {
     const { claimStorm } = await import('../fleet/storm.js');
     decision = await claimStorm(
