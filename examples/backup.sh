@@ -33,6 +33,7 @@ mv "$partial" "$archive"
 echo "Wrote $(du -h "$archive" | cut -f1) to $archive"
 
 # Keep the newest $keep archives.
-ls -1t "$target_dir"/*.tar.gz 2>/dev/null | tail -n +"$((keep + 1))" | while read -r old; do
+find "$target_dir" -maxdepth 1 -type f -name '*.tar.gz' -printf '%T@ %p\n' | sort -rn | cut -d' ' -f2- \
+  | tail -n +"$((keep + 1))" | while read -r old; do
   rm -f -- "$old" && echo "Removed old archive $old"
 done

@@ -13,7 +13,7 @@
 // Node 20 loads ES modules one async read at a time. So in the bundle a lazy import of a
 // core module becomes a static one, and one of any other module of ours points at the one
 // `rest` module; only the libraries stay lazy on their own. Measured by `npm run bench`.
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -46,7 +46,8 @@ const CORE_TARGETS = new Set(
  * files (`run --artifact`'s checks as their own chunk took `status` from 6 files to 9).
  */
 const OWN_CHUNK_TARGETS = new Set(['src/fleet/sync.ts'].map((path) => `${root}${path}`));
-const LAZY_IMPORT = /\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
+// Not after `typeof `: `typeof import('./x.js')` is a type, erased by esbuild, never a load.
+const LAZY_IMPORT = /(?<!\btypeof\s+)\bimport\((['"])(\.{1,2}\/[^'"]+)\1\)/g;
 const targetOf = (file, spec) => resolve(dirname(file), spec).replace(/\.js$/, '.ts');
 const restName = (path) => `m_${path.slice(root.length).replace(/\W/g, '_')}`;
 /**
@@ -138,7 +139,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  sourcemap: 'linked',
+  // Source maps were 3.6 of the package's 5.6 MB: only on request (`node scripts/build.js --sourcemap`).
+  sourcemap: process.argv.includes('--sourcemap') ? 'linked' : false,
   // Native addon: must stay a real package on disk. dotenv is required lazily from node_modules.
   external: ['better-sqlite3'],
   banner: { js: BANNER },
@@ -147,7 +149,7 @@ await build({
 });
 // esbuild cannot put a banner on some chunks only. Chunks of our own code never call
 // require(); dropping the banner there spares --version loading node:module for nothing.
-// The line stays (empty) so the source maps still line up.
+// The line stays (empty) so source maps (--sourcemap) still line up.
 for (const file of readdirSync(staging)) {
   if (!file.endsWith('.js')) continue;
   const path = `${staging}/${file}`;
@@ -164,3 +166,34 @@ try {
 }
 renameSync(staging, `${root}dist`);
 rmSync(retired, { recursive: true, force: true });
+
+// backup-alert(1), from the same command table as --help and completion (src/cli/man-page.ts).
+// Bundled to a throwaway module (libraries stay in node_modules) and run once.
+const manModule = `${root}man-page.${process.pid}.mjs`;
+await build({
+  stdin: {
+    contents: [
+      "import { COMMANDS } from './src/cli/commands.ts';",
+      "import { renderManPage } from './src/cli/man-page.ts';",
+      "import { VERSION } from './src/shared/version.ts';",
+      'export const page = renderManPage(COMMANDS, VERSION);',
+    ].join('\n'),
+    resolveDir: root,
+    loader: 'ts',
+  },
+  outfile: manModule,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
+try {
+  const { page } = await import(manModule);
+  mkdirSync(`${root}man`, { recursive: true });
+  writeFileSync(`${root}man/backup-alert.1.${process.pid}`, page);
+  renameSync(`${root}man/backup-alert.1.${process.pid}`, `${root}man/backup-alert.1`);
+} finally {
+  rmSync(manModule, { force: true });
+}

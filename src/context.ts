@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Config } from './config/config.js';
 import type { Env } from './config/env-source.js';
 import type { JobFile } from './config/job-file.js';
+import type { Places } from './config/paths.js';
 import type { ConfigProblem } from './config/values.js';
 import type { SignalSource } from './runner/signals.js';
 import type { Logger } from './shared/logger.js';
@@ -41,6 +42,8 @@ export interface CommandContext {
   pid: number;
   /** SIGTERM/SIGINT/SIGHUP sent to us. */
   signals: SignalSource;
+  /** Where settings and state live by default: system mode (root) or the user's XDG places. */
+  places: Places;
   /** Opens the database (creating it); throws when it cannot. */
   openStore: () => Store;
   /** `run --job NAME` with a job file: its settings are already in `env` and `config`. */
@@ -67,6 +70,6 @@ export interface MainDeps {
   signals: SignalSource;
   /** Packaged templates/; differs between the bundle and the sources. */
   defaultTemplateDir: string;
-  /** The process's uid: 0 is system mode (/etc/backup-alert); undefined (tests, Windows) is user mode. */
+  /** The process's uid: 0 is system mode (/etc, /var/lib). Unset (tests, Windows): user mode. */
   uid?: number;
 }

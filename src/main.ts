@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { MainDeps } from './context.js';
 import { ExitError, errorMessage, InternalError, UsageError } from './shared/errors.js';
 import { ExitCode } from './shared/exit-codes.js';
+import { showControls } from './shared/terminal-text.js';
 import { VERSION } from './shared/version.js';
 
 export type { MainDeps } from './context.js';
@@ -37,11 +38,11 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
       return help.includes(error.code) ? ExitCode.ok : ExitCode.usage;
     }
     if (error instanceof UsageError) {
-      deps.stderr(`backup-alert: ${error.message}\n`);
+      deps.stderr(`backup-alert: ${showControls(error.message)}\n`);
       return ExitCode.usage;
     }
     if (error instanceof ExitError) {
-      deps.stderr(`backup-alert: ${error.message}\n`);
+      deps.stderr(`backup-alert: ${showControls(error.message)}\n`);
       return error.exitCode;
     }
     const detail =
@@ -49,7 +50,7 @@ export async function main(argv: readonly string[], deps: MainDeps): Promise<num
         ? `${error.message}: ${errorMessage(error.cause)}`
         : errorMessage(error);
     deps.stderr(
-      `backup-alert: internal error: ${detail}\nThis is a bug in backup-alert, please report it with the command you ran.\n`,
+      `backup-alert: internal error: ${showControls(detail)}\nThis is a bug in backup-alert, please report it with the command you ran.\n`,
     );
     if (deps.env['BACKUP_ALERT_DEBUG'] && error instanceof Error && error.stack)
       deps.stderr(`${error.stack}\n`);
@@ -91,7 +92,7 @@ export function start(): void {
       },
     },
     defaultTemplateDir: join(dirname(fileURLToPath(import.meta.url)), '..', 'templates'),
-    ...(process.getuid ? { uid: process.getuid() } : {}),
+    uid: process.getuid?.(),
   };
   main(process.argv.slice(2), deps)
     .then(

@@ -8,7 +8,7 @@ export async function seedCentre(pgc, database, hosts, days) {
   const started = process.hrtime.bigint();
   await pgc.query(
     `INSERT INTO hosts (host, instance_id, last_seen_at, version, expectations)
-     SELECT 'host-' || lpad(h::text, 4, '0'), gen_random_uuid(), now() - interval '1 hour', 'bench',
+     SELECT 'host-' || lpad(h::text, greatest(4, length($1::text)), '0'), gen_random_uuid(), now() - interval '1 hour', 'bench',
             '{"daily": 93600000, "weekly": 691200000, "monthly": 2764800000}'
        FROM generate_series(1, $1) h`,
     [hosts],

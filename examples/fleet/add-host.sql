@@ -1,4 +1,4 @@
--- One role per host: it may write only rows of its own host name (row-level security).
+-- One role per host: it may ship only as its own host name (the functions check host_roles).
 --
 --   psql -d backup_alert -v host=db01 -v password="$(cat db01.pw)" -f examples/fleet/add-host.sql
 --
@@ -9,4 +9,10 @@
 
 -- A few connections are plenty (one sync at a time, plus `run`); the rest stay for others.
 CREATE ROLE :"host" LOGIN PASSWORD :'password' IN ROLE backup_alert_host CONNECTION LIMIT 4;
+-- Bounds on what one host's session can hold: a lock it waits for, a statement, a
+-- transaction left open. (A host writes only its own rows, so none of these can stall another
+-- host; they keep a stuck host from holding a connection slot for long.)
+ALTER ROLE :"host" SET lock_timeout = '5s';
+ALTER ROLE :"host" SET statement_timeout = '30s';
+ALTER ROLE :"host" SET idle_in_transaction_session_timeout = '30s';
 INSERT INTO host_roles (role_name, host) VALUES (:'host', :'host');

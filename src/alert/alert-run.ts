@@ -52,8 +52,15 @@ export async function alertAbout(run: RunResult, ctx: AlertContext): Promise<voi
       `Backup ${run.backupId} (${whose(run)}) succeeded, but: ${describeSizeFinding(decision.alert.size)}`,
     );
   }
+  let alert: typeof decision.alert | undefined = decision.alert;
+  if (alert.kind === 'failure' && ctx.config.fleet) {
+    // Storm control at the centre: alone, lead (the summary) or member (nothing of its own).
+    const { stormVerdict } = await import('./storm.js');
+    alert = await stormVerdict(alert, ctx);
+    if (!alert) return;
+  }
   try {
-    await sendAlert(decision.alert, ctx);
+    await sendAlert(alert, ctx);
   } catch (error) {
     ctx.logger.error(
       'Backup',

@@ -67,9 +67,13 @@ export function startHeartbeat(
             : (finished.errorMessage ?? 'failed'),
         outputTail: finished.outputTail,
       };
+      // One deadline for both pings from here: the run ends within the notify timeout of the
+      // script's end (the README's bound), however long a hung start ping has been waiting.
+      const deadline = AbortSignal.timeout(ctx.timeoutMs);
+      const grace = Math.min(START_GRACE_MS, ctx.timeoutMs / 2);
       const started = await Promise.race([
         start,
-        sleep(START_GRACE_MS, undefined, { ref: false }).then(() => undefined),
+        sleep(grace, undefined, { ref: false }).then(() => undefined),
       ]);
       if (!started) controller.abort();
       const payload = pingPayload({
@@ -83,7 +87,7 @@ export function startHeartbeat(
         backupId: run.backupId,
         type: run.type,
       });
-      const result = await sendPing(ctx.settings, payload, AbortSignal.timeout(ctx.timeoutMs), ctx.ping);
+      const result = await sendPing(ctx.settings, payload, deadline, ctx.ping);
       const startError = started && !started.ok ? started.error : started ? undefined : 'no answer in time';
       if (!result.ok) {
         const kept = result.permanent ? '' : '; kept for `backup-alert retry`';
@@ -145,7 +149,7 @@ function supersede(
 export interface PingRetryItem {
   id: number;
   backupId: string | null;
-  status: 'sent' | 'pending' | 'failed' | 'skipped';
+  status: 'sent' | 'pending' | 'failed' | 'skipped' | 'superseded';
   error?: string;
 }
 
@@ -174,10 +178,11 @@ export async function resendPendingPings(
     ];
   const sentAt = ctx.now().toISOString();
   supersede(store, superseded, sentAt, () => true);
+  // Not sent on purpose: no failure (retry's exit code, the metrics), only a line saying so.
   const items: PingRetryItem[] = superseded.map((row) => ({
     id: row.id,
     backupId: row.backup_id,
-    status: 'failed',
+    status: 'superseded',
     error: PING_SUPERSEDED,
   }));
   const base = { id: resend.id, backupId: resend.backup_id };

@@ -118,7 +118,7 @@ export async function sendDueReminders(ctx: AlertContext, host: string): Promise
 }
 
 /** A reminder: the latest failed run of the incident (or, for a missing backup, a stand-in). */
-function reminderAlert(row: IncidentRow, reminder: number, now: Date, ctx: AlertContext): Alert {
+export function reminderAlert(row: IncidentRow, reminder: number, now: Date, ctx: AlertContext): Alert {
   const type = isBackupType(row.type) ? row.type : 'manual';
   const job = row.job || row.type;
   const last = row.last_backup_id ? ctx.journal.runs.get(row.last_backup_id) : undefined;

@@ -25,7 +25,8 @@ export type AlertDecision =
 export type PolicyConfig = Pick<
   Config,
   'alertTypes' | 'escalateAfter' | 'repeatIntervalMs' | 'notifyRecovery' | 'falseSuccess'
->;
+> &
+  Partial<Pick<Config, 'alertmanager'>>;
 
 const FAILED: ReadonlySet<RunStatus> = new Set(['failure', 'abandoned']);
 
@@ -127,7 +128,11 @@ function decideRecovery(
   config: PolicyConfig,
   closed: IncidentFacts | undefined,
 ): AlertDecision {
-  if (!config.notifyRecovery || !config.alertTypes.includes(run.type)) return { send: false };
+  // Alertmanager needs the end of what it was told (endsAt), asked for or not: without it the
+  // alert would fire until its TTL runs out. People get the message only when they asked.
+  const toAlertmanager = config.alertmanager !== undefined && closed !== undefined;
+  if ((!config.notifyRecovery && !toAlertmanager) || !config.alertTypes.includes(run.type))
+    return { send: false };
   const previous = journal.runs.previousFinishedStatus(run.job, run.backupId);
   if (!closed && (previous === undefined || !FAILED.has(previous))) return { send: false };
   return {
@@ -138,6 +143,7 @@ function decideRecovery(
       consecutiveFailures: 0,
       escalate: false,
       ...(closed ? { incident: closed } : {}),
+      ...(config.notifyRecovery ? {} : { audience: 'alertmanager' as const }),
     },
   };
 }
@@ -146,8 +152,8 @@ function decideRecovery(
 export type SilenceVerdict =
   /** Hold it: a silence for its type is in force. */
   | { hold: SilenceRow }
-  /** Send it, saying how many alerts ended silences held (`reported`: those silences). */
-  | { alert: Alert; reported: number[] };
+  /** Send it, saying how many alerts ended silences held (`reported`: those silences, claimed at `claimedAt`). */
+  | { alert: Alert; reported: number[]; claimedAt?: string };
 
 /**
  * Silences (`backup-alert silence add`): while one is in force for the alert's type, the
@@ -156,7 +162,7 @@ export type SilenceVerdict =
  */
 export function silenceVerdict(
   alert: Alert,
-  silences: Pick<Journal['silences'], 'active' | 'unreported'>,
+  silences: Pick<Journal['silences'], 'active' | 'claimUnreported'>,
   now: Date,
 ): SilenceVerdict {
   if (alert.kind === 'test' || alert.preview) return { alert, reported: [] };
@@ -164,11 +170,13 @@ export function silenceVerdict(
   const key = { job: alert.run.job, type: alert.run.type };
   const active = silences.active(at, key)[0];
   if (active) return { hold: active };
-  const ended = silences.unreported(key, at);
+  // Claimed, not just read: two alerts deciding at once must not both carry the count.
+  const ended = silences.claimUnreported(key, at);
   const held = ended.reduce((sum, silence) => sum + silence.held_count, 0);
   return {
     alert: held > 0 ? { ...alert, heldBySilence: (alert.heldBySilence ?? 0) + held } : alert,
     reported: ended.map((silence) => silence.id),
+    claimedAt: at,
   };
 }
 

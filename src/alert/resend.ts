@@ -36,7 +36,8 @@ export interface RetryItem {
   channel: string;
   recipient: string | null;
   /** `skipped`: not tried this time (channel not configured now, or out of time); still pending. */
-  status: 'sent' | 'pending' | 'failed' | 'skipped';
+  /** superseded: a heartbeat ping a newer one replaced; not sent, on purpose (not a failure). */
+  status: 'sent' | 'pending' | 'failed' | 'skipped' | 'superseded';
   error?: string;
   /** Delivery rounds so far, this one included. */
   attempts: number;
@@ -94,7 +95,9 @@ export async function retryPending(ctx: AlertContext, options: RetryOptions): Pr
       items.push(item('failed', 'cannot re-send: no stored alert (recorded before it was kept)'));
       continue;
     }
-    const giveUp = which === 'pending' ? giveUpReason(row, alert, now, maxAttempts, maxAgeMs) : undefined;
+    const giveUp =
+      (which === 'pending' ? giveUpReason(row, alert, now, maxAttempts, maxAgeMs) : undefined) ??
+      endedAtAlertmanager(row, alert, ctx);
     if (giveUp || !alert) {
       const error = giveUp ?? 'cannot re-send: the stored alert is missing or unreadable';
       // Giving up is a write like any other: only with the row claimed, so a process
@@ -164,6 +167,22 @@ function giveUpReason(
     reason = `gave up: not delivered within ${formatDuration(maxAgeMs)}`;
   if (reason === undefined) return undefined;
   return row.error_message ? `${reason}; last error: ${row.error_message}` : reason;
+}
+
+/**
+ * A firing alert for Alertmanager whose incident has closed since: re-sending it would
+ * re-open what the recovery's endsAt ended. Never re-sent after the close.
+ */
+function endedAtAlertmanager(
+  row: NotificationRow,
+  alert: Alert | undefined,
+  ctx: AlertContext,
+): string | undefined {
+  if (row.channel !== 'alertmanager' || !alert?.incident || alert.kind === 'recovery') return undefined;
+  const incident = ctx.journal.incidents.get(alert.incident.id);
+  return incident?.closed_at
+    ? `not re-sent: incident #${incident.id} closed at ${incident.closed_at}`
+    : undefined;
 }
 
 /** Late since the failure itself (the run's end), not since the notification row was written. */

@@ -1,7 +1,9 @@
+import { createAlertmanagerNotifier } from '../notify/alertmanager.js';
 import { buildNotifiers, type DeliveryContext } from '../notify/fanout.js';
 import { channelOfRow, createRegisteredNotifier, type RegisteredChannel } from '../notify/registered.js';
 import { type Alert, NOTIFICATION_TYPES, type Notifier } from '../notify/types.js';
 import type { Journal } from '../store/journal.js';
+import { alertmanagerBody } from './alertmanager-alert.js';
 
 /**
  * Which channels hear about an alert: every env-configured channel, plus each registered
@@ -80,17 +82,29 @@ export function chosenByJob(notifier: Notifier, names: readonly string[] | undef
 export function notifiersFor(alert: Alert, ctx: RoutingContext): Notifier[] {
   const registered = registeredChannels(ctx)
     .filter((channel) => takes(channel, alert))
-    .map((channel) => createRegisteredNotifier(channel, ctx))
+    .map((channel) => createRegisteredNotifier(channel, ctx, describeFor(ctx)))
     .filter((notifier): notifier is Notifier => notifier !== undefined);
-  return [...buildNotifiers(ctx), ...registered].filter((notifier) =>
+  const all = [...buildNotifiers(ctx), ...envAlertmanager(ctx), ...registered].filter((notifier) =>
     chosenByJob(notifier, ctx.config.channels),
   );
+  return alert.audience === 'alertmanager' ? all.filter((n) => n.channel === 'alertmanager') : all;
 }
 
 /** Every channel, unfiltered: what `retry` re-sends through and test-notify tests. */
 export function allNotifiers(ctx: RoutingContext): Notifier[] {
   const registered = registeredChannels(ctx)
-    .map((channel) => createRegisteredNotifier(channel, ctx))
+    .map((channel) => createRegisteredNotifier(channel, ctx, describeFor(ctx)))
     .filter((notifier): notifier is Notifier => notifier !== undefined);
-  return [...buildNotifiers(ctx), ...registered];
+  return [...buildNotifiers(ctx), ...envAlertmanager(ctx), ...registered];
+}
+
+/** The Alertmanager channels' bodies follow the policy in alertmanager-alert.ts. */
+function describeFor(ctx: DeliveryContext) {
+  return (alert: Alert) => alertmanagerBody(alert, ctx.config, ctx.now());
+}
+
+/** BACKUP_ALERT_ALERTMANAGER_URL's channel, when set. */
+export function envAlertmanager(ctx: DeliveryContext): Notifier[] {
+  const notifier = createAlertmanagerNotifier(ctx.config.alertmanager, describeFor(ctx));
+  return notifier ? [notifier] : [];
 }

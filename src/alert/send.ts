@@ -54,11 +54,14 @@ export async function sendAlert(
   // a run that succeeds, or whose failure is held, never pays for it.
   const { dispatch } = await import('./dispatch.js');
   const results = await dispatch(verdict.alert, ctx);
-  if (results.length > 0 && verdict.reported.length > 0) {
+  if (results.length === 0 && verdict.reported.length > 0 && verdict.claimedAt !== undefined) {
     try {
-      ctx.journal.silences.markReported(verdict.reported, ctx.now().toISOString());
+      ctx.journal.silences.releaseClaim(verdict.reported, verdict.claimedAt);
     } catch (error) {
-      ctx.logger.warn('Silence', `Could not mark held alerts as reported: ${ctx.redactor.safeError(error)}`);
+      ctx.logger.warn(
+        'Silence',
+        `Could not keep the held count for the next alert: ${ctx.redactor.safeError(error)}`,
+      );
     }
   }
   return { held: false, results };

@@ -110,5 +110,16 @@ export function previewAlert(kind: Alert['kind'], now: Date, host: string): Aler
         },
         preview: true,
       };
+    case 'config-problem':
+      return {
+        ...base,
+        kind,
+        run: { ...run, status: 'success', exitCode: 0, errorMessage: EXAMPLE_CONFIG_PROBLEM },
+        preview: true,
+      };
   }
 }
+
+/** What a settings-problem notice's error line looks like (test-notify --kind config-problem). */
+const EXAMPLE_CONFIG_PROBLEM =
+  'BACKUP_ALERT_TIMEOUT is not a duration (e.g. 90s, 15m, 4h, 7d): the backup ran without a timeout (example)';

@@ -1,7 +1,7 @@
 import type { RetryOptions } from '../commands/retry.js';
-import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
+import { type CommandSpec, defineCommand, defineGroup, type OptionSpec } from './spec.js';
 
-/** The commands that check and look after alerting: test-email, test-notify, doctor, retry, serve, metrics. */
+/** The commands that set up, check and look after alerting: test-email, test-notify, doctor, retry, serve, user, metrics, init. */
 
 const DURATION = (name = 'dur'): OptionSpec['value'] => ({ kind: 'text', name });
 
@@ -34,7 +34,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
         value: {
           kind: 'choice',
           name: 'channel',
-          choices: ['email', 'slack', 'teams', 'webhook', 'apprise', 'all'],
+          choices: ['email', 'slack', 'teams', 'webhook', 'apprise', 'alertmanager', 'all'],
         },
         default: 'all',
       },
@@ -53,6 +53,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
             'missing',
             'slow',
             'reminder',
+            'config-problem',
           ],
         },
       },
@@ -90,7 +91,7 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
       return retryCommand(options, ctx);
     },
   }),
-  defineCommand<{ listen?: string; maxAge?: string }>({
+  defineCommand<{ listen?: string; maxAge?: string; tlsCert?: string; tlsKey?: string }>({
     name: 'serve',
     description: 'the HTTP API (runbook §9.1, §7.1) and the dashboard',
     example:
@@ -100,6 +101,16 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
         long: 'listen',
         description: 'address to listen on (default 127.0.0.1:8080; tokens required beyond loopback)',
         value: { kind: 'text', name: 'host:port' },
+      },
+      {
+        long: 'tls-cert',
+        description: 'serve HTTPS with this PEM certificate (read again on SIGHUP)',
+        value: { kind: 'file', name: 'path' },
+      },
+      {
+        long: 'tls-key',
+        description: 'the PEM key of --tls-cert',
+        value: { kind: 'file', name: 'path' },
       },
       {
         long: 'max-age',
@@ -115,6 +126,57 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
       return serveCommand(options, ctx, ctx.signals, defaultServePlugins(ctx));
     },
   }),
+  defineGroup({
+    name: 'user',
+    description: 'logins for serve (runbook §7.2): add, remove, list',
+    example: 'backup-alert user add admin',
+    defaultSubcommand: 'list',
+    subcommands: [
+      defineCommand<{ role?: string }>({
+        name: 'add',
+        description: 'add a login, or set its password again (asked without echo, or read from stdin)',
+        example: 'backup-alert user add admin --role admin',
+        argument: { name: 'name', description: 'the user name', required: true },
+        options: [
+          {
+            long: 'role',
+            description: 'admin (may POST) or read (default admin)',
+            value: { kind: 'choice', name: 'role', choices: ['admin', 'read'] },
+          },
+        ],
+        action: async (options, ctx, args) => {
+          const [{ userAddCommand, withUsersFile }, { processPasswordSource }] = await Promise.all([
+            import('../commands/user.js'),
+            import('../commands/password-input.js'),
+          ]);
+          return withUsersFile(ctx, () =>
+            userAddCommand(args[0], options, ctx, processPasswordSource(ctx.io.stderr)),
+          );
+        },
+      }),
+      defineCommand<object>({
+        name: 'remove',
+        description: 'remove a login (tokens it holds expire within the hour)',
+        example: 'backup-alert user remove admin',
+        argument: { name: 'name', description: 'the user name', required: true },
+        options: [],
+        action: async (_options, ctx, args) => {
+          const { userRemoveCommand, withUsersFile } = await import('../commands/user.js');
+          return withUsersFile(ctx, () => userRemoveCommand(args[0], ctx));
+        },
+      }),
+      defineCommand<{ json?: boolean }>({
+        name: 'list',
+        description: 'the logins and their roles (never the hashes)',
+        example: 'backup-alert user list',
+        options: [{ long: 'json', description: 'a JSON array' }],
+        action: async (options, ctx) => {
+          const { userListCommand, withUsersFile } = await import('../commands/user.js');
+          return withUsersFile(ctx, () => userListCommand(options, ctx));
+        },
+      }),
+    ],
+  }),
   defineCommand<object>({
     name: 'metrics',
     description: 'print the Prometheus metrics (what BACKUP_ALERT_METRICS_FILE holds)',
@@ -123,6 +185,16 @@ export const ADMIN_COMMANDS: readonly CommandSpec[] = [
     action: async (_options, ctx) => {
       const { metricsCommand } = await import('../commands/metrics.js');
       return metricsCommand({ metrics: ctx.config.metrics }, ctx);
+    },
+  }),
+  defineCommand<object>({
+    name: 'init',
+    description: 'create the directories, a commented env file (0600) and an example job',
+    example: 'sudo backup-alert init',
+    options: [],
+    action: async (_options, ctx) => {
+      const { initCommand } = await import('../commands/init/init.js');
+      return initCommand(ctx);
     },
   }),
 ];

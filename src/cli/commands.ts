@@ -3,7 +3,7 @@ import type { StatusOptions } from '../commands/status.js';
 import type { RunOptions } from '../run/plan.js';
 import { BACKUP_TYPES, RUN_STATUSES } from '../shared/run-result.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
-import { FLEET_COMMANDS } from './fleet-commands.js';
+import { FLEET_COMMANDS, FLEET_JOB_OPTION } from './fleet-commands.js';
 import { ROUTING_COMMANDS } from './routing-commands.js';
 import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 
@@ -120,6 +120,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { long: 'json', description: 'a JSON array' },
       { long: 'fleet', description: "every host's runs, from the centre (BACKUP_ALERT_DATABASE_URL)" },
       { long: 'host', description: 'with --fleet: only this host', value: { kind: 'text', name: 'host' } },
+      FLEET_JOB_OPTION,
     ],
     action: async (options, ctx) => {
       if (options.fleet || options.host !== undefined) {
@@ -146,6 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { long: 'nagios', description: 'monitoring-plugin output: OK|WARNING|CRITICAL, exit 0/1/2' },
       { long: 'fleet', description: 'every host × type, from the centre: one check for the whole fleet' },
       { long: 'host', description: 'with --fleet: only this host', value: { kind: 'text', name: 'host' } },
+      FLEET_JOB_OPTION,
     ],
     action: async (options, ctx) => {
       if (options.fleet || options.host !== undefined) {

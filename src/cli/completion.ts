@@ -86,7 +86,7 @@ function bashScript(COMPLETABLE: readonly Completable[]): string {
           ? 'compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0'
           : option.value.kind === 'text'
             ? 'return 0'
-            : `COMPREPLY=($(compgen -W ${quote(option.value.choices.join(' '))} -- "$cur")); return 0`;
+            : `mapfile -t COMPREPLY < <(compgen -W ${quote(option.value.choices.join(' '))} -- "$cur"); return 0`;
       (ambiguous ? specific : generic).push(`    ${key}) ${action} ;;`);
     }
   }
@@ -117,7 +117,7 @@ ${values.join('\n')}
 ${cases.join('\n')}
     *) opts="" ;;
   esac
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+  mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
   return 0
 }
 complete -o default -F _backup_alert backup-alert
@@ -179,17 +179,18 @@ _backup_alert "$@"
 
 function fishScript(COMPLETABLE: readonly Completable[]): string {
   const names = COMPLETABLE.map((c) => c.name).join(' ');
+  // The names written into the condition itself: fish runs a condition later, in its own
+  // scope, where a `set -l` variable of this file is empty (every command was offered after
+  // a command).
+  const noCommand = `-n 'not __fish_seen_subcommand_from ${names}'`;
   const lines = [
     '# fish completion for backup-alert',
     '# Install: backup-alert completion fish > ~/.config/fish/completions/backup-alert.fish',
-    `set -l backup_alert_commands ${names}`,
     'complete -c backup-alert -f',
-    "complete -c backup-alert -n 'not __fish_seen_subcommand_from $backup_alert_commands' -s V -l version -d 'print the version'",
+    `complete -c backup-alert ${noCommand} -s V -l version -d 'print the version'`,
   ];
   for (const command of COMPLETABLE) {
-    lines.push(
-      `complete -c backup-alert -n 'not __fish_seen_subcommand_from $backup_alert_commands' -a ${command.name} -d ${quote(command.description)}`,
-    );
+    lines.push(`complete -c backup-alert ${noCommand} -a ${command.name} -d ${quote(command.description)}`);
   }
   for (const command of COMPLETABLE) {
     const when = `-n '__fish_seen_subcommand_from ${command.name}'`;

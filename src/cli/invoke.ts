@@ -23,9 +23,11 @@ export function invoke(
 
 /** Settings read once (flag > environment > env file), a logger that masks every secret. */
 export function createContext(options: CommonOptions, deps: MainDeps, job?: string): CommandContext {
-  const resolved = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile });
+  // From the process environment only: an env file cannot move the place it is read from.
+  const places = placesFor(deps.env, deps.uid);
+  const resolved = resolveEnv({ processEnv: deps.env, cwd: deps.cwd, envFileFlag: options.envFile, places });
   const { envFile, problems: envFileProblems } = resolved;
-  const jobsDir = jobsDirOf(resolved.env, placesFor(resolved.env, deps.uid));
+  const jobsDir = jobsDirOf(resolved.env, places);
   let jobFile: JobFile | undefined;
   let env = resolved.env;
   if (job !== undefined) {
@@ -37,7 +39,7 @@ export function createContext(options: CommonOptions, deps: MainDeps, job?: stri
   const { config, problems } = loadConfig(
     env,
     { db: options.db },
-    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile, hostname: deps.hostname },
+    { cwd: deps.cwd, defaultTemplateDir: deps.defaultTemplateDir, envFile, hostname: deps.hostname, places },
   );
   const redactor = new Redactor(config.secrets, config.redactPatterns);
   const logger = createLogger({
@@ -74,6 +76,7 @@ export function createContext(options: CommonOptions, deps: MainDeps, job?: stri
     username: deps.username,
     pid: deps.pid,
     signals: deps.signals,
+    places,
     openStore: () => Store.open(config.dbPath),
     jobsDir,
     ...(jobFile ? { jobFile } : {}),

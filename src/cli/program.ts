@@ -1,5 +1,6 @@
 import type * as Commander from 'commander';
 import type { Command } from 'commander';
+import { showControls } from '../shared/terminal-text.js';
 import { VERSION } from '../shared/version.js';
 import { COMMANDS } from './commands.js';
 import { COMMON_OPTIONS, type CommandSpec, type CommonOptions, flagsOf, type OptionSpec } from './spec.js';
@@ -40,12 +41,14 @@ export function buildProgram(
   run: Runner,
   argv: readonly string[] = [],
 ): { program: Command; exitCode: () => number } {
+  // Commander's errors quote what was typed (`--type $'\e[2J'`): shown, never acted on.
+  const output = { writeOut: io.stdout, writeErr: (text: string) => io.stderr(showControls(text)) };
   const program = new commander.Command('backup-alert')
     .description('Run a backup script, record every run, and alert people when it fails.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput(output)
     .enablePositionalOptions()
     .addHelpText('after', TOP_HELP);
   let exitCode = 0;
@@ -54,7 +57,7 @@ export function buildProgram(
       .command(spec.name, { isDefault })
       .description(spec.description)
       .exitOverride()
-      .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+      .configureOutput(output)
       .addHelpText('after', `\nExample:\n  ${spec.example}\n`);
     if (spec.subcommands) {
       // A group: `channels` alone runs its default subcommand (list).

@@ -6,7 +6,7 @@ import { type CommandSpec, defineCommand, defineGroup } from './spec.js';
 
 /** watch, channels and silence (routing and incidents), as data like every other command. */
 
-const CHANNEL_TYPES = ['email', 'slack', 'teams', 'webhook', 'apprise'];
+const CHANNEL_TYPES = ['email', 'slack', 'teams', 'webhook', 'apprise', 'alertmanager'];
 const NAME = { name: 'name', description: 'the channel name', required: true } as const;
 
 export const ROUTING_COMMANDS: readonly CommandSpec[] = [

@@ -91,12 +91,14 @@ export function flagsOf(option: OptionSpec): string {
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   {
     long: 'env-file',
-    description: 'read settings from this env file (default ./.env)',
+    description:
+      'read settings from this env file (default: root /etc/backup-alert/env; others ./.env, else ~/.config/backup-alert/env)',
     value: { kind: 'file', name: 'path' },
   },
   {
     long: 'db',
-    description: 'SQLite database (default $STATE_DIRECTORY or ~/.local/state/backup-alert/)',
+    description:
+      'SQLite database (default: $STATE_DIRECTORY, else root /var/lib/backup-alert/, others ~/.local/state/backup-alert/)',
     value: { kind: 'file', name: 'path' },
   },
   { long: 'verbose', short: 'v', description: 'more log output (debug lines)' },

@@ -95,5 +95,6 @@ function envChannels(ctx: CommandContext): string[] {
     config.teamsWebhookUrl ? 'teams' : '',
     config.webhookUrl ? 'webhook' : '',
     config.routing.appriseUrls.length > 0 ? 'apprise' : '',
+    config.alertmanager ? 'alertmanager' : '',
   ].filter(Boolean);
 }

@@ -6,12 +6,14 @@ import { type FleetRun, fleetHistory } from '../fleet/history.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { checkInteger, LIMIT_BOUNDS } from '../shared/numbers.js';
 import { colourStatus, table } from '../shared/table.js';
 import { requireFleet } from './sync.js';
 
 export interface FleetHistoryOptions {
   host?: string;
   type?: string;
+  job?: string;
   status?: string;
   limit: string;
   json?: boolean;
@@ -23,10 +25,9 @@ export async function fleetHistoryCommand(
   ctx: CommandContext,
   fleetConfig: FleetConfig | undefined,
 ): Promise<number> {
-  const limit = Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError(`invalid --limit "${options.limit}": use a whole number of 1 or more`);
-  }
+  const checked = checkInteger(options.limit, LIMIT_BOUNDS);
+  if (!checked.ok) throw new UsageError(`invalid --limit ${checked.problem}`);
+  const limit = checked.value;
   const fleet = requireFleet(fleetConfig);
   const connect = {
     timeoutMs: fleet.syncTimeoutMs,
@@ -40,6 +41,7 @@ export async function fleetHistoryCommand(
         limit,
         ...(options.host ? { host: options.host } : {}),
         ...(options.type ? { type: options.type } : {}),
+        ...(options.job ? { job: options.job } : {}),
         ...(options.status ? { status: options.status } : {}),
       }),
     );
@@ -61,7 +63,7 @@ export async function fleetHistoryCommand(
     lines.push([
       run.host,
       run.backupId,
-      run.type,
+      run.job === run.type ? run.type : `${run.job} (${run.type})`,
       colourStatus(run.status, ctx.io.color),
       run.startedAt.replace('T', ' ').slice(0, 19),
       run.durationMs === null ? '-' : formatDuration(run.durationMs),

@@ -11,6 +11,7 @@ import {
   unhealthyHosts,
 } from '../fleet/health.js';
 import { fleetSnapshot } from '../fleet/queries.js';
+import { recentStorms, type StormRow } from '../fleet/storm-rows.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
@@ -20,6 +21,7 @@ import { requireFleet } from './sync.js';
 export interface FleetStatusOptions {
   host?: string;
   type?: string;
+  job?: string;
   maxAge?: string;
   json?: boolean;
   nagios?: boolean;
@@ -32,24 +34,37 @@ const NAMED = 5;
 /** Reads and judges the whole fleet (or one host / type) from the centre. Throws FleetError. */
 export async function readFleetStatus(
   fleet: FleetConfig,
-  filter: { host?: string; type?: string },
+  filter: { host?: string; type?: string; job?: string },
   maxAgeMs: number | undefined,
-): Promise<FleetStatus> {
+): Promise<FleetStatus & { storms: StormRow[] }> {
   const connect = {
     timeoutMs: fleet.syncTimeoutMs,
     applicationName: 'backup-alert status',
     secrets: fleet.secrets,
   };
-  const snapshot = await withCentre(fleet.databaseUrl, connect, ({ client }) =>
-    fleetSnapshot(client, filter),
-  );
-  return judgeFleet(snapshot, maxAgeMs);
+  const { snapshot, storms } = await withCentre(fleet.databaseUrl, connect, async ({ client }) => ({
+    snapshot: await fleetSnapshot(client, filter),
+    storms: await recentStorms(client),
+  }));
+  return { ...judgeFleet(snapshot, maxAgeMs), storms };
+}
+
+/** The storm a failed pair's latest run belongs to, if any: its hosts are shown as the storm's one row. */
+function stormOf(pair: PairStatus, storms: readonly StormRow[]): StormRow | undefined {
+  if (pair.health !== 'failed' || !pair.latest) return undefined;
+  const id = pair.latest.backupId;
+  return storms.find((storm) => storm.members.get(pair.host)?.has(id));
+}
+
+function describeStorm(storm: StormRow, shown: number): string {
+  const on = storm.kind === 'target' ? `target ${storm.label}` : `error class "${storm.label}"`;
+  return `storm #${storm.id}: ${storm.hostCount} hosts failed on ${on} since ${storm.openedAt} (${shown} still failed)`;
 }
 
 const age = (ms: number | null) => (ms === null ? 'never' : formatDuration(ms));
 
 function describePair(pair: PairStatus): string {
-  const what = `${pair.host} ${pair.type}`;
+  const what = pair.job === pair.type ? pair.type : `${pair.job} (${pair.type})`;
   switch (pair.health) {
     case 'failed':
       return `${what} failed (${pair.consecutiveFailures} in a row): ${(pair.latest?.errorMessage ?? '').slice(0, 100)}`;
@@ -64,16 +79,29 @@ function describePair(pair: PairStatus): string {
   }
 }
 
-/** One host's trouble in a few words: its silence, or its worst types. */
-export function describeHost(host: HostStatus): string {
-  if (host.health === 'silent') {
-    return `${host.host} not seen for ${age(host.lastSeenAgeMs)} (allowed ${age(host.silentAfterMs)})`;
-  }
-  return host.pairs
-    .filter((pair) => pair.health === host.health)
-    .map(describePair)
-    .join(', ');
+function describeClashes(host: HostStatus): string {
+  const pending = host.clashes.reduce((sum, clash) => sum + (clash.pendingRows ?? 0), 0);
+  const refusals = host.clashes.reduce((sum, clash) => sum + clash.refusals, 0);
+  const machines = host.clashes.length === 1 ? 'another machine' : `${host.clashes.length} other machines`;
+  return `name clash: ${machines} refused as this host (${refusals === 1 ? 'once' : `${refusals} times`}, ${pending} rows not shipped): give it its own BACKUP_ALERT_HOST, or run \`backup-alert sync --take-over\` on the machine that replaced the other`;
 }
+
+/** One host's trouble in a few words: every reason, worst first, and a skewed clock. */
+export function describeHost(host: HostStatus): string {
+  const byJob = new Map(host.pairs.map((pair) => [pair.job, pair]));
+  const reasons = host.reasons.map((reason) => {
+    if (reason.health === 'clash') return describeClashes(host);
+    if (reason.health === 'silent') {
+      return `not seen for ${age(host.lastSeenAgeMs)} (allowed ${age(host.silentAfterMs)})`;
+    }
+    const pair = reason.job === null ? undefined : byJob.get(reason.job);
+    return pair ? describePair(pair) : reason.health;
+  });
+  if (host.clockSkewed) reasons.push(`clock ${skew(host.clockSkewMs)} (ages by the centre's receipt time)`);
+  return `${host.host}: ${reasons.join(', ')}`;
+}
+
+const skew = (ms: number) => `${ms > 0 ? '+' : '-'}${formatDuration(Math.abs(ms))}`;
 
 /** The monitoring-plugin line: worst hosts named, every health counted in the perfdata. */
 export function nagiosLine(status: FleetStatus): { line: string; code: number } {
@@ -81,7 +109,7 @@ export function nagiosLine(status: FleetStatus): { line: string; code: number } 
   const warn = unhealthyHosts(status).filter((host) => host.health === 'running');
   const perf = [
     `'hosts'=${status.hosts.length}`,
-    ...(['ok', 'failed', 'silent', 'stale', 'never', 'running'] as FleetHealth[]).map(
+    ...(['ok', 'failed', 'silent', 'stale', 'never', 'running', 'clash'] as FleetHealth[]).map(
       (health) => `'${health}'=${status.counts[health]}`,
     ),
   ].join(' ');
@@ -105,8 +133,12 @@ export function nagiosLine(status: FleetStatus): { line: string; code: number } 
   return { line: `${label.toUpperCase()} - ${clean} | ${perf}\n`, code: NAGIOS[label] };
 }
 
-function json(status: FleetStatus, maxAgeMs: number | undefined): string {
-  return `${JSON.stringify({ ...status, maxAgeMs: maxAgeMs ?? null }, null, 2)}\n`;
+function json(status: FleetStatus & { storms: StormRow[] }, maxAgeMs: number | undefined): string {
+  const storms = status.storms.map(({ members, ...storm }) => ({
+    ...storm,
+    hosts: [...members.keys()].sort(),
+  }));
+  return `${JSON.stringify({ ...status, storms, maxAgeMs: maxAgeMs ?? null }, null, 2)}\n`;
 }
 
 /**
@@ -130,9 +162,13 @@ export async function fleetStatusCommand(
     return NAGIOS.unknown;
   }
   const fleet = requireFleet(fleetConfig);
-  let status: FleetStatus;
+  let status: FleetStatus & { storms: StormRow[] };
   try {
-    status = await readFleetStatus(fleet, { host: options.host, type: options.type }, maxAgeMs);
+    status = await readFleetStatus(
+      fleet,
+      { host: options.host, type: options.type, job: options.job },
+      maxAgeMs,
+    );
   } catch (error) {
     if (!(error instanceof FleetError)) throw error;
     if (options.nagios) {
@@ -156,15 +192,42 @@ export async function fleetStatusCommand(
     return ExitCode.failed;
   }
   const rows = [['HOST', 'TYPE', 'HEALTH', 'LATEST RUN', 'STATUS', 'LAST SUCCESS', 'FAILS IN A ROW']];
+  // A storm's hosts are one row (the storm), not 300: their pairs are counted into it.
+  const inStorm = new Map<StormRow, number>();
+  const stormed = new Set<PairStatus>();
   for (const host of status.hosts) {
+    for (const pair of host.pairs) {
+      const storm = stormOf(pair, status.storms);
+      if (!storm) continue;
+      stormed.add(pair);
+      inStorm.set(storm, (inStorm.get(storm) ?? 0) + 1);
+    }
+  }
+  for (const [storm, count] of inStorm) {
+    rows.push([
+      `${count} hosts`,
+      storm.job,
+      colourStatus('STORM', ctx.io.color),
+      `#${storm.id} ${storm.kind} ${storm.label}`.slice(0, 60),
+      'failure',
+      '-',
+      '-',
+    ]);
+  }
+  for (const host of status.hosts) {
+    if (host.clashes.length > 0) {
+      const refused = `${host.clashes.length} other installation(s) refused`;
+      rows.push([host.host, '-', colourStatus('CLASH', ctx.io.color), '-', '-', refused, '-']);
+    }
     if (host.health === 'silent' || host.pairs.length === 0) {
       const seen = `not seen for ${age(host.lastSeenAgeMs)}`;
       rows.push([host.host, '-', colourStatus(host.health.toUpperCase(), ctx.io.color), '-', '-', seen, '-']);
     }
     for (const pair of host.health === 'silent' ? [] : host.pairs) {
+      if (stormed.has(pair)) continue;
       rows.push([
         pair.host,
-        pair.type,
+        pair.job === pair.type ? pair.type : `${pair.job} (${pair.type})`,
         colourStatus(pair.health === 'ok' ? 'OK' : pair.health.toUpperCase(), ctx.io.color),
         pair.latest?.backupId ?? '-',
         pair.latest?.status ?? '-',
@@ -174,6 +237,12 @@ export async function fleetStatusCommand(
     }
   }
   ctx.io.stdout(`${await table(rows)}\n`);
-  for (const host of unhealthyHosts(status)) ctx.io.stdout(`${describeHost(host)}\n`);
+  for (const [storm, count] of inStorm) ctx.io.stdout(`${describeStorm(storm, count)}\n`);
+  for (const host of unhealthyHosts(status)) {
+    if (host.pairs.length > 0 && host.pairs.every((pair) => pair.health !== 'failed' || stormed.has(pair))) {
+      if (host.pairs.every((pair) => stormed.has(pair) || pair.health === 'ok')) continue;
+    }
+    ctx.io.stdout(`${describeHost(host)}\n`);
+  }
   return status.healthy ? ExitCode.ok : ExitCode.failed;
 }

@@ -3,8 +3,10 @@ import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
+import { checkInteger, LIMIT_BOUNDS } from '../shared/numbers.js';
 import type { RunStatus } from '../shared/run-result.js';
 import { colourStatus, table } from '../shared/table.js';
+import { oneLineSafe } from '../shared/terminal-text.js';
 import { type RunRow, runViewOf } from '../store/rows.js';
 import { isStoreError, openForReading, unreadableStore } from './reading.js';
 
@@ -18,10 +20,9 @@ export interface HistoryOptions {
 
 /** Recorded runs, newest first: a table for people, `--json` an array for tools. */
 export async function historyCommand(options: HistoryOptions, ctx: CommandContext): Promise<number> {
-  const limit = Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new UsageError(`invalid --limit "${options.limit}": use a whole number of 1 or more`);
-  }
+  const checked = checkInteger(options.limit, LIMIT_BOUNDS);
+  if (!checked.ok) throw new UsageError(`invalid --limit ${checked.problem}`);
+  const limit = checked.value;
   const store = await openForReading(ctx);
   try {
     let rows: RunRow[];
@@ -63,7 +64,7 @@ export async function historyCommand(options: HistoryOptions, ctx: CommandContex
           ? '-'
           : formatBytes(row.artifact_bytes),
         row.exit_code === null ? (row.signal ?? '-') : String(row.exit_code),
-        row.error_message ?? '',
+        oneLineSafe(row.error_message ?? ''),
       ]);
     }
     ctx.io.stdout(`${await table(lines)}\n`);

@@ -5,12 +5,15 @@ import { ExitCode } from '../shared/exit-codes.js';
 import { recordAudit } from '../store/audit.js';
 import { describePrune, type PruneResult, pruneSummary } from '../store/prune.js';
 
+/** 100 years: older than that, the cut-off date (now minus the age) stops being a date at all. */
+export const MAX_PRUNE_AGE_MS = 36_500 * 86_400_000;
+
 /** `prune --older-than DUR [--dry-run]` */
 export async function pruneCommand(
   options: { olderThan: string; dryRun?: boolean },
   ctx: CommandContext,
 ): Promise<number> {
-  const checked = checkDuration(options.olderThan);
+  const checked = checkDuration(options.olderThan, { maxMs: MAX_PRUNE_AGE_MS });
   if (!checked.ok) {
     // Zero would mean "everything that has finished": say so rather than call it a non-duration.
     const zero = parseDuration(options.olderThan) === 0;

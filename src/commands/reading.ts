@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { alertAbout } from '../alert/alert-run.js';
 import type { CommandContext } from '../context.js';
 import { reapAbandoned } from '../run/record.js';
 import { ExitError, errorCode, errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { RunView } from '../shared/run-result.js';
+import { fileSystemCause, hasPendingLog } from '../store/disk-cause.js';
 import { Store } from '../store/store.js';
 
 /** A run as history/status print it in JSON (the one run view, see store/rows.ts runViewOf). */
@@ -22,14 +24,33 @@ export function isStoreError(error: unknown): boolean {
 export function unreadableStore(path: string, error: unknown): ExitError {
   const code = errorCode(error);
   const access = code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_CANTOPEN';
-  const remedy = access
-    ? 'run this as the user that runs the backups (the state directory is 0700), or use sudo'
-    : 'check the file (sqlite3 PATH "PRAGMA integrity_check"); a fresh one is created if you move it away';
+  const remedy =
+    fileSystemCause(path) ??
+    (code === 'ENOTDIR'
+      ? `a parent of it is not a directory (${notADirectory(path)} is a file): set --db (or BACKUP_ALERT_DB) to a path under a directory`
+      : access
+        ? 'run this as the user that runs the backups (the state directory is 0700), or use sudo'
+        : 'check the file (sqlite3 PATH "PRAGMA integrity_check"); a fresh one is created if you move it away');
   return new ExitError(
     `cannot read database ${path}: ${errorMessage(error)}; ${remedy.replace('PATH', path)}`,
     ExitCode.failed,
     { cause: error },
   );
+}
+
+/** The first part of the path that exists and is not a directory. */
+function notADirectory(path: string): string {
+  let current = dirname(path);
+  let found = current;
+  while (dirname(current) !== current) {
+    try {
+      if (!statSync(current).isDirectory()) found = current;
+    } catch {
+      // Not there (or not reachable): keep looking further up.
+    }
+    current = dirname(current);
+  }
+  return found;
 }
 
 /**
@@ -51,6 +72,9 @@ export async function openForReading(ctx: CommandContext): Promise<Store | null>
   try {
     store = ctx.openStore();
   } catch (error) {
+    // On a read-only mount a read-only open cannot use the write-ahead log: it would show an
+    // older database (even "no run recorded") as if it were the truth.
+    if (hasPendingLog(path) && fileSystemCause(path) !== undefined) throw unreadableStore(path, error);
     try {
       store = Store.open(path, { readonly: true });
     } catch {

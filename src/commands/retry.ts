@@ -36,6 +36,16 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
       // Pings are never "failed for good" worth a second chance: --failed is about alerts.
       ...(which === 'pending' ? await resendPings(alertContext) : []),
     ];
+    if (which === 'pending' && ctx.config.alertmanager) {
+      // Open incidents stay alive at Alertmanager between timer runs (alert/alertmanager-resend.ts).
+      const { refreshOpenAlerts } = await import('../alert/alertmanager-resend.js');
+      await refreshOpenAlerts(alertContext, ctx.hostname);
+    }
+    if (which === 'pending' && ctx.config.fleet) {
+      // A storm whose window ended with more hosts than its summary said: one update, fleet-wide.
+      const { sendStormUpdates } = await import('../alert/storm.js');
+      await sendStormUpdates(alertContext);
+    }
     const count = (status: RetryItem['status']) => items.filter((item) => item.status === status).length;
     if (items.length === 0) {
       ctx.logger.debug(
@@ -46,7 +56,7 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
       );
     } else if (!options.silent) {
       for (const item of items) {
-        const mark = item.status === 'sent' ? '✔' : '✖';
+        const mark = item.status === 'sent' ? '✔' : item.status === 'superseded' ? '–' : '✖';
         const late = formatDuration(ctx.now().getTime() - Date.parse(item.lateSince));
         const what = `${item.backupId ?? '-'} ${item.channel} (${item.recipient ?? '-'})`;
         const detail = item.status === 'sent' ? `sent ${late} late` : `${item.status}: ${item.error ?? ''}`;
@@ -56,7 +66,7 @@ export async function retryCommand(options: RetryOptions, ctx: CommandContext): 
         `${count('sent')} sent, ${count('pending') + count('skipped')} still pending, ${count('failed')} failed for good\n`,
       );
     }
-    const ok = items.every((item) => item.status === 'sent');
+    const ok = items.every((item) => item.status === 'sent' || item.status === 'superseded');
     recordAudit(store.audit, ctx, {
       operation: 'retry',
       status: ok ? 'success' : 'failure',

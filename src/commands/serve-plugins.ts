@@ -15,7 +15,12 @@ export function defaultServePlugins(ctx: CommandContext): ServePlugins {
         import('../metrics/exposition.js'),
         import('../metrics/publish.js'),
       ]);
-      return renderExposition(store.metricsSnapshot(snapshotOptions(ctx.config, ctx.config.metrics)));
+      // The types BACKUP_ALERT_EXPECT promises, as the textfile after a run has them (run/observe.ts):
+      // a promised type that never ran must show here too, or the stale rule cannot fire.
+      const expected = Object.keys(ctx.config.expect);
+      return renderExposition(
+        store.metricsSnapshot(snapshotOptions(ctx.config, ctx.config.metrics, expected)),
+      );
     },
     fleetMetricsText: async (centre) => {
       const [{ renderExposition }, { VERSION }] = await Promise.all([

@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../shared/duration.js';
 import { errorMessage, UsageError } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import { formatLocalTime } from '../shared/local-time.js';
+import { checkInteger, ID_BOUNDS } from '../shared/numbers.js';
 import { isBackupType, isJobName } from '../shared/run-result.js';
 import { table } from '../shared/table.js';
 import { recordAudit } from '../store/audit.js';
@@ -55,8 +56,9 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
       `invalid --for "${options.for}": at most ${formatDuration(MAX_SILENCE_MS)}; to stop a type alerting for good, leave it out of BACKUP_ALERT_TYPES`,
     );
   }
-  // One line in logs and tables: control characters (a newline) become spaces.
-  const reason = options.reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  // One line in logs and tables: control characters (a newline) become spaces. Our secrets
+  // are masked as everywhere else: the reason is stored, audited, shipped and printed.
+  const reason = ctx.redactor.maskSecrets(options.reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
   if (!reason) throw new UsageError('--reason must say why (it is shown with every held alert)');
   if (reason.length > MAX_REASON) throw new UsageError(`--reason is longer than ${MAX_REASON} characters`);
 
@@ -105,9 +107,10 @@ export async function silenceAddCommand(options: SilenceAddOptions, ctx: Command
 }
 
 export async function silenceRemoveCommand(idText: string, ctx: CommandContext): Promise<number> {
-  const id = Number(idText);
-  if (!Number.isInteger(id) || id < 1)
-    throw new UsageError(`invalid silence ID "${idText}": use the number silence list shows`);
+  const checked = checkInteger(idText, ID_BOUNDS);
+  if (!checked.ok)
+    throw new UsageError(`invalid silence ID ${checked.problem}: use the number silence list shows`);
+  const id = checked.value;
   const store = openStore(ctx);
   try {
     const now = ctx.now().toISOString();

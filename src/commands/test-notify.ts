@@ -18,6 +18,7 @@ const CHANNEL_VARIABLES: Record<Channel, string[]> = {
   teams: ['TEAMS_WEBHOOK_URL', 'TEAMS_WEBHOOK_FORMAT'],
   webhook: ['BACKUP_ALERT_WEBHOOK_URL', 'BACKUP_ALERT_WEBHOOK_SECRET'],
   apprise: ['BACKUP_ALERT_APPRISE_URLS'],
+  alertmanager: ['BACKUP_ALERT_ALERTMANAGER_URL'],
 };
 
 /**

@@ -41,6 +41,14 @@ export async function watchCommand(options: WatchOptions, ctx: CommandContext): 
     for (const abandoned of reapAbandoned(store, ctx)) await alertAbout(abandoned, actx);
     const results = await checkExpectations(store.runs, expectations, actx, typesOf(jobFiles));
     await sendDueReminders(actx, ctx.hostname);
+    if (ctx.config.alertmanager) {
+      const { refreshOpenAlerts } = await import('../alert/alertmanager-resend.js');
+      await refreshOpenAlerts(actx, ctx.hostname);
+    }
+    if (ctx.config.fleet) {
+      const { sendStormUpdates } = await import('../alert/storm.js');
+      await sendStormUpdates(actx);
+    }
     for (const result of results) {
       const line = describe(result);
       if (result.state === 'missing') ctx.io.stdout(`✖ ${line}\n`);

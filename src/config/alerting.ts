@@ -1,4 +1,5 @@
 import { BACKUP_TYPES, type BackupType, isBackupType } from '../shared/run-result.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import { type ConfigProblem, parseOptionalDuration, splitList } from './values.js';
 
 /** Parsers of the alerting settings that are not a channel of their own: which types, which language, … */
@@ -16,7 +17,7 @@ export function parseAlertTypes(value: string | undefined, problems: ConfigProbl
     else
       problems.push({
         variable: 'BACKUP_ALERT_TYPES',
-        message: `"${item}" is not a backup type (${BACKUP_TYPES.join(', ')}); ignored`,
+        message: `${quoteValue(item)} is not a backup type (${BACKUP_TYPES.join(', ')}); ignored`,
       });
   }
   // A list of only typos must not silence every alert.
@@ -27,7 +28,7 @@ export function parseLang(value: string | undefined, problems: ConfigProblem[]):
   const lang = value?.trim().toLowerCase();
   if (!lang) return 'ja';
   if (lang === 'ja' || lang === 'en') return lang;
-  problems.push({ variable: 'BACKUP_ALERT_LANG', message: `"${value}" is not ja or en; using ja` });
+  problems.push({ variable: 'BACKUP_ALERT_LANG', message: `${quoteValue(value)} is not ja or en; using ja` });
   return 'ja';
 }
 
@@ -40,7 +41,7 @@ export function parseTeamsFormat(
   if (format === 'messagecard' || format === 'adaptivecard') return format;
   problems.push({
     variable: 'TEAMS_WEBHOOK_FORMAT',
-    message: `"${value}" is not messagecard or adaptivecard; choosing by URL`,
+    message: `${quoteValue(value)} is not messagecard or adaptivecard; choosing by URL`,
   });
   return undefined;
 }

@@ -1,4 +1,3 @@
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDuration, MAX_TIMER_MS } from '../shared/duration.js';
 import { smtpSecretForms } from '../shared/redact.js';
@@ -11,13 +10,22 @@ import {
   parseTeamsFormat,
   type TeamsFormat,
 } from './alerting.js';
+import {
+  type AlertLabelSettings,
+  type AlertmanagerSettings,
+  parseAlertLabelSettings,
+  parseAlertmanagerSettings,
+} from './alertmanager.js';
 import type { Env } from './env-source.js';
 import { type FalseSuccessSettings, parseFalseSuccess } from './false-success.js';
 import { type FleetConfig, parseFleetConfig } from './fleet.js';
 import { parseHostSettings } from './host.js';
 import { type MetricsConfig, parseMetricsConfig } from './metrics.js';
+import { type Places, placesFor } from './paths.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing.js';
 import { readSecret, type SecretName } from './secrets.js';
+import { parseStormSettings, type StormSettings } from './storm.js';
+import { parseSystemName } from './system-name.js';
 import { parseSystemUrl } from './system-url.js';
 import {
   type ConfigProblem,
@@ -27,6 +35,7 @@ import {
   parsePositiveInteger,
   parseRecipients,
   parseRedactPatterns,
+  parseSender,
   parseWebhookUrl,
   splitList,
 } from './values.js';
@@ -45,6 +54,8 @@ export interface SmtpSettings {
   password?: string;
   from: string;
   tlsRejectUnauthorized: boolean;
+  /** SMTP_PORT as given when it was not a port (the default was used): named in SMTP errors. */
+  invalidPort?: string;
 }
 
 export interface Config {
@@ -63,6 +74,8 @@ export interface Config {
   webhookUrl?: string;
   webhookSecret?: string;
   systemUrl?: string;
+  /** BACKUP_ALERT_SYSTEM_NAME: the alerts' footer; unset = the runbook's. */
+  systemName?: string;
   /** Types whose failures alert (all by default); every failure is recorded regardless. */
   alertTypes: BackupType[];
   lang: Lang;
@@ -89,6 +102,12 @@ export interface Config {
   expect: Record<string, number>;
   /** The central PostgreSQL (BACKUP_ALERT_DATABASE_URL); undefined for a single host. */
   fleet?: FleetConfig;
+  /** BACKUP_ALERT_ALERTMANAGER_URL and its auth; undefined when not set. */
+  alertmanager?: AlertmanagerSettings;
+  /** BACKUP_ALERT_TARGET and BACKUP_ALERT_RUNBOOK_URL: what alerts label and link. */
+  labels: AlertLabelSettings;
+  /** Storm control at the centre: BACKUP_ALERT_STORM_WINDOW and _AFTER. */
+  storm: StormSettings;
   /** Every secret value, so output can be masked. */
   secrets: string[];
   /** BACKUP_ALERT_CHANNELS: the channels (names or kinds) alerts go to; undefined = all. */
@@ -113,14 +132,16 @@ export interface ConfigContext {
   envFile?: string;
   /** The OS host name: BACKUP_ALERT_HOST's default. */
   hostname?: string;
+  /** System or user places (the default database); absent: user mode. */
+  places?: Places;
 }
 
-/** The default database: $STATE_DIRECTORY under systemd, else the XDG state dir. */
-export function defaultDbPath(env: Env): string {
-  const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0];
-  if (stateDirectory) return join(stateDirectory, 'backup-alert.db');
-  const stateHome = env['XDG_STATE_HOME'] || join(env['HOME'] || homedir(), '.local', 'state');
-  return join(stateHome, 'backup-alert', 'backup-alert.db');
+/**
+ * The default database: `<state dir>/backup-alert.db` ($STATE_DIRECTORY under systemd, else
+ * /var/lib/backup-alert for root, the XDG state dir for anyone else).
+ */
+export function defaultDbPath(env: Env, places: Places = placesFor(env, undefined)): string {
+  return join(places.stateDir, 'backup-alert.db');
 }
 
 /** Parses the merged environment (and flags) once, collecting every problem. */
@@ -134,17 +155,21 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
 
   const smtpUser = nonEmpty('SMTP_USER');
   const smtpPassword = secret('SMTP_PASSWORD');
+  const portGiven = nonEmpty('SMTP_PORT');
   const smtp: SmtpSettings = {
     host: nonEmpty('SMTP_HOST') ?? 'localhost',
     port: parsePort('SMTP_PORT', env['SMTP_PORT'], 587, problems),
     secure: parseBoolean('SMTP_SECURE', env['SMTP_SECURE'], false, problems),
-    from: nonEmpty('SMTP_FROM') ?? DEFAULT_SMTP_FROM,
+    from: parseSender('SMTP_FROM', env['SMTP_FROM'], DEFAULT_SMTP_FROM, problems),
     tlsRejectUnauthorized: parseBoolean(
       'SMTP_TLS_REJECT_UNAUTHORIZED',
       env['SMTP_TLS_REJECT_UNAUTHORIZED'],
       true,
       problems,
     ),
+    ...(portGiven !== undefined && problems.some((p) => p.variable === 'SMTP_PORT')
+      ? { invalidPort: portGiven }
+      : {}),
     ...(smtpUser ? { user: smtpUser } : {}),
     ...(smtpPassword ? { password: smtpPassword } : {}),
   };
@@ -159,10 +184,14 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const metrics = parseMetricsConfig(env, secret, problems, { cwd: context.cwd });
   const hostSettings = parseHostSettings(env, context.hostname ?? 'localhost', problems);
   const routing = parseRoutingSettings(env, context.cwd, problems);
+  const alertmanager = parseAlertmanagerSettings(env, secret, problems);
   const fleet = parseFleetConfig(env, (name) => secret(name as SecretName), problems, hostSettings);
 
   const config: Config = {
-    dbPath: resolve(context.cwd, flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env)),
+    dbPath: resolve(
+      context.cwd,
+      flags.db ?? nonEmpty('BACKUP_ALERT_DB') ?? defaultDbPath(env, context.places),
+    ),
     killAfterMs: DEFAULT_KILL_AFTER_MS,
     host: hostSettings.host,
     expect: hostSettings.expect,
@@ -195,6 +224,8 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
     ),
     falseSuccess: parseFalseSuccess(env, problems),
     routing: routing.settings,
+    labels: parseAlertLabelSettings(env, problems),
+    storm: parseStormSettings(env, problems),
     // The URLs both as written and as normalised (trimmed, default port dropped…): the
     // normalised form is what is sent, so it is what an error message could quote. The
     // password also in the base64 forms SMTP AUTH puts on the wire (--verbose transcripts).
@@ -214,6 +245,7 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
           webhookSecret,
           ...metrics.secrets,
           ...routing.secrets,
+          ...alertmanager.secrets,
           ...(fleet?.secrets ?? []),
         ].filter((value): value is string => value !== undefined && value !== ''),
       ),
@@ -222,14 +254,19 @@ export function loadConfig(env: Env, flags: ConfigFlags, context: ConfigContext)
   const optional: Partial<Config> = {
     envFile: context.envFile,
     fleet,
+    alertmanager: alertmanager.settings,
     script: flags.script ?? nonEmpty('BACKUP_ALERT_SCRIPT'),
-    timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems),
+    // Invalid = the default (no timeout), said so: the backup still runs, never cut short by a guess.
+    timeoutMs: parseOptionalDuration('BACKUP_ALERT_TIMEOUT', env['BACKUP_ALERT_TIMEOUT'], problems, {
+      fallback: 'the default: no timeout',
+    }),
     slackWebhookUrl,
     teamsWebhookUrl,
     teamsFormat: parseTeamsFormat(env['TEAMS_WEBHOOK_FORMAT'], problems),
     webhookUrl,
     webhookSecret,
     systemUrl: parseSystemUrl(env['SYSTEM_URL'], problems),
+    systemName: parseSystemName(env['BACKUP_ALERT_SYSTEM_NAME'], problems),
     logFile: nonEmpty('BACKUP_ALERT_LOG_FILE') && resolve(context.cwd, nonEmpty('BACKUP_ALERT_LOG_FILE')!),
     repeatIntervalMs: parseOptionalDuration(
       'BACKUP_ALERT_REPEAT_INTERVAL',

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { errorCode, errorMessage, UsageError } from '../shared/errors.js';
 import { lintEnvFile } from './env-file-lint.js';
+import type { Places } from './paths.js';
 import type { ConfigProblem } from './values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -12,6 +13,8 @@ export interface EnvSourceOptions {
   cwd: string;
   /** `--env-file`; wins over BACKUP_ALERT_ENV_FILE. */
   envFileFlag?: string;
+  /** System or user places: where the default env file is. Absent: user mode's `./.env`. */
+  places?: Places;
 }
 
 export interface ResolvedEnv {
@@ -26,13 +29,25 @@ export interface ResolvedEnv {
 }
 
 /**
+ * The env file read when none is named. Root: /etc/backup-alert/env, never ./.env, so cron,
+ * systemd and a root shell in any directory read the same settings. Another user: ./.env
+ * when there is one (the runbook's habit), else the XDG config place.
+ */
+export function defaultEnvFile(cwd: string, places: Places | undefined): string {
+  if (places?.mode === 'system') return join(places.configDir, 'env');
+  const local = resolve(cwd, '.env');
+  if (!places || existsSync(local)) return local;
+  return join(places.configDir, 'env');
+}
+
+/**
  * Merges the env file under the process environment (process wins). A file named
- * explicitly must exist; the default ./.env may be absent.
+ * explicitly must exist; the default one may be absent.
  */
 export function resolveEnv(options: EnvSourceOptions): ResolvedEnv {
   // An empty BACKUP_ALERT_ENV_FILE= means unset, as for every other variable.
   const named = options.envFileFlag ?? (options.processEnv['BACKUP_ALERT_ENV_FILE'] || undefined);
-  const path = resolve(options.cwd, named ?? '.env');
+  const path = named ? resolve(options.cwd, named) : defaultEnvFile(options.cwd, options.places);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,4 +1,5 @@
 import { parseDuration } from '../shared/duration.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import type { Env } from './env-source.js';
 import { type ConfigProblem, splitList } from './values.js';
 
@@ -53,7 +54,7 @@ function parseMinDuration(
   if (ms !== undefined && ms > 0) return ms;
   report({
     variable: 'BACKUP_ALERT_MIN_DURATION',
-    message: `"${value}" is not a duration; use one like 90s, 15m, 4h (no minimum duration until fixed)`,
+    message: `${quoteValue(value)} is not a duration; use one like 90s, 15m, 4h (no minimum duration until fixed)`,
   });
   return undefined;
 }
@@ -77,6 +78,9 @@ export function parsePercent(
   if (percent > 0 && percent < below) return percent;
   const range = Number.isFinite(below) ? `between 0 and ${below}` : 'above 0';
   const using = fallback === null ? 'off' : `${fallback}%`;
-  report({ variable, message: `"${value}" is not a percentage ${range} (e.g. 50%) or off; using ${using}` });
+  report({
+    variable,
+    message: `${quoteValue(value)} is not a percentage ${range} (e.g. 50%) or off; using ${using}`,
+  });
   return fallback;
 }

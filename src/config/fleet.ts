@@ -1,4 +1,5 @@
 import { parseDuration } from '../shared/duration.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import type { Env } from './env-source.js';
 import type { HostSettings } from './host.js';
 import { type ConfigProblem, parseOptionalDuration } from './values.js';
@@ -75,7 +76,10 @@ export function parseFleetConfig(
     return undefined;
   }
   for (const name of checked.unknownParameters) {
-    problems.push({ variable: URL_VARIABLE, message: `parameter "${name}" is not supported; ignored` });
+    problems.push({
+      variable: URL_VARIABLE,
+      message: `parameter ${quoteValue(name)} is not supported; ignored`,
+    });
   }
   const secrets = [raw, raw.trim(), ...checked.passwords].filter((value) => value.length > 0);
   return {
@@ -139,11 +143,11 @@ function parseJitter(variable: string, value: string | undefined, problems: Conf
   if (value === undefined || value.trim() === '') return 0;
   const ms = parseDuration(value);
   if (ms === undefined || ms < 0) {
-    problems.push({ variable, message: `"${value}" is not a duration (e.g. 0, 30s, 5m); using 0` });
+    problems.push({ variable, message: `${quoteValue(value)} is not a duration (e.g. 0, 30s, 5m); using 0` });
     return 0;
   }
   if (ms > MAX_SYNC_JITTER_MS) {
-    problems.push({ variable, message: `"${value}" is more than 1h; using 1h` });
+    problems.push({ variable, message: `${quoteValue(value)} is more than 1h; using 1h` });
     return MAX_SYNC_JITTER_MS;
   }
   return ms;

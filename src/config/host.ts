@@ -1,5 +1,6 @@
 import { parseDuration } from '../shared/duration.js';
 import { BACKUP_TYPES, isJobName } from '../shared/run-result.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import type { Env } from './env-source.js';
 import { type ConfigProblem, splitList } from './values.js';
 
@@ -35,7 +36,7 @@ export function parseHostName(
   if (name.length <= 253 && /^[\p{L}\p{N}._@:-]+$/u.test(name)) return name;
   problems.push({
     variable: 'BACKUP_ALERT_HOST',
-    message: `"${name.slice(0, 40)}" is not a usable host name (letters, digits, . _ - @ :, at most 253); using ${fallback}`,
+    message: `${quoteValue(name.slice(0, 40))} is not a usable host name (letters, digits, . _ - @ :, at most 253); using ${fallback}`,
   });
   return fallback;
 }
@@ -59,11 +60,14 @@ export function parseExpectations(
       problems.push({
         variable,
         message: options.jobs
-          ? `"${item}": "${type}" is neither a backup type (${types.join(', ')}) nor a job name; ignored`
-          : `"${item}": "${type}" is not a backup type (${types.join(', ')}); ignored`,
+          ? `${quoteValue(item)}: ${quoteValue(type)} is neither a backup type (${types.join(', ')}) nor a job name; ignored`
+          : `${quoteValue(item)}: ${quoteValue(type)} is not a backup type (${types.join(', ')}); ignored`,
       });
     } else if (ms === undefined || ms <= 0) {
-      problems.push({ variable, message: `"${item}" is not type=duration (e.g. daily=26h); ignored` });
+      problems.push({
+        variable,
+        message: `${quoteValue(item)} is not type=duration (e.g. daily=26h); ignored`,
+      });
     } else if (type in result) {
       problems.push({ variable, message: `${type} is given twice; using the first (${duration} ignored)` });
     } else {

@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { quoteValue } from '../shared/terminal-text.js';
 import type { Env } from './env-source.js';
 import type { SecretName } from './secrets.js';
 import { type ConfigProblem, parseWebhookUrl } from './values.js';
@@ -111,7 +112,7 @@ function parsePingFormat(value: string | undefined, url: URL | undefined, proble
   if ((PING_FORMATS as readonly string[]).includes(format)) return format as PingFormat;
   problems.push({
     variable: 'BACKUP_ALERT_PING_FORMAT',
-    message: `"${value}" is not ${PING_FORMATS.join(' or ')}; using ${guess}`,
+    message: `${quoteValue(value)} is not ${PING_FORMATS.join(' or ')}; using ${guess}`,
   });
   return guess;
 }

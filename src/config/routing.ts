@@ -1,5 +1,6 @@
 import { parseDuration } from '../shared/duration.js';
 import { isUtcZone, isValidTimeZone } from '../shared/local-time.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import type { Env } from './env-source.js';
 import { readSecret } from './secrets.js';
 import { type ConfigProblem, parseOptionalDuration, splitList } from './values.js';
@@ -45,7 +46,7 @@ export function parseRemind(text: string | undefined): { gapsMs: number[]; error
   const errors: string[] = [];
   for (const item of items) {
     const ms = parseDuration(item);
-    if (ms === undefined || ms <= 0) errors.push(`"${item}" is not a duration (e.g. 4h, 24h)`);
+    if (ms === undefined || ms <= 0) errors.push(`${quoteValue(item)} is not a duration (e.g. 4h, 24h)`);
     else gapsMs.push(ms);
   }
   return { gapsMs, errors };
@@ -114,7 +115,7 @@ function parseTimeZone(env: Env, problems: ConfigProblem[]): string | undefined 
     if (!isValidTimeZone(explicit)) {
       problems.push({
         variable: 'BACKUP_ALERT_TIMEZONE',
-        message: `"${explicit}" is not an IANA time zone (e.g. Asia/Tokyo); no local time is shown`,
+        message: `${quoteValue(explicit)} is not an IANA time zone (e.g. Asia/Tokyo); no local time is shown`,
       });
       return undefined;
     }

@@ -1,4 +1,6 @@
 import { checkDuration } from '../shared/duration.js';
+import { COUNT_BOUNDS, checkInteger, PORT_BOUNDS } from '../shared/numbers.js';
+import { quoteValue } from '../shared/terminal-text.js';
 
 /** One thing wrong with the configuration: what is wrong, then what to do. */
 export interface ConfigProblem {
@@ -30,10 +32,33 @@ export function parseRecipients(variable: string, value: string | undefined, pro
     else
       problems.push({
         variable,
-        message: `"${address}" is not a valid e-mail address; it is skipped (fix or remove it)`,
+        message: `${quoteValue(address)} is not a valid e-mail address; it is skipped (fix or remove it)`,
       });
   }
   return valid;
+}
+
+/**
+ * SMTP_FROM: `addr@example.com` or `Name <addr@example.com>`. Anything else would leave the
+ * mail with no From header and an empty envelope sender (`MAIL FROM:<>`), which many
+ * servers take as a bounce: a problem, and the default sender instead.
+ */
+export function parseSender(
+  variable: string,
+  value: string | undefined,
+  fallback: string,
+  problems: Problems,
+): string {
+  const text = value?.trim();
+  if (!text) return fallback;
+  const angle = /^(?:"[^"]*"|[^<>"]*)\s*<([^<>]+)>$/.exec(text);
+  const address = angle ? angle[1]!.trim() : text;
+  if (isValidEmail(address)) return text;
+  problems.push({
+    variable,
+    message: `${quoteValue(text)} is not an address (use ops@example.com or Name <ops@example.com>); using ${fallback}`,
+  });
+  return fallback;
 }
 
 export function parseBoolean(
@@ -46,7 +71,7 @@ export function parseBoolean(
   const normalised = value.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
   if (['false', '0', 'no', 'off'].includes(normalised)) return false;
-  problems.push({ variable, message: `"${value}" is not true or false; using ${fallback}` });
+  problems.push({ variable, message: `${quoteValue(value)} is not true or false; using ${fallback}` });
   return fallback;
 }
 
@@ -57,9 +82,12 @@ export function parsePort(
   problems: Problems,
 ): number {
   if (value === undefined || value.trim() === '') return fallback;
-  const port = Number(value.trim());
-  if (Number.isInteger(port) && port >= 1 && port <= 65_535) return port;
-  problems.push({ variable, message: `"${value}" is not a port number (1-65535); using ${fallback}` });
+  const checked = checkInteger(value, PORT_BOUNDS);
+  if (checked.ok) return checked.value;
+  problems.push({
+    variable,
+    message: `${checked.problem}: the setting is invalid and was not used; using the default ${fallback} instead`,
+  });
   return fallback;
 }
 
@@ -70,9 +98,9 @@ export function parsePositiveInteger(
   problems: Problems,
 ): number {
   if (value === undefined || value.trim() === '') return fallback;
-  const number = Number(value.trim());
-  if (Number.isInteger(number) && number > 0) return number;
-  problems.push({ variable, message: `"${value}" is not a positive whole number; using ${fallback}` });
+  const checked = checkInteger(value, COUNT_BOUNDS);
+  if (checked.ok) return checked.value;
+  problems.push({ variable, message: `${checked.problem}; using ${fallback}` });
   return fallback;
 }
 
@@ -124,18 +152,34 @@ export function parseWebhookUrl(
   return url.toString();
 }
 
+/** Longer BACKUP_ALERT_REDACT patterns are named by position in a problem, not quoted. */
+const MAX_SHOWN_PATTERN = 80;
+
 export function parseRedactPatterns(
   variable: string,
   value: string | undefined,
   problems: Problems,
 ): RegExp[] {
   const patterns: RegExp[] = [];
-  for (const source of splitList(value)) {
+  splitList(value).forEach((source, index) => {
     try {
-      patterns.push(new RegExp(source, 'g'));
+      const pattern = new RegExp(source, 'g');
+      // V8 compiles a pattern on first use: one too large for it ("Regular expression too
+      // large", a stack overflow) throws only then, in the middle of a run. Use it once now.
+      pattern.test('');
+      pattern.lastIndex = 0;
+      patterns.push(pattern);
     } catch {
-      problems.push({ variable, message: `"${source}" is not a valid regular expression; ignored` });
+      // Never the engine's message nor a long pattern: both quote the pattern, which may hold a secret.
+      const shown =
+        source.length <= MAX_SHOWN_PATTERN
+          ? quoteValue(source)
+          : `pattern ${index + 1} (${source.length} characters)`;
+      problems.push({
+        variable,
+        message: `${shown} is not a valid regular expression or is too large to use; ignored (split it into shorter patterns)`,
+      });
     }
-  }
+  });
   return patterns;
 }

@@ -87,6 +87,18 @@ export function toFleetError(error: unknown, endpoint: Endpoint, secrets: readon
           `role "${endpoint.user}" may not write rows of this host name at ${at} (row-level security): map the role to BACKUP_ALERT_HOST in host_roles, or fix BACKUP_ALERT_HOST`,
         );
       }
+      if (/may not ship as host/i.test(text)) {
+        return make(
+          FleetErrorCode.permission,
+          `role "${endpoint.user}" may not ship as this host name at ${at}: map the role to BACKUP_ALERT_HOST in host_roles (examples/fleet/add-host.sql), or fix BACKUP_ALERT_HOST`,
+        );
+      }
+      if (/permission denied for function/i.test(text)) {
+        return make(
+          FleetErrorCode.permission,
+          `permission denied at ${at}: ${text}: hosts ship through the centre's functions; run examples/fleet/grants.sql as the owner (again after every upgrade) and make the role a member of backup_alert_host`,
+        );
+      }
       return make(FleetErrorCode.permission, `permission denied at ${at}: ${text}`);
     case '53300':
       return make(

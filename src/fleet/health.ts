@@ -1,19 +1,34 @@
-import type { FleetSnapshot, PairRow } from './queries.js';
+import { CLOCK_SKEW_TOLERATED_MS, type ClashRow, type FleetSnapshot, type PairRow } from './queries.js';
 
 /**
- * ok; running (running now, success older than allowed); failed (the latest finished run failed or was
+ * clash (another installation was refused under this host name: one of the two machines'
+ * backups does not reach the centre); ok; running (running now, success older than allowed); failed (the latest finished run failed or was
  * abandoned); stale (no success within the promise or --max-age); never (promised, never ran);
  * silent (the host itself has not synced within its promise).
  */
-export type FleetHealth = 'ok' | 'running' | 'failed' | 'stale' | 'never' | 'silent';
+export type FleetHealth = 'ok' | 'running' | 'failed' | 'stale' | 'never' | 'silent' | 'clash';
 
-/** Worst first: what a monitoring line names first. A host gone quiet outranks what it last said. */
-export const HEALTH_ORDER: readonly FleetHealth[] = ['silent', 'failed', 'never', 'stale', 'running', 'ok'];
+/**
+ * Worst first: what a monitoring line names first. A clash hides a whole machine's backups;
+ * a host gone quiet outranks what it last said.
+ */
+export const HEALTH_ORDER: readonly FleetHealth[] = [
+  'clash',
+  'silent',
+  'failed',
+  'never',
+  'stale',
+  'running',
+  'ok',
+];
+/** A host clock off by more than this is shown on the host (ages lean on the centre's receipt time then). */
+export const SKEW_SHOWN_MS = CLOCK_SKEW_TOLERATED_MS;
 const rank = (health: FleetHealth) => HEALTH_ORDER.indexOf(health);
 export const worse = (a: FleetHealth, b: FleetHealth): FleetHealth => (rank(a) <= rank(b) ? a : b);
 
 export interface PairStatus {
   host: string;
+  job: string;
   type: string;
   health: Exclude<FleetHealth, 'silent'>;
   /** The limit applied: --max-age, else the host's promise; null = none. */
@@ -32,8 +47,20 @@ export interface HostStatus {
   silentAfterMs: number | null;
   version: string | null;
   clockSkewMs: number;
+  /** |clockSkewMs| beyond SKEW_SHOWN_MS. */
+  clockSkewed: boolean;
   expectations: Record<string, number>;
   pairs: PairStatus[];
+  /** Installations refused under this name, until resolved. */
+  clashes: ClashRow[];
+  /** Every reason the host is not ok, worst first: a clash, its silence, then each job's. */
+  reasons: HostReason[];
+}
+
+export interface HostReason {
+  health: Exclude<FleetHealth, 'ok'>;
+  /** The job it concerns; null for the host as a whole (a clash, silence). */
+  job: string | null;
 }
 
 export interface FleetStatus {
@@ -55,6 +82,7 @@ function judgePair(pair: PairRow, now: number, maxAgeOverrideMs: number | undefi
   else if (stale) health = pair.running ? 'running' : 'stale';
   return {
     host: pair.host,
+    job: pair.job,
     type: pair.type,
     health,
     maxAgeMs,
@@ -73,7 +101,18 @@ export function judgeFleet(snapshot: FleetSnapshot, maxAgeOverrideMs?: number): 
     list.push(judgePair(pair, now, maxAgeOverrideMs));
     byHost.set(pair.host, list);
   }
-  const counts: Record<FleetHealth, number> = { ok: 0, running: 0, failed: 0, stale: 0, never: 0, silent: 0 };
+  const clashesOf = new Map<string, ClashRow[]>();
+  for (const clash of snapshot.clashes)
+    clashesOf.set(clash.host, [...(clashesOf.get(clash.host) ?? []), clash]);
+  const counts: Record<FleetHealth, number> = {
+    ok: 0,
+    running: 0,
+    failed: 0,
+    stale: 0,
+    never: 0,
+    silent: 0,
+    clash: 0,
+  };
   const hosts = snapshot.hosts.map((host): HostStatus => {
     const pairs = byHost.get(host.host) ?? [];
     const promises = Object.values(host.expectations).filter((ms) => typeof ms === 'number' && ms > 0);
@@ -81,9 +120,22 @@ export function judgeFleet(snapshot: FleetSnapshot, maxAgeOverrideMs?: number): 
     const lastSeenAgeMs = Math.max(0, now - host.lastSeenAt.getTime());
     // A silent host's own rows are old news: its silence is what to report.
     const silent = silentAfterMs !== null && lastSeenAgeMs > silentAfterMs;
-    const health: FleetHealth = silent
-      ? 'silent'
-      : pairs.reduce<FleetHealth>((worst, pair) => worse(worst, pair.health), 'ok');
+    const clashes = clashesOf.get(host.host) ?? [];
+    const reasons: HostReason[] = [
+      ...(clashes.length > 0 ? [{ health: 'clash' as const, job: null }] : []),
+      ...(silent ? [{ health: 'silent' as const, job: null }] : []),
+      ...pairs
+        .filter((pair) => pair.health !== 'ok')
+        .map((pair) => ({ health: pair.health as HostReason['health'], job: pair.job }))
+        .sort((a, b) => rank(a.health) - rank(b.health) || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0)),
+    ];
+    // A silent host's own rows are old news: its silence is its health (they stay among the reasons).
+    const health: FleetHealth =
+      clashes.length > 0
+        ? 'clash'
+        : silent
+          ? 'silent'
+          : pairs.reduce<FleetHealth>((worst, pair) => worse(worst, pair.health), 'ok');
     counts[health]++;
     return {
       host: host.host,
@@ -93,8 +145,11 @@ export function judgeFleet(snapshot: FleetSnapshot, maxAgeOverrideMs?: number): 
       silentAfterMs,
       version: host.version,
       clockSkewMs: host.clockSkewMs,
+      clockSkewed: Math.abs(host.clockSkewMs) > SKEW_SHOWN_MS,
       expectations: host.expectations,
       pairs,
+      clashes,
+      reasons,
     };
   });
   const healthy =

@@ -1,18 +1,25 @@
 import type { ClientBase } from 'pg';
 import type { RunView } from '../shared/run-result.js';
 import { readOnly } from './read-only.js';
+import { requireReadableSchema } from './schema.js';
+
+/** The schema `history --fleet` reads: runs with their job (4). */
+export const FLEET_HISTORY_SCHEMA_VERSION = 4;
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
 /** A run as `history --fleet --json` prints it: the one run view plus when the centre got it. */
 export interface FleetRun extends RunView {
   host: string;
+  /** The run's job (issue 21); its type's name for hosts that do not name jobs. */
+  job: string;
   receivedAt: string;
 }
 
 export interface FleetHistoryFilter {
   host?: string;
   type?: string;
+  job?: string;
   status?: string;
   limit: number;
 }
@@ -27,6 +34,7 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
   for (const [column, value] of [
     ['host', filter.host],
     ['type', filter.type],
+    ['job', filter.job],
     ['status', filter.status],
   ] as const) {
     if (value === undefined) continue;
@@ -38,6 +46,7 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
     client.query<{
       host: string;
       backup_id: string;
+      job: string;
       type: string;
       status: string;
       started_at: Date;
@@ -52,7 +61,7 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
       artifact_bytes: number | null;
       received_at: Date;
     }>(
-      `SELECT host, backup_id, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
+      `SELECT host, backup_id, job, type, status, started_at, finished_at, duration_ms::float8 AS duration_ms,
             exit_code, signal, error_message, script, log_path, artifact_path,
             artifact_bytes::float8 AS artifact_bytes, received_at
        FROM backup_logs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
@@ -60,11 +69,13 @@ export async function fleetHistory(client: ClientBase, filter: FleetHistoryFilte
       LIMIT $${values.length}`,
       values,
     );
+  // An old centre says so, rather than "no runs match".
+  await requireReadableSchema(client, FLEET_HISTORY_SCHEMA_VERSION, '`history --fleet`');
   const result = await readOnly(client, query);
   return result.rows.map((row) => ({
     host: row.host,
     backupId: row.backup_id,
-    job: (row as { job?: string | null }).job ?? row.type,
+    job: row.job,
     type: row.type,
     status: row.status,
     startedAt: row.started_at.toISOString(),

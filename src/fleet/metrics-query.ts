@@ -10,9 +10,7 @@ import {
   type RunOutcomeStatus,
   type TypeSnapshot,
 } from '../metrics/snapshot.js';
-
-/** epoch ms as float8: no timestamp parsing in JS for 4,000 rows. */
-const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+import { centreMs } from './read-sql.js';
 
 /**
  * The statements of the fleet-wide snapshot, exported for the plan test. Per host × type:
@@ -22,18 +20,19 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
  */
 export const FLEET_METRICS_SQL = {
   types: `SELECT lr.host, lr.type, lr.failures,
-      ${ms('coalesce(lr.success_finished_at, lr.success_started_at)')} AS success_ms,
+      ${centreMs('coalesce(lr.success_finished_at, lr.success_started_at)', 'lr.success_received_at')} AS success_ms,
       coalesce(f.status, lr.status) AS last_status,
-      CASE WHEN f.status IS NULL THEN ${ms('coalesce(lr.finished_at, lr.started_at)')}
-           ELSE ${ms('coalesce(f.finished_at, f.started_at)')} END AS last_finished_ms,
+      CASE WHEN f.status IS NULL THEN ${centreMs('coalesce(lr.finished_at, lr.started_at)')}
+           ELSE ${centreMs('coalesce(f.finished_at, f.started_at)')} END AS last_finished_ms,
       (CASE WHEN f.status IS NULL THEN lr.duration_ms ELSE f.duration_ms END)::float8 AS last_duration_ms,
       CASE WHEN f.status IS NULL THEN lr.exit_code ELSE f.exit_code END AS last_exit_code,
       (CASE WHEN f.status IS NULL THEN lr.artifact_bytes ELSE f.artifact_bytes END)::float8 AS last_artifact_bytes
     FROM latest_runs lr
+    LEFT JOIN hosts h ON h.host = lr.host
     LEFT JOIN LATERAL (
       SELECT b.status, b.started_at, b.finished_at, b.duration_ms, b.exit_code, b.artifact_bytes
         FROM backup_logs b
-       WHERE lr.status = 'running' AND b.host = lr.host AND b.type = lr.type AND b.status <> 'running'
+       WHERE lr.status = 'running' AND b.host = lr.host AND b.job = lr.job AND b.status <> 'running'
        ORDER BY b.started_at DESC LIMIT 1
     ) f ON true`,
   runs: `SELECT host, type, status, n::float8 AS n FROM backup_log_counts

@@ -26,7 +26,7 @@ export async function migrateFleet(
     applicationName: 'backup-alert fleet migrate',
     secrets: fleet.secrets,
   };
-  return withCentre(fleet.databaseUrl, connect, async ({ client }) => {
+  return withCentre(fleet.databaseUrl, connect, async ({ client, endpoint }) => {
     const before = await schemaState(client);
     if (before.version > CENTRE_SCHEMA_VERSION) {
       throw new FleetError(
@@ -34,7 +34,21 @@ export async function migrateFleet(
         `the centre's schema is version ${before.version}, newer than this backup-alert (${CENTRE_SCHEMA_VERSION}): nothing to do here; upgrade backup-alert`,
       );
     }
-    const applied = await migrateCentre(client, options.version);
+    if (before.version === CENTRE_SCHEMA_VERSION)
+      return { from: before.version, to: before.version, applied: [] };
+    let applied: number[];
+    try {
+      applied = await migrateCentre(client, options.version);
+    } catch (error) {
+      // A host's or a reader's URL: PostgreSQL says "must be owner of index …" or "permission
+      // denied for schema public", which names neither the cause nor the cure.
+      if ((error as { code?: unknown }).code !== '42501') throw error;
+      throw new FleetError(
+        FleetErrorCode.permission,
+        `role "${endpoint.user}" may not change the centre's schema: \`fleet migrate\` needs the owner's BACKUP_ALERT_DATABASE_URL (backup_alert_admin in examples/fleet/roles.sql), not a host's or a reader's; then run examples/fleet/grants.sql again`,
+        { cause: error },
+      );
+    }
     return { from: before.version, to: Math.max(before.version, ...applied), applied };
   });
 }

@@ -12,7 +12,7 @@ export interface CentreProbe {
   serverVersion: string;
   schema: SchemaState;
   ourSchema: number;
-  /** Tables on which this role lacks SELECT, INSERT or UPDATE. */
+  /** What this role lacks to ship: tables (SELECT, INSERT, UPDATE) before schema 4, functions (EXECUTE) since. */
   missingRights: string[];
   /** The role skips row-level security (superuser, BYPASSRLS, or owner of the tables). */
   bypassesRls: boolean;
@@ -23,6 +23,10 @@ export interface CentreProbe {
 }
 
 const TABLES = ['hosts', 'backup_logs', 'notification_logs', 'backup_audit_logs'];
+/** Since schema 4 hosts write only through these (examples/fleet/grants.sql). */
+const SHIP_FUNCTIONS = ['ship_batch', 'heartbeat', 'ship_check'];
+/** The schema whose hosts write through functions. */
+const FUNCTIONS_SCHEMA = 4;
 
 /** Never throws: an unreachable centre is an answer too. */
 export async function probeCentre(fleet: FleetConfig, timeoutMs = fleet.syncTimeoutMs): Promise<CentreProbe> {
@@ -55,6 +59,27 @@ export async function probeCentre(fleet: FleetConfig, timeoutMs = fleet.syncTime
         bypassesRls: info.rows[0]?.bypass === true,
       };
       if (schema.version === 0) return probe;
+      if (schema.version >= FUNCTIONS_SCHEMA) {
+        const granted = await client.query<{ name: string; ok: boolean }>(
+          `SELECT f AS name, coalesce(bool_or(has_function_privilege(current_user, p.oid, 'EXECUTE')), false) AS ok
+             FROM unnest($1::text[]) AS f
+             LEFT JOIN pg_proc p ON p.proname = f AND p.pronamespace = current_schema()::regnamespace
+            GROUP BY f`,
+          [SHIP_FUNCTIONS],
+        );
+        probe.missingRights = granted.rows.filter((row) => !row.ok).map((row) => `${row.name}()`);
+        if (!probe.missingRights.includes('ship_check()')) {
+          const check = await client.query<{ allowed: boolean; owner_instance: string | null }>(
+            'SELECT allowed, owner_instance::text AS owner_instance FROM ship_check($1)',
+            [fleet.host],
+          );
+          // The function decides (the owner and superusers may ship as anyone).
+          probe.mappedHosts = check.rows[0]?.allowed ? [fleet.host] : [];
+          probe.bypassesRls = false;
+          probe.ownerInstance = check.rows[0]?.owner_instance ?? null;
+        }
+        return probe;
+      }
       const rights = await client.query<{ table_name: string; owner: boolean; ok: boolean }>(
         `SELECT t AS table_name,
                 pg_get_userbyid(c.relowner) = current_user AS owner,

@@ -7,6 +7,7 @@ import {
   type BackupItem,
   type BackupQuery,
   type BackupWithTail,
+  type HostNote,
   type HostTypeFacts,
   type NotificationItem,
   type NotificationQuery,
@@ -32,6 +33,7 @@ import {
   auditListSql,
   backupListSql,
   backupSql,
+  hostNotesSql,
   hostsSql,
   latestFailuresSql,
   notificationListSql,
@@ -42,8 +44,11 @@ import {
 } from './read-sql.js';
 import { requireReadableSchema } from './schema.js';
 
-/** The schema serve reads: its indexes and count tables (2), the run in progress in latest_runs (3). */
-export const SERVE_SCHEMA_VERSION = 3;
+/**
+ * The schema serve reads: its indexes and count tables (2), the run in progress in latest_runs
+ * (3), runs by job and the refusals in host_clashes (4).
+ */
+export const SERVE_SCHEMA_VERSION = 4;
 /** Hosts named in an ambiguous-ID answer, at most. */
 const AMBIGUOUS_HOSTS = 20;
 
@@ -159,6 +164,33 @@ export class CentreReadModel implements ReadModel {
           await rows<{ host: string; expectations: Record<string, unknown> }>(client, hostsSql(filter.host)),
           filter,
         ),
+      ),
+    );
+  }
+
+  async hostNotes(): Promise<HostNote[]> {
+    return this.read((client, snapshot) =>
+      this.remember('host-notes', snapshot, async () =>
+        (
+          await rows<{
+            host: string;
+            clock_skew_ms: number;
+            installations: number | null;
+            refusals: number | null;
+            pending_rows: number | null;
+          }>(client, hostNotesSql())
+        ).map((row) => ({
+          host: row.host,
+          clockSkewMs: row.clock_skew_ms,
+          clash:
+            row.installations === null
+              ? null
+              : {
+                  installations: row.installations,
+                  refusals: row.refusals ?? 0,
+                  pendingRows: row.pending_rows ?? 0,
+                },
+        })),
       ),
     );
   }

@@ -1,4 +1,5 @@
 import type { BackupQuery, NotificationQuery, PageQuery } from '../serve/read-model.js';
+import { CLOCK_SKEW_TOLERATED_MS } from './queries.js';
 
 /**
  * Every statement `serve` runs against the centre, built from fixed text and numbered
@@ -16,6 +17,15 @@ export interface Statement {
  * more than the rest of the statement.
  */
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+/** centreTime (queries.ts) in SQL, over `hosts h`: what to take off a host's timestamps. */
+const CORRECTION = `(CASE WHEN abs(h.clock_skew_ms) > ${CLOCK_SKEW_TOLERATED_MS} THEN h.clock_skew_ms ELSE 0 END)`;
+
+/** A host's timestamp by the centre's clock, never later than `received` (when given). */
+export const centreMs = (column: string, received?: string): string =>
+  received === undefined
+    ? `(${ms(column)} - ${CORRECTION})::float8`
+    : `least(${ms(column)} - ${CORRECTION}, ${ms(received)})::float8`;
 
 /** A run's columns as the items want them. int8 as float8: pg reads int8 as text. */
 export function runColumns(alias: string): string {
@@ -109,28 +119,45 @@ export function runNotificationsSql(backupId: string, host: string): Statement {
 
 /**
  * Every host × type with a run, its latest outcome and latest success whole and its run in
- * progress, from latest_runs alone (one row per pair, kept by triggers): no run is looked up. The hosts and their promises come separately.
+ * progress, from latest_runs (one row per pair, kept by triggers): no run is looked up. Times are
+ * the centre's clock (centreMs): a host whose clock is off is judged like every other. The hosts
+ * and their promises come separately.
  */
 export function statusFactsSql(filter: { host?: string; type?: string }): Statement {
   const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type);
   return {
     text: `SELECT lr.host AS pair_host, lr.type AS pair_type, lr.failures,
         lr.backup_id AS l_backup_id, lr.host AS l_host, lr.type AS l_type, lr.status AS l_status,
-        ${ms('lr.started_at')} AS l_started_at, ${ms('lr.finished_at')} AS l_finished_at,
+        ${centreMs('lr.started_at')} AS l_started_at, ${centreMs('lr.finished_at')} AS l_finished_at,
         lr.duration_ms::float8 AS l_duration_ms, lr.exit_code AS l_exit_code, lr.signal AS l_signal,
         lr.error_message AS l_error_message, lr.script AS l_script, lr.log_path AS l_log_path,
         lr.artifact_path AS l_artifact_path, lr.artifact_bytes::float8 AS l_artifact_bytes,
         lr.success_backup_id AS s_backup_id, lr.host AS s_host, lr.type AS s_type, 'success' AS s_status,
-        ${ms('lr.success_started_at')} AS s_started_at, ${ms('lr.success_finished_at')} AS s_finished_at,
+        ${centreMs('lr.success_started_at')} AS s_started_at,
+        ${centreMs('lr.success_finished_at', 'lr.success_received_at')} AS s_finished_at,
         lr.success_duration_ms::float8 AS s_duration_ms, lr.success_exit_code AS s_exit_code,
         lr.success_signal AS s_signal, lr.success_error_message AS s_error_message,
         lr.success_script AS s_script, lr.success_log_path AS s_log_path,
         lr.success_artifact_path AS s_artifact_path, lr.success_artifact_bytes::float8 AS s_artifact_bytes,
         lr.running_backup_id AS r_backup_id, lr.host AS r_host, lr.type AS r_type, 'running' AS r_status,
-        ${ms('lr.running_started_at')} AS r_started_at, lr.running_script AS r_script,
+        ${centreMs('lr.running_started_at')} AS r_started_at, lr.running_script AS r_script,
         lr.running_log_path AS r_log_path
-      FROM latest_runs lr ${where.clause}`,
+      FROM latest_runs lr LEFT JOIN hosts h ON h.host = lr.host ${where.clause}`,
     values: where.values,
+  };
+}
+
+/** Hosts with a name clash (host_clashes) or a clock off by more than the tolerance. */
+export function hostNotesSql(): Statement {
+  return {
+    text: `SELECT h.host, h.clock_skew_ms::float8 AS clock_skew_ms, c.installations::float8 AS installations,
+        c.refusals::float8 AS refusals, c.pending_rows::float8 AS pending_rows
+      FROM hosts h LEFT JOIN (
+        SELECT host, count(*) AS installations, sum(refusals) AS refusals, sum(coalesce(pending_rows, 0)) AS pending_rows
+          FROM host_clashes GROUP BY host) c ON c.host = h.host
+     WHERE c.host IS NOT NULL OR abs(h.clock_skew_ms) > ${CLOCK_SKEW_TOLERATED_MS}
+     ORDER BY h.host`,
+    values: [],
   };
 }
 

@@ -30,6 +30,16 @@ export async function schemaState(client: ClientBase): Promise<SchemaState> {
     // undefined_table: no schema yet. A failed statement would abort a transaction, hence
     // lockedSchemaState() inside migrateCentre.
     if ((error as { code?: unknown }).code === '42P01') return NONE;
+    // Host roles read no table (schema 4): they ask the function made for them.
+    if ((error as { code?: unknown }).code === '42501') {
+      return state(
+        (
+          await client.query<{ version: number; compatible_with: number }>(
+            'SELECT version, compatible_with FROM centre_schema_state()',
+          )
+        ).rows,
+      );
+    }
     throw error;
   }
 }

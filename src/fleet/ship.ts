@@ -10,10 +10,6 @@ interface Column {
 
 interface TableSpec {
   columns: readonly Column[];
-  /** The central key: host plus what identifies the row on its host. */
-  conflict: string;
-  /** Extra condition for replacing a stored row (beyond "the incoming revision is newer"). */
-  guard: string;
 }
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
@@ -40,12 +36,11 @@ const common = [col('local_id', 'bigint', (row) => int(row['id'])), col('revisio
 
 const SPECS: Record<OutboxTable, TableSpec> = {
   backup_logs: {
-    conflict: '(host, backup_id)',
-    // The same backup ID from another database (a host that was replaced) never overwrites.
-    guard: 'AND t.instance_id = EXCLUDED.instance_id',
     columns: [
       col('backup_id', 'text'),
       ...common,
+      // The run's job (issue 21); rows recorded before local jobs existed are their type's job.
+      col('job', 'text', (row) => text(row['job'] ?? row['type'])),
       col('type', 'text'),
       col('status', 'text'),
       col('started_at', 'timestamptz', (row) => time(row['started_at']) ?? time(row['finished_at']) ?? EPOCH),
@@ -63,8 +58,6 @@ const SPECS: Record<OutboxTable, TableSpec> = {
     ],
   },
   notification_logs: {
-    conflict: '(host, instance_id, local_id, created_at)',
-    guard: '',
     columns: [
       ...common,
       col('notification_type', 'text'),
@@ -82,8 +75,6 @@ const SPECS: Record<OutboxTable, TableSpec> = {
     ],
   },
   backup_audit_logs: {
-    conflict: '(host, instance_id, local_id, created_at)',
-    guard: '',
     columns: [
       ...common,
       col('operation', 'text'),
@@ -97,40 +88,12 @@ const SPECS: Record<OutboxTable, TableSpec> = {
   },
 };
 
-/**
- * One statement per batch: the rows travel as one array per column (unnest), so a batch of
- * 500 is one round trip with a fixed number of parameters. A stored row is replaced only by
- * a newer revision of itself: a late or repeated shipment of an old state changes nothing,
- * whatever either clock says.
- */
-function upsertSql(table: OutboxTable): string {
-  const { columns, conflict, guard } = SPECS[table];
-  const names = columns.map((c) => c.name);
-  const arrays = columns.map((c, i) => `$${i + 3}::${c.type}[]`);
-  const updates = names.filter((name) => name !== 'backup_id' && name !== 'created_at');
-  return `INSERT INTO ${table} AS t (host, instance_id, ${names.join(', ')})
-    SELECT $1, $2::uuid, u.* FROM unnest(${arrays.join(', ')}) AS u(${names.join(', ')})
-    ON CONFLICT ${conflict} DO UPDATE SET ${updates.map((n) => `${n} = EXCLUDED.${n}`).join(', ')},
-      received_at = now()
-    WHERE t.revision < EXCLUDED.revision ${guard}`;
-}
-
-const SQL = Object.fromEntries(
-  (Object.keys(SPECS) as OutboxTable[]).map((table) => [table, upsertSql(table)]),
-) as Record<OutboxTable, string>;
-
-/** Upserts one batch of one table inside the caller's transaction; returns rows written. */
-export async function upsertBatch(
-  client: ClientBase,
-  table: OutboxTable,
-  host: string,
-  instance: string,
-  items: readonly OutboxItem[],
-): Promise<number> {
+/** One table's rows as the centre's ship_batch reads them (jsonb_to_recordset by column name). */
+export function shipPayload(table: OutboxTable, items: readonly OutboxItem[]): string {
   const { columns } = SPECS[table];
-  const arrays = columns.map((c) => items.map((item) => c.from(item.row)));
-  const result = await client.query(SQL[table], [host, instance, ...arrays]);
-  return result.rowCount ?? 0;
+  return JSON.stringify(
+    items.map((item) => Object.fromEntries(columns.map((c) => [c.name, c.from(item.row)]))),
+  );
 }
 
 export interface HostClaim {
@@ -142,33 +105,53 @@ export interface HostClaim {
   hostNow: Date;
   /** Replace the instance that owns the name (this host replaced it). */
   takeOver: boolean;
+  /** Rows still waiting here: recorded with a refusal, so the centre knows what it is missing. */
+  pending: number;
 }
 
+const claimValues = (claim: HostClaim) => [
+  claim.host,
+  claim.instance,
+  claim.version,
+  JSON.stringify(claim.expectations),
+  claim.hostNow.toISOString(),
+  claim.takeOver,
+  claim.pending,
+];
+
 /**
- * Upserts the `hosts` row (last_seen_at by the centre's clock) as the first statement of a
- * batch's transaction. False when the name belongs to another installation: nothing may be
- * written then, or two machines' histories would mix under one name.
+ * Ships one round through the centre's ship_batch (schema 4): the host's claim and its rows in
+ * one call, one transaction, one round trip. A stored row is replaced only by a newer revision
+ * of itself. False when the name belongs to another installation: the centre then wrote
+ * nothing but the refusal (host_clashes), which it keeps to show the clash.
  */
-export async function claimHost(client: ClientBase, claim: HostClaim): Promise<boolean> {
-  const result = await client.query(
-    `INSERT INTO hosts AS h (host, instance_id, last_seen_at, version, expectations, clock_skew_ms)
-     VALUES ($1, $2::uuid, now(), $3, $4::jsonb, round(extract(epoch FROM ($5::timestamptz - now())) * 1000))
-     ON CONFLICT (host) DO UPDATE SET
-       instance_id = EXCLUDED.instance_id,
-       last_seen_at = now(),
-       version = EXCLUDED.version,
-       expectations = EXCLUDED.expectations,
-       clock_skew_ms = EXCLUDED.clock_skew_ms
-     WHERE h.instance_id = EXCLUDED.instance_id OR $6::boolean
-     RETURNING host`,
+export async function shipBatch(
+  client: ClientBase,
+  claim: HostClaim,
+  round: ReadonlyArray<{ table: OutboxTable; batch: readonly OutboxItem[] }>,
+): Promise<boolean> {
+  const payload = (table: OutboxTable) => {
+    const found = round.find((part) => part.table === table);
+    return found ? shipPayload(table, found.batch) : null;
+  };
+  const result = await client.query<{ outcome: string }>(
+    `SELECT ship_batch($1, $2::uuid, $3, $4::jsonb, $5::timestamptz, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)
+       AS outcome`,
     [
-      claim.host,
-      claim.instance,
-      claim.version,
-      JSON.stringify(claim.expectations),
-      claim.hostNow.toISOString(),
-      claim.takeOver,
+      ...claimValues(claim),
+      payload('backup_logs'),
+      payload('notification_logs'),
+      payload('backup_audit_logs'),
     ],
   );
-  return result.rowCount === 1;
+  return result.rows[0]?.outcome === 'ok';
+}
+
+/** "Alive" with nothing to ship (last_seen_at by the centre's clock); false on a clash. */
+export async function heartbeat(client: ClientBase, claim: HostClaim): Promise<boolean> {
+  const result = await client.query<{ outcome: string }>(
+    'SELECT heartbeat($1, $2::uuid, $3, $4::jsonb, $5::timestamptz, $6, $7) AS outcome',
+    claimValues(claim),
+  );
+  return result.rows[0]?.outcome === 'ok';
 }

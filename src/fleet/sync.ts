@@ -14,7 +14,7 @@ import {
 import { withCentre } from './connect.js';
 import { FleetError, FleetErrorCode, mask, toFleetError } from './errors.js';
 import { CENTRE_SCHEMA_VERSION, migrateCentre, schemaState } from './schema.js';
-import { claimHost, type HostClaim, upsertBatch } from './ship.js';
+import { type HostClaim, heartbeat, shipBatch } from './ship.js';
 
 // The driver, for `run` to load while the script works (the ship chunk is all it loads then).
 export { loadPg } from './connect.js';
@@ -72,6 +72,7 @@ export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
       expectations: fleet.expectations,
       hostNow: options.now(),
       takeOver: options.takeOver ?? false,
+      pending: backlogSize(db).total,
     });
     const connect = { timeoutMs, applicationName: `backup-alert ${fleet.host}`, secrets: fleet.secrets };
     await withCentre(fleet.databaseUrl, connect, async ({ client }, deadline) => {
@@ -97,7 +98,7 @@ export async function syncOnce(options: SyncOptions): Promise<SyncResult> {
         }
       }
       // Nothing to ship still says "alive" (last_seen_at): a host with no news is not a silent host.
-      if (!claimed) await inTransaction(client, () => claimOrRefuse(client, claim()));
+      if (!claimed) refuseOnClash(await heartbeat(client, claim()), fleet.host);
     });
   } catch (caught) {
     const failure =
@@ -138,8 +139,8 @@ function nextRound(
 }
 
 /**
- * One transaction for the round, whatever tables it spans: a run's few rows (its run, its
- * notifications, its audit line) cost one BEGIN, one host claim and one COMMIT, not three.
+ * One call for the round, whatever tables it spans: a run's few rows (its run, its
+ * notifications, its audit line) cost one round trip and one transaction at the centre.
  */
 async function shipRound(
   client: ClientBase,
@@ -147,32 +148,19 @@ async function shipRound(
   round: ReadonlyArray<{ table: OutboxTable; batch: OutboxItem[] }>,
   claim: HostClaim,
 ): Promise<void> {
-  await inTransaction(client, async () => {
-    await claimOrRefuse(client, claim);
-    for (const { table, batch } of round) await upsertBatch(client, table, claim.host, claim.instance, batch);
-  });
+  refuseOnClash(await shipBatch(client, claim, round), claim.host);
   // Only now is the centre's copy durable; a crash before this line means the batch is sent
   // again, and the upsert makes that a no-op.
   for (const { table, batch } of round) markAcknowledged(db, table, batch);
 }
 
-async function claimOrRefuse(client: ClientBase, claim: HostClaim): Promise<void> {
-  if (await claimHost(client, claim)) return;
+/** The centre refused (and recorded) this installation: another one owns the name. */
+function refuseOnClash(accepted: boolean, host: string): void {
+  if (accepted) return;
   throw new FleetError(
     FleetErrorCode.hostClash,
-    `another installation already ships as host "${claim.host}" (two machines with one BACKUP_ALERT_HOST, or a new database on a rebuilt host): give this host its own BACKUP_ALERT_HOST, or if it replaces the old one run \`backup-alert sync --take-over\`; nothing was written`,
+    `another installation already ships as host "${host}" (two machines with one BACKUP_ALERT_HOST, or a new database on a rebuilt host): give this host its own BACKUP_ALERT_HOST, or if it replaces the old one run \`backup-alert sync --take-over\`; nothing but the refusal was written, and the centre shows the clash until it is resolved`,
   );
-}
-
-async function inTransaction(client: ClientBase, work: () => Promise<void>): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await work();
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  }
 }
 
 /** Applies missing migrations when allowed and possible; otherwise one clear line. */

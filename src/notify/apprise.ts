@@ -32,6 +32,7 @@ const APPRISE_TYPE: Record<AlertKind, 'info' | 'success' | 'warning' | 'failure'
   missing: 'failure',
   slow: 'warning',
   reminder: 'warning',
+  'config-problem': 'warning',
 };
 
 /** The executable on PATH, or undefined: looked up before spawning, so a missing one is one clear line. */
@@ -85,7 +86,13 @@ export function createAppriseNotifier(
     recipient: describeAppriseUrls(urls),
     async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const subject = alertSubject(alert, config.lang);
-      const body = plainTextBody(alert, config.lang, config.systemUrl, config.routing.timeZone);
+      const body = plainTextBody(
+        alert,
+        config.lang,
+        config.systemUrl,
+        config.routing.timeZone,
+        config.systemName,
+      );
       await runApprise({ command, urls, title: subject, body, type: APPRISE_TYPE[alert.kind], env, signal });
       return { attempts: 1, subject };
     },

@@ -55,7 +55,7 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
     isRecovery: alert.kind === 'recovery',
     isTest: alert.kind === 'test' || alert.preview === true,
     // A warning, not the red of a failure: size findings, missing, slow, reminders.
-    isWarning: (['suspect', 'suspect-growth', 'missing', 'slow', 'reminder'] as const).some(
+    isWarning: (['suspect', 'suspect-growth', 'missing', 'slow', 'reminder', 'config-problem'] as const).some(
       (kind) => alert.kind === kind,
     ),
     escalate: alert.escalate,
@@ -76,7 +76,7 @@ export function templateData(alert: Alert, config: Config): Record<string, unkno
     facts: extraFacts(alert, config.lang, timeZone),
     lateNotice: lateNotice(alert, config.lang),
     outputTail: output ? tailOf(output, HTML_TAIL_LIMIT, alert.run.outputCutBytes) : '',
-    footer: t.footer,
+    footer: config.systemName ?? t.footer,
   };
 }
 
@@ -113,7 +113,13 @@ export async function renderHtml(alert: Alert, config: Config, logger: Logger): 
 /** Subject, plain text (runbook §5.1, §5.2) and, when the template renders, HTML. */
 export async function buildEmailContent(alert: Alert, config: Config, logger: Logger): Promise<EmailContent> {
   const subject = singleLine(alertSubject(alert, config.lang));
-  const text = plainTextBody(alert, config.lang, config.systemUrl, config.routing.timeZone);
+  const text = plainTextBody(
+    alert,
+    config.lang,
+    config.systemUrl,
+    config.routing.timeZone,
+    config.systemName,
+  );
   const html = await renderHtml(alert, config, logger);
   return html === undefined ? { subject, text } : { subject, text, html };
 }

@@ -31,6 +31,11 @@ export interface DeliveryContext {
   logger: Logger;
   redactor: Redactor;
   now: () => Date;
+  /**
+   * Aborted when we are told to stop (SIGTERM after the script ended): deliveries end now as
+   * `pending`, kept for `retry`, instead of holding the stop for the whole notify timeout.
+   */
+  stop?: AbortSignal;
 }
 
 /** A channel that ignores the abort signal is still cut off this long after the bound. */
@@ -42,6 +47,7 @@ const CHANNEL_NAMES: Record<Channel, string> = {
   teams: 'Microsoft Teams',
   webhook: 'webhook',
   apprise: 'Apprise',
+  alertmanager: 'Alertmanager',
 };
 
 /** Every configured channel, in the runbook §8.3 order (email is the audit record). */
@@ -92,7 +98,8 @@ export async function deliverAll(
   ctx: DeliveryContext,
   timeoutMs: number,
 ): Promise<DeliveryResult[]> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  const bound = AbortSignal.timeout(timeoutMs);
+  const signal = ctx.stop ? AbortSignal.any([bound, ctx.stop]) : bound;
   const settled = await Promise.allSettled(
     notifiers.map((notifier) => sendBounded(notifier, alert, signal, timeoutMs + HARD_MARGIN_MS)),
   );

@@ -3,6 +3,7 @@ import { formatBytes } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatLocalTime } from '../shared/local-time.js';
 import { describeSizeFinding } from '../shared/size-finding.js';
+import { showControls } from '../shared/terminal-text.js';
 import type { Alert } from './types.js';
 import { kindWords, labels } from './words.js';
 
@@ -11,6 +12,9 @@ import { kindWords, labels } from './words.js';
  * requirement (OP-BKP-ALT-001): verbatim and in order; what we add goes on
  * extra lines after エラー内容 and never alters those lines.
  */
+
+// Channels (and their tests) import it from here; it lives with the other terminal-safe text.
+export { showControls };
 
 /** Plain-text output tail in a mail body is capped; the HTML and the log file have more. */
 export const PLAIN_TAIL_LIMIT = 4096;
@@ -72,7 +76,17 @@ function timeFact(iso: string, timeZone: string | undefined): string {
  * wrong with the size; '' for a recovery.
  */
 export function alertErrorText(alert: Alert): string {
-  return alert.run.errorMessage ?? (alert.size ? describeSizeFinding(alert.size) : '');
+  const text = alert.run.errorMessage ?? (alert.size ? describeSizeFinding(alert.size) : '');
+  return alert.storm ? `${stormLine(alert.storm)}: ${text}` : text;
+}
+
+/** `214 hosts failed: target nfs1` — the storm summary's first words, in every channel. */
+export function stormLine(storm: NonNullable<Alert['storm']>): string {
+  const on = storm.kind === 'target' ? `target ${storm.label}` : `error class "${storm.label}"`;
+  const hosts = storm.hosts?.length
+    ? ` (${storm.hosts.join(', ')}${storm.hostCount > storm.hosts.length ? ', …' : ''})`
+    : '';
+  return `${storm.hostCount} hosts failed${storm.final ? ' in total' : ''}: ${on}${hosts}`;
 }
 
 /** The one-line error the alert is about ('' for a recovery). */
@@ -204,21 +218,6 @@ export function fitTail(
   }
 }
 
-/**
- * Control characters a script printed (colour codes, stray bytes) shown as what they are,
- * never passed on for a mail reader or terminal to act on: C0 controls as their Unicode
- * control pictures (ESC → ␛, 0x01 → ␁, DEL → ␡), C1 controls as `\x9b`. Newlines and
- * tabs stay; CRLF becomes a newline.
- */
-export function showControls(text: string): string {
-  return text
-    .replace(/\r\n/g, '\n')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) =>
-      c === '\u007f' ? '\u2421' : String.fromCharCode(0x2400 + c.charCodeAt(0)),
-    )
-    .replace(/[\u0080-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
-}
-
 /** The output tail as every channel shows it: controls made visible, no trailing blank space; '' when empty. */
 export function shownOutput(alert: Alert): string {
   const output = showControls(alert.run.outputTail).replace(/\s+$/, '');
@@ -234,6 +233,8 @@ export function plainTextBody(
   lang: Lang,
   systemUrl: string | undefined,
   timeZone?: string,
+  /** BACKUP_ALERT_SYSTEM_NAME; the runbook's footer when unset. */
+  footer?: string,
 ): string {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
@@ -252,6 +253,6 @@ export function plainTextBody(
   if (late) lines.push(late);
   const output = shownOutput(alert);
   if (output) lines.push('', `${t.outputTail}:`, tailOf(output, PLAIN_TAIL_LIMIT, alert.run.outputCutBytes));
-  lines.push('', words.advice, '', `${t.systemUrl}: ${systemUrl ?? t.notSet}`, '', '---', t.footer);
+  lines.push('', words.advice, '', `${t.systemUrl}: ${systemUrl ?? t.notSet}`, '', '---', footer ?? t.footer);
   return `${lines.join('\n')}\n`;
 }

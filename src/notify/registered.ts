@@ -1,13 +1,15 @@
+import { parseAlertmanagerSettings } from '../config/alertmanager.js';
 import { parseAppriseUrls } from '../config/routing.js';
 import { isValidEmail, parseWebhookUrl, splitList } from '../config/values.js';
 import { BACKUP_TYPES, type BackupType, isJobName } from '../shared/run-result.js';
 import type { ChannelRow } from '../store/routing-rows.js';
+import { type AlertmanagerBody, createAlertmanagerNotifier } from './alertmanager.js';
 import { createAppriseNotifier, describeAppriseUrls } from './apprise.js';
 import { createEmailNotifier } from './email.js';
 import type { DeliveryContext } from './fanout.js';
 import { createSlackNotifier } from './slack.js';
 import { createTeamsNotifier } from './teams.js';
-import { CHANNELS, type Channel, NOTIFICATION_TYPES, type Notifier } from './types.js';
+import { type Alert, CHANNELS, type Channel, NOTIFICATION_TYPES, type Notifier } from './types.js';
 import { createWebhookNotifier } from './webhook.js';
 
 /**
@@ -72,6 +74,18 @@ export function parseTarget(
         return { error: 'is not a list of Apprise URLs (scheme://…, e.g. ntfy://ntfy.sh/topic)' };
       }
       return { targets: urls, stored: urls.join(' ') };
+    }
+    case 'alertmanager': {
+      // One or several (an HA pair) Alertmanager URLs, comma-separated, like the env variable.
+      const problems: Array<{ variable: string; message: string }> = [];
+      const parsed = parseAlertmanagerSettings(
+        { BACKUP_ALERT_ALERTMANAGER_URL: value },
+        (name) => (name === 'BACKUP_ALERT_ALERTMANAGER_URL' ? value : undefined),
+        problems,
+      );
+      if (!parsed.settings || problems.length > 0)
+        return { error: 'is not a list of Alertmanager http(s) URLs (e.g. http://am1:9093,http://am2:9093)' };
+      return { targets: parsed.settings.urls, stored: parsed.settings.urls.join(',') };
     }
     default: {
       const problems: Array<{ variable: string; message: string }> = [];
@@ -154,6 +168,7 @@ export function channelOfRow(row: ChannelRow): { channel: RegisteredChannel } | 
 export function createRegisteredNotifier(
   channel: RegisteredChannel,
   ctx: DeliveryContext,
+  alertmanagerBody?: (alert: Alert) => AlertmanagerBody,
 ): Notifier | undefined {
   const { config, logger } = ctx;
   const url = channel.targets[0];
@@ -174,6 +189,15 @@ export function createRegisteredNotifier(
       break;
     case 'apprise':
       notifier = createAppriseNotifier(config, logger, channel.targets);
+      break;
+    case 'alertmanager':
+      // The env channel's auth and TTL apply: a registered row holds URLs only.
+      notifier = alertmanagerBody
+        ? createAlertmanagerNotifier(
+            { ttlMs: config.alertmanager?.ttlMs ?? 3_600_000, ...config.alertmanager, urls: channel.targets },
+            alertmanagerBody,
+          )
+        : undefined;
       break;
   }
   if (!notifier) return undefined;

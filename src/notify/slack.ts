@@ -30,6 +30,26 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * Escapes `raw` and keeps the result within `max` UTF-16 units, cutting the raw text on a
+ * grapheme boundary before it is escaped: no `&l` left of an entity, no lone surrogate of an
+ * emoji, no flag or family split in two.
+ */
+export function escapeAndClip(raw: string, max: number): string {
+  const escaped = escapeMrkdwn(raw);
+  if (escaped.length <= max) return escaped;
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let kept = '';
+  for (const { segment } of graphemes.segment(raw)) {
+    const next = escapeMrkdwn(segment);
+    if (kept.length + next.length > max - 1) break;
+    kept += next;
+  }
+  return `${kept}…`;
+}
+
 /** A code block cannot hold ``` (there is no escape), so a zero-width space breaks the run. */
 function codeBlock(tail: string): string {
   return `\`\`\`\n${escapeMrkdwn(tail).replace(/```/g, '`\u200b`\u200b`')}\n\`\`\``;
@@ -43,6 +63,7 @@ export function slackPayload(
   lang: Lang,
   systemUrl: string | undefined,
   timeZone?: string,
+  footer?: string,
 ): object {
   const t = labels(lang);
   const words = kindWords(lang, alert.kind);
@@ -94,12 +115,12 @@ export function slackPayload(
   const link = systemUrl ? `<${escapeMrkdwn(systemUrl)}|${escapeMrkdwn(systemUrl)}>` : escapeMrkdwn(t.notSet);
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${t.systemUrl}: ${link} · ${t.footer}` }],
+    elements: [{ type: 'mrkdwn', text: `${t.systemUrl}: ${link} · ${escapeMrkdwn(footer ?? t.footer)}` }],
   });
   // The fallback is what notifications and mentions are built from: `<!channel>` or
   // `<https://evil.example|click here>` printed by a script must stay text there too.
   return {
-    text: clip(escapeMrkdwn(`${subject}: ${alertError(alert)}`), SLACK_SECTION_MAX),
+    text: escapeAndClip(`${subject}: ${alertError(alert)}`, SLACK_SECTION_MAX),
     blocks,
   };
 }
@@ -115,7 +136,7 @@ export function createSlackNotifier(
     recipient: redactUrl(url),
     async send(alert: Alert, signal: AbortSignal): Promise<SendReport> {
       const body = JSON.stringify(
-        slackPayload(alert, config.lang, config.systemUrl, config.routing.timeZone),
+        slackPayload(alert, config.lang, config.systemUrl, config.routing.timeZone, config.systemName),
       );
       const result = await postJson({ url, body, signal });
       return { attempts: result.attempts, subject: alertSubject(alert, config.lang) };

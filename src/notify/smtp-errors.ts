@@ -1,4 +1,5 @@
 import { errorCode, errorMessage } from '../shared/errors.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import { singleLine } from './message.js';
 
 /** What an operator needs to know about a failed SMTP exchange (runbook §10.1). */
@@ -85,8 +86,18 @@ const IMPLICIT_TLS_PORT =
  * it. With the settings, what they give away wins over what the error alone suggests:
  * port 465 with SMTP_SECURE=false times out like a firewall, but the fix is the setting.
  */
-export function describeSmtpError(error: unknown, smtp?: { port: number; secure: boolean }): SmtpErrorInfo {
+export function describeSmtpError(
+  error: unknown,
+  smtp?: { port: number; secure: boolean; invalidPort?: string },
+): SmtpErrorInfo {
   const info = classify(error);
+  if (smtp?.invalidPort !== undefined) {
+    // The port tried is not the one the operator meant: whatever the server then said
+    // (a certificate, a refusal) follows from that, and fixing it comes first.
+    info.remedy = `SMTP_PORT ${quoteValue(smtp.invalidPort)} is not a port number, so the default ${smtp.port} was used instead: fix SMTP_PORT first. Then, if it still fails: ${info.remedy}`;
+    info.permanent = true;
+    return info;
+  }
   if (smtp?.port === 465 && !smtp.secure && !['EAUTH', 'ENOAUTH', 'EENVELOPE'].includes(info.code)) {
     // Nothing listening, or no such host: that is the first problem, the setting the next one.
     const first = info.remedy === REMEDY.refused || info.remedy === REMEDY.dns;

@@ -1,7 +1,7 @@
 import type { RunResult } from '../shared/run-result.js';
 import type { SizeFinding } from '../shared/size-finding.js';
 
-export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise'] as const;
+export const CHANNELS = ['email', 'slack', 'teams', 'webhook', 'apprise', 'alertmanager'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const ALERT_KINDS = [
@@ -13,12 +13,14 @@ export const ALERT_KINDS = [
   'missing',
   'slow',
   'reminder',
+  'config-problem',
 ] as const;
 /**
  * `failure` (the runbook's alert), `recovery` (opt-in), `test` (test-notify, test-email, doctor --send),
  * `suspect` / `suspect-growth`: a success whose artifact is far below / above its usual size
  * (DESIGN.md "False success"; two kinds because the subject says which),
- * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident).
+ * `missing` (watch: no success within the max age), `slow` (run --warn-after), `reminder` (an open incident),
+ * `config-problem` (an invalid setting the run fell back from; once a day per setting).
  */
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -32,6 +34,7 @@ export const NOTIFICATION_TYPES = {
   missing: 'backup_missing',
   slow: 'backup_slow',
   reminder: 'backup_reminder',
+  'config-problem': 'config_problem',
 } as const satisfies Record<AlertKind, string>;
 
 /** The incident an alert belongs to: since when, and how many runs failed in it. */
@@ -95,6 +98,25 @@ export interface Alert {
   heldBySilence?: number;
   /** test-notify --kind: a marked preview of this kind (never queued for retry). */
   preview?: boolean;
+  /**
+   * `alertmanager`: only the Alertmanager channels take it (a recovery without
+   * BACKUP_ALERT_NOTIFY_RECOVERY: Alertmanager needs the end, people did not ask for it).
+   */
+  audience?: 'alertmanager';
+  /** A storm summary (storm control at the centre): this alert speaks for every host in it. */
+  storm?: StormFacts;
+}
+
+/** What a storm summary says: how many hosts, on what, and (for the update) which. */
+export interface StormFacts {
+  id: number;
+  hostCount: number;
+  kind: 'target' | 'error';
+  label: string;
+  /** The end-of-window update (the final count), not the first summary. */
+  final?: boolean;
+  /** Some of the hosts, for the update. */
+  hosts?: string[];
 }
 
 export interface SendReport {

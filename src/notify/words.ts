@@ -71,6 +71,13 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
       advice: '速やかに原因を確認し、手動バックアップの実行を検討してください。',
       logName: 'reminder',
     },
+    'config-problem': {
+      subject: (_id, type) => `【注意】バックアップ設定の問題: ${type}`,
+      heading: '【注意】設定に誤りがあります（バックアップは既定値で実行されました）',
+      advice:
+        'エラー内容の設定を env ファイルで修正し、backup-alert doctor で確認してください。この通知は設定ごとに1日1回です。',
+      logName: 'settings problem notice',
+    },
   },
   en: {
     failure: {
@@ -123,6 +130,13 @@ const KINDS: Record<Lang, Record<AlertKind, KindWords>> = {
       heading: '[REMINDER] A backup problem is still not resolved',
       advice: 'Investigate the cause promptly and consider running a manual backup.',
       logName: 'reminder',
+    },
+    'config-problem': {
+      subject: (_id, type) => `[NOTICE] Backup settings problem: ${type}`,
+      heading: '[NOTICE] A setting is invalid (the backup ran on the default)',
+      advice:
+        'Fix the setting named in the error in the env file and check it with backup-alert doctor. This notice is sent once a day per setting.',
+      logName: 'settings problem notice',
     },
   },
 };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorCode } from '../shared/errors.js';
+import { makeDirectoryLikeParent } from '../shared/owner.js';
 import {
   isGroupAlive,
   isProcessAlive,
@@ -74,7 +75,7 @@ export function acquireLock(
 ): LockAttempt {
   const isAlive = probes.isAlive ?? isProcessAlive;
   const groupAlive = probes.isGroupAlive ?? isGroupAlive;
-  mkdirSync(lockDir, { recursive: true, mode: 0o700 });
+  makeDirectoryLikeParent(lockDir);
   const path = lockPath ?? lockPathFor(lockDir, holder.script);
   let reclaimed: LockHolder | 'unreadable' | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  linkSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { errorCode } from '../shared/errors.js';
 
 /** What a lock file says about its holder. */
@@ -31,43 +22,8 @@ const writeAll: WriteContent = (fd, text) => {
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 };
 
-/** Signal 0 probes a PID without touching it; EPERM means it exists but is not ours. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
-}
-
-/**
- * Is any process of the group still running (the script, or anything it started)? Signal 0
- * also reaches zombies, which a killed group is until init reaps it; on Linux /proc tells
- * them apart. Elsewhere a group that answers is taken as alive.
- */
-export function isGroupAlive(pgid: number): boolean {
-  if (pgid <= 1 || !isProcessAlive(-pgid)) return false;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
-  }
-  return false;
-}
+// Used by the lock and the runner alike; they live with the runner (run depends on runner).
+export { isGroupAlive, isProcessAlive } from '../runner/process-alive.js';
 
 /**
  * Publishes `holder` at `path` only once its content is complete: written to a temporary

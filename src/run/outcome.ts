@@ -16,7 +16,7 @@ export function outcomeOf(script: string, result: RunnerResult, timeoutLabel: st
   });
   switch (result.startError) {
     case 'not-found':
-      return failure(`Backup script not found: ${script}`, ExitCode.notFound);
+      return failure(`Backup script not found: ${script}${noShellHint(script)}`, ExitCode.notFound);
     case 'not-executable':
       return failure(`Backup script is not executable: ${script}`, ExitCode.notExecutable);
     case 'interpreter-not-found':
@@ -58,4 +58,13 @@ export function outcomeOf(script: string, result: RunnerResult, timeoutLabel: st
   if (code === 0) return { status: 'success', errorMessage: null, exitCode: 0, signal: null };
   const line = result.lastStderrLine;
   return failure(`Backup script failed with exit code ${code}${line ? `: ${line}` : ''}`, code);
+}
+
+/**
+ * `--script "pg_dump app > x"` is looked up as one file name: no shell reads it. When a
+ * missing path looks like a command line (spaces, shell characters), say so.
+ */
+function noShellHint(script: string): string {
+  if (!/[\s|&;<>()$`*?"']/.test(script)) return '';
+  return ' (no shell is used: --script names one executable file; put the command line in a script and give its path)';
 }

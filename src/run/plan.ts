@@ -4,6 +4,7 @@ import type { CommandContext } from '../context.js';
 import { checkDuration, formatDuration } from '../shared/duration.js';
 import { UsageError } from '../shared/errors.js';
 import { type BackupType, isBackupType } from '../shared/run-result.js';
+import { quoteValue } from '../shared/terminal-text.js';
 import { type OutputCheckOptions, type OutputChecks, planOutputChecks } from './artifact/plan.js';
 
 /** `run`'s flags as commander hands them over. */
@@ -54,6 +55,7 @@ export function planRun(
 ): RunPlan {
   // A flag beats the job file: the file's values fill only what the command line left out.
   const options = withJobFile(given, ctx.jobFile);
+  splitDurationCheck(options);
   const type = typeOf(options, ctx.jobFile);
   const job = options.job ?? type;
   // run --test without a script simulates a failure with /usr/bin/false (runbook §7.3).
@@ -146,4 +148,34 @@ function durationFlag(flag: string, text: string | undefined): number | undefine
   const checked = checkDuration(text);
   if (!checked.ok) throw new UsageError(`invalid ${flag} ${checked.problem}`);
   return checked.ms;
+}
+
+const UNIT_WORD = /^(ms|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)$/i;
+
+/**
+ * `--timeout 4 h`: the shell made two words of it, so commander took `4` (seconds) as the
+ * timeout and `h` as the first script argument, with every later flag after it. Said as
+ * what it is, before "no backup script" (true, but not the cause) can be.
+ */
+function splitDurationCheck(options: RunOptions): void {
+  const unit = options.args[0];
+  if (unit === undefined || !UNIT_WORD.test(unit)) return;
+  const flags: Array<[string, string | undefined]> = [
+    ['--timeout', options.timeout],
+    ['--kill-after', options.killAfter],
+    ['--warn-after', options.warnAfter],
+    ['--min-duration', options.minDuration],
+  ];
+  for (const [flag, value] of flags) {
+    if (value === undefined || !/^\d+(\.\d+)?$/.test(value.trim())) continue;
+    throw new UsageError(
+      `${flag} ${quoteValue(value)} is followed by the word ${quoteValue(unit)}: write the duration as one word, e.g. ${flag} ${value.trim()}${unitSuffix(unit)} (everything after it was taken as the script's arguments)`,
+    );
+  }
+}
+
+/** `hours` → `h`, `mins` → `m`, `ms` → `ms`: the suffix parseDuration takes. */
+function unitSuffix(word: string): string {
+  const lower = word.toLowerCase();
+  return lower === 'ms' ? 'ms' : lower.slice(0, 1);
 }

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { errorMessage } from '../shared/errors.js';
+import { makeDirectoryLikeParent } from '../shared/owner.js';
 import type { RunResult } from '../shared/run-result.js';
 import { recordAudit } from '../store/audit.js';
 import { type Journal, NO_JOURNAL } from '../store/journal.js';
@@ -44,7 +44,7 @@ export function reapAbandoned(journal: Journal, ctx: CommandContext): RunResult[
 export function runLogDir(ctx: CommandContext): string | null {
   const dir = join(dirname(ctx.config.dbPath), 'runs');
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirectoryLikeParent(dir);
     return dir;
   } catch (error) {
     ctx.logger.warn(

@@ -2,6 +2,7 @@ import type { RunnerResult } from '../runner/runner.js';
 import { ExitCode } from '../shared/exit-codes.js';
 import type { Redactor } from '../shared/redact.js';
 import type { RunResult } from '../shared/run-result.js';
+import { oneLineSafe } from '../shared/terminal-text.js';
 import type { SuccessVerdict } from './artifact/verdict.js';
 import { type Outcome, outcomeOf } from './outcome.js';
 import type { RunPlan } from './plan.js';
@@ -37,7 +38,9 @@ export function resultOfScript(
     durationMs: runner.durationMs,
     exitCode: outcome.exitCode,
     signal: outcome.signal,
-    errorMessage: outcome.errorMessage === null ? null : redactor.redactOutput(outcome.errorMessage),
+    // Stored with controls visible: history, status and every reader show it as it is stored.
+    errorMessage:
+      outcome.errorMessage === null ? null : oneLineSafe(redactor.redactOutput(outcome.errorMessage)),
     // The tail is kept for failures only: a success's output is in its log file.
     outputTail: outcome.status === 'failure' ? redactor.redactOutput(runner.outputTail) : '',
     // Measured before redaction, which changes lengths: what the script printed, not what we show.

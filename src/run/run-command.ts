@@ -1,4 +1,5 @@
 import { alertAbout } from '../alert/alert-run.js';
+import { noticeConfigProblems } from '../alert/config-problem.js';
 import type { AlertContext } from '../alert/dispatch.js';
 import { sendDueReminders } from '../alert/incidents.js';
 import type { CommandContext } from '../context.js';
@@ -54,6 +55,18 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
         ? lockBusyResult(plan, started, lock, ctx.now(), ctx.hostname)
         : await execute(plan, started, lock, signals, ctx);
       recordFinish(journal, result, ctx);
+      // The script has ended: a stop signal from now on (systemd stopping the unit) cuts the
+      // deliveries short; what did not go out stays pending for `retry`.
+      const stop = new AbortController();
+      signals.onSignal((signal) => {
+        if (stop.signal.aborted) return;
+        ctx.logger.warn(
+          'Backup',
+          `${signal} received while alerting: stopping now; undelivered alerts stay pending for backup-alert retry`,
+        );
+        stop.abort();
+      });
+      const alerting = { ...ctx, stop: stop.signal };
       if (result.status === 'success') {
         ctx.logger.debug(
           'Backup',
@@ -62,9 +75,13 @@ export async function runCommand(options: RunOptions, command: CommandContext): 
       } else if (plan.quiet) {
         await replayOutput(result.logPath, result.outputTail, ctx);
       }
-      await Promise.all([alertAbout(result, ctx), heartbeat?.finish(result)]);
+      await Promise.all([
+        alertAbout(result, alerting),
+        heartbeat?.finish(result),
+        noticeConfigProblems(ctx.problems, result, alerting),
+      ]);
       // Open incidents (this type's or another's) whose BACKUP_ALERT_REMIND reminder is due.
-      await sendDueReminders(ctx, ctx.hostname);
+      if (!stop.signal.aborted) await sendDueReminders(alerting, ctx.hostname);
       return result.exitCode ?? 0;
     } finally {
       if (!lock.busy) lock.release();

@@ -1,4 +1,5 @@
 import { type LongTimer, setLongTimeout } from '../shared/long-timer.js';
+import { isGroupAlive } from './process-alive.js';
 import type { ForwardedSignal } from './signals.js';
 
 /**
@@ -67,12 +68,10 @@ export class GroupTerminator {
 
 async function waitForGroupExit(pgid: number, limitMs: number): Promise<void> {
   const deadline = Date.now() + limitMs;
+  // Not signal 0 alone: a killed grandchild stays a zombie until a slow reaper collects it,
+  // and waiting for it would overshoot --kill-after.
   while (Date.now() < deadline) {
-    try {
-      process.kill(-pgid, 0);
-    } catch {
-      return;
-    }
+    if (!isGroupAlive(pgid)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -91,7 +91,7 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     if (query.host !== undefined) filter.host = query.host;
     if (query.type !== undefined) filter.type = query.type;
     if (query.job !== undefined) filter.job = query.job;
-    const facts = await readModel.statusFacts(filter);
+    const [facts, notes] = await Promise.all([readModel.statusFacts(filter), readModel.hostNotes?.()]);
     return ok(
       c,
       statusReport(facts, {
@@ -100,6 +100,9 @@ export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
         ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
         ...(query.maxAgeMs !== undefined ? { maxAgeOverrideMs: query.maxAgeMs } : {}),
         ...(options.expect ? { expect: onlyType(options.expect, filter.type) } : {}),
+        ...(notes
+          ? { notes: filter.host === undefined ? notes : notes.filter((n) => n.host === filter.host) }
+          : {}),
       }),
     );
   });

@@ -2,7 +2,11 @@ import type { Context, Hono } from 'hono';
 import { errorMessage } from '../shared/errors.js';
 import { apiRoutes } from './api.js';
 import { ApiError, errorBody } from './api-errors.js';
-import { createAuthenticator, isLoopbackHostHeader } from './auth.js';
+import { createAuthenticator, credentialOf, isLoopbackHostHeader } from './auth.js';
+import { backupPostRoutes } from './backups-post.js';
+import { jobRoutes } from './job-routes.js';
+import { looksLikeJwt } from './login/jwt.js';
+import { loginRoutes } from './login/route.js';
 import type { ServeEnv, ServeOptions } from './options.js';
 import { errorPage, pageRoutes } from './pages.js';
 import { AmbiguousBackupIdError, ReadModelUnavailableError } from './read-model.js';
@@ -14,6 +18,8 @@ const isMachinePath = (path: string): boolean =>
   path.startsWith('/api/') || path === '/metrics' || path === '/healthz';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
+/** Answered without a token: it is how a user gets one. */
+const LOGIN_PATH = '/api/v1/auth/login';
 
 /** Headers on every answer: nothing is cached, framed, sniffed or sent on as a referrer. */
 function secure(c: Context<ServeEnv>): void {
@@ -90,10 +96,26 @@ export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> 
     }),
   );
 
+  const logins = options.logins;
+  const open = auth.open && !logins?.enabled;
+  /** A static token's role, else a login's (a JWT from POST /api/v1/auth/login) with its user. */
+  const identify = async (header: string | undefined) => {
+    const role = auth.roleOf(header);
+    if (role) return { role };
+    const credential = credentialOf(header);
+    if (!logins || credential === undefined || !looksLikeJwt(credential)) return undefined;
+    const claims = await logins.verify(credential);
+    return claims && { role: claims.role, user: claims.user };
+  };
+
   app.use('*', async (c, next) => {
-    if (c.req.path === '/healthz') return next();
+    if (c.req.path === '/healthz' || c.req.path === LOGIN_PATH) return next();
     const write = !READ_METHODS.has(c.req.method);
-    if (auth.open) {
+    const who = await identify(c.req.header('authorization'));
+    if (who) {
+      c.set('role', who.role);
+      if (who.user !== undefined) c.set('user', who.user);
+    } else if (open) {
       if (!isLoopbackHostHeader(c.req.header('host'))) {
         throw new ApiError(
           'misdirected_request',
@@ -102,20 +124,18 @@ export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> 
       }
       c.set('role', 'open');
     } else {
-      const role = auth.roleOf(c.req.header('authorization'));
-      if (!role) {
-        throw new ApiError(
-          'unauthorized',
-          'send Authorization: Bearer <BACKUP_ALERT_API_TOKEN or BACKUP_ALERT_ADMIN_TOKEN>',
-        );
-      }
-      c.set('role', role);
+      throw new ApiError(
+        'unauthorized',
+        logins?.enabled
+          ? 'send Authorization: Bearer <a token from POST /api/v1/auth/login, or BACKUP_ALERT_API_TOKEN>'
+          : 'send Authorization: Bearer <BACKUP_ALERT_API_TOKEN or BACKUP_ALERT_ADMIN_TOKEN>',
+      );
     }
     if (write && c.get('role') !== 'admin') {
       throw new ApiError(
         'forbidden',
-        auth.adminConfigured
-          ? 'this needs the admin token (BACKUP_ALERT_ADMIN_TOKEN)'
+        auth.adminConfigured || logins?.enabled
+          ? 'this needs an admin: the admin token (BACKUP_ALERT_ADMIN_TOKEN) or an admin login'
           : 'this needs the admin token, and BACKUP_ALERT_ADMIN_TOKEN is not set on this server',
       );
     }
@@ -139,8 +159,11 @@ export async function createApp(options: ServeOptions): Promise<Hono<ServeEnv>> 
     return c.body(text, 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
   });
 
+  loginRoutes(app, options);
+  backupPostRoutes(app, options);
   apiRoutes(app, options);
   pageRoutes(app, options);
+  jobRoutes(app, options);
 
   app.notFound((c) => fail(c, new ApiError('not_found', 'there is nothing at this address')));
   app.onError((error, c) => {

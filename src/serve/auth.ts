@@ -14,7 +14,7 @@ export interface Authenticator {
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /** Bearer (API clients) or Basic with the token as password (a browser's login prompt). */
-function credentialOf(header: string | undefined): string | undefined {
+export function credentialOf(header: string | undefined): string | undefined {
   if (header === undefined || header.length > 4096) return undefined;
   const match = /^(Bearer|Basic)[ ]+(\S+)[ ]*$/i.exec(header);
   if (!match) return undefined;

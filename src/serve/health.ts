@@ -1,4 +1,4 @@
-import type { BackupItem, HostTypeFacts } from './read-model.js';
+import type { BackupItem, HostNote, HostTypeFacts } from './read-model.js';
 
 /**
  * ok; failed (the latest finished run failed or was abandoned); stale (no success within
@@ -27,12 +27,25 @@ export interface HostTypeStatus {
   escalate: boolean;
 }
 
+/** Worst first, as `status --fleet` orders a host's reasons (a clash hides a machine's backups). */
+const REASON_ORDER: ReadonlyArray<Health | 'clash'> = ['clash', 'failed', 'never', 'stale', 'running'];
+
+/** Over the centre: one host's every reason, worst first, and its clock (issue 25). */
+export interface HostReport {
+  host: string;
+  reasons: Array<{ health: Exclude<Health, 'ok'> | 'clash'; type: string | null }>;
+  clockSkewMs: number;
+  clash: HostNote['clash'];
+}
+
 /** `status --json`'s shape, each entry with its host. */
 export interface StatusReport {
   healthy: boolean;
   checkedAt: string;
   maxAgeMs: number | null;
   types: HostTypeStatus[];
+  /** Over the centre: the hosts that are not ok or whose clock is off, worst first. */
+  hosts?: HostReport[];
 }
 
 export interface JudgeOptions {
@@ -44,6 +57,8 @@ export interface JudgeOptions {
   /** What each type promises (BACKUP_ALERT_EXPECT): a type with no run yet is `never`. */
   expect?: Readonly<Record<string, number>>;
   escalateAfter: number;
+  /** Over the centre: clashes and skewed clocks (ReadModel.hostNotes). */
+  notes?: readonly HostNote[];
 }
 
 export function judge(facts: HostTypeFacts, options: JudgeOptions): HostTypeStatus {
@@ -98,10 +113,36 @@ export function statusReport(facts: readonly HostTypeFacts[], options: JudgeOpti
   }
   const types = all.map((f) => judge(f, options));
   const bad = types.some((s) => s.health === 'failed' || s.health === 'stale' || s.health === 'never');
+  const clash = options.notes?.some((note) => note.clash !== null) ?? false;
   return {
-    healthy: types.length > 0 && !bad,
+    healthy: types.length > 0 && !bad && !clash,
     checkedAt: options.now.toISOString(),
     maxAgeMs: options.maxAgeOverrideMs ?? options.maxAgeMs ?? null,
     types,
+    ...(options.notes ? { hosts: hostReports(types, options.notes) } : {}),
   };
+}
+
+/** Every reason per host, worst first; hosts with none and a clock within a minute left out. */
+function hostReports(types: readonly HostTypeStatus[], notes: readonly HostNote[]): HostReport[] {
+  const byHost = new Map<string, HostReport>();
+  const entry = (host: string) => {
+    const found = byHost.get(host) ?? { host, reasons: [], clockSkewMs: 0, clash: null };
+    byHost.set(host, found);
+    return found;
+  };
+  for (const note of notes) {
+    const report = entry(note.host);
+    report.clockSkewMs = note.clockSkewMs;
+    report.clash = note.clash;
+    if (note.clash) report.reasons.push({ health: 'clash', type: null });
+  }
+  for (const s of types) {
+    if (s.health !== 'ok') entry(s.host ?? '').reasons.push({ health: s.health, type: s.type });
+  }
+  const rank = (r: HostReport['reasons'][number]) => REASON_ORDER.indexOf(r.health);
+  const reports = [...byHost.values()];
+  for (const report of reports) report.reasons.sort((a, b) => rank(a) - rank(b));
+  const worst = (r: HostReport) => (r.reasons[0] ? rank(r.reasons[0]) : REASON_ORDER.length);
+  return reports.sort((a, b) => worst(a) - worst(b) || a.host.localeCompare(b.host));
 }

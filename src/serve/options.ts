@@ -1,14 +1,21 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from '../shared/logger.js';
+import type { LoginService } from './login/service.js';
 import type { PageLang } from './page/i18n.js';
 import type { ReadModel } from './read-model.js';
 import type { ServeTokens } from './settings.js';
+import type { StartRun } from './start-run.js';
 
 /** One audit row for an operation done through the API (runbook §9.4: backup_audit_logs). */
 export interface ServeAuditEntry {
   operation: string;
   status: 'success' | 'failure';
   details: Record<string, unknown>;
+  /** Who asked (a login's user); default: serve's own OS user, marked `(api)`. */
+  username?: string;
+  /** The client's address, for ip_address; default: this host's name. */
+  ipAddress?: string;
+  backupId?: string;
 }
 
 export interface TestEmailOutcome {
@@ -44,6 +51,10 @@ export interface ServeOptions {
   audit?: (entry: ServeAuditEntry) => void | Promise<void>;
   /** Request bodies above this are refused with 413 before they are read. Default 16 KiB. */
   maxBodyBytes?: number;
+  /** Starts `backup-alert run` for POST /api/v1/backups and "Run now"; 501 without it (the centre). */
+  startRun?: StartRun;
+  /** Logins from the users file (POST /api/v1/auth/login) and the JWTs they hand out. */
+  logins?: LoginService;
   /** Called with each request's route pattern and server time (benchmarks, metrics). */
   observe?: (route: string, ms: number) => void;
 }
@@ -51,5 +62,5 @@ export interface ServeOptions {
 /** Hono's per-request context: the Node request (for the peer address) and what auth decided. */
 export interface ServeEnv {
   Bindings: HttpBindings;
-  Variables: { remote: string; role: 'admin' | 'read' | 'open' };
+  Variables: { remote: string; role: 'admin' | 'read' | 'open'; user?: string };
 }

@@ -15,13 +15,13 @@ export const DEFAULT_REFRESH_SECONDS = 60;
 const LATEST = 10;
 const UNDELIVERED = 20;
 
-interface PageContext {
+export interface PageContext {
   lang: PageLang;
   /** `?lang=xx` when the reader chose a language, so links keep it. */
   langQuery: string;
 }
 
-function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
+export function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
   const chosen = pageLang(new URL(c.req.url).searchParams);
   return { lang: chosen ?? options.lang, langQuery: chosen ? `?lang=${chosen}` : '' };
 }
@@ -29,7 +29,7 @@ function pageContext(c: Context<ServeEnv>, options: ServeOptions): PageContext {
 export function htmlResponse(
   c: Context<ServeEnv>,
   body: SafeHtml,
-  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 421 | 500 | 503 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 421 | 429 | 500 | 503 = 200,
 ): Response {
   c.header('Content-Security-Policy', PAGE_CSP);
   return c.html(body.text, status);
@@ -51,7 +51,11 @@ export function errorPage(c: Context<ServeEnv>, options: ServeOptions, error: Ap
     },
     html`<p>${error.message}</p><p><a href="/">${messages.back}</a></p>`,
   );
-  return htmlResponse(c, body, error.status as 400 | 401 | 403 | 404 | 409 | 413 | 421 | 500 | 503);
+  return htmlResponse(
+    c,
+    body,
+    error.status as 400 | 401 | 403 | 404 | 409 | 413 | 415 | 421 | 429 | 500 | 503,
+  );
 }
 
 /** `/` (the overview) and `/backups/{id}` (one run): server-rendered, no script, one request each. */
@@ -64,20 +68,22 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     const page = pageContext(c, options);
     const messages = MESSAGES[page.lang];
     const now = options.now();
-    const [facts, failures, undelivered] = await Promise.all([
+    const [facts, failures, undelivered, notes] = await Promise.all([
       readModel.statusFacts(),
       readModel.latestFailures(LATEST),
       readModel.undelivered(UNDELIVERED),
+      readModel.hostNotes?.(),
     ]);
     const report = statusReport(facts, {
       now,
       escalateAfter: options.escalateAfter,
       ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
       ...(options.expect ? { expect: options.expect } : {}),
+      ...(notes ? { notes } : {}),
     });
     const body = dashboard(
       { report, failures, undelivered },
-      { messages, langQuery: page.langQuery, ...zone },
+      { messages, langQuery: page.langQuery, now, ...zone },
     );
     return htmlResponse(
       c,

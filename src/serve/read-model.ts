@@ -80,6 +80,15 @@ export interface HostTypeFacts {
   maxAgeMs?: number;
 }
 
+/** What the centre knows of a host beyond its runs (issue 25): a name clash, a skewed clock. */
+export interface HostNote {
+  host: string;
+  /** Host clock minus the centre's at its last sync. */
+  clockSkewMs: number;
+  /** Installations refused under this host name, until resolved; null when none. */
+  clash: { installations: number; refusals: number; pendingRows: number } | null;
+}
+
 export interface BackupQuery {
   status?: RunStatusName;
   type?: string;
@@ -121,6 +130,8 @@ export interface ReadModel {
   undelivered(limit: number): Promise<Page<NotificationItem>>;
   /** The latest failed or abandoned runs, newest first, with the end of their output. */
   latestFailures(limit: number): Promise<BackupWithTail[]>;
+  /** The centre only: hosts with a name clash or a clock off by more than a minute. */
+  hostNotes?(): Promise<HostNote[]>;
   /** Cheap liveness check of the storage for /healthz; throws when it cannot read. */
   ping(): Promise<void>;
 }

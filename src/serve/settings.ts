@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Env } from '../config/env-source.js';
 import { readSecret } from '../config/secrets.js';
 import type { ConfigProblem } from '../config/values.js';
 import { UsageError } from '../shared/errors.js';
+import type { TlsFiles } from './tls.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -30,6 +33,10 @@ export interface ServeTokens {
 export interface ServeSettings {
   listen: ListenAddress;
   tokens: ServeTokens;
+  /** HTTPS from these files; plain HTTP without. */
+  tls?: TlsFiles;
+  /** Token variables that were set but refused (too short, unreadable, …): serve must not start. */
+  refused: string[];
 }
 
 const LOOPBACK = new BlockList();
@@ -69,11 +76,11 @@ export function parseListen(text: string): ListenAddress {
  * No token, no network: an open dashboard on a non-loopback address would hand anyone who
  * can reach it every backup's errors and output.
  */
-export function checkExposure(listen: ListenAddress, tokens: ServeTokens): void {
-  if (listen.loopback || tokens.read !== undefined || tokens.admin !== undefined) return;
+export function checkExposure(listen: ListenAddress, tokens: ServeTokens, logins = false): void {
+  if (listen.loopback || logins || tokens.read !== undefined || tokens.admin !== undefined) return;
   throw new UsageError(
     `refusing to listen on ${authority(listen.host, listen.port)} without a token: set BACKUP_ALERT_API_TOKEN ` +
-      '(and BACKUP_ALERT_ADMIN_TOKEN for POST), or listen on 127.0.0.1 / [::1] only',
+      '(and BACKUP_ALERT_ADMIN_TOKEN for POST), add a login with `backup-alert user add`, or listen on 127.0.0.1 / [::1] only',
   );
 }
 
@@ -82,48 +89,85 @@ export function authority(host: string, port: number): string {
   return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
-function checkToken(name: string, value: string | undefined, problems: ConfigProblem[]): string | undefined {
+function checkToken(
+  name: string,
+  value: string | undefined,
+  problems: ConfigProblem[],
+  refused: string[],
+): string | undefined {
   if (value === undefined || value === '') return undefined;
+  // Whatever is wrong below, the operator asked for a token: serving without one is refused.
+  refused.push(name);
   // Never echo the value: say only what is wrong with it.
   if (!/^[\x21-\x7e]+$/.test(value)) {
     problems.push({
       variable: name,
-      message:
-        'holds spaces or characters a header cannot carry; it is ignored (make one with `openssl rand -hex 32`)',
+      message: 'holds spaces or characters a header cannot carry (make one with `openssl rand -hex 32`)',
     });
     return undefined;
   }
   if (value.length < MIN_TOKEN_LENGTH) {
     problems.push({
       variable: name,
-      message: `is shorter than ${MIN_TOKEN_LENGTH} characters; it is ignored (make one with \`openssl rand -hex 32\`)`,
+      message: `is shorter than ${MIN_TOKEN_LENGTH} characters (make one with \`openssl rand -hex 32\`)`,
     });
     return undefined;
   }
+  refused.pop();
   return value;
+}
+
+/** A path from the flag, NAME, NAME_FILE (the same: a path) or $CREDENTIALS_DIRECTORY/NAME. */
+function tlsPath(env: Env, cwd: string, name: string, flag: string | undefined): string | undefined {
+  const given = flag || env[name] || env[`${name}_FILE`];
+  if (given) return isAbsolute(given) ? given : resolve(cwd, given);
+  const credentials = env['CREDENTIALS_DIRECTORY'];
+  const credential = credentials ? join(credentials, name) : undefined;
+  return credential && existsSync(credential) ? credential : undefined;
+}
+
+/**
+ * `--tls-cert/--tls-key`, else BACKUP_ALERT_TLS_CERT/_KEY (or their _FILE forms, or systemd
+ * credentials of those names): both or neither. The files are read when serve starts and
+ * again on SIGHUP, so they are kept as paths.
+ */
+export function parseTlsFiles(
+  env: Env,
+  cwd: string,
+  flags: { tlsCert?: string; tlsKey?: string },
+): TlsFiles | undefined {
+  const certPath = tlsPath(env, cwd, 'BACKUP_ALERT_TLS_CERT', flags.tlsCert);
+  const keyPath = tlsPath(env, cwd, 'BACKUP_ALERT_TLS_KEY', flags.tlsKey);
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) {
+    throw new UsageError(
+      `TLS needs both a certificate and its key: give ${certPath === undefined ? '--tls-cert (BACKUP_ALERT_TLS_CERT)' : '--tls-key (BACKUP_ALERT_TLS_KEY)'} too`,
+    );
+  }
+  return { certPath, keyPath };
 }
 
 /**
  * BACKUP_ALERT_API_TOKEN / BACKUP_ALERT_ADMIN_TOKEN (secrets: NAME, NAME_FILE or
- * $CREDENTIALS_DIRECTORY/NAME) and `--listen`. A bad token is a problem and is not used;
- * a bad --listen is a usage error.
+ * $CREDENTIALS_DIRECTORY/NAME), `--listen` and the TLS files. A bad token is a problem, is
+ * not used, and is named in `refused` (serve stops on it); a bad --listen is a usage error.
  */
 export function parseServeSettings(
   env: Env,
   cwd: string,
-  flags: { listen?: string },
+  flags: { listen?: string; tlsCert?: string; tlsKey?: string },
   problems: ConfigProblem[],
 ): ServeSettings {
-  const read = checkToken(
-    'BACKUP_ALERT_API_TOKEN',
-    readSecret(env, 'BACKUP_ALERT_API_TOKEN', cwd, problems),
-    problems,
-  );
-  const admin = checkToken(
-    'BACKUP_ALERT_ADMIN_TOKEN',
-    readSecret(env, 'BACKUP_ALERT_ADMIN_TOKEN', cwd, problems),
-    problems,
-  );
+  const refused: string[] = [];
+  const token = (name: 'BACKUP_ALERT_API_TOKEN' | 'BACKUP_ALERT_ADMIN_TOKEN'): string | undefined => {
+    const before = problems.length;
+    const value = readSecret(env, name, cwd, problems);
+    // An unreadable NAME_FILE or credential is a token asked for and not had: refused too.
+    if (problems.length > before) refused.push(name);
+    return checkToken(name, value, problems, refused);
+  };
+  const read = token('BACKUP_ALERT_API_TOKEN');
+  const admin = token('BACKUP_ALERT_ADMIN_TOKEN');
   if (read !== undefined && read === admin) {
     problems.push({
       variable: 'BACKUP_ALERT_API_TOKEN',
@@ -134,5 +178,6 @@ export function parseServeSettings(
   const tokens: ServeTokens = {};
   if (read !== undefined) tokens.read = read;
   if (admin !== undefined) tokens.admin = admin;
-  return { listen: parseListen(flags.listen ?? DEFAULT_LISTEN), tokens };
+  const tls = parseTlsFiles(env, cwd, flags);
+  return { listen: parseListen(flags.listen ?? DEFAULT_LISTEN), tokens, refused, ...(tls ? { tls } : {}) };
 }

@@ -1,3 +1,5 @@
+import { quoteValue } from './terminal-text.js';
+
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 type Unit = keyof typeof UNIT_MS;
 
@@ -35,15 +37,23 @@ export function checkDuration(
 ): { ok: true; ms: number } | { ok: false; problem: string } {
   const ms = parseDuration(text);
   if (ms === undefined) {
+    const suggestion = suggestDuration(text);
+    if (suggestion) return { ok: false, problem: `${quoteValue(text)} is not a duration: use ${suggestion}` };
     return {
       ok: false,
-      problem: `"${text}" is not a duration: use a number and a unit, e.g. 90s, 15m, 4h, 7d`,
+      problem: `${quoteValue(text)} is not a duration: use a number and a unit, e.g. 90s, 15m, 4h, 7d`,
     };
   }
   if (ms <= 0)
-    return { ok: false, problem: `"${text}" is zero: give a duration longer than 0, e.g. 90s, 4h, 7d` };
+    return {
+      ok: false,
+      problem: `${quoteValue(text)} is zero: give a duration longer than 0, e.g. 90s, 4h, 7d`,
+    };
   if (options.maxMs !== undefined && ms > options.maxMs) {
-    return { ok: false, problem: `"${text}" is longer than the ${formatDuration(options.maxMs)} allowed` };
+    return {
+      ok: false,
+      problem: `${quoteValue(text)} is longer than the ${formatDuration(options.maxMs)} allowed`,
+    };
   }
   return { ok: true, ms };
 }
@@ -65,4 +75,39 @@ export function formatDuration(ms: number): string {
   }
   if (seconds > 0 || parts.length === 0) parts.push(`${seconds}s`);
   return parts.join(' ');
+}
+
+const UNIT_WORDS: Record<string, string> = {
+  ms: 'ms',
+  msec: 'ms',
+  msecs: 'ms',
+  millisecond: 'ms',
+  milliseconds: 'ms',
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  hr: 'h',
+  hrs: 'h',
+  hour: 'h',
+  hours: 'h',
+  day: 'd',
+  days: 'd',
+  wk: 'w',
+  wks: 'w',
+  week: 'w',
+  weeks: 'w',
+};
+
+/** `4hrs`, `4 h`, `90 seconds` → `4h`, `4h`, `90s`: what was almost certainly meant. */
+function suggestDuration(text: string): string | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text.trim());
+  if (!match) return undefined;
+  const word = match[2]!.toLowerCase();
+  const unit = UNIT_WORDS[word] ?? (word in UNIT_MS ? word : undefined);
+  return unit === undefined ? undefined : `${match[1]}${unit}`;
 }

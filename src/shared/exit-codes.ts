@@ -9,6 +9,8 @@ export const ExitCode = {
   /** run: the script exited 0 but its artifact or duration says otherwise (sysexits EX_DATAERR). */
   dataError: 65,
   internal: 70,
+  /** serve: a setting asked for (a token, a TLS file) cannot be used (sysexits EX_CONFIG). */
+  config: 78,
   lockBusy: 75,
   timedOut: 124,
   notExecutable: 126,

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { Redactor } from './redact.js';
+import { oneLineSafe } from './terminal-text.js';
 
 export const LogLevel = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
 export type LogLevelName = Exclude<keyof typeof LogLevel, 'silent'>;
@@ -48,7 +49,9 @@ export function createLogger(options: LoggerOptions): Logger {
     const line =
       format === 'json'
         ? JSON.stringify({ time, level, component, message: text })
-        : `[${LABEL[level]}] [${component}] ${text}`;
+        : // One line, controls visible: a value with CR/LF or ESC (an env value, a script's
+          // stderr) can neither forge a log line nor drive the operator's terminal.
+          `[${LABEL[level]}] [${component}] ${oneLineSafe(text)}`;
     if (LogLevel[level] >= threshold) {
       options.write(options.timestamps && format === 'text' ? `${time} ${line}\n` : `${line}\n`);
     }

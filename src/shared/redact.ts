@@ -72,7 +72,13 @@ export class Redactor {
       // A non-global pattern would only mask the first match; lastIndex must not leak between calls.
       const global = pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
       global.lastIndex = 0;
-      result = result.replace(global, (match) => (match.length === 0 ? match : REDACTED));
+      try {
+        result = result.replace(global, (match) => (match.length === 0 ? match : REDACTED));
+      } catch {
+        // The engine gave up on this pattern (too large, stack overflow): fail closed, never
+        // let the error (which quotes the pattern) escape, never stop the run.
+        return REDACTED;
+      }
     }
     return result;
   }

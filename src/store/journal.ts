@@ -52,7 +52,7 @@ export interface Journal {
     | 'noteAlert'
     | 'latestAlertDeliveries'
   >;
-  readonly silences: Pick<SilenceTable, 'active' | 'hold' | 'unreported' | 'markReported'>;
+  readonly silences: Pick<SilenceTable, 'active' | 'hold' | 'claimUnreported' | 'releaseClaim'>;
   /** Runs `fn` in one transaction: all of its writes or none. */
   transaction<T>(fn: () => T): T;
   /** Deletes what is older than the cutoff (retention). */
@@ -106,7 +106,7 @@ export const NO_JOURNAL: Journal = {
     noteAlert: () => {},
     latestAlertDeliveries: () => [],
   },
-  silences: { active: () => [], hold: () => {}, unreported: () => [], markReported: () => {} },
+  silences: { active: () => [], hold: () => {}, claimUnreported: () => [], releaseClaim: () => {} },
   transaction: (fn) => fn(),
   metricsSnapshot: () => undefined,
   prune: (cutoff) => ({

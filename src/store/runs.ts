@@ -55,6 +55,29 @@ export class RunTable {
       .immediate();
   }
 
+  /** The newest row's id: what a run started after now will be above (serve's POST /api/v1/backups). */
+  lastRowId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) FROM backup_logs').pluck().get() as number) ?? 0;
+  }
+
+  /** The run the wrapper with this PID recorded after row `afterId`: how serve learns the ID it started. */
+  startedBy(pid: number, afterId: number): { backupId: string; status: string } | undefined {
+    return this.db
+      .prepare(
+        'SELECT backup_id AS backupId, status FROM backup_logs WHERE id > ? AND pid = ? ORDER BY id DESC LIMIT 1',
+      )
+      .get(afterId, pid) as { backupId: string; status: string } | undefined;
+  }
+
+  /** Rows of this type still `running`, with their wrapper's PID (a live one means it runs now). */
+  runningOfType(type: string, host: string): { backupId: string; pid: number | null }[] {
+    return this.db
+      .prepare(
+        "SELECT backup_id AS backupId, pid FROM backup_logs WHERE status = 'running' AND type = ? AND host = ? ORDER BY id DESC",
+      )
+      .all(type, host) as { backupId: string; pid: number | null }[];
+  }
+
   /** Writes the run's outcome onto its row. */
   finish(result: RunResult): void {
     this.db

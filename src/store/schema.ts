@@ -9,6 +9,8 @@ import { DEFECTS } from './migrations/07-defects.js';
 import { PERFORMANCE } from './migrations/08-performance.js';
 import { RUNNING } from './migrations/09-running.js';
 import { JOBS } from './migrations/10-jobs.js';
+import { SUPERSEDED_PINGS } from './migrations/11-superseded-pings.js';
+import { CONFIG_PROBLEMS } from './migrations/12-config-problems.js';
 
 /**
  * Migrations by PRAGMA user_version: index i brings the schema from version i to i+1.
@@ -26,6 +28,8 @@ export const MIGRATIONS: readonly string[] = [
   PERFORMANCE,
   RUNNING,
   JOBS,
+  SUPERSEDED_PINGS,
+  CONFIG_PROBLEMS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -74,13 +74,27 @@ export class SilenceTable {
       .all({ ...keyOf(of), at }) as SilenceRow[];
   }
 
-  /** The first alert after them said how many they held. */
-  markReported(ids: readonly number[], at: string): void {
+  /**
+   * Ended silences of a job (or its type) whose held count is still untold, claimed for one
+   * alert in the transaction that reads them: of two alerts deciding at once, only one carries the count.
+   */
+  claimUnreported(of: string | { job: string; type: string }, at: string): SilenceRow[] {
     const update = this.db.prepare(
       'UPDATE silences SET reported_at = ? WHERE id = ? AND reported_at IS NULL',
     );
+    return this.db
+      .transaction(() => {
+        const rows = this.unreported(of, at);
+        return rows.filter((row) => update.run(at, row.id).changes === 1);
+      })
+      .immediate();
+  }
+
+  /** Gives a claim back (the alert reached no channel): the next alert says how many were held. */
+  releaseClaim(ids: readonly number[], at: string): void {
+    const update = this.db.prepare('UPDATE silences SET reported_at = NULL WHERE id = ? AND reported_at = ?');
     this.db.transaction(() => {
-      for (const id of ids) update.run(at, id);
+      for (const id of ids) update.run(id, at);
     })();
   }
 }

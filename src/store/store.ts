@@ -1,8 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import { makeDirectoryLikeParent, ownLikeParent } from '../shared/owner.js';
 import { AuditTable } from './audit.js';
 import { ChannelTable } from './channels.js';
 import { IncidentTable } from './incidents.js';
@@ -47,8 +48,10 @@ export class Store implements Journal {
   /** Opens (creating with 0700 dir / 0600 file) and migrates the database. */
   static open(path: string, options: { readonly?: boolean } = {}): Store {
     if (!options.readonly && path !== ':memory:' && !existsSync(path)) {
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      makeDirectoryLikeParent(dirname(path));
       closeSync(openSync(path, 'a', 0o600));
+      // SQLite gives its -wal and -shm files the database's owner when it runs as root.
+      ownLikeParent(path);
     }
     const Sqlite = loadSqlite();
     const db = new Sqlite(path, {

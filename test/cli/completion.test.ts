@@ -8,19 +8,13 @@ import { completable } from '../../src/cli/completion.js';
 const COMMANDS = completable(TABLE);
 
 import { runCli, runMain } from '../helpers/cli.js';
+import { completionScript } from '../helpers/completion.js';
 import { tempDir } from '../helpers/tmp.js';
-
-async function script(shell: string): Promise<string> {
-  const result = await runMain(['completion', shell]);
-  expect(result.exitCode).toBe(0);
-  expect(result.stderr).toBe('');
-  return result.stdout;
-}
 
 /** Loads the bash script and asks it to complete `words` (the last one being completed). */
 async function complete(words: string[]): Promise<string[]> {
   const file = join(tempDir(), 'backup-alert.bash');
-  writeFileSync(file, await script('bash'));
+  writeFileSync(file, await completionScript('bash'));
   const program = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _backup_alert; printf '%s\\n' "\${COMPREPLY[@]}"`;
   const result = await execa('bash', ['-c', program, 'bash', file, 'backup-alert', ...words], {
     reject: false,
@@ -32,7 +26,7 @@ async function complete(words: string[]): Promise<string[]> {
 describe('completion', () => {
   it('bash script parses (bash -n) and registers the completion', async () => {
     const file = join(tempDir(), 'c.bash');
-    writeFileSync(file, await script('bash'));
+    writeFileSync(file, await completionScript('bash'));
     const syntax = await execa('bash', ['-n', file], { reject: false });
     expect(syntax.stderr).toBe('');
     expect(syntax.exitCode).toBe(0);
@@ -59,8 +53,8 @@ describe('completion', () => {
     const section = top.stdout.slice(top.stdout.indexOf('Commands:')).split('\n\n')[0] ?? '';
     const commands = [...section.matchAll(/^ {2}([a-z][a-z-]+)/gm)].map((m) => m[1]);
     expect(commands.length).toBeGreaterThan(5);
-    const bash = await script('bash');
-    const fish = await script('fish');
+    const bash = await completionScript('bash');
+    const fish = await completionScript('fish');
     for (const command of commands) {
       expect(COMMANDS.map((c) => c.name)).toContain(command);
       if (command === 'help') continue;
@@ -75,23 +69,9 @@ describe('completion', () => {
     }
   });
 
-  it('zsh script parses (zsh -n)', async () => {
-    const file = join(tempDir(), '_backup-alert');
-    writeFileSync(file, await script('zsh'));
-    const result = await execa('zsh', ['-n', file], { reject: false });
-    expect(result.stderr).toBe('');
-  });
-
-  it('fish script parses (fish --no-execute)', async () => {
-    const file = join(tempDir(), 'backup-alert.fish');
-    writeFileSync(file, await script('fish'));
-    const result = await execa('fish', ['--no-execute', file], { reject: false });
-    expect(result.stderr).toBe('');
-  });
-
   it('zsh and fish scripts name every command', async () => {
-    const zsh = await script('zsh');
-    const fish = await script('fish');
+    const zsh = await completionScript('zsh');
+    const fish = await completionScript('fish');
     expect(zsh.startsWith('#compdef backup-alert\n')).toBe(true);
     for (const { name } of COMMANDS) {
       expect(zsh).toContain(`'${name}:`);

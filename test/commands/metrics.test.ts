@@ -13,7 +13,7 @@ import { finishRun } from '../helpers/db.js';
 import { startHealthchecks, startUptimeKuma } from '../helpers/healthchecks.js';
 import { scriptedServer } from '../helpers/http.js';
 import { closedPort } from '../helpers/net.js';
-import { promtoolCheckMetrics, samples } from '../helpers/prometheus.js';
+import { samples } from '../helpers/prometheus.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function context(env: Record<string, string>, overrides: Partial<MainDeps> = {}) {
@@ -35,7 +35,6 @@ describe('backup-alert metrics', () => {
       { labels: { channel: 'email', status: 'sent' }, value: 0 },
       { labels: { channel: 'email', status: 'failed' }, value: 0 },
     ]);
-    expect((await promtoolCheckMetrics(out.stdout)).exitCode).toBe(0);
   });
 
   it('prints what the database holds, with the configured channels', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { assertNobodyCanRunTheCli, BIN, cleanEnv, ROOT, runMain } from '../helpers/cli.js';
+import { BIN, cleanEnv, cliForOtherUsers, ROOT, runMain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A file where the database should be that is not one. */
@@ -39,7 +39,6 @@ describe('reading commands on a database they cannot read', () => {
   });
 
   it('status --nagios by a user who may not enter the 0700 state directory is UNKNOWN, not "no run recorded"', async () => {
-    assertNobodyCanRunTheCli();
     const dir = tempDir();
     const stateDir = join(dir, 'state');
     const db = join(stateDir, 'backup-alert.db');
@@ -53,11 +52,12 @@ describe('reading commands on a database they cannot read', () => {
       chmodSync(stateDir, 0o000);
       onTestFinished(() => chmodSync(stateDir, 0o700));
     }
-    const result = await execa(BIN, ['status', '--nagios', '--type', 'daily', '--db', db], {
+    const cli = asRoot ? cliForOtherUsers() : { bin: BIN, cwd: ROOT };
+    const result = await execa(cli.bin, ['status', '--nagios', '--type', 'daily', '--db', db], {
       reject: false,
       extendEnv: false,
       env: cleanEnv({ HOME: dir }),
-      cwd: ROOT,
+      cwd: cli.cwd,
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
     expect(result.exitCode).toBe(3);

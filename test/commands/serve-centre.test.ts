@@ -9,7 +9,6 @@ import { commandContext } from '../helpers/context.js';
 import { freshCentre } from '../helpers/fleet.js';
 import { closedPort } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
-import { promtoolCheckMetrics } from '../helpers/prometheus.js';
 import { NOW, WEB1_FAILURE } from '../helpers/serve.js';
 import { seedCentre } from '../helpers/serve-centre.js';
 import { startSmtpSink } from '../helpers/smtp.js';
@@ -86,9 +85,6 @@ describe('serve over the centre (BACKUP_ALERT_DATABASE_URL)', () => {
         'backup_alert_runs_total{host="files1",type="weekly",status="failure"} 3',
       );
       expect(metrics.text).toContain('backup_alert_last_run_timestamp_seconds{host="mail1",type="weekly"} 0');
-      const check = await promtoolCheckMetrics(metrics.text);
-      expect(check.output).toBe('');
-      expect(check.exitCode).toBe(0);
     });
     expect(code).toBe(0);
     const password = new URL(centre.url).password;

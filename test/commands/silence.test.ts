@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readRuns } from '../helpers/db.js';
+import { scriptedServer } from '../helpers/http.js';
 import { HOUR, routingSetup, sql } from '../helpers/routing.js';
 import { startSmtpSink } from '../helpers/smtp.js';
 
@@ -58,6 +59,25 @@ describe('backup-alert silence', () => {
         .filter((e) => e.type === 'daily')
         .at(-1)?.heldBySilence,
     ).toBeUndefined();
+  });
+
+  it('after a silence ends, two failing runs at once: only one of them says how many were held', async () => {
+    // A slow receiver keeps each run's delivery in flight while the other decides.
+    const hook = await scriptedServer([{ status: 200, delayMs: 400 }]);
+    const s = await routingSetup({ BACKUP_ALERT_WEBHOOK_URL: hook.url });
+    await s.run('ok.sh', { at: at(0) });
+    const add = await s.cli(['silence', 'add', '--type', 'daily', '--for', '1h', '--reason', 'window'], {
+      at: at(0.1),
+    });
+    expect(add.exitCode).toBe(0);
+    await s.run('fail.sh', { at: at(0.5) });
+    expect(hook.requests.map((r) => r.body)).toEqual([]);
+    await Promise.all([s.run('fail.sh', { at: at(2) }), s.run('fail.sh', { at: at(2) })]);
+    const events = hook.requests.map((request) => JSON.parse(request.body) as { heldBySilence?: number });
+    expect(events).toHaveLength(2);
+    expect(events.filter((event) => event.heldBySilence !== undefined)).toEqual([
+      { ...events.find((e) => e.heldBySilence), heldBySilence: 1 },
+    ]);
   });
 
   it('remove ends it now (audited with the user); list --all shows it; reminders wait for the end', async () => {
@@ -126,6 +146,29 @@ describe('backup-alert silence', () => {
     const unknown = await s.cli(['silence', 'remove', '9']);
     expect(unknown).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no silence #9 in force/) });
     expect((await s.cli(['silence', 'remove', 'abc'])).exitCode).toBe(2);
+  });
+
+  it('a known secret in the reason is masked in the table, the audit row and the output', async () => {
+    const s = await routingSetup({ BACKUP_ALERT_EXPECT: 'daily=26h', SMTP_PASSWORD: 'Pw-hunter-2026' });
+    const add = await s.cli([
+      'silence',
+      'add',
+      '--type',
+      'daily',
+      '--for',
+      '1h',
+      '--reason',
+      'rotating Pw-hunter-2026 now',
+    ]);
+    expect(add.exitCode).toBe(0);
+    const list = await s.cli(['silence', 'list']);
+    const stored = JSON.stringify([
+      sql(s.db, 'SELECT * FROM silences'),
+      sql(s.db, 'SELECT * FROM backup_audit_logs'),
+    ]);
+    for (const text of [add.stdout, add.stderr, list.stdout, stored])
+      expect(text).not.toContain('Pw-hunter-2026');
+    expect(list.stdout).toContain('rotating *** now');
   });
 
   it('the reason is kept on one line (it goes into log lines and tables)', async () => {

@@ -90,7 +90,7 @@ describe('fleetSnapshot + judgeFleet', () => {
       'h-skewed': 'ok',
       'h-stale': 'stale',
     });
-    expect(status.counts).toEqual({ ok: 3, running: 1, failed: 1, stale: 1, never: 1, silent: 1 });
+    expect(status.counts).toEqual({ ok: 3, running: 1, failed: 1, stale: 1, never: 1, silent: 1, clash: 0 });
     expect(status.healthy).toBe(false);
     const failed = status.hosts.find((h) => h.host === 'h-failed')!.pairs[0]!;
     expect(failed).toMatchObject({
@@ -162,7 +162,7 @@ describe('fleetSnapshot + judgeFleet', () => {
     await other.connect();
     try {
       await expect(fleetSnapshot(other)).rejects.toThrow(
-        /schema is version 2; `status --fleet` needs 3: run `backup-alert fleet migrate`/,
+        /schema is version 2; `status --fleet` needs 4: run `backup-alert fleet migrate`/,
       );
     } finally {
       await other.end();
@@ -189,7 +189,7 @@ describe('fleetSnapshot + judgeFleet', () => {
   });
 
   it('an empty fleet is not healthy', () => {
-    const status = judgeFleet({ now: new Date(), hosts: [], pairs: [] });
+    const status = judgeFleet({ now: new Date(), hosts: [], pairs: [], clashes: [] });
     expect(status).toMatchObject({ healthy: false, hosts: [] });
   });
 });

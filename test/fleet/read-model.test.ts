@@ -244,10 +244,7 @@ describe('row-level security (examples/fleet/grants.sql)', () => {
       CREATE ROLE team_web LOGIN PASSWORD 'team-web-pw' IN ROLE backup_alert_reader;
       CREATE ROLE everyone LOGIN PASSWORD 'everyone-pw' IN ROLE backup_alert_reader;`;
     await cluster.query(roles).catch(() => {});
-    const grants = await cluster.psql(database, {
-      file: new URL('../../examples/fleet/grants.sql', import.meta.url).pathname,
-    });
-    expect(grants.stderr).toBe('');
+    await cluster.runSqlFile(database, new URL('../../examples/fleet/grants.sql', import.meta.url).pathname);
     await cluster.query(
       "INSERT INTO host_roles VALUES ('team_web', 'web1'), ('everyone', '*')",
       [],

@@ -13,13 +13,14 @@ const ADMIN_PASSWORD = 'admin-Secret-1';
 let cluster: PgCluster;
 const url = (user: string) => cluster.url({ user, password: `${user}-pw-123`, database: 'backup_alert' });
 
-/** The documented setup, exactly as docs/fleet.md has an operator run it. */
+/**
+ * The documented setup, from the files an operator runs with psql (run here by the helper's
+ * psql-subset runner; test/interop/fleet/psql-examples.test.ts runs them through psql itself).
+ */
 beforeAll(async () => {
   cluster = await startPostgres();
-  const psql = async (file: string, vars: Record<string, string>, database = 'backup_alert') => {
-    const result = await cluster.psql(database, { file: `${EXAMPLES}${file}`, vars });
-    if (result.exitCode !== 0) throw new Error(`${file}: ${result.stderr}`);
-  };
+  const psql = (file: string, vars: Record<string, string>, database = 'backup_alert') =>
+    cluster.runSqlFile(database, `${EXAMPLES}${file}`, vars);
   await psql('roles.sql', { admin_password: ADMIN_PASSWORD }, 'postgres');
   const admin = cluster.url({
     user: 'backup_alert_admin',
@@ -63,26 +64,22 @@ describe('least-privilege roles and row-level security (examples/fleet/*.sql)', 
   });
 
   it("a host role cannot write another host's rows, through sync or by hand", async () => {
-    // db01's credentials with db02's name: refused, nothing written.
+    // db01's credentials with db02's name: refused inside ship_batch, nothing written.
     const result = await ship('db02', 'db01', 1);
     expect(result.error).toMatchObject({ code: 'EPERM' });
-    expect(result.error?.message).toContain('row-level security');
+    expect(result.error?.message).toContain('host_roles');
     await as('db01', async (client) => {
       const insert = client.query(
         `INSERT INTO backup_logs (host, backup_id, instance_id, local_id, revision, type, status, started_at)
-         VALUES ('db02', 'BKP-FAKE', gen_random_uuid(), 1, 99, 'daily', 'success', now())`,
+         VALUES ('db01', 'BKP-FAKE', gen_random_uuid(), 1, 99, 'daily', 'success', now())`,
       );
-      await expect(insert).rejects.toThrow(/row-level security/);
-      const update = await client.query(
-        "UPDATE backup_logs SET status = 'success', revision = revision + 100 WHERE host = 'db02'",
-      );
-      expect(update.rowCount).toBe(0);
-      // Nor may it re-label its own rows as another host's.
-      await expect(client.query("UPDATE backup_logs SET host = 'db02' WHERE host = 'db01'")).rejects.toThrow(
-        /row-level security/,
-      );
-      const seen = await client.query<{ host: string }>('SELECT DISTINCT host FROM backup_logs');
-      expect(seen.rows).toEqual([{ host: 'db01' }]);
+      await expect(insert).rejects.toThrow(/permission denied/);
+      await expect(
+        client.query(
+          "UPDATE backup_logs SET status = 'success', revision = revision + 100 WHERE host = 'db02'",
+        ),
+      ).rejects.toThrow(/permission denied/);
+      await expect(client.query('SELECT host FROM backup_logs')).rejects.toThrow(/permission denied/);
     });
     const db02 = await cluster.query(
       "SELECT count(*)::int AS n FROM backup_logs WHERE host = 'db02' AND revision < 99",
@@ -108,9 +105,6 @@ describe('least-privilege roles and row-level security (examples/fleet/*.sql)', 
       await expect(client.query("INSERT INTO host_roles VALUES ('db01', '*')")).rejects.toThrow(
         /permission denied/,
       );
-      // It sees its own mapping only.
-      const mapped = await client.query('SELECT * FROM host_roles');
-      expect(mapped.rows).toEqual([{ role_name: 'db01', host: 'db01' }]);
     });
   });
 

@@ -54,7 +54,7 @@ describe('syncOnce', () => {
         version: VERSION,
         now: () => NOW,
       });
-      expect(result).toEqual({ shipped: 7, remaining: 0, migrated: [1, 2, 3] });
+      expect(result).toEqual({ shipped: 7, remaining: 0, migrated: [1, 2, 3, 4, 5] });
       expect(await centreCount(cluster, db, 'backup_logs')).toBe(5);
       expect(await centreCount(cluster, db, 'notification_logs')).toBe(1);
       expect(await centreCount(cluster, db, 'backup_audit_logs')).toBe(1);
@@ -321,6 +321,39 @@ describe('syncOnce', () => {
       });
       expect(taken).toMatchObject({ shipped: 4, remaining: 0 });
       expect(await centreCount(cluster, db, 'backup_logs')).toBe(5);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
+  it("after --take-over, the newcomer's run with a colliding backup ID never overwrites the old machine's row", async () => {
+    const { db, url } = await centre();
+    const first = localStore('first.db');
+    const second = localStore('second.db');
+    try {
+      // Same start second, same type: the same backup ID on both machines. The old machine's
+      // row is at revision 1 (running), the newcomer's at 2 (finished): only the guard keeps it.
+      const id = recordRun(first, { startedAt: NOW, status: 'running' });
+      expect(recordRun(second, { startedAt: NOW, status: 'failure' })).toBe(id);
+      const fleet = fleetConfig(url);
+      expect(
+        (await syncOnce({ db: first.db, fleet, version: VERSION, now: () => NOW })).error,
+      ).toBeUndefined();
+      const taken = await syncOnce({
+        db: second.db,
+        fleet,
+        version: VERSION,
+        now: () => NOW,
+        takeOver: true,
+      });
+      expect(taken.error).toBeUndefined();
+      const rows = await cluster.query<{ status: string }>(
+        'SELECT status FROM backup_logs WHERE backup_id = $1',
+        [id],
+        db,
+      );
+      expect(rows).toEqual([{ status: 'running' }]);
     } finally {
       first.close();
       second.close();

@@ -1,10 +1,13 @@
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { onTestFinished } from 'vitest';
+import { chromiumProgram } from './chromium-binary.js';
 
-/** Debian's Chromium (installed by CI), driven by playwright-core. */
-export function launchChromium(): Promise<Browser> {
+/** The system's Chromium or npm's (chromium-binary.ts), driven by playwright-core. */
+export async function launchChromium(): Promise<Browser> {
+  const program = await chromiumProgram();
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: program.executablePath,
+    env: program.env,
     // We run as root in CI: Chromium's sandbox needs an unprivileged user.
     args: [
       '--no-sandbox',

@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { inject } from 'vitest';
 import { type MainDeps, main } from '../../src/main.js';
 import type { ForwardedSignal, SignalSource } from '../../src/runner/signals.js';
 
@@ -9,24 +9,18 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'backup-alert.js');
 export const TEMPLATES = join(ROOT, 'templates');
 
-/** An environment with nothing from the developer's machine leaking in. */
 /**
- * Tests that run the CLI as `nobody` (when they run as root) need that user to reach the
- * checkout. A clone inside `mktemp -d` (mode 0700) is closed to it, and the CLI then fails
- * in a way that says nothing of why: this says it first.
+ * The CLI as another user runs it (the permission tests run it as `nobody` when they are
+ * root). A checkout under a directory closed to other users (a clone in `mktemp -d`, 0700)
+ * cannot be entered by `nobody`, so as root this is the copy the global setup made in the
+ * temp directory (test/setup/reachable-copies.ts); otherwise the checkout's own bin.
  */
-export function assertNobodyCanRunTheCli(): void {
-  if (process.getuid?.() !== 0) return;
-  for (let dir = ROOT; ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new Error(
-        `${dir} is closed to other users (mode ${(statSync(dir).mode & 0o777).toString(8)}), so the permission tests cannot run the CLI as nobody: chmod o+x it, or clone the repository elsewhere`,
-      );
-    }
-    if (dirname(dir) === dir) return;
-  }
+export function cliForOtherUsers(): { bin: string; cwd: string } {
+  const bin = inject('cliBinForOtherUsers') || BIN;
+  return { bin, cwd: dirname(dirname(bin)) };
 }
 
+/** An environment with nothing from the developer's machine leaking in. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     PATH: process.env['PATH'],

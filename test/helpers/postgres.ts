@@ -1,14 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
 import { closedPort } from './net.js';
+import { postgresBinDir, postgresOsUser, systemPostgresBinDir } from './postgres-binaries.js';
 import { selfSignedCert } from './smtp.js';
-
-/** Debian's postgresql-15 binaries (the package CI installs). */
-export const PG_BIN = '/usr/lib/postgresql/15/bin';
+import { runSqlScript } from './sql-script.js';
 
 export interface StartPostgresOptions {
   /** max_connections (default 40). Superusers keep 3 of them (superuser_reserved_connections). */
@@ -22,7 +30,7 @@ export interface RestartOptions extends StartPostgresOptions {
   mode?: 'fast' | 'immediate';
 }
 
-/** A throwaway PostgreSQL 15 cluster on 127.0.0.1, one per test file. */
+/** A throwaway PostgreSQL cluster (the system's or npm's, see postgres-binaries.ts) on 127.0.0.1, one per test file. */
 export interface PgCluster {
   readonly host: string;
   readonly port: number;
@@ -37,7 +45,16 @@ export interface PgCluster {
   /** A login role with a password; `extra` is appended (e.g. `CONNECTION LIMIT 1`). */
   createRole(name: string, password: string, extra?: string): Promise<void>;
   createDatabase(name: string, owner?: string): Promise<void>;
-  /** Runs psql as an operator would (ON_ERROR_STOP), as the superuser unless told otherwise. */
+  /**
+   * Runs a psql script (examples/fleet/*.sql) as the superuser without psql, which no npm
+   * package ships: the subset of psql those files use (see sql-script.ts). Throws on the
+   * first error, as psql does with ON_ERROR_STOP.
+   */
+  runSqlFile(database: string, file: string, vars?: Record<string, string>): Promise<void>;
+  /**
+   * Runs the real psql as an operator would (ON_ERROR_STOP), as the superuser unless told
+   * otherwise: the interop tier only (postgresql-client).
+   */
   psql(
     database: string,
     args: { file?: string; sql?: string; vars?: Record<string, string>; user?: string; password?: string },
@@ -49,18 +66,10 @@ export interface PgCluster {
   destroy(): Promise<void>;
 }
 
-const isRoot = process.getuid?.() === 0;
-
-/** initdb and postgres refuse root: as root they run as the `postgres` OS user. */
-function asOwner(command: string, args: string[]): [string, string[]] {
-  const binary = join(PG_BIN, command);
-  return isRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
-}
-
-function postgresIds(): { uid: number; gid: number } {
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  return { uid, gid };
+/** The psql an operator has: Debian's beside its server, else the one on PATH. */
+function psqlProgram(): string {
+  const system = systemPostgresBinDir();
+  return system && existsSync(join(system, 'psql')) ? join(system, 'psql') : 'psql';
 }
 
 /**
@@ -69,11 +78,16 @@ function postgresIds(): { uid: number; gid: number } {
  * present wrong passwords; trust only on the cluster's own unix socket.
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PgCluster> {
-  if (!existsSync(join(PG_BIN, 'initdb'))) {
-    throw new Error(
-      `PostgreSQL 15 is not installed (no ${PG_BIN}/initdb): sudo apt-get install postgresql-15`,
-    );
-  }
+  const bin = postgresBinDir();
+  const osUser = postgresOsUser();
+  const isRoot = osUser !== undefined;
+  /** initdb and postgres refuse root: as root they run as an unprivileged OS user. */
+  const asOwner = (command: string, args: string[]): [string, string[]] =>
+    osUser ? ['runuser', ['-u', osUser, '--', join(bin, command), ...args]] : [join(bin, command), args];
+  const postgresIds = () => ({
+    uid: Number(execFileSync('id', ['-u', osUser as string], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', osUser as string], { encoding: 'utf8' }).trim()),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'backup-alert-pg-'));
   const data = join(dir, 'data');
   const superuser = 'ba_super';
@@ -220,17 +234,37 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     async createDatabase(name, owner) {
       await query(`CREATE DATABASE ${ident(name)}${owner ? ` OWNER ${ident(owner)}` : ''}`);
     },
+    async runSqlFile(database, file, vars) {
+      await runSqlScript(readFileSync(file, 'utf8'), {
+        database,
+        ...(vars ? { vars } : {}),
+        target: {
+          async connect(name) {
+            const client = new pg.Client({
+              connectionString: url({ database: name }),
+              connectionTimeoutMillis: 10_000,
+            });
+            await client.connect();
+            return client;
+          },
+        },
+      });
+    },
     async psql(database, args) {
       const flags = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', '127.0.0.1', '-p', String(port)];
       flags.push('-U', args.user ?? superuser, '-d', database);
       for (const [key, value] of Object.entries(args.vars ?? {})) flags.push('-v', `${key}=${value}`);
       if (args.file) flags.push('-f', args.file);
       if (args.sql) flags.push('-c', args.sql);
-      const result = await execa(join(PG_BIN, 'psql'), flags, {
+      const result = await execa(psqlProgram(), flags, {
         reject: false,
         stdin: 'ignore',
         timeout: 60_000,
-        env: { PGPASSWORD: args.password ?? superPassword, PGCONNECT_TIMEOUT: '10' },
+        env: {
+          PATH: process.env['PATH'],
+          PGPASSWORD: args.password ?? superPassword,
+          PGCONNECT_TIMEOUT: '10',
+        },
         extendEnv: false,
       });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };

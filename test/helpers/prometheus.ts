@@ -2,10 +2,14 @@ import { execa, type ResultPromise } from 'execa';
 import { onTestFinished } from 'vitest';
 import { closedPort } from './net.js';
 
-/** Debian's packages (installed by CI): the real tools, never stand-ins. */
-export const PROMTOOL = '/usr/bin/promtool';
-export const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
-export const PUSHGATEWAY = '/usr/bin/prometheus-pushgateway';
+/**
+ * The real tools, never stand-ins (Debian's prometheus, prometheus-node-exporter and
+ * prometheus-pushgateway), found on PATH: the interop tier's preflight checks them, and CI
+ * runs the npm tier with them hidden from PATH to prove it needs none.
+ */
+export const PROMTOOL = 'promtool';
+export const NODE_EXPORTER = 'prometheus-node-exporter';
+export const PUSHGATEWAY = 'prometheus-pushgateway';
 
 export interface ToolResult {
   exitCode: number;
@@ -43,7 +47,7 @@ export interface Daemon {
  * Starts a daemon on 127.0.0.1:<free port> and waits until `readyPath` answers 200. Stopped
  * (by its own PID) when the test or the file finishes: pass `onFinished` to choose the hook.
  */
-async function startDaemon(
+export async function startDaemon(
   command: string,
   args: (port: number) => string[],
   readyPath: string,

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syncOnce } from '../../src/fleet/sync.js';
@@ -34,7 +34,15 @@ export async function seedCentre(cluster: PgCluster, options: SeedCentreOptions 
   const hosts = [...new Set(runs.map((r) => r.host))];
   const ids: string[] = new Array(runs.length);
   const dir = mkdtempSync(join(tmpdir(), 'backup-alert-centre-seed-'));
-  for (const host of hosts) {
+  try {
+    for (const host of hosts) await seedHost(host);
+  } finally {
+    // The hosts' local databases served only to ship their runs: the centre holds them now.
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { url, database, ids };
+
+  async function seedHost(host: string): Promise<void> {
     const indexes = runs.flatMap((r, i) => (r.host === host ? [i] : []));
     const local = new Map(indexes.map((index, position) => [index, position]));
     const store = Store.open(join(dir, `${host}.db`));
@@ -70,5 +78,4 @@ export async function seedCentre(cluster: PgCluster, options: SeedCentreOptions 
       store.close();
     }
   }
-  return { url, database, ids };
 }

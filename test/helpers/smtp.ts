@@ -1,9 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
 import { type ParsedMail, simpleParser } from 'mailparser';
+import { generate } from 'selfsigned';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { onTestFinished } from 'vitest';
 
@@ -14,36 +10,27 @@ export interface TestCert {
 
 let certPromise: Promise<TestCert> | undefined;
 
-/** A self-signed certificate for 127.0.0.1/localhost, made once per test file with openssl. */
+/**
+ * A self-signed certificate for 127.0.0.1/localhost, made once per test file, in memory (the
+ * `selfsigned` package: no openssl program needed, nothing written to the temp directory).
+ */
 export function selfSignedCert(): Promise<TestCert> {
-  certPromise ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'backup-alert-tls-'));
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ]);
-    try {
-      return { key: readFileSync(key), cert: readFileSync(cert) };
-    } finally {
-      // Read into memory: nothing is left behind in /tmp by the suite.
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })();
+  certPromise ??= generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'rsa',
+    keySize: 2048,
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 2 * 24 * 3_600_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  }).then((pems) => ({ key: Buffer.from(pems.private), cert: Buffer.from(pems.cert) }));
   return certPromise;
 }
 

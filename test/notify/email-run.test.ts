@@ -111,13 +111,14 @@ describe('e-mail from `run` (the failure hook)', () => {
 });
 
 describe('what `run` says to do when the alert e-mail fails', () => {
-  it('SMTP_PORT=465 with SMTP_SECURE=false: "port 465 is implicit TLS", not the firewall', async () => {
-    // Nothing listens on 127.0.0.1:465 here (root could bind it, but tests must not need to).
-    const { env } = settings(465);
+  it('nothing listening: the alert e-mail error names the remedy (check SMTP_HOST and SMTP_PORT)', async () => {
+    // A port found closed, not 465: a machine's own mail server may listen there. What
+    // port 465 with SMTP_SECURE=false adds to the remedy is in smtp-errors.test.ts.
+    const { env } = settings(await closedPort());
     const result = await runMain(['run', '--type', 'daily', '--script', FAIL], { env });
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toMatch(
-      /\[ERROR\] \[EmailService\] Error sending email: \{ code: "ECONNREFUSED", .*remedy: ".*Port 465 is implicit TLS: set SMTP_SECURE=true/,
+      /\[ERROR\] \[EmailService\] Error sending email: \{ code: "ECONNREFUSED", .*remedy: "Nothing accepts connections there: check SMTP_HOST and SMTP_PORT/,
     );
   });
 
@@ -133,11 +134,11 @@ describe('what `run` says to do when the alert e-mail fails', () => {
   });
 
   it('the SMTP check beside a successful run says what to do too', async () => {
-    const { env } = settings(465, { NODE_ENV: '' });
+    const { env } = settings(await closedPort(), { NODE_ENV: '' });
     const result = await runMain(['run', '--type', 'daily', '--quiet', '--script', OK], { env });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toMatch(
-      /\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED.*Port 465 is implicit TLS: set SMTP_SECURE=true/,
+      /\[ERROR\] \[EmailService\] SMTP connection error: .*ECONNREFUSED.*Nothing accepts connections there: check SMTP_HOST and SMTP_PORT/,
     );
   });
 });

@@ -307,3 +307,28 @@ describe('slack escaping: what a script printed is text, never mrkdwn control', 
     expect(body).not.toMatch(/<!|<http|<@/);
   });
 });
+
+describe('slack text fallback clipping', () => {
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+  it('cuts before escaping: no half entity like `&l` at the end, still within the limit', () => {
+    // Each `<` becomes four characters: cut after escaping, the limit lands inside `&lt;`.
+    for (const pad of [0, 1, 2, 3]) {
+      const alert = sampleAlert({ error: `${'x'.repeat(pad)}${'<'.repeat(3000)}` });
+      const payload = slackPayload(alert, 'en', undefined) as { text: string };
+      expect(payload.text.length).toBeLessThanOrEqual(SLACK_SECTION_MAX);
+      expect(payload.text).toMatch(/(&lt;)+…$/);
+      expect(payload.text).toMatch(/^\[URGENT\] Backup failed: BKP-/);
+    }
+  });
+
+  it('cuts on grapheme boundaries: no lone surrogate, no family emoji split', () => {
+    for (const pad of [0, 1]) {
+      const alert = sampleAlert({ error: `${'y'.repeat(pad)}${'👨‍👩‍👧'.repeat(600)}` });
+      const text = (slackPayload(alert, 'en', undefined) as { text: string }).text;
+      expect(text.length).toBeLessThanOrEqual(SLACK_SECTION_MAX);
+      expect(lone.test(text)).toBe(false);
+      expect(text).toMatch(/(👨‍👩‍👧)+…$/u);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeSmtpError } from '../../src/notify/smtp-errors.js';
 import { createSmtpTransport } from '../../src/notify/smtp-transport.js';
 import { DeliveryError } from '../../src/notify/types.js';
+import { closedPort } from '../helpers/net.js';
 import { startSmtpSink } from '../helpers/smtp.js';
 
 /** An error shaped as nodemailer raises it: its own code over Node's, Node's text kept. */
@@ -71,6 +72,35 @@ describe('describeSmtpError: nodemailer errors → code and runbook §10.1 remed
     );
   });
 
+  it('port 465 with nothing listening: first the refused remedy, then the setting (a real ECONNREFUSED)', async () => {
+    // A closed port stands in for "nothing on 465": the machine's own mail server may listen on 465.
+    const handle = await createSmtpTransport(
+      {
+        host: '127.0.0.1',
+        port: await closedPort(),
+        secure: false,
+        from: 'a@b.c',
+        tlsRejectUnauthorized: false,
+      },
+      { connectionMs: 2_000, greetingMs: 500, socketMs: 2_000 },
+      { mask: (text) => text },
+    );
+    const error = await handle.transporter.verify().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    handle.destroy();
+    const refused =
+      'Nothing accepts connections there: check SMTP_HOST and SMTP_PORT (runbook §10.1: ホスト名・ポート番号を確認).';
+    expect(describeSmtpError(error).remedy).toBe(refused);
+    const info = describeSmtpError(error, { port: 465, secure: false });
+    expect(info).toMatchObject({ code: 'ECONNREFUSED', permanent: false });
+    expect(info.remedy).toBe(
+      `${refused} Then: Port 465 is implicit TLS: set SMTP_SECURE=true (SMTP_SECURE の値を確認); 587 and 25 use STARTTLS with SMTP_SECURE=false.`,
+    );
+    expect(describeSmtpError(error, { port: 465, secure: true }).remedy).toBe(refused);
+  });
+
   it('port 465 spoken to without TLS: the settings, not the firewall (a real greeting timeout)', async () => {
     // An implicit-TLS server waits for a TLS hello; a plaintext client waits for its greeting.
     const sink = await startSmtpSink({ tls: 'implicit' });
@@ -92,5 +122,15 @@ describe('describeSmtpError: nodemailer errors → code and runbook §10.1 remed
     expect(info.permanent).toBe(true);
     // Right settings: no such advice.
     expect(describeSmtpError(error, { port: 465, secure: true }).remedy).toMatch(/firewall/);
+  });
+});
+
+describe('an invalid SMTP_PORT', () => {
+  it('is named first in every SMTP error: the default port was used, whatever the server then said', () => {
+    const error = Object.assign(new Error('self-signed certificate'), { code: 'ESOCKET' });
+    const info = describeSmtpError(error, { port: 587, secure: false, invalidPort: '25x' });
+    expect(info.remedy).toMatch(
+      /^SMTP_PORT "25x" is not a port number, so the default 587 was used instead: fix SMTP_PORT first\. Then, if it still fails: /,
+    );
   });
 });

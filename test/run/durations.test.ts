@@ -58,7 +58,7 @@ describe('run with durations of weeks', () => {
 
   it('BACKUP_ALERT_NOTIFY_TIMEOUT=30d is refused with one [WARN] line, and alerts still go out', async () => {
     const dir = tempDir();
-    const hook = await scriptedServer([ok]);
+    const hook = await scriptedServer([ok, ok]);
     const script = writeScript(dir, 'backup.sh', 'echo "disk full" >&2\nexit 1');
     const result = await runMain(
       ['run', '--type', 'daily', '--script', script, '--db', join(dir, 'state.db')],
@@ -70,7 +70,11 @@ describe('run with durations of weeks', () => {
     expect(result.stderr).toContain(
       '[WARN] [Config] BACKUP_ALERT_NOTIFY_TIMEOUT: "30d" is longer than the 24d 20h 30m 24s allowed; using 30s',
     );
-    expect(hook.requests).toHaveLength(1);
+    // The failure, and (issue 23) the invalid setting as its own once-a-day notice.
+    expect(hook.requests.map((_, i) => (hook.json(i) as { event: string }).event).sort()).toEqual([
+      'backup_failure',
+      'config_problem',
+    ]);
     expect(result.stderr).toMatch(/Failure alert sent to webhook/);
   });
 

@@ -1,9 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DAY_MS, falseSuccessSetup, writeArtifact } from '../helpers/artifact.js';
-import { assertNobodyCanRunTheCli, BIN, cleanEnv, runCli } from '../helpers/cli.js';
+import { cleanEnv, cliForOtherUsers, runCli } from '../helpers/cli.js';
 import { readNotifications, readRuns } from '../helpers/db.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
@@ -260,12 +260,12 @@ describe('run --artifact: a script that exits 0 must have produced its artifact'
 });
 
 describe('run --artifact and permissions (spawned as cron would, as an unprivileged user)', () => {
-  beforeAll(assertNobodyCanRunTheCli);
   // Root reads everything: the permission cases run the CLI as nobody when the tests are root.
   const asUser = (args: string[]) =>
     process.getuid?.() === 0
-      ? execa('runuser', ['-u', 'nobody', '--', BIN, ...args], {
+      ? execa('runuser', ['-u', 'nobody', '--', cliForOtherUsers().bin, ...args], {
           reject: false,
+          cwd: cliForOtherUsers().cwd,
           env: cleanEnv({ NODE_ENV: 'test' }),
           extendEnv: false,
           stdin: 'ignore',

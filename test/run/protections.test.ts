@@ -75,6 +75,27 @@ describe('run: what the script printed is redacted before it is stored or sent',
     );
   });
 
+  it('a BACKUP_ALERT_REDACT pattern too large for the engine is a config problem, not a crash', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'x.db');
+    // 40,000 characters that hold a secret: V8 accepts it in new RegExp() and throws on first use.
+    const huge = `pw-Secret-77|${'(a|b)'.repeat(8000)}`;
+    const script = writeScript(dir, 'noisy.sh', 'echo "one line"\necho "disk full" >&2\nexit 3');
+    const result = await runMain(['run', '--type', 'daily', '--script', script, '--db', db], {
+      env: { BACKUP_ALERT_REDACT: `password=\\S+,${huge}` },
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain(
+      'BACKUP_ALERT_REDACT: pattern 2 (40013 characters) is not a valid regular expression or is too large',
+    );
+    const [row] = readRuns(db);
+    expect(row).toMatchObject({
+      status: 'failure',
+      error_message: 'Backup script failed with exit code 3: disk full',
+    });
+    expectNoSecrets([result.stdout, result.stderr], ['pw-Secret-77']);
+  });
+
   it('our own secrets printed by the script are masked too (a script sourcing our env file)', async () => {
     const dir = tempDir();
     const db = join(dir, 'x.db');

@@ -57,6 +57,14 @@ describe('where it listens', () => {
     },
   );
 
+  it('a port in use: the error names the address and what to do, not only EADDRINUSE', async () => {
+    const first = await started({ listen: '127.0.0.1:0' });
+    const attempt = startServer(options({ listen: `127.0.0.1:${first.port}` }));
+    await expect(attempt).rejects.toThrow(
+      `cannot listen on 127.0.0.1:${first.port}: listen EADDRINUSE: address already in use 127.0.0.1:${first.port}; another program (or another backup-alert serve) already listens on 127.0.0.1:${first.port}: stop it, or give --listen another port`,
+    );
+  });
+
   it('listens on IPv4 and IPv6 loopback without a token and says where', async () => {
     const v4 = await started();
     expect(v4.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -156,5 +164,50 @@ describe('slow clients and stopping', () => {
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { data: { items: unknown[] } }).data.items).toHaveLength(2);
     await closed;
+  });
+});
+
+describe('one address cannot take every connection', () => {
+  it('keeps answering another client while one address holds 600 idle sockets', async () => {
+    const server = await started();
+    const idle: import('node:net').Socket[] = [];
+    onTestFinished(() => {
+      for (const socket of idle) socket.destroy();
+    });
+    let cut = 0;
+    await Promise.all(
+      Array.from(
+        { length: 600 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: '127.0.0.1' });
+            idle.push(socket);
+            socket.on('error', () => {});
+            socket.on('close', () => {
+              cut++;
+            });
+            socket.once('connect', () => resolve());
+            socket.once('close', () => resolve());
+          }),
+      ),
+    );
+    // Another address on this machine: still answered, and soon.
+    const askedAt = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port: server.port, localAddress: '127.0.0.2' });
+      let text = '';
+      socket.setTimeout(3000, () => socket.destroy(new Error('no answer within 3 s')));
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+      socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    expect(Date.now() - askedAt).toBeLessThan(1000);
+    // The flooding address kept only its share; the rest were cut at once.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cut).toBeGreaterThanOrEqual(600 - 32);
   });
 });

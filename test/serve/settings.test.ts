@@ -66,6 +66,7 @@ describe('parseServeSettings', () => {
     expect(settings).toEqual({
       listen: { host: '127.0.0.1', port: 8080, loopback: true },
       tokens: { read: TOKEN, admin: ADMIN },
+      refused: [],
     });
     expect(
       parseServeSettings({ BACKUP_ALERT_API_TOKEN: TOKEN }, dir, { listen: '[::1]:9' }, []).listen.host,
@@ -81,8 +82,9 @@ describe('parseServeSettings', () => {
       problems,
     );
     expect(settings.tokens).toEqual({});
+    expect(settings.refused).toEqual(['BACKUP_ALERT_API_TOKEN', 'BACKUP_ALERT_ADMIN_TOKEN']);
     expect(problems.map((p) => p.variable)).toEqual(['BACKUP_ALERT_API_TOKEN', 'BACKUP_ALERT_ADMIN_TOKEN']);
-    expect(problems[0]?.message).toMatch(/shorter than 16 characters; it is ignored/);
+    expect(problems[0]?.message).toMatch(/shorter than 16 characters/);
     const same: ConfigProblem[] = [];
     parseServeSettings({ BACKUP_ALERT_API_TOKEN: TOKEN, BACKUP_ALERT_ADMIN_TOKEN: TOKEN }, '/', {}, same);
     expect(same[0]?.message).toMatch(/same as BACKUP_ALERT_ADMIN_TOKEN/);

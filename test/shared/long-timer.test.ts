@@ -25,4 +25,17 @@ describe('setLongTimeout', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(fired).toBe(false);
   });
+
+  it('does not fire a delay beyond 2^31 ms early (Node would fire such a timer after 1 ms)', async () => {
+    let fired = false;
+    const timer = setLongTimeout(
+      () => {
+        fired = true;
+      },
+      2 ** 31 + 10,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    timer.clear();
+    expect(fired).toBe(false);
+  });
 });

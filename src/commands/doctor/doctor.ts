@@ -21,6 +21,7 @@ import {
 import { centreChecks } from './fleet-checks.js';
 import { checkJobFiles } from './job-checks.js';
 import { metricsChecks } from './metrics-checks.js';
+import { checkOldDatabase, checkPlaces } from './places.js';
 import { renderChecks } from './render.js';
 import { checkDatabase, checkScript, checkStateDir } from './system.js';
 import { checkTemplate } from './template.js';
@@ -67,7 +68,10 @@ export async function doctorCommand(
   const quiet = createLogger({ write: () => {}, level: 'silent', redactor: ctx.redactor });
   const now = ctx.now();
 
+  const oldDatabase = checkOldDatabase(ctx);
   const checks: Check[] = [
+    checkPlaces(ctx),
+    ...(oldDatabase ? [oldDatabase] : []),
     checkEnvFile(config, ctx.cwd),
     ...checkProblems(problems, config),
     checkEmail(config, ctx.env['BACKUP_ALERT_EMAIL'], problems),
@@ -209,6 +213,7 @@ function checkChannels(config: Config, registered: { active: string[]; broken: s
     config.teamsWebhookUrl ? 'Teams' : undefined,
     config.webhookUrl ? 'webhook' : undefined,
     config.routing.appriseUrls.length > 0 ? 'Apprise' : undefined,
+    config.alertmanager ? 'Alertmanager' : undefined,
     ...registered.active.map((name) => `registered ${name}`),
   ].filter((name): name is string => name !== undefined);
   const base = { id: 'channels', title: 'Alert channels' } as const;

@@ -108,7 +108,7 @@ function rights(probe: CentreProbe, fleet: FleetConfig, db: Database.Database | 
       'fail',
       'centre-rights',
       title,
-      `this role may not read, insert and update ${probe.missingRights.join(', ')}`,
+      `this role may not ship: it lacks ${probe.missingRights.join(', ')}`,
       'grant them: psql -d backup_alert -f examples/fleet/grants.sql, and put the role in backup_alert_host',
     );
   }
@@ -118,7 +118,7 @@ function rights(probe: CentreProbe, fleet: FleetConfig, db: Database.Database | 
       'fail',
       'centre-rights',
       title,
-      `row-level security: this role may not write rows of host ${fleet.host}`,
+      `this role may not ship as host ${fleet.host} (host_roles)`,
       `map it: psql -d backup_alert -v host=${fleet.host} ... -f examples/fleet/add-host.sql, or fix BACKUP_ALERT_HOST`,
     );
   }

@@ -4,6 +4,7 @@ import type { Config } from '../../config/config.js';
 import type { CommandContext } from '../../context.js';
 import { formatDuration } from '../../shared/duration.js';
 import { errorCode, errorMessage } from '../../shared/errors.js';
+import { fileSystemCause } from '../../store/disk-cause.js';
 import type { NotificationRow } from '../../store/rows.js';
 import { bad, type Check, mode, ok, skip } from './checks.js';
 
@@ -22,7 +23,9 @@ export function checkDatabase(ctx: CommandContext): Check[] {
         ...base,
         status: 'fail',
         detail: `${path}: ${errorMessage(error)}`,
-        remedy: 'set BACKUP_ALERT_DB (or --db) to a file in a directory this user can write',
+        remedy:
+          fileSystemCause(path) ??
+          'set BACKUP_ALERT_DB (or --db) to a file in a directory this user can write',
       },
     ];
   }
@@ -44,7 +47,7 @@ export function checkDatabase(ctx: CommandContext): Check[] {
         ...base,
         status: 'fail',
         detail: `${path} cannot be written: ${errorMessage(error)}`,
-        remedy: `make ${path} and its directory writable by this user (chown/chmod)`,
+        remedy: fileSystemCause(path) ?? `make ${path} and its directory writable by this user (chown/chmod)`,
       },
     ];
   } finally {

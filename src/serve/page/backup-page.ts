@@ -1,6 +1,6 @@
 import type { BackupDetail } from '../read-model.js';
 import { type DashboardOptions, notificationRows } from './dashboard.js';
-import { stamp } from './format.js';
+import { jobHref, stamp } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
 /** The body of `/backups/{id}`: every fact of one run, its whole stored output tail, its notifications. */
@@ -15,7 +15,7 @@ export function backupPage(run: BackupDetail, o: DashboardOptions): SafeHtml {
     m.runStatus[run.status] ?? run.status
   }</span></dd>
 <dt>${c.host}</dt><dd>${run.host ?? '-'}</dd>
-<dt>${c.type}</dt><dd>${run.type}</dd>
+<dt>${c.type}</dt><dd>${run.type} · <a href="${jobHref((run as { job?: string }).job ?? run.type, run.host, o.langQuery)}">${m.job.link}</a></dd>
 <dt>${c.started}</dt><dd>${stamp(run.startedAt, o.timeZone)}</dd>
 <dt>${c.finished}</dt><dd>${stamp(run.finishedAt, o.timeZone)}</dd>
 <dt>${c.duration}</dt><dd>${run.durationMs === null ? '-' : m.duration(run.durationMs)}</dd>

@@ -1,7 +1,7 @@
 import { BACKUP_TYPES } from '../../shared/run-result.js';
 import type { Health, HostTypeStatus, StatusReport } from '../health.js';
 import type { BackupWithTail, NotificationItem, Page } from '../read-model.js';
-import { backupHref, clip, outputEnd, stamp } from './format.js';
+import { backupHref, clip, jobHref, outputEnd, stamp } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import type { Messages } from './i18n.js';
 
@@ -17,7 +17,12 @@ export interface DashboardOptions {
   langQuery: string;
   /** BACKUP_ALERT_TIMEZONE: times are shown in it too, beside UTC. */
   timeZone?: string;
+  /** The page's clock (how long a run in progress has run). */
+  now?: Date;
 }
+
+/** A clock off by more than this is shown (the centre's tolerance, fleet/queries.ts). */
+const SKEW_SHOWN_MS = 60_000;
 
 /** Worst first: the hosts that need someone come to the top of a 1,000-host page. */
 const RANK: Readonly<Record<Health, number>> = { failed: 0, stale: 1, never: 2, running: 3, ok: 4 };
@@ -40,13 +45,23 @@ function cell(s: HostTypeStatus | undefined, o: DashboardOptions): SafeHtml {
     s.successAgeMs === null
       ? m.neverSucceeded
       : `${m.columns.lastSuccess} ${m.ago(m.duration(s.successAgeMs))}`;
-  const label = html`<span class="badge">${m.health[s.health]}</span>`;
   const run = s.latestRun;
+  // An abandoned run is named as such here too, as in the list below (its cell is still red).
+  const word =
+    s.health === 'failed' && run?.status === 'abandoned' ? m.runStatus['abandoned'] : m.health[s.health];
+  const label = html`<span class="badge">${word}</span>`;
+  const running = s.runningRun;
+  const job = (s.latestRun ?? running) as ({ job?: string } & { type: string }) | null;
   return html`<td class="cell h-${s.health}" data-host="${s.host ?? ''}" data-job="${s.job}" data-type="${s.type}">${
     run ? html`<a href="${backupHref(run.backupId, run.host, o.langQuery)}">${label}</a>` : label
   }${s.health === 'failed' && run?.errorMessage && html`<span class="err">${clip(run.errorMessage, 160)}</span>`}${
     s.consecutiveFailures > 1 && html`<span class="err">${m.inARow(s.consecutiveFailures, s.escalate)}</span>`
-  }<span class="err">${age}</span></td>`;
+  }${
+    running &&
+    html`<a class="err running" href="${backupHref(running.backupId, running.host, o.langQuery)}">▶ ${m.runningSince(
+      m.duration(Math.max(0, (o.now?.getTime() ?? Date.now()) - Date.parse(running.startedAt))),
+    )}</a>`
+  }<span class="err">${age}</span><a class="err" href="${jobHref(job?.job ?? s.type, s.host, o.langQuery)}">${m.job.link}</a></td>`;
 }
 
 function grid(report: StatusReport, o: DashboardOptions): SafeHtml {
@@ -84,8 +99,8 @@ function summary(report: StatusReport, o: DashboardOptions): SafeHtml {
   const counts = new Map<Health, number>();
   for (const s of report.types) counts.set(s.health, (counts.get(s.health) ?? 0) + 1);
   const hosts = new Set(report.types.map((s) => s.host)).size;
-  return html`<ul class="summary"><li>${o.messages.summary.hosts}: ${hosts}</li>${HEALTHS.filter((h) =>
-    counts.has(h),
+  return html`<ul class="summary"><li>${o.messages.summary.hosts}: ${hosts}</li><li>${o.messages.summary.jobs}: ${report.types.length}</li>${HEALTHS.filter(
+    (h) => counts.has(h),
   ).map((h) => html`<li class="h-${h}">${o.messages.health[h]}: ${counts.get(h)}</li>`)}</ul>`;
 }
 
@@ -110,7 +125,7 @@ function failures(list: BackupWithTail[], o: DashboardOptions): SafeHtml {
           (
             f,
           ) => html`<div class="failure"><a href="${backupHref(f.backupId, f.host, o.langQuery)}">${f.backupId}</a>
- <span class="muted">${f.host ?? '-'} · ${f.type} · ${stamp(f.startedAt, o.timeZone)} · ${m.runStatus[f.status] ?? f.status}</span>
+ <span class="muted">${f.host ?? '-'} · ${f.type} · <span class="time">${stamp(f.startedAt, o.timeZone)}</span> · ${m.runStatus[f.status] ?? f.status}</span>
 <div>${m.columns.error}: ${f.errorMessage ?? '-'}</div>${f.outputTail && html`<pre>${outputEnd(f.outputTail, 12, 1500)}</pre>`}</div>`,
         )
   }</section>`;
@@ -122,7 +137,7 @@ export function notificationRows(items: NotificationItem[], o: DashboardOptions)
 <thead><tr><th>${m.columns.created}</th><th>${m.columns.backupId}</th><th>${m.columns.host}</th><th>${m.columns.channel}</th><th>${m.columns.recipient}</th><th>${m.columns.status}</th><th>${m.columns.attempts}</th><th>${m.columns.error}</th></tr></thead>
 <tbody>${items.map(
     (n) =>
-      html`<tr><td>${stamp(n.createdAt, o.timeZone)}</td><td>${
+      html`<tr><td class="time">${stamp(n.createdAt, o.timeZone)}</td><td>${
         n.backupId ? html`<a href="${backupHref(n.backupId, n.host, o.langQuery)}">${n.backupId}</a>` : '-'
       }</td><td>${n.host ?? '-'}</td><td>${n.channel}</td><td>${n.recipient ?? '-'}</td><td>${
         m.notificationStatus[n.status] ?? n.status
@@ -138,9 +153,26 @@ function undelivered(page: Page<NotificationItem>, o: DashboardOptions): SafeHtm
   }</h2>${page.items.length === 0 ? html`<p class="muted">${m.none}</p>` : notificationRows(page.items, o)}</section>`;
 }
 
-/** The body of `/`: summary, escalations, the host × type grid, failures, undelivered alerts. */
+/** Over the centre: clashes (critical) and skewed clocks, above everything else. */
+function hostNotes(report: StatusReport, o: DashboardOptions): SafeHtml | false {
+  const notes = (report.hosts ?? []).filter((h) => h.clash || Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS);
+  if (notes.length === 0) return false;
+  const m = o.messages.hostNotes;
+  const skew = (ms: number) => `${ms > 0 ? '+' : '-'}${o.messages.duration(Math.abs(ms))}`;
+  return html`<section id="host-notes"><h2>${m.section}</h2>${notes.map(
+    (h) =>
+      html`<div class="${h.clash ? 'note h-failed' : 'note'}" data-host="${h.host}"><strong>${h.host}</strong>: ${
+        h.clash && m.clash(h.clash.installations, h.clash.pendingRows)
+      }${h.clash && Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS && ' · '}${
+        Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS && m.clock(skew(h.clockSkewMs))
+      }</div>`,
+  )}</section>`;
+}
+
+/** The body of `/`: clashes and clocks, summary, escalations, the grid, failures, undelivered alerts. */
 export function dashboard(data: DashboardData, o: DashboardOptions): SafeHtml {
-  return html`${summary(data.report, o)}
+  return html`${hostNotes(data.report, o)}
+${summary(data.report, o)}
 ${escalations(data.report, o)}
 <section id="health"><h2>${o.messages.sections.grid}</h2>${grid(data.report, o)}</section>
 ${failures(data.failures, o)}

@@ -40,3 +40,11 @@ export function backupHref(backupId: string, host: string | null, langQuery: str
     .join('&');
   return `/backups/${encodeURIComponent(backupId)}${query ? `?${query}` : ''}`;
 }
+
+/** The page of one job's history (over the centre, with its host). */
+export function jobHref(job: string, host: string | null, langQuery: string): string {
+  const query = [host ? `host=${encodeURIComponent(host)}` : '', langQuery.replace(/^\?/, '')]
+    .filter((part) => part !== '')
+    .join('&');
+  return `/jobs/${encodeURIComponent(job)}${query ? `?${query}` : ''}`;
+}

@@ -11,7 +11,19 @@ export interface Messages {
   health: Record<Health, string>;
   runStatus: Record<string, string>;
   notificationStatus: Record<string, string>;
-  summary: { hosts: string };
+  /** `hosts` counts hosts; `jobs` the host × job cells the health chips count. */
+  summary: { hosts: string; jobs: string };
+  /** The per-job page (/jobs/{job}). */
+  job: {
+    link: string;
+    title: (job: string, host: string | null) => string;
+    strip: (count: number) => string;
+    durationChart: string;
+    sizeChart: string;
+    noSize: string;
+    runNow: string;
+  };
+  runningSince: (age: string) => string;
   sections: {
     escalations: string;
     grid: string;
@@ -46,6 +58,12 @@ export interface Messages {
   notFound: string;
   moreOf: (shown: number, total: number) => string;
   duration: (ms: number) => string;
+  /** Over the centre (issue 25): a host name two machines ship under, and a host's clock. */
+  hostNotes: {
+    section: string;
+    clash: (installations: number, pendingRows: number) => string;
+    clock: (skew: string) => string;
+  };
 }
 
 const UNITS = {
@@ -56,6 +74,8 @@ const UNITS = {
 /** Two largest units are enough for an age on a dashboard: `3d 4h`, `3日4時間`. */
 function duration(lang: PageLang, ms: number): string {
   const unit = UNITS[lang];
+  // An 80 ms run is not "0s".
+  if (ms > 0 && ms < 1000) return `${Math.round(ms)}${unit.sep}ms`;
   const seconds = Math.max(0, Math.round(ms / 1000));
   // Written out rather than looped: the 1,000-host page formats 4,000 ages.
   const d = Math.floor(seconds / 86_400);
@@ -76,7 +96,17 @@ const JA: Messages = {
   health: { ok: '正常', failed: '失敗', stale: '期限超過', never: '未実行', running: '実行中' },
   runStatus: { success: '成功', failure: '失敗', running: '実行中', abandoned: '中断' },
   notificationStatus: { sent: '送信済み', failed: '送信失敗', pending: '再送待ち' },
-  summary: { hosts: 'ホスト' },
+  summary: { hosts: 'ホスト', jobs: 'ジョブ（ホスト × 種別）' },
+  job: {
+    link: '履歴',
+    title: (job, host) => `${job}${host ? ` @ ${host}` : ''} の履歴`,
+    strip: (n) => `直近${n}回の実行`,
+    durationChart: '所要時間の推移',
+    sizeChart: '成果物サイズの推移',
+    noSize: 'サイズの記録なし（run --artifact）',
+    runNow: '今すぐ実行',
+  },
+  runningSince: (age) => `実行中（${age}前から）`,
   sections: {
     escalations: 'エスカレーション（連続失敗）',
     grid: 'ホスト × 種別の状態',
@@ -111,6 +141,12 @@ const JA: Messages = {
   notFound: 'このバックアップIDは記録にありません。',
   moreOf: (shown, total) => `${total}件中${shown}件を表示`,
   duration: (ms) => duration('ja', ms),
+  hostNotes: {
+    section: 'ホスト名の重複・時刻のずれ',
+    clash: (n, pending) =>
+      `ホスト名の重複（緊急）: 別のマシン${n}台がこの名前で送信を拒否されています（未送信 ${pending} 件）。BACKUP_ALERT_HOST を分けるか、置き換えたマシンで sync --take-over を実行してください`,
+    clock: (skew) => `時計のずれ ${skew}（経過時間はセンターの受信時刻で判定）`,
+  },
 };
 
 const EN: Messages = {
@@ -121,7 +157,17 @@ const EN: Messages = {
   health: { ok: 'OK', failed: 'Failed', stale: 'Overdue', never: 'Never ran', running: 'Running' },
   runStatus: { success: 'success', failure: 'failure', running: 'running', abandoned: 'abandoned' },
   notificationStatus: { sent: 'sent', failed: 'failed', pending: 'pending retry' },
-  summary: { hosts: 'hosts' },
+  summary: { hosts: 'hosts', jobs: 'jobs (host × type)' },
+  job: {
+    link: 'history',
+    title: (job, host) => `${job}${host ? ` @ ${host}` : ''}: history`,
+    strip: (n) => `Last ${n} runs`,
+    durationChart: 'Duration over time',
+    sizeChart: 'Artifact size over time',
+    noSize: 'No size recorded (run --artifact)',
+    runNow: 'Run now',
+  },
+  runningSince: (age) => `running for ${age}`,
   sections: {
     escalations: 'Escalations (failures in a row)',
     grid: 'Health by host and type',
@@ -156,6 +202,12 @@ const EN: Messages = {
   notFound: 'No run with this backup ID is recorded.',
   moreOf: (shown, total) => `${shown} of ${total} shown`,
   duration: (ms) => duration('en', ms),
+  hostNotes: {
+    section: 'Name clashes and clocks',
+    clash: (n, pending) =>
+      `Name clash (critical): ${n} other machine(s) refused under this name, ${pending} rows not shipped. Give each its own BACKUP_ALERT_HOST, or run sync --take-over on the machine that replaced the other`,
+    clock: (skew) => `Clock off by ${skew} (ages use the centre's receipt time)`,
+  },
 };
 
 export const MESSAGES: Readonly<Record<PageLang, Messages>> = { ja: JA, en: EN };

@@ -33,7 +33,13 @@ td.cell{min-width:9em}
 .h-never{background:#eeeeee;color:#424242}
 .h-running{background:#e3f2fd}
 .badge{font-weight:700}
-.err{display:block;font-size:12px;overflow-wrap:anywhere}
+.err{display:block;font-size:12px;overflow-wrap:break-word}
+.time,td.time{white-space:nowrap}
+.strip{display:flex;flex-wrap:wrap;gap:3px;margin:6px 0;padding:0;list-style:none}
+.strip a{display:block;width:14px;height:22px;border-radius:2px;background:#bdbdbd}
+.strip .s-success{background:var(--ok)}.strip .s-failure{background:var(--failed)}.strip .s-abandoned{background:#6d4c41}.strip .s-running{background:var(--running)}
+svg.chart{display:block;width:100%;max-width:720px;height:auto;background:#fff;border:1px solid #dadce0;border-radius:6px}
+form.run-now{margin:8px 0}
 .esc{border-left:4px solid var(--failed);padding:6px 10px;background:#fff;margin:4px 0}
 pre{margin:6px 0 0;padding:8px;background:#111;color:#eee;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere;max-height:24em;overflow:auto;border-radius:4px}
 .failure{background:#fff;border:1px solid #dadce0;border-left:4px solid var(--failed);border-radius:6px;padding:8px 10px;margin:8px 0}
@@ -49,7 +55,8 @@ export const PAGE_CSP = [
   "default-src 'none'",
   `style-src 'sha256-${STYLE_HASH}'`,
   "base-uri 'none'",
-  "form-action 'none'",
+  // The job page's Run now form posts to this server (with a CSRF token); nowhere else.
+  "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
 

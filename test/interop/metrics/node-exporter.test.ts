@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderExposition } from '../../src/metrics/exposition.js';
-import { publishMetrics } from '../../src/metrics/publish.js';
-import { writeTextfile } from '../../src/metrics/textfile.js';
-import { createLogger } from '../../src/shared/logger.js';
-import type { BackupType } from '../../src/shared/run-result.js';
-import { metricsSnapshot } from '../../src/store/metrics-query.js';
-import { Store } from '../../src/store/store.js';
-import { finishRun } from '../helpers/db.js';
-import { type Daemon, samples, startNodeExporter } from '../helpers/prometheus.js';
-import { tempDir } from '../helpers/tmp.js';
+import { renderExposition } from '../../../src/metrics/exposition.js';
+import { publishMetrics } from '../../../src/metrics/publish.js';
+import { writeTextfile } from '../../../src/metrics/textfile.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import type { BackupType } from '../../../src/shared/run-result.js';
+import { metricsSnapshot } from '../../../src/store/metrics-query.js';
+import { Store } from '../../../src/store/store.js';
+import { finishRun } from '../../helpers/db.js';
+import { type Daemon, samples, startNodeExporter } from '../../helpers/prometheus.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 // One node_exporter for the file, reading one textfile directory.
 let dir: string;

@@ -1,11 +1,11 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderExposition } from '../../src/metrics/exposition.js';
-import { neverRan } from '../../src/metrics/snapshot.js';
-import { ROOT } from '../helpers/cli.js';
-import { promtool } from '../helpers/prometheus.js';
-import { tempDir } from '../helpers/tmp.js';
+import { renderExposition } from '../../../src/metrics/exposition.js';
+import { neverRan } from '../../../src/metrics/snapshot.js';
+import { ROOT } from '../../helpers/cli.js';
+import { promtool } from '../../helpers/prometheus.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const DIR = join(ROOT, 'examples', 'prometheus');
 const RULES = readFileSync(join(DIR, 'backup-alert.rules.yml'), 'utf8');

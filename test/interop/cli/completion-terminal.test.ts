@@ -2,9 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runMain } from '../helpers/cli.js';
-import { waitFor } from '../helpers/process.js';
-import { tempDir } from '../helpers/tmp.js';
+import { runMain } from '../../helpers/cli.js';
+import { waitFor } from '../../helpers/process.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /**
  * bash completion in a real terminal: an interactive bash in tmux with our script loaded,

@@ -2,14 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { BIN, ROOT } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /** The shipped unit, with ExecStart pointed at this checkout's bin (verify checks that it exists). */
 function unitFile(): string {
   const unit = readFileSync(join(ROOT, 'examples', 'backup-alert@.service'), 'utf8');
   const path = join(tempDir(), 'backup-alert@.service');
-  writeFileSync(path, unit.replace('/usr/local/bin/backup-alert', BIN));
+  writeFileSync(path, unit.replaceAll('/usr/bin/backup-alert', BIN));
   return path;
 }
 

@@ -1,0 +1,200 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorClassOf } from '../../src/alert/error-class.js';
+import { migrateFleet } from '../../src/fleet/migrate.js';
+import { claimStorm, claimStormUpdates, type StormClaim } from '../../src/fleet/storm.js';
+import { runMain } from '../helpers/cli.js';
+import { fleetConfig } from '../helpers/fleet.js';
+import { scriptedServer } from '../helpers/http.js';
+import { type PgCluster, startPostgres } from '../helpers/postgres.js';
+import { tempDir, writeScript } from '../helpers/tmp.js';
+
+const EXAMPLES = fileURLToPath(new URL('../../examples/fleet/', import.meta.url));
+const ADMIN_PASSWORD = 'admin-Secret-1';
+
+let cluster: PgCluster;
+let admin: string;
+const url = (user: string) => cluster.url({ user, password: `${user}-pw-123`, database: 'backup_alert' });
+
+beforeAll(async () => {
+  cluster = await startPostgres();
+  const psql = async (file: string, vars: Record<string, string>, database = 'backup_alert') => {
+    const result = await cluster.psql(database, { file: `${EXAMPLES}${file}`, vars });
+    if (result.exitCode !== 0) throw new Error(`${file}: ${result.stderr}`);
+  };
+  await psql('roles.sql', { admin_password: ADMIN_PASSWORD }, 'postgres');
+  admin = cluster.url({ user: 'backup_alert_admin', password: ADMIN_PASSWORD, database: 'backup_alert' });
+  await migrateFleet(fleetConfig(admin), { version: 'test' });
+  await psql('grants.sql', {});
+  for (const host of ['db01', 'db02']) await psql('add-host.sql', { host, password: `${host}-pw-123` });
+});
+afterAll(async () => {
+  await cluster?.destroy();
+});
+
+let ids = 0;
+function claim(host: string, target: string, extra: Partial<StormClaim> = {}): StormClaim {
+  ids++;
+  return {
+    host,
+    job: 'daily',
+    backupId: `BKP-20260310-0300${String(ids).padStart(2, '0')}-daily`,
+    target,
+    errorClass: 'exit 32: mount: connection timed out',
+    error: 'Backup script failed with exit code 32: mount: Connection timed out',
+    failedAt: new Date().toISOString(),
+    windowMs: 60_000,
+    after: 1,
+    ...extra,
+  };
+}
+
+describe('storm claims at the centre (schema 5, SECURITY DEFINER)', () => {
+  it('the first host is alone, the next leads the storm, the rest are members', async () => {
+    const first = await claimStorm(fleetConfig(url('db01'), { host: 'db01' }), claim('db01', 'nfs-a'), 5000);
+    expect(first).toMatchObject({ role: 'alone', stormId: null });
+    const second = await claimStorm(fleetConfig(url('db02'), { host: 'db02' }), claim('db02', 'nfs-a'), 5000);
+    expect(second).toMatchObject({
+      role: 'lead',
+      hostCount: 2,
+      kind: 'target',
+      label: 'nfs-a',
+      leaderHost: 'db02',
+    });
+    const third = await claimStorm(fleetConfig(url('db01'), { host: 'db01' }), claim('db01', 'nfs-a'), 5000);
+    expect(third).toMatchObject({ role: 'member', stormId: second.stormId, leaderHost: 'db02' });
+  });
+
+  it('a host role may claim only for itself, and cannot read or write the storm tables', async () => {
+    await expect(
+      claimStorm(fleetConfig(url('db01'), { host: 'db01' }), claim('db02', 'nfs-b'), 5000),
+    ).rejects.toThrow(/may not act for host db02|permission/);
+    const client = new pg.Client({ connectionString: url('db01') });
+    await client.connect();
+    try {
+      await expect(client.query('SELECT * FROM storms')).rejects.toThrow(/permission denied/);
+      await expect(client.query("DELETE FROM storm_failures WHERE host = 'db02'")).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('12 simultaneous claims on one key: exactly one alone, one leader, 10 members; the update is claimed once', async () => {
+    const fleet = fleetConfig(admin);
+    const decisions = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        claimStorm(fleet, claim(`h${i}`, 'nfs-c', { windowMs: 1500 }), 20_000),
+      ),
+    );
+    const roles = decisions.map((decision) => decision.role).sort();
+    expect(roles.filter((role) => role === 'alone')).toHaveLength(1);
+    expect(roles.filter((role) => role === 'lead')).toHaveLength(1);
+    expect(roles.filter((role) => role === 'member')).toHaveLength(10);
+    expect(new Set(decisions.filter((d) => d.stormId).map((d) => d.stormId)).size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const [a, b] = await Promise.all([
+      claimStormUpdates(fleet, 'h1', 5000),
+      claimStormUpdates(fleet, 'h2', 5000),
+    ]);
+    const updates = [...a!, ...b!].filter((update) => update.label === 'nfs-c');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.hostCount).toBe(12);
+  });
+
+  it('a single host failing alone alerts at once, exactly as without a centre; the second leads with a summary', async () => {
+    const dir = tempDir();
+    const hook = await scriptedServer([{ status: 200 }]);
+    const fail = writeScript(dir, 'fail.sh', 'echo "mount: nfs-d: Connection timed out" >&2; exit 32');
+    const env = (host: string, withCentre: boolean) => ({
+      NODE_ENV: 'test',
+      BACKUP_ALERT_DB: join(dir, `${host}-${withCentre}.db`),
+      BACKUP_ALERT_HOST: host,
+      BACKUP_ALERT_WEBHOOK_URL: hook.url,
+      BACKUP_ALERT_TARGET: 'nfs-d',
+      ...(withCentre ? { BACKUP_ALERT_DATABASE_URL: url(host) } : {}),
+    });
+    await runMain(['run', '--type', 'daily', '--script', fail], { env: env('db01', false) });
+    const started = Date.now();
+    const alone = await runMain(['run', '--type', 'daily', '--script', fail], { env: env('db01', true) });
+    expect(alone.exitCode).toBe(32);
+    expect(hook.requests).toHaveLength(2);
+    const [plain, centred] = [hook.json(0), hook.json(1)] as Array<{ error: string; subject: string }>;
+    expect(centred!.error).toBe(plain!.error);
+    expect(centred!.error).toBe('Backup script failed with exit code 32: mount: nfs-d: Connection timed out');
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    const lead = await runMain(['run', '--type', 'daily', '--script', fail], { env: env('db02', true) });
+    expect(lead.stderr).toMatch(/Storm #\d+: 2 hosts failed on target nfs-d; this host sends the summary/);
+    expect((hook.json(2) as { error: string }).error).toBe(
+      '2 hosts failed: target nfs-d: Backup script failed with exit code 32: mount: nfs-d: Connection timed out',
+    );
+    const member = await runMain(['run', '--type', 'daily', '--script', fail], { env: env('db01', true) });
+    expect(member.exitCode).toBe(32);
+    expect(member.stderr).toMatch(/is part of storm #\d+ \(2 hosts on target nfs-d\); db02 sent the summary/);
+    expect(hook.requests).toHaveLength(3);
+
+    // status --fleet shows the storm as one row, not one per host.
+    const status = await runMain(['status', '--fleet'], {
+      env: { NODE_ENV: 'test', BACKUP_ALERT_DB: join(dir, 'reader.db'), BACKUP_ALERT_DATABASE_URL: admin },
+    });
+    const lines = status.stdout.split('\n');
+    expect(lines.filter((line) => /\bSTORM\b/.test(line))).toHaveLength(1);
+    expect(lines.find((line) => /\bSTORM\b/.test(line))).toMatch(/2 hosts .*target nfs-d/);
+    expect(lines.filter((line) => /^db0[12]\s/.test(line))).toEqual([]);
+    expect(status.stdout).toMatch(/storm #\d+: 2 hosts failed on target nfs-d since .* \(2 still failed\)/);
+    expect(status.exitCode).toBe(1);
+  });
+});
+
+describe('storm claims are serialised per key', () => {
+  it('a claim waits for an uncommitted one on the same key, and then sees it (one transaction each)', async () => {
+    const a = new pg.Client({ connectionString: admin });
+    await a.connect();
+    try {
+      const sql = 'SELECT role FROM claim_storm($1, $2, $3, $4, $5, $6, $7, $8, $9)';
+      const args = (host: string) => {
+        const c = claim(host, 'nfs-e');
+        return [c.host, c.job, c.backupId, c.target, c.errorClass, c.error, c.failedAt, c.windowMs, c.after];
+      };
+      await a.query('BEGIN');
+      expect((await a.query(sql, args('x1'))).rows[0].role).toBe('alone');
+      const second = claimStorm(fleetConfig(admin), claim('x2', 'nfs-e'), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await a.query('COMMIT');
+      expect((await second).role).toBe('lead');
+    } finally {
+      await a.end();
+    }
+  });
+});
+
+describe('error class', () => {
+  it('keeps the exit code and what is common; drops hosts, numbers, backup IDs', () => {
+    const run = (host: string, message: string) => ({ host, exitCode: 32, errorMessage: message });
+    const a = errorClassOf(
+      run(
+        'db17',
+        'Backup script failed with exit code 32: mount 10.0.0.5:/backup on db17: Connection timed out after 30 s',
+      ),
+    );
+    const b = errorClassOf(
+      run(
+        'web3',
+        'Backup script failed with exit code 32: mount 10.0.0.6:/backup on web3: Connection timed out after 31 s',
+      ),
+    );
+    expect(a).toBe('exit 32: mount #.#.#.#:/backup on <host>: connection timed out after # s');
+    expect(b).toBe(a);
+    expect(
+      errorClassOf({
+        host: 'x',
+        exitCode: 1,
+        errorMessage: 'Backup script failed with exit code 1: disk full',
+      }),
+    ).not.toBe(a);
+  });
+});
