@@ -86,11 +86,15 @@ export async function sendStormUpdates(ctx: AlertContext): Promise<number> {
     return 0;
   }
   for (const update of updates) {
-    const type = 'manual' as const;
-    const run = {
-      ...standInRun(type, ctx.config.host, new Date(update.openedAt), update.errorMessage ?? 'backup failed'),
-      type: (['daily', 'weekly', 'monthly', 'manual'] as const).find((t) => t === update.job) ?? type,
-    };
+    const type =
+      (['daily', 'weekly', 'monthly', 'manual'] as const).find((t) => t === update.job) ?? 'manual';
+    const run = standInRun(
+      update.job,
+      type,
+      ctx.config.host,
+      new Date(update.openedAt),
+      update.errorMessage ?? 'backup failed',
+    );
     const alert: Alert = {
       kind: 'failure',
       run,

@@ -3,7 +3,7 @@ import type { StatusOptions } from '../commands/status.js';
 import type { RunOptions } from '../run/plan.js';
 import { BACKUP_TYPES, RUN_STATUSES } from '../shared/run-result.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
-import { FLEET_COMMANDS, FLEET_JOB_OPTION } from './fleet-commands.js';
+import { FLEET_COMMANDS } from './fleet-commands.js';
 import { ROUTING_COMMANDS } from './routing-commands.js';
 import { type CommandSpec, defineCommand, type OptionSpec } from './spec.js';
 
@@ -109,7 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: { kind: 'choice', name: 'status', choices: RUN_STATUSES },
       },
       { long: 'type', description: 'only runs of this type', value: TYPE },
-      { long: 'job', description: 'only runs of this job', value: JOB },
+      { long: 'job', description: 'only runs of this job (with --fleet: on every host)', value: JOB },
       {
         long: 'limit',
         short: 'n',
@@ -120,7 +120,6 @@ export const COMMANDS: readonly CommandSpec[] = [
       { long: 'json', description: 'a JSON array' },
       { long: 'fleet', description: "every host's runs, from the centre (BACKUP_ALERT_DATABASE_URL)" },
       { long: 'host', description: 'with --fleet: only this host', value: { kind: 'text', name: 'host' } },
-      FLEET_JOB_OPTION,
     ],
     action: async (options, ctx) => {
       if (options.fleet || options.host !== undefined) {
@@ -137,7 +136,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'backup-alert status --max-age 26h --nagios   # or: status --job pg --nagios',
     options: [
       { long: 'type', description: 'only the jobs of this type', value: TYPE },
-      { long: 'job', description: 'only this job', value: JOB },
+      { long: 'job', description: 'only this job (with --fleet: on every host)', value: JOB },
       {
         long: 'max-age',
         description: 'the latest success must be younger than this (e.g. 26h)',
@@ -145,9 +144,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       { long: 'json', description: 'JSON output', conflicts: 'nagios' },
       { long: 'nagios', description: 'monitoring-plugin output: OK|WARNING|CRITICAL, exit 0/1/2' },
-      { long: 'fleet', description: 'every host × type, from the centre: one check for the whole fleet' },
+      { long: 'fleet', description: 'every host × job, from the centre: one check for the whole fleet' },
       { long: 'host', description: 'with --fleet: only this host', value: { kind: 'text', name: 'host' } },
-      FLEET_JOB_OPTION,
     ],
     action: async (options, ctx) => {
       if (options.fleet || options.host !== undefined) {

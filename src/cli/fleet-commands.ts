@@ -1,16 +1,5 @@
 import type { SyncCommandOptions } from '../commands/sync.js';
-import { type CommandSpec, defineCommand, defineGroup, type OptionSpec } from './spec.js';
-
-/**
- * `status --fleet --job J` and `history --fleet --job J`: one job (issue 21) across the fleet.
- * Merged into those commands' options in commands.ts; when the local `--job` of the jobs
- * branch is there, that one serves both (the fleet commands read `options.job` either way).
- */
-export const FLEET_JOB_OPTION: OptionSpec = {
-  long: 'job',
-  description: 'only this job (with --fleet: on every host)',
-  value: { kind: 'text', name: 'job' },
-};
+import { type CommandSpec, defineCommand, defineGroup } from './spec.js';
 
 /** sync and fleet (the central PostgreSQL), as data like every other command. */
 export const FLEET_COMMANDS: readonly CommandSpec[] = [

@@ -157,8 +157,8 @@ describe('retry of pending pings', () => {
     try {
       const items = await resendPendingPings({ ...down.ctx, settings });
       expect(items.map((i) => [i.backupId, i.status])).toEqual([
-        ['BKP-1', 'failed'],
-        ['BKP-2', 'failed'],
+        ['BKP-1', 'superseded'],
+        ['BKP-2', 'superseded'],
         ['BKP-3', 'sent'],
       ]);
       expect(server.pings.map((p) => p.action)).toEqual(['/3']);

@@ -23,7 +23,9 @@ describe('the Apprise bridge (the real apprise command)', () => {
     const body = target.json() as AppriseBody;
     expect(body.type).toBe('failure');
     expect(body.title).toMatch(/^【緊急】バックアップ失敗: [\w.-]+@[\w.-]+ BKP-\d{8}-\d{6}-daily$/);
-    expect(body.message).toContain('【緊急】バックアップ処理が失敗しました: daily@test-host\n\nバックアップID: BKP-');
+    expect(body.message).toContain(
+      '【緊急】バックアップ処理が失敗しました: daily@test-host\n\nバックアップID: BKP-',
+    );
     expect(body.message).toContain('エラー内容: Backup script failed with exit code 3: disk full\n');
     const row = readNotifications(s.db).find((n) => n.channel === 'apprise');
     expect(row).toMatchObject({
