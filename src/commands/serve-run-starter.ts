@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listJobFiles } from '../config/jobs-dir.js';
 import type { CommandContext } from '../context.js';
 import { isProcessAlive } from '../run/lock-holder.js';
 import type { StartRun, StartRunOutcome } from '../serve/start-run.js';
@@ -24,7 +25,7 @@ export function defaultBinPath(): string {
 export interface RunStarterOptions {
   store: Store;
   ctx: CommandContext;
-  /** The named jobs that exist (issue 21 wires the jobs directory here); none by default. */
+  /** The named jobs that can be started: by default those with a file in the jobs directory. */
   jobs?: () => readonly string[] | Promise<readonly string[]>;
   binPath?: string;
   /** `node`: the same runtime serve runs on. */
@@ -48,28 +49,29 @@ export function createRunStarter(options: RunStarterOptions): StartRun {
   const starting = new Set<string>();
   return async (request) => {
     let args: string[];
-    let type: string;
+    let job: string;
     if ('job' in request) {
-      const jobs = (await options.jobs?.()) ?? [];
+      // A job seen only in the database has no script to run: only files make startable jobs.
+      const jobs = (await options.jobs?.()) ?? listJobFiles(ctx.jobsDir).map((file) => file.name);
       if (!jobs.includes(request.job)) return { kind: 'unknown_job' };
       args = ['run', '--job', request.job];
-      type = request.job;
+      job = request.job;
     } else {
       if (!isBackupType(request.type)) return { kind: 'unknown_job' };
       args = ['run', '--type', request.type];
-      type = request.type;
+      job = request.type;
     }
-    // Before the merge of named jobs the job is the type; the running row is looked up by it.
+    // Without --job the job is the type: the running row is looked up by the job either way.
     const live = store.runs
-      .runningOfType(type, ctx.hostname)
+      .runningOfJob(job, ctx.hostname)
       .find((row) => row.pid !== null && isProcessAlive(row.pid));
     if (live) return { kind: 'running', backupId: live.backupId };
-    if (starting.has(type)) return { kind: 'running' };
-    starting.add(type);
+    if (starting.has(job)) return { kind: 'running' };
+    starting.add(job);
     try {
       return await spawnRun(args);
     } finally {
-      starting.delete(type);
+      starting.delete(job);
     }
   };
 
@@ -89,7 +91,8 @@ export function createRunStarter(options: RunStarterOptions): StartRun {
     try {
       child = spawn(execPath, fullArgs, {
         cwd: ctx.cwd,
-        env: ctx.processEnv as NodeJS.ProcessEnv,
+        // The jobs directory serve found the job in, whoever the child runs as (root's is /etc's).
+        env: { ...ctx.processEnv, BACKUP_ALERT_JOBS_DIR: ctx.jobsDir } as NodeJS.ProcessEnv,
         detached: true,
         stdio: ['ignore', logFd, logFd],
       });

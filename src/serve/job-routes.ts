@@ -51,9 +51,9 @@ export function jobRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     const messages = MESSAGES[page.lang];
     const job = jobParam(c);
     const host = pageHost(new URL(c.req.url).searchParams);
-    // Until named jobs are merged the job is the type; then this becomes a `job` filter.
+    // Without --job a run's job is its type: one filter serves both.
     const runs = await options.readModel.backups({
-      type: job,
+      job,
       ...(host !== undefined ? { host } : {}),
       limit: JOB_RUNS,
       offset: 0,

@@ -69,13 +69,13 @@ export class RunTable {
       .get(afterId, pid) as { backupId: string; status: string } | undefined;
   }
 
-  /** Rows of this type still `running`, with their wrapper's PID (a live one means it runs now). */
-  runningOfType(type: string, host: string): { backupId: string; pid: number | null }[] {
+  /** Rows of this job still `running`, with their wrapper's PID (a live one means it runs now). */
+  runningOfJob(job: string, host: string): { backupId: string; pid: number | null }[] {
     return this.db
       .prepare(
-        "SELECT backup_id AS backupId, pid FROM backup_logs WHERE status = 'running' AND type = ? AND host = ? ORDER BY id DESC",
+        "SELECT backup_id AS backupId, pid FROM backup_logs WHERE status = 'running' AND job = ? AND host = ? ORDER BY id DESC",
       )
-      .all(type, host) as { backupId: string; pid: number | null }[];
+      .all(job, host) as { backupId: string; pid: number | null }[];
   }
 
   /** Writes the run's outcome onto its row. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { execa } from 'execa';
@@ -194,5 +194,61 @@ describe('POST /api/v1/backups', () => {
       },
     });
     if (failure) throw failure;
+  }, 60_000);
+
+  it('{"job": NAME} starts `run --job NAME` from its job file: 202, the row carries the job', async () => {
+    const dir = tempDir();
+    const { dbPath } = seedFleet(dir);
+    const jobsDir = join(dir, 'jobs');
+    mkdirSync(jobsDir);
+    const script = writeScript(dir, 'files.sh', 'exit 0');
+    writeFileSync(join(jobsDir, 'files.env'), `BACKUP_ALERT_SCRIPT=${script}\nBACKUP_ALERT_TYPE=daily\n`);
+    const admin = 'post-backups-admin-token-4567';
+    const { ctx } = commandContext(
+      {
+        PATH: process.env['PATH'],
+        HOME: dir,
+        BACKUP_ALERT_DB: dbPath,
+        BACKUP_ALERT_ADMIN_TOKEN: admin,
+        BACKUP_ALERT_HOST: 'serve-host',
+        BACKUP_ALERT_JOBS_DIR: jobsDir,
+      },
+      { now: () => NOW, hostname: 'serve-host', username: 'operator', cwd: dir },
+    );
+    const signals = fakeSignals();
+    let failure: unknown;
+    let backupId = '';
+    await serveCommand({ listen: '127.0.0.1:0' }, ctx, signals, {
+      onListening: (server) => {
+        (async () => {
+          const started = await fetch(new URL('/api/v1/backups', server.url), {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+            body: '{"job":"files"}',
+          });
+          expect(started.status).toBe(202);
+          backupId = ((await started.json()) as { data: { backupId: string } }).data.backupId;
+          const until = Date.now() + 20_000;
+          while (Date.now() < until) {
+            const db = new Database(dbPath, { readonly: true });
+            const row = db.prepare('SELECT status FROM backup_logs WHERE backup_id = ?').get(backupId) as
+              | { status: string }
+              | undefined;
+            db.close();
+            if (row && row.status !== 'running') break;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        })()
+          .catch((error: unknown) => {
+            failure = error;
+          })
+          .finally(() => signals.emit('SIGTERM'));
+      },
+    });
+    if (failure) throw failure;
+    const db = new Database(dbPath, { readonly: true });
+    const row = db.prepare('SELECT job, type, status FROM backup_logs WHERE backup_id = ?').get(backupId);
+    db.close();
+    expect(row).toEqual({ job: 'files', type: 'daily', status: 'success' });
   }, 60_000);
 });
