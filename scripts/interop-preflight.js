@@ -27,6 +27,8 @@ export const INTEROP_PROGRAMS = [
   { program: 'man', debian: 'man-db' },
   { program: 'groff', debian: 'groff-base' },
   { program: 'psql', debian: 'postgresql-client' },
+  { program: 'curl', debian: 'curl' },
+  { program: 'jq', debian: 'jq' },
 ];
 
 /** Files (not programs) the tier reads. @type {ReadonlyArray<{ file: string, debian: string }>} */
