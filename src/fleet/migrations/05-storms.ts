@@ -1,4 +1,5 @@
 import type { CentreMigration } from './centre-migration.js';
+import { LOCK_DOWN_FUNCTIONS } from './04-functions.js';
 
 /**
  * Storm control without Alertmanager (issue 26, docs/alertmanager.md): hosts record each
@@ -161,5 +162,6 @@ export const STORMS: CentreMigration = {
       GRANT SELECT ON storms TO backup_alert_reader;
     END IF;
   END $do$;
+  ${LOCK_DOWN_FUNCTIONS}
   `,
 };
