@@ -2,10 +2,10 @@ import type { MetricsConfig } from '../config/metrics.js';
 import type { CommandContext } from '../context.js';
 import { renderExposition } from '../metrics/exposition.js';
 import { snapshotOptions } from '../metrics/publish.js';
-import { DELIVERY_OUTCOMES, type MetricsSnapshot, neverRan } from '../metrics/snapshot.js';
+import { DELIVERY_OUTCOMES, type MetricsSnapshot } from '../metrics/snapshot.js';
 import { errorMessage } from '../shared/errors.js';
 import { ExitCode } from '../shared/exit-codes.js';
-import { metricsSnapshot } from '../store/metrics-query.js';
+import { metricsSnapshot, promisedNeverRan } from '../store/metrics-query.js';
 import { openForReading } from './reading.js';
 
 export interface MetricsCommandOptions {
@@ -35,7 +35,7 @@ export async function metricsCommand(options: MetricsCommandOptions, ctx: Comman
     } else {
       snapshot = {
         version: settings.version,
-        types: settings.types.map((type) => neverRan(type)),
+        types: settings.types.map(promisedNeverRan),
         notifications: [
           {
             pending: 0,

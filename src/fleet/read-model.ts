@@ -155,8 +155,8 @@ export class CentreReadModel implements ReadModel {
   }
 
   /** See factsOf; kept while the snapshot is unchanged (see `remember`). */
-  async statusFacts(filter: { host?: string; type?: string } = {}): Promise<HostTypeFacts[]> {
-    const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}`;
+  async statusFacts(filter: { host?: string; type?: string; job?: string } = {}): Promise<HostTypeFacts[]> {
+    const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}\u0000${filter.job ?? ''}`;
     return this.read((client, snapshot) =>
       this.remember(key, snapshot, async () =>
         factsOf(
@@ -261,7 +261,7 @@ export class CentreReadModel implements ReadModel {
 function factsOf(
   pairs: Array<Record<string, unknown>>,
   hosts: Array<{ host: string; expectations: Record<string, unknown> }>,
-  filter: { host?: string; type?: string },
+  filter: { host?: string; type?: string; job?: string },
 ): HostTypeFacts[] {
   const promises = new Map(hosts.map((h) => [h.host, h.expectations]));
   const promiseOf = (host: string, type: string): number | undefined => {
@@ -273,10 +273,13 @@ function factsOf(
   for (const row of pairs) {
     const host = row['pair_host'] as string;
     const type = row['pair_type'] as string;
-    seen.add(`${host}\u0000${type}`);
-    const maxAgeMs = promiseOf(host, type);
+    const job = (row['pair_job'] as string | null) ?? type;
+    seen.add(`${host}\u0000${job}`);
+    // A promise names a job (a job without a name is its type).
+    const maxAgeMs = promiseOf(host, job);
     facts.push({
       host,
+      job,
       type,
       latestRun: prefixedRun(row, 'l_'),
       latestSuccess: prefixedRun(row, 's_'),
@@ -290,8 +293,10 @@ function factsOf(
       const maxAgeMs = promiseOf(host, type);
       if (maxAgeMs === undefined || seen.has(`${host}\u0000${type}`)) continue;
       if (filter.type !== undefined && type !== filter.type) continue;
+      if (filter.job !== undefined && type !== filter.job) continue;
       facts.push({
         host,
+        job: type,
         type,
         latestRun: null,
         latestSuccess: null,
@@ -301,7 +306,10 @@ function factsOf(
       });
     }
   }
-  return facts.sort((a, b) => compare(a.host ?? '', b.host ?? '') || compare(a.type, b.type));
+  return facts.sort(
+    (a, b) =>
+      compare(a.host ?? '', b.host ?? '') || compare(a.type, b.type) || compare(a.job ?? '', b.job ?? ''),
+  );
 }
 
 /** Code-point order, not the locale's: the same order whatever machine serves it. */

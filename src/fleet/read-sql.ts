@@ -123,10 +123,10 @@ export function runNotificationsSql(backupId: string, host: string): Statement {
  * the centre's clock (centreMs): a host whose clock is off is judged like every other. The hosts
  * and their promises come separately.
  */
-export function statusFactsSql(filter: { host?: string; type?: string }): Statement {
-  const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type);
+export function statusFactsSql(filter: { host?: string; type?: string; job?: string }): Statement {
+  const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type).eq('lr.job', filter.job);
   return {
-    text: `SELECT lr.host AS pair_host, lr.type AS pair_type, lr.failures,
+    text: `SELECT lr.host AS pair_host, lr.job AS pair_job, lr.type AS pair_type, lr.failures,
         lr.backup_id AS l_backup_id, lr.host AS l_host, lr.type AS l_type, lr.status AS l_status,
         ${centreMs('lr.started_at')} AS l_started_at, ${centreMs('lr.finished_at')} AS l_finished_at,
         lr.duration_ms::float8 AS l_duration_ms, lr.exit_code AS l_exit_code, lr.signal AS l_signal,

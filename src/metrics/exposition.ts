@@ -36,12 +36,20 @@ export function renderExposition(snapshot: MetricsSnapshot): string {
     snapshot.types.some((t) => t.host !== undefined) ||
     snapshot.notifications.some((n) => n.host !== undefined);
   const hostOf = (entry: { host?: string }): Labels => (fleet ? [['host', entry.host ?? '']] : []);
-  const types = unique(snapshot.types, (t) => `${t.host ?? ''}\u0000${t.type}`);
+  const types = unique(snapshot.types, (t) => `${t.host ?? ''}\u0000${t.job ?? t.type}`);
+  // The job (issue 21) as `backup_job`, beside `type`: `job` is Prometheus's own target label
+  // (a textfile's `job` becomes `exported_job` at the scrape) and the Pushgateway's grouping
+  // key, which pushed metrics must not carry. A type left empty (a promised job that never
+  // ran) is no label.
+  const jobOf = (t: TypeSnapshot): Labels => [
+    ['backup_job', t.job ?? t.type],
+    ...(t.type ? ([['type', t.type]] as const) : []),
+  ];
   const notifications = unique(snapshot.notifications, (n) => n.host ?? '');
   const perType = (value: (t: TypeSnapshot) => number | undefined): Sample[] =>
     types.flatMap((t) => {
       const v = value(t);
-      return v === undefined ? [] : [{ labels: [...hostOf(t), ['type', t.type]], value: v }];
+      return v === undefined ? [] : [{ labels: [...hostOf(t), ...jobOf(t)], value: v }];
     });
   const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? 0 : ms / 1000);
 
@@ -49,13 +57,13 @@ export function renderExposition(snapshot: MetricsSnapshot): string {
     {
       name: 'backup_alert_last_run_timestamp_seconds',
       type: 'gauge',
-      help: 'When the latest run of this type finished (Unix time); 0 = no run has finished.',
+      help: 'When the latest run of this job finished (Unix time); 0 = no run has finished.',
       samples: perType((t) => (t.lastRun ? t.lastRun.finishedAtMs / 1000 : NEVER.timestamp)),
     },
     {
       name: 'backup_alert_last_success_timestamp_seconds',
       type: 'gauge',
-      help: 'When the latest successful run of this type finished (Unix time); 0 = never succeeded.',
+      help: 'When the latest successful run of this job finished (Unix time); 0 = never succeeded.',
       samples: perType((t) => (t.lastSuccessAtMs === null ? NEVER.timestamp : t.lastSuccessAtMs / 1000)),
     },
     {
@@ -79,7 +87,7 @@ export function renderExposition(snapshot: MetricsSnapshot): string {
     {
       name: 'backup_alert_consecutive_failures',
       type: 'gauge',
-      help: 'Failed or abandoned runs of this type since its latest success.',
+      help: 'Failed or abandoned runs of this job since its latest success.',
       samples: perType((t) => t.consecutiveFailures),
     },
     {
@@ -88,7 +96,7 @@ export function renderExposition(snapshot: MetricsSnapshot): string {
       help: 'Runs that finished with each status (success, failure, abandoned).',
       samples: types.flatMap((t) =>
         RUN_OUTCOMES.map((status) => ({
-          labels: [...hostOf(t), ['type', t.type], ['status', status]] as const,
+          labels: [...hostOf(t), ...jobOf(t), ['status', status]] as const,
           value: t.runs[status],
         })),
       ),

@@ -28,6 +28,9 @@ export interface LastRun {
 export interface TypeSnapshot {
   /** Only in fleet-wide snapshots. */
   host?: string;
+  /** The job (issue 21); absent = the type (fleet-wide, where the centre counts by type). */
+  job?: string;
+  /** The job's schedule class; empty for a promised job that never ran (no label then). */
   type: string;
   /** null: no run of this type has finished yet. */
   lastRun: LastRun | null;
@@ -62,10 +65,11 @@ export interface MetricsSnapshot {
   notifications: NotificationSnapshot[];
 }
 
-/** A type with no finished run: every series still exists, reading "never". */
-export function neverRan(type: string, host?: string): TypeSnapshot {
+/** A type (or job) with no finished run: every series still exists, reading "never". */
+export function neverRan(type: string, host?: string, job?: string): TypeSnapshot {
   return {
     ...(host === undefined ? {} : { host }),
+    ...(job === undefined ? {} : { job }),
     type,
     lastRun: null,
     lastSuccessAtMs: null,

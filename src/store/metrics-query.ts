@@ -10,13 +10,14 @@ import {
   type RunOutcomeStatus,
   type TypeSnapshot,
 } from '../metrics/snapshot.js';
+import { isBackupType } from '../shared/run-result.js';
 
 export interface MetricsQueryOptions {
   version: string;
   /**
-   * Types that always get their series, run or not (e.g. the types this host promises in
-   * BACKUP_ALERT_EXPECT), so an alert rule can see one that never ran. Types that have
-   * finished a run are always included.
+   * Jobs (or types: a job without a name is its type) that always get their series, run or
+   * not (what this host promises in BACKUP_ALERT_EXPECT), so an alert rule can see one that
+   * never ran. Jobs that have finished a run are always included.
    */
   types?: readonly string[];
   /** Channels that always get their counters (the configured ones), delivered or not. */
@@ -24,6 +25,7 @@ export interface MetricsQueryOptions {
 }
 
 interface TypeRow {
+  job: string;
   type: string;
   last_backup_id: string | null;
   last_status: string | null;
@@ -40,11 +42,11 @@ interface TypeRow {
 /**
  * Every statement the snapshot runs, exported so a test can check their plans: none may scan
  * backup_logs or notification_logs (the metrics file is rewritten after every run, at any
- * history size). The per-type facts and counters come from the small tables the triggers of
+ * history size). The per-job facts and counters come from the small tables the triggers of
  * the metrics migration keep; only the pending count touches notification_logs, by its index.
  */
 export const METRICS_SQL = {
-  types: 'SELECT * FROM metrics_types ORDER BY type',
+  types: 'SELECT * FROM metrics_jobs ORDER BY job',
   delivered: 'SELECT channel, status, notifications FROM metrics_notifications ORDER BY channel, status',
   pending: "SELECT count(*) FROM notification_logs WHERE status = 'pending'",
   artifactBytes: 'SELECT artifact_bytes FROM backup_logs WHERE backup_id = ?',
@@ -57,12 +59,12 @@ export function metricsSnapshot(db: Database.Database, options: MetricsQueryOpti
   const artifactBytes = hasColumn(db, 'backup_logs', 'artifact_bytes')
     ? db.prepare(METRICS_SQL.artifactBytes).pluck()
     : undefined;
-  const byType = new Map<string, TypeSnapshot>();
+  const byJob = new Map<string, TypeSnapshot>();
   for (const row of rows) {
     const bytes = row.last_backup_id ? artifactBytes?.get(row.last_backup_id) : undefined;
-    byType.set(row.type, typeSnapshot(row, typeof bytes === 'number' ? bytes : undefined));
+    byJob.set(row.job, typeSnapshot(row, typeof bytes === 'number' ? bytes : undefined));
   }
-  for (const type of options.types ?? []) if (!byType.has(type)) byType.set(type, neverRan(type));
+  for (const job of options.types ?? []) if (!byJob.has(job)) byJob.set(job, promisedNeverRan(job));
 
   const delivered = db.prepare(METRICS_SQL.delivered).all() as Array<{
     channel: string;
@@ -82,7 +84,7 @@ export function metricsSnapshot(db: Database.Database, options: MetricsQueryOpti
 
   return {
     version: options.version,
-    types: [...byType.values()].sort((a, b) => compare(a.type, b.type)),
+    types: [...byJob.values()].sort((a, b) => compare(a.job ?? a.type, b.job ?? b.type)),
     notifications: [
       {
         pending,
@@ -92,6 +94,11 @@ export function metricsSnapshot(db: Database.Database, options: MetricsQueryOpti
       },
     ],
   };
+}
+
+/** A promised job that never ran: its type is known only when the job is named like one. */
+export function promisedNeverRan(job: string): TypeSnapshot {
+  return neverRan(isBackupType(job) ? job : '', undefined, job);
 }
 
 function typeSnapshot(row: TypeRow, artifactBytes: number | undefined): TypeSnapshot {
@@ -109,6 +116,7 @@ function typeSnapshot(row: TypeRow, artifactBytes: number | undefined): TypeSnap
       : null;
   const lastSuccessAtMs = row.last_success_at === null ? Number.NaN : Date.parse(row.last_success_at);
   return {
+    job: row.job,
     type: row.type,
     lastRun,
     lastSuccessAtMs: Number.isNaN(lastSuccessAtMs) ? null : lastSuccessAtMs,

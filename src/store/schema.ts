@@ -11,6 +11,7 @@ import { RUNNING } from './migrations/09-running.js';
 import { JOBS } from './migrations/10-jobs.js';
 import { SUPERSEDED_PINGS } from './migrations/11-superseded-pings.js';
 import { CONFIG_PROBLEMS } from './migrations/12-config-problems.js';
+import { METRICS_JOBS } from './migrations/13-metrics-jobs.js';
 
 /**
  * Migrations by PRAGMA user_version: index i brings the schema from version i to i+1.
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly string[] = [
   JOBS,
   SUPERSEDED_PINGS,
   CONFIG_PROBLEMS,
+  METRICS_JOBS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

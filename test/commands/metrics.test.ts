@@ -28,8 +28,8 @@ describe('backup-alert metrics', () => {
     expect(code).toBe(0);
     expect(existsSync(dbPath)).toBe(false);
     expect(samples(out.stdout, 'backup_alert_last_success_timestamp_seconds')).toEqual([
-      { labels: { type: 'daily' }, value: 0 },
-      { labels: { type: 'weekly' }, value: 0 },
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 0 },
+      { labels: { backup_job: 'weekly', type: 'weekly' }, value: 0 },
     ]);
     expect(samples(out.stdout, 'backup_alert_notifications_total')).toEqual([
       { labels: { channel: 'email', status: 'sent' }, value: 0 },
@@ -68,7 +68,7 @@ describe('backup-alert metrics', () => {
     );
     expect(code).toBe(0);
     expect(samples(out.stdout, 'backup_alert_last_run_exit_code')).toEqual([
-      { labels: { type: 'daily' }, value: 4 },
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 4 },
     ]);
     expect(samples(out.stdout, 'backup_alert_notifications_total').map((s) => s.labels['channel'])).toEqual([
       'ping',
@@ -80,7 +80,7 @@ describe('backup-alert metrics', () => {
   it('fails clearly on a database it may only read and that predates the metrics tables', async () => {
     const dbPath = join(tempDir(), 'backup-alert.db');
     const store = Store.open(dbPath);
-    store.db.exec('DROP TABLE metrics_types; DROP TABLE metrics_notifications;');
+    store.db.exec('DROP TABLE metrics_jobs; DROP TABLE metrics_notifications;');
     store.close();
     const { ctx, out } = context({ BACKUP_ALERT_DB: dbPath });
     ctx.openStore = () => {
@@ -89,7 +89,7 @@ describe('backup-alert metrics', () => {
     expect(await metricsCommand({}, ctx)).toBe(1);
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(
-      /^backup-alert: cannot read metrics from .*: no such table: metrics_types \(run any command as its owner once to upgrade it\)\n$/,
+      /^backup-alert: cannot read metrics from .*: no such table: metrics_jobs \(run any command as its owner once to upgrade it\)\n$/,
     );
   });
 });

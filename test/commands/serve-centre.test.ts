@@ -82,9 +82,11 @@ describe('serve over the centre (BACKUP_ALERT_DATABASE_URL)', () => {
       const metrics = await get(server, '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain(
-        'backup_alert_runs_total{host="files1",type="weekly",status="failure"} 3',
+        'backup_alert_runs_total{host="files1",backup_job="weekly",type="weekly",status="failure"} 3',
       );
-      expect(metrics.text).toContain('backup_alert_last_run_timestamp_seconds{host="mail1",type="weekly"} 0');
+      expect(metrics.text).toContain(
+        'backup_alert_last_run_timestamp_seconds{host="mail1",backup_job="weekly",type="weekly"} 0',
+      );
     });
     expect(code).toBe(0);
     const password = new URL(centre.url).password;
@@ -105,7 +107,9 @@ describe('serve over the centre (BACKUP_ALERT_DATABASE_URL)', () => {
     await serving(ctx, async (server) => {
       const page = (await get(server, '/?lang=en')).text;
       const cell = (host: string, type: string) =>
-        new RegExp(`<td class="cell h-(\\w+)" data-host="${host}" data-type="${type}">`).exec(page)?.[1];
+        new RegExp(
+          `<td class="cell h-(\\w+)" data-host="${host}" data-job="[^"]*" data-type="${type}">`,
+        ).exec(page)?.[1];
       expect(cell('mail1', 'daily')).toBe('stale');
       expect(cell('mail1', 'weekly')).toBe('never');
       expect(cell('web1', 'daily')).toBe('failed');

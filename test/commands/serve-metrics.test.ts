@@ -25,7 +25,9 @@ describe('GET /metrics from serve', () => {
     );
     expect(run.exitCode).toBe(0);
     const textfile = readFileSync(env.BACKUP_ALERT_METRICS_FILE, 'utf8');
-    expect(textfile).toContain('backup_alert_last_success_timestamp_seconds{type="monthly"}');
+    expect(textfile).toContain(
+      'backup_alert_last_success_timestamp_seconds{backup_job="monthly",type="monthly"}',
+    );
     const { ctx } = commandContext(env, { hostname: 'db1', cwd: dir });
     const signals = fakeSignals();
     let served = '';

@@ -99,7 +99,9 @@ describe('serveCommand', () => {
     await serving(ctx, async (server) => {
       const page = await (await fetch(server.url)).text();
       const cell = (host: string, type: string) =>
-        new RegExp(`<td class="cell h-(\\w+)" data-host="${host}" data-type="${type}">`).exec(page)?.[1];
+        new RegExp(
+          `<td class="cell h-(\\w+)" data-host="${host}" data-job="[^"]*" data-type="${type}">`,
+        ).exec(page)?.[1];
       // mail1's last daily success is 80 h old: overdue against 26 h; it never ran a monthly.
       expect(cell('mail1', 'daily')).toBe('stale');
       expect(cell('mail1', 'monthly')).toBe('never');

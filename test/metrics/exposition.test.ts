@@ -7,29 +7,29 @@ import { samples } from '../helpers/prometheus.js';
 describe('exposition content', () => {
   it('names, HELP and TYPE lines, and "never" values', () => {
     expect(renderExposition(snapshotOf([neverRan('daily')]))).toMatchInlineSnapshot(`
-      "# HELP backup_alert_last_run_timestamp_seconds When the latest run of this type finished (Unix time); 0 = no run has finished.
+      "# HELP backup_alert_last_run_timestamp_seconds When the latest run of this job finished (Unix time); 0 = no run has finished.
       # TYPE backup_alert_last_run_timestamp_seconds gauge
-      backup_alert_last_run_timestamp_seconds{type="daily"} 0
-      # HELP backup_alert_last_success_timestamp_seconds When the latest successful run of this type finished (Unix time); 0 = never succeeded.
+      backup_alert_last_run_timestamp_seconds{backup_job="daily",type="daily"} 0
+      # HELP backup_alert_last_success_timestamp_seconds When the latest successful run of this job finished (Unix time); 0 = never succeeded.
       # TYPE backup_alert_last_success_timestamp_seconds gauge
-      backup_alert_last_success_timestamp_seconds{type="daily"} 0
+      backup_alert_last_success_timestamp_seconds{backup_job="daily",type="daily"} 0
       # HELP backup_alert_last_run_duration_seconds How long the latest finished run took; 0 = no run finished, or it was abandoned.
       # TYPE backup_alert_last_run_duration_seconds gauge
-      backup_alert_last_run_duration_seconds{type="daily"} 0
+      backup_alert_last_run_duration_seconds{backup_job="daily",type="daily"} 0
       # HELP backup_alert_last_run_exit_code Exit code backup-alert returned for the latest finished run; -1 = none (never ran, or abandoned).
       # TYPE backup_alert_last_run_exit_code gauge
-      backup_alert_last_run_exit_code{type="daily"} -1
+      backup_alert_last_run_exit_code{backup_job="daily",type="daily"} -1
       # HELP backup_alert_last_run_success 1 if the latest finished run succeeded, else 0 (also 0 when no run has finished).
       # TYPE backup_alert_last_run_success gauge
-      backup_alert_last_run_success{type="daily"} 0
-      # HELP backup_alert_consecutive_failures Failed or abandoned runs of this type since its latest success.
+      backup_alert_last_run_success{backup_job="daily",type="daily"} 0
+      # HELP backup_alert_consecutive_failures Failed or abandoned runs of this job since its latest success.
       # TYPE backup_alert_consecutive_failures gauge
-      backup_alert_consecutive_failures{type="daily"} 0
+      backup_alert_consecutive_failures{backup_job="daily",type="daily"} 0
       # HELP backup_alert_runs_total Runs that finished with each status (success, failure, abandoned).
       # TYPE backup_alert_runs_total counter
-      backup_alert_runs_total{type="daily",status="success"} 0
-      backup_alert_runs_total{type="daily",status="failure"} 0
-      backup_alert_runs_total{type="daily",status="abandoned"} 0
+      backup_alert_runs_total{backup_job="daily",type="daily",status="success"} 0
+      backup_alert_runs_total{backup_job="daily",type="daily",status="failure"} 0
+      backup_alert_runs_total{backup_job="daily",type="daily",status="abandoned"} 0
       # HELP backup_alert_notifications_pending Notifications not delivered yet, waiting for backup-alert retry.
       # TYPE backup_alert_notifications_pending gauge
       backup_alert_notifications_pending 0
@@ -54,11 +54,11 @@ describe('exposition content', () => {
   it('reads the values of a run', () => {
     const text = renderExposition(snapshotOf([success('daily')]));
     expect(samples(text, 'backup_alert_last_run_timestamp_seconds')).toEqual([
-      { labels: { type: 'daily' }, value: 1_772_334_060.123 },
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 1_772_334_060.123 },
     ]);
     expect(samples(text, 'backup_alert_last_run_duration_seconds')[0]?.value).toBe(61.5);
     expect(samples(text, 'backup_alert_runs_total')).toContainEqual({
-      labels: { type: 'daily', status: 'failure' },
+      labels: { backup_job: 'daily', type: 'daily', status: 'failure' },
       value: 1,
     });
     expect(samples(text, 'backup_alert_last_artifact_bytes')).toEqual([]);
@@ -72,7 +72,7 @@ describe('exposition content', () => {
       }),
     );
     expect(samples(text, 'backup_alert_last_run_success')).toEqual([
-      { labels: { host: 'db1', type: 'daily' }, value: 1 },
+      { labels: { host: 'db1', backup_job: 'daily', type: 'daily' }, value: 1 },
     ]);
     expect(samples(text, 'backup_alert_notifications_pending')).toEqual([
       { labels: { host: 'db1' }, value: 1 },
@@ -101,7 +101,9 @@ describe('exposition content', () => {
         ],
       }),
     );
-    expect(samples(text, 'backup_alert_last_run_success')).toEqual([{ labels: { type: 'daily' }, value: 1 }]);
+    expect(samples(text, 'backup_alert_last_run_success')).toEqual([
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 1 },
+    ]);
     expect(samples(text, 'backup_alert_notifications_total')).toHaveLength(1);
   });
 

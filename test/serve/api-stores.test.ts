@@ -277,9 +277,13 @@ describe.each(STORES)('the API over $name', (backend) => {
       expect(text).toContain('backup_alert_runs_total');
       if (backend.name === 'PostgreSQL') {
         // Fleet-wide: every host's series, told apart by a host label.
-        expect(text).toContain('backup_alert_runs_total{host="files1",type="weekly",status="failure"} 3');
+        expect(text).toContain(
+          'backup_alert_runs_total{host="files1",backup_job="weekly",type="weekly",status="failure"} 3',
+        );
         expect(text).toContain('backup_alert_notifications_pending{host="web1"} 1');
-        expect(text).toContain('backup_alert_last_run_success{host="web1",type="daily"} 0');
+        expect(text).toContain(
+          'backup_alert_last_run_success{host="web1",backup_job="daily",type="daily"} 0',
+        );
       } else {
         expect(text).not.toContain('host="');
       }

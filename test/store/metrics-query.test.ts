@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { renderExposition } from '../../src/metrics/exposition.js';
 import type { BackupType } from '../../src/shared/run-result.js';
 import { METRICS_SQL, metricsSnapshot } from '../../src/store/metrics-query.js';
 import type { NewRun } from '../../src/store/rows.js';
@@ -71,6 +72,7 @@ describe('metrics snapshot from the local database', () => {
       expect(snapshot.types.map((t) => t.type)).toEqual(['daily', 'monthly', 'weekly']);
       const [daily, monthly, weekly] = snapshot.types;
       expect(daily).toEqual({
+        job: 'daily',
         type: 'daily',
         lastRun: {
           status: 'failure',
@@ -83,6 +85,7 @@ describe('metrics snapshot from the local database', () => {
         runs: { success: 1, failure: 2, abandoned: 0 },
       });
       expect(monthly).toEqual({
+        job: 'monthly',
         type: 'monthly',
         lastRun: null,
         lastSuccessAtMs: null,
@@ -278,6 +281,45 @@ describe('metrics queries use indexes only', () => {
       const [daily] = metricsSnapshot(store.db, { version: VERSION }).types;
       expect(daily?.runs).toEqual({ success: 18_000, failure: 2_000, abandoned: 0 });
       expect(daily?.consecutiveFailures).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('metrics per job (issue 21)', () => {
+  it('two jobs of one type are two series; a run --test is left out', () => {
+    const store = Store.open(join(tempDir(), 'jobs.db'));
+    try {
+      const at = '2026-03-01T03:00:00.000Z';
+      const run = (job: string, status: 'success' | 'failure', isTest = false) => {
+        const { backupId } = store.runs.insert({ ...newRun('daily', at), job, isTest }, new Date(at));
+        finishRun(store, backupId, {
+          status,
+          finishedAt: '2026-03-01T03:01:00.000Z',
+          durationMs: 60_000,
+          exitCode: status === 'success' ? 0 : 3,
+          signal: null,
+          errorMessage: status === 'success' ? null : 'boom',
+          outputTail: null,
+        });
+      };
+      run('pg', 'failure');
+      run('files', 'success');
+      run('files', 'failure', true);
+      const snapshot = metricsSnapshot(store.db, { version: VERSION, types: ['weekly', 'mail'] });
+      expect(
+        snapshot.types.map((t) => [t.job, t.type, t.lastRun?.status ?? null, t.consecutiveFailures]),
+      ).toEqual([
+        ['files', 'daily', 'success', 0],
+        ['mail', '', null, 0],
+        ['pg', 'daily', 'failure', 1],
+        ['weekly', 'weekly', null, 0],
+      ]);
+      const text = renderExposition(snapshot);
+      expect(text).toContain('backup_alert_last_run_success{backup_job="pg",type="daily"} 0');
+      expect(text).toContain('backup_alert_last_run_success{backup_job="files",type="daily"} 1');
+      expect(text).toContain('backup_alert_last_run_success{backup_job="mail"} 0');
     } finally {
       store.close();
     }

@@ -1,5 +1,5 @@
-import type { CentreMigration } from './centre-migration.js';
 import { LOCK_DOWN_FUNCTIONS } from './04-functions.js';
+import type { CentreMigration } from './centre-migration.js';
 
 /**
  * Storm control without Alertmanager (issue 26, docs/alertmanager.md): hosts record each

@@ -108,7 +108,7 @@ describe('Pushgateway', () => {
     const result = await pushMetrics({
       url: gateway.url,
       instance: 'db3',
-      body: 'backup_alert_bad{type="daily"} 1\nbackup_alert_bad{type="daily"} 2\n',
+      body: 'backup_alert_bad{backup_job="daily",type="daily"} 1\nbackup_alert_bad{backup_job="daily",type="daily"} 2\n',
       signal: signal(),
     });
     expect(result.ok).toBe(false);

@@ -83,8 +83,12 @@ describe('GET /metrics passes promtool check metrics', () => {
       const text = await servedMetrics(model, async () =>
         renderExposition(await model.metricsSnapshot('test')),
       );
-      expect(text).toContain('backup_alert_runs_total{host="files1",type="weekly",status="failure"} 3');
-      expect(text).toContain('backup_alert_last_run_timestamp_seconds{host="mail1",type="weekly"} 0');
+      expect(text).toContain(
+        'backup_alert_runs_total{host="files1",backup_job="weekly",type="weekly",status="failure"} 3',
+      );
+      expect(text).toContain(
+        'backup_alert_last_run_timestamp_seconds{host="mail1",backup_job="weekly",type="weekly"} 0',
+      );
       expect(await promtoolCheckMetrics(text)).toEqual({ exitCode: 0, output: '' });
     } finally {
       await model.close();
