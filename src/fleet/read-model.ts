@@ -15,6 +15,7 @@ import {
   type PageQuery,
   type ReadModel,
   ReadModelUnavailableError,
+  type StormNote,
 } from '../serve/read-model.js';
 import { FleetError } from './errors.js';
 import { fleetMetricsSnapshot } from './metrics-query.js';
@@ -165,6 +166,39 @@ export class CentreReadModel implements ReadModel {
           filter,
         ),
       ),
+    );
+  }
+
+  /** Storms of the last day (issue 26), newest first; none where the centre keeps none yet. */
+  async storms(): Promise<StormNote[]> {
+    return this.read((client, snapshot) =>
+      this.remember('storms', snapshot, async () => {
+        // Checked first: a failed statement would abort the read's snapshot transaction.
+        const present = await rows<{ here: boolean }>(client, {
+          text: "SELECT to_regclass('storms') IS NOT NULL AS here",
+          values: [],
+        });
+        if (!present[0]?.here) return [];
+        return (
+          await rows<{
+            kind: StormNote['kind'];
+            label: string;
+            job: string;
+            host_count: number;
+            opened_at: Date;
+          }>(client, {
+            text: `SELECT kind, label, job, host_count, opened_at FROM storms
+                      WHERE opened_at > now() - interval '1 day' ORDER BY opened_at DESC, id DESC`,
+            values: [],
+          })
+        ).map((row) => ({
+          kind: row.kind,
+          label: row.label,
+          job: row.job,
+          hostCount: row.host_count,
+          openedAt: row.opened_at.toISOString(),
+        }));
+      }),
     );
   }
 

@@ -68,11 +68,12 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
     const page = pageContext(c, options);
     const messages = MESSAGES[page.lang];
     const now = options.now();
-    const [facts, failures, undelivered, notes] = await Promise.all([
+    const [facts, failures, undelivered, notes, storms] = await Promise.all([
       readModel.statusFacts(),
       readModel.latestFailures(LATEST),
       readModel.undelivered(UNDELIVERED),
       readModel.hostNotes?.(),
+      readModel.storms?.(),
     ]);
     const report = statusReport(facts, {
       now,
@@ -82,7 +83,7 @@ export function pageRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
       ...(notes ? { notes } : {}),
     });
     const body = dashboard(
-      { report, failures, undelivered },
+      { report, failures, undelivered, ...(storms ? { storms } : {}) },
       { messages, langQuery: page.langQuery, now, ...zone },
     );
     return htmlResponse(

@@ -89,6 +89,17 @@ export interface HostNote {
   clash: { installations: number; refusals: number; pendingRows: number } | null;
 }
 
+/** A storm the centre recorded (issue 26): many hosts failing on one target or error at once. */
+export interface StormNote {
+  kind: 'target' | 'error';
+  /** The target (BACKUP_ALERT_TARGET) or the error class. */
+  label: string;
+  job: string;
+  hostCount: number;
+  /** ISO 8601. */
+  openedAt: string;
+}
+
 export interface BackupQuery {
   status?: RunStatusName;
   type?: string;
@@ -132,6 +143,8 @@ export interface ReadModel {
   latestFailures(limit: number): Promise<BackupWithTail[]>;
   /** The centre only: hosts with a name clash or a clock off by more than a minute. */
   hostNotes?(): Promise<HostNote[]>;
+  /** Over the centre: the storms of the last day, newest first. */
+  storms?(): Promise<StormNote[]>;
   /** Cheap liveness check of the storage for /healthz; throws when it cannot read. */
   ping(): Promise<void>;
 }

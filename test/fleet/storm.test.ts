@@ -4,7 +4,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorClassOf } from '../../src/alert/error-class.js';
 import { migrateFleet } from '../../src/fleet/migrate.js';
+import { openCentrePool } from '../../src/fleet/pool.js';
+import { CentreReadModel } from '../../src/fleet/read-model.js';
 import { claimStorm, claimStormUpdates, type StormClaim } from '../../src/fleet/storm.js';
+import { statusReport } from '../../src/serve/health.js';
+import { dashboard } from '../../src/serve/page/dashboard.js';
+import { MESSAGES } from '../../src/serve/page/i18n.js';
 import { runMain } from '../helpers/cli.js';
 import { fleetConfig } from '../helpers/fleet.js';
 import { scriptedServer } from '../helpers/http.js';
@@ -20,15 +25,16 @@ const url = (user: string) => cluster.url({ user, password: `${user}-pw-123`, da
 
 beforeAll(async () => {
   cluster = await startPostgres();
-  const psql = async (file: string, vars: Record<string, string>, database = 'backup_alert') => {
-    const result = await cluster.psql(database, { file: `${EXAMPLES}${file}`, vars });
-    if (result.exitCode !== 0) throw new Error(`${file}: ${result.stderr}`);
+  const runExample = async (file: string, vars: Record<string, string>, database = 'backup_alert') => {
+    // psql's subset the examples use, without psql (npm test needs no OS program; the
+    // interop tier checks the same files against the real psql).
+    await cluster.runSqlFile(database, `${EXAMPLES}${file}`, vars);
   };
-  await psql('roles.sql', { admin_password: ADMIN_PASSWORD }, 'postgres');
+  await runExample('roles.sql', { admin_password: ADMIN_PASSWORD }, 'postgres');
   admin = cluster.url({ user: 'backup_alert_admin', password: ADMIN_PASSWORD, database: 'backup_alert' });
   await migrateFleet(fleetConfig(admin), { version: 'test' });
-  await psql('grants.sql', {});
-  for (const host of ['db01', 'db02']) await psql('add-host.sql', { host, password: `${host}-pw-123` });
+  await runExample('grants.sql', {});
+  for (const host of ['db01', 'db02']) await runExample('add-host.sql', { host, password: `${host}-pw-123` });
 });
 afterAll(async () => {
   await cluster?.destroy();
@@ -147,6 +153,40 @@ describe('storm claims at the centre (schema 5, SECURITY DEFINER)', () => {
     expect(lines.filter((line) => /^db0[12]\s/.test(line))).toEqual([]);
     expect(status.stdout).toMatch(/storm #\d+: 2 hosts failed on target nfs-d since .* \(2 still failed\)/);
     expect(status.exitCode).toBe(1);
+
+    // The dashboard over the centre shows it as one row too, read as the monitoring reader.
+    await cluster.runSqlFile('backup_alert', `${EXAMPLES}add-reader.sql`, {
+      reader: 'dash',
+      password: 'dash-pw-123',
+    });
+    const pool = await openCentrePool(url('dash'), {
+      timeoutMs: 10_000,
+      max: 1,
+      applicationName: 'test',
+      secrets: [],
+    });
+    try {
+      const model = new CentreReadModel(pool);
+      const storms = (await model.storms()).filter((storm) => storm.label === 'nfs-d');
+      expect(storms).toEqual([
+        { kind: 'target', label: 'nfs-d', job: 'daily', hostCount: 2, openedAt: expect.any(String) },
+      ]);
+      const page = String(
+        dashboard(
+          {
+            report: statusReport([], { now: new Date(), escalateAfter: 3 }),
+            failures: [],
+            undelivered: { total: 0, items: [] },
+            storms,
+          },
+          { messages: MESSAGES.en, langQuery: '', now: new Date() },
+        ),
+      );
+      expect(page.match(/data-storm-label="nfs-d"/g)).toHaveLength(1);
+      expect(page).toContain('Storm: daily failed on 2 hosts — target nfs-d');
+    } finally {
+      await pool.close();
+    }
   });
 });
 

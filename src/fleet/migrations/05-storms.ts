@@ -159,7 +159,7 @@ export const STORMS: CentreMigration = {
                                 claim_storm_update(text) TO backup_alert_host;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'backup_alert_reader') THEN
-      GRANT SELECT ON storms TO backup_alert_reader;
+      GRANT SELECT ON storms, storm_hosts TO backup_alert_reader;
     END IF;
   END $do$;
   ${LOCK_DOWN_FUNCTIONS}

@@ -1,6 +1,6 @@
 import { BACKUP_TYPES } from '../../shared/run-result.js';
 import type { Health, HostTypeStatus, StatusReport } from '../health.js';
-import type { BackupWithTail, NotificationItem, Page } from '../read-model.js';
+import type { BackupWithTail, NotificationItem, Page, StormNote } from '../read-model.js';
 import { backupHref, clip, jobHref, outputEnd, stamp } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import type { Messages } from './i18n.js';
@@ -9,6 +9,8 @@ export interface DashboardData {
   report: StatusReport;
   failures: BackupWithTail[];
   undelivered: Page<NotificationItem>;
+  /** Over the centre (issue 26): storms of the last day, each shown as one row. */
+  storms?: readonly StormNote[];
 }
 
 export interface DashboardOptions {
@@ -169,9 +171,25 @@ function hostNotes(report: StatusReport, o: DashboardOptions): SafeHtml | false 
   )}</section>`;
 }
 
-/** The body of `/`: clashes and clocks, summary, escalations, the grid, failures, undelivered alerts. */
+/** Over the centre: each storm as one row (its hosts' cells stay in the grid below). */
+function storms(list: readonly StormNote[] | undefined, o: DashboardOptions): SafeHtml | false {
+  if (!list || list.length === 0) return false;
+  const m = o.messages.storms;
+  return html`<section id="storms"><h2>${m.section}</h2>${list.map(
+    (storm) =>
+      html`<div class="note h-failed" data-storm-kind="${storm.kind}" data-storm-label="${storm.label}"><strong>${m.row(
+        storm.hostCount,
+        storm.kind,
+        clip(storm.label, 120),
+        storm.job,
+      )}</strong> <span class="time">${stamp(storm.openedAt, o.timeZone)}</span></div>`,
+  )}</section>`;
+}
+
+/** The body of `/`: storms, clashes and clocks, summary, escalations, the grid, failures, undelivered alerts. */
 export function dashboard(data: DashboardData, o: DashboardOptions): SafeHtml {
-  return html`${hostNotes(data.report, o)}
+  return html`${storms(data.storms, o)}
+${hostNotes(data.report, o)}
 ${summary(data.report, o)}
 ${escalations(data.report, o)}
 <section id="health"><h2>${o.messages.sections.grid}</h2>${grid(data.report, o)}</section>

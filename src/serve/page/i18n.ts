@@ -64,6 +64,11 @@ export interface Messages {
     clash: (installations: number, pendingRows: number) => string;
     clock: (skew: string) => string;
   };
+  /** Over the centre (issue 26): a storm, one row for all its hosts. */
+  storms: {
+    section: string;
+    row: (hosts: number, kind: 'target' | 'error', label: string, job: string) => string;
+  };
 }
 
 const UNITS = {
@@ -147,6 +152,11 @@ const JA: Messages = {
       `ホスト名の重複（緊急）: 別のマシン${n}台がこの名前で送信を拒否されています（未送信 ${pending} 件）。BACKUP_ALERT_HOST を分けるか、置き換えたマシンで sync --take-over を実行してください`,
     clock: (skew) => `時計のずれ ${skew}（経過時間はセンターの受信時刻で判定）`,
   },
+  storms: {
+    section: '一斉障害（ストーム）',
+    row: (hosts, kind, label, job) =>
+      `ストーム: ${hosts}台のホストで ${job} が失敗 — ${kind === 'target' ? `バックアップ先 ${label}` : `同じエラー: ${label}`}`,
+  },
 };
 
 const EN: Messages = {
@@ -207,6 +217,11 @@ const EN: Messages = {
     clash: (n, pending) =>
       `Name clash (critical): ${n} other machine(s) refused under this name, ${pending} rows not shipped. Give each its own BACKUP_ALERT_HOST, or run sync --take-over on the machine that replaced the other`,
     clock: (skew) => `Clock off by ${skew} (ages use the centre's receipt time)`,
+  },
+  storms: {
+    section: 'Storms',
+    row: (hosts, kind, label, job) =>
+      `Storm: ${job} failed on ${hosts} hosts — ${kind === 'target' ? `target ${label}` : `same error: ${label}`}`,
   },
 };
 
