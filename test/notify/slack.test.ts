@@ -318,7 +318,7 @@ describe('slack text fallback clipping', () => {
       const payload = slackPayload(alert, 'en', undefined) as { text: string };
       expect(payload.text.length).toBeLessThanOrEqual(SLACK_SECTION_MAX);
       expect(payload.text).toMatch(/(&lt;)+…$/);
-      expect(payload.text).toMatch(/^\[URGENT\] Backup failed: BKP-/);
+      expect(payload.text).toMatch(/^\[URGENT\] Backup failed: daily@db1 BKP-/);
     }
   });
 
