@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { readRuns } from '../helpers/db.js';
+import { startHealthchecks } from '../helpers/healthchecks.js';
 import { ok, scriptedServer } from '../helpers/http.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
@@ -310,6 +311,33 @@ describe('watch per job', () => {
     expect(watch.stdout).toContain('✖ No successful pg backup recorded on this host (max age 1d 2h)');
     expect(watch.stdout).not.toContain('files');
     expect(h.bodies().map((b) => b.subject)).toEqual(['【警告】バックアップ未実行: pg@db1']);
+  });
+});
+
+describe('pings per job (issue 21)', () => {
+  it("each job pings its own check: the job file's BACKUP_ALERT_PING_URL beats the main one", async () => {
+    const h = await jobsHost();
+    const mainCheck = await startHealthchecks();
+    const pgCheck = await startHealthchecks();
+    const script = writeScript(h.dir, 'fine.sh', 'echo done');
+    h.job('pg', [
+      `BACKUP_ALERT_SCRIPT=${script}`,
+      'BACKUP_ALERT_TYPE=daily',
+      `BACKUP_ALERT_PING_URL=${pgCheck.base}/ping/${pgCheck.uuid}`,
+    ]);
+    h.job('files', [`BACKUP_ALERT_SCRIPT=${script}`, 'BACKUP_ALERT_TYPE=daily']);
+    const main = { BACKUP_ALERT_PING_URL: `${mainCheck.base}/ping/${mainCheck.uuid}` };
+    expect((await h.cli(['run', '--job', 'pg'], main)).exitCode).toBe(0);
+    expect((await h.cli(['run', '--job', 'files'], main)).exitCode).toBe(0);
+    // pg reached its own check only; files, with no URL of its own, the main one.
+    expect(pgCheck.pings.map((p) => [p.action, p.status])).toEqual([
+      ['/start', 200],
+      ['', 200],
+    ]);
+    expect(mainCheck.pings.map((p) => [p.action, p.status])).toEqual([
+      ['/start', 200],
+      ['', 200],
+    ]);
   });
 });
 
