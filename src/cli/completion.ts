@@ -75,11 +75,14 @@ function bashScript(COMPLETABLE: readonly Completable[]): string {
       if (!option.value) continue;
       for (const flag of flags(option)) valueFlags.add(flag);
       const ambiguous = (shapes.get(option.long)?.size ?? 0) > 1;
-      const key = flags(option)
+      // Per flag, not per option: `run --job/-j` and `status --job` share `--job`, and a second
+      // pattern for it would never match (shellcheck SC2221/SC2222).
+      const patterns = flags(option)
         .map((flag) => (ambiguous ? `"${command.name} ${flag}"` : `*" ${flag}"`))
-        .join('|');
-      if (seen.has(key)) continue;
-      seen.add(key);
+        .filter((pattern) => !seen.has(pattern));
+      if (patterns.length === 0) continue;
+      for (const pattern of patterns) seen.add(pattern);
+      const key = patterns.join('|');
       // Paths: one name a line (names with spaces stay whole), `-o filenames` for the `/` after a directory.
       const action =
         option.value.kind === 'file'
