@@ -84,18 +84,18 @@ describe('node_exporter textfile collector', () => {
     );
     const value = (name: string, labels: Record<string, string>) =>
       samples(text, name).find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
-    expect(value('backup_alert_last_run_success', { type: 'daily' })).toBe(0);
-    expect(value('backup_alert_last_run_success', { type: 'weekly' })).toBe(1);
-    expect(value('backup_alert_last_run_success', { type: 'monthly' })).toBe(0);
-    expect(value('backup_alert_last_run_exit_code', { type: 'daily' })).toBe(23);
-    expect(value('backup_alert_last_run_exit_code', { type: 'monthly' })).toBe(-1);
-    expect(value('backup_alert_consecutive_failures', { type: 'daily' })).toBe(2);
-    expect(value('backup_alert_last_run_duration_seconds', { type: 'daily' })).toBe(90);
-    expect(value('backup_alert_last_success_timestamp_seconds', { type: 'daily' })).toBe(
+    expect(value('backup_alert_last_run_success', { backup_job: 'daily', type: 'daily' })).toBe(0);
+    expect(value('backup_alert_last_run_success', { backup_job: 'weekly', type: 'weekly' })).toBe(1);
+    expect(value('backup_alert_last_run_success', { backup_job: 'monthly', type: 'monthly' })).toBe(0);
+    expect(value('backup_alert_last_run_exit_code', { backup_job: 'daily', type: 'daily' })).toBe(23);
+    expect(value('backup_alert_last_run_exit_code', { backup_job: 'monthly', type: 'monthly' })).toBe(-1);
+    expect(value('backup_alert_consecutive_failures', { backup_job: 'daily', type: 'daily' })).toBe(2);
+    expect(value('backup_alert_last_run_duration_seconds', { backup_job: 'daily', type: 'daily' })).toBe(90);
+    expect(value('backup_alert_last_success_timestamp_seconds', { backup_job: 'daily', type: 'daily' })).toBe(
       Date.parse('2026-03-01T03:01:30.000Z') / 1000,
     );
-    expect(value('backup_alert_last_success_timestamp_seconds', { type: 'monthly' })).toBe(0);
-    expect(value('backup_alert_runs_total', { status: 'failure', type: 'daily' })).toBe(2);
+    expect(value('backup_alert_last_success_timestamp_seconds', { backup_job: 'monthly', type: 'monthly' })).toBe(0);
+    expect(value('backup_alert_runs_total', { backup_job: 'daily', status: 'failure', type: 'daily' })).toBe(2);
     expect(value('backup_alert_notifications_pending', {})).toBe(0);
     expect(value('backup_alert_notifications_total', { channel: 'email', status: 'sent' })).toBe(0);
     expect(value('backup_alert_build_info', { version: '0.1.0' })).toBe(1);
@@ -122,7 +122,7 @@ describe('node_exporter textfile collector', () => {
     );
     const text = await scrape();
     expect(samples(text, 'node_textfile_scrape_error')[0]?.value).toBe(0);
-    expect(samples(text, 'backup_alert_last_run_success')).toEqual([{ labels: { type: odd }, value: 0 }]);
+    expect(samples(text, 'backup_alert_last_run_success')).toEqual([{ labels: { backup_job: odd, type: odd }, value: 0 }]);
   });
 
   it('never sees a broken file while runs rewrite it', async () => {

@@ -52,8 +52,8 @@ describe('Pushgateway', () => {
     const text = await served();
     const db1 = (name: string) => samples(text, name).filter((s) => s.labels['instance'] === 'db1');
     expect(db1('backup_alert_last_run_success')).toEqual([
-      { labels: { instance: 'db1', job: 'backup_alert', type: 'daily' }, value: 1 },
-      { labels: { instance: 'db1', job: 'backup_alert', type: 'weekly' }, value: 0 },
+      { labels: { backup_job: 'daily', instance: 'db1', job: 'backup_alert', type: 'daily' }, value: 1 },
+      { labels: { backup_job: 'weekly', instance: 'db1', job: 'backup_alert', type: 'weekly' }, value: 0 },
     ]);
     expect(db1('backup_alert_notifications_pending')).toEqual([
       { labels: { instance: 'db1', job: 'backup_alert' }, value: 2 },
