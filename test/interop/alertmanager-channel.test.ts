@@ -71,7 +71,7 @@ describe('alertmanager channel (real Alertmanager)', () => {
     });
     const backupId = alert!.annotations['backup_id']!;
     expect(backupId).toMatch(/^BKP-\d{8}-\d{6}-daily$/);
-    expect(alert!.annotations['summary']).toBe(`【緊急】バックアップ失敗: ${backupId}`);
+    expect(alert!.annotations['summary']).toBe(`【緊急】バックアップ失敗: daily@test-host ${backupId}`);
     expect(alert!.annotations['runbook_url']).toBe('https://wiki.example.com/OP-BKP-ALT-001');
     const description = alert!.annotations['description']!;
     expect(description).toContain('Backup script failed with exit code 32');
