@@ -18,17 +18,17 @@ describe('run: metrics and heartbeat around the backup', () => {
     const env = { BACKUP_ALERT_METRICS_FILE: file };
     expect((await runMain(['run', '--type', 'daily', '--script', ok, '--db', db], { env })).exitCode).toBe(0);
     expect(samples(readFileSync(file, 'utf8'), 'backup_alert_last_run_success')).toEqual([
-      { labels: { type: 'daily' }, value: 1 },
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 1 },
     ]);
     expect((await runMain(['run', '--type', 'daily', '--script', fail, '--db', db], { env })).exitCode).toBe(
       5,
     );
     const text = readFileSync(file, 'utf8');
     expect(samples(text, 'backup_alert_last_run_exit_code')).toEqual([
-      { labels: { type: 'daily' }, value: 5 },
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 5 },
     ]);
     expect(samples(text, 'backup_alert_consecutive_failures')).toEqual([
-      { labels: { type: 'daily' }, value: 1 },
+      { labels: { backup_job: 'daily', type: 'daily' }, value: 1 },
     ]);
   });
 

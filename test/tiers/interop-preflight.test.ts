@@ -29,10 +29,10 @@ describe('the interop preflight', () => {
     expect(result.exitCode).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^test:interop: the interop tier needs programs that are not installed \(promtool, .*amtool.*psql\)/,
+      /^test:interop: the interop tier needs programs that are not installed \(promtool, .*amtool.*psql.*jq\)/,
     );
     expect(lines[1]).toBe(
-      'apt-get install -y prometheus prometheus-node-exporter prometheus-pushgateway prometheus-alertmanager apprise zsh fish tmux bash systemd shellcheck dpkg man-db groff-base postgresql-client bash-completion',
+      'apt-get install -y prometheus prometheus-node-exporter prometheus-pushgateway prometheus-alertmanager apprise zsh fish tmux bash systemd shellcheck dpkg man-db groff-base postgresql-client curl jq bash-completion',
     );
   });
 
