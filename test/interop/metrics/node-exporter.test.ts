@@ -94,8 +94,12 @@ describe('node_exporter textfile collector', () => {
     expect(value('backup_alert_last_success_timestamp_seconds', { backup_job: 'daily', type: 'daily' })).toBe(
       Date.parse('2026-03-01T03:01:30.000Z') / 1000,
     );
-    expect(value('backup_alert_last_success_timestamp_seconds', { backup_job: 'monthly', type: 'monthly' })).toBe(0);
-    expect(value('backup_alert_runs_total', { backup_job: 'daily', status: 'failure', type: 'daily' })).toBe(2);
+    expect(
+      value('backup_alert_last_success_timestamp_seconds', { backup_job: 'monthly', type: 'monthly' }),
+    ).toBe(0);
+    expect(value('backup_alert_runs_total', { backup_job: 'daily', status: 'failure', type: 'daily' })).toBe(
+      2,
+    );
     expect(value('backup_alert_notifications_pending', {})).toBe(0);
     expect(value('backup_alert_notifications_total', { channel: 'email', status: 'sent' })).toBe(0);
     expect(value('backup_alert_build_info', { version: '0.1.0' })).toBe(1);
@@ -122,7 +126,9 @@ describe('node_exporter textfile collector', () => {
     );
     const text = await scrape();
     expect(samples(text, 'node_textfile_scrape_error')[0]?.value).toBe(0);
-    expect(samples(text, 'backup_alert_last_run_success')).toEqual([{ labels: { backup_job: odd, type: odd }, value: 0 }]);
+    expect(samples(text, 'backup_alert_last_run_success')).toEqual([
+      { labels: { backup_job: odd, type: odd }, value: 0 },
+    ]);
   });
 
   it('never sees a broken file while runs rewrite it', async () => {
