@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
+import { generate } from 'selfsigned';
 
 export interface CertFiles {
   certPath: string;
@@ -10,40 +9,33 @@ export interface CertFiles {
   cert: Buffer;
 }
 
-/** A fresh self-signed certificate for localhost/127.0.0.1 with this CN, written into `dir`. */
+/**
+ * A fresh self-signed certificate for localhost/127.0.0.1 with this CN, written into `dir`
+ * (made in memory by the `selfsigned` package: npm test needs no openssl program).
+ */
 export async function writeCert(dir: string, cn: string): Promise<CertFiles> {
-  const work = mkdtempSync(join(tmpdir(), 'backup-alert-cert-'));
-  try {
-    const keyTmp = join(work, 'key.pem');
-    const certTmp = join(work, 'cert.pem');
-    await execa('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyTmp,
-      '-out',
-      certTmp,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ]);
-    const certPath = join(dir, `${cn}.crt`);
-    const keyPath = join(dir, `${cn}.key`);
-    const cert = readFileSync(certTmp);
-    writeFileSync(certPath, cert);
-    writeFileSync(keyPath, readFileSync(keyTmp), { mode: 0o600 });
-    return { certPath, keyPath, cert };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const pems = await generate([{ name: 'commonName', value: cn }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 2 * 24 * 3_600_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
+  });
+  const certPath = join(dir, `${cn}.crt`);
+  const keyPath = join(dir, `${cn}.key`);
+  const cert = Buffer.from(pems.cert);
+  writeFileSync(certPath, cert);
+  writeFileSync(keyPath, pems.private, { mode: 0o600 });
+  return { certPath, keyPath, cert };
 }
 
 export interface HttpsAnswer {
