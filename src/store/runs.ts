@@ -160,31 +160,23 @@ export class RunTable {
    * construction (each step takes the next greater type), so no sort.
    */
   types(): string[] {
-    return this.db
-      .prepare(
-        `WITH RECURSIVE t(type) AS (
-           SELECT min(type) FROM backup_logs
-           UNION ALL
-           SELECT (SELECT min(type) FROM backup_logs WHERE type > t.type) FROM t WHERE t.type IS NOT NULL
-         )
-         SELECT type FROM t WHERE type IS NOT NULL`,
-      )
-      .pluck()
-      .all() as string[];
+    return this.distinct('type');
   }
 
-  /**
-   * Jobs that have at least one run: the same skip-scan as types(), over (job, started_at).
-   */
+  /** Jobs that have at least one run: the same skip-scan, over (job, started_at). */
   jobs(): string[] {
+    return this.distinct('job');
+  }
+
+  private distinct(column: 'type' | 'job'): string[] {
     return this.db
       .prepare(
-        `WITH RECURSIVE j(job) AS (
-           SELECT min(job) FROM backup_logs
+        `WITH RECURSIVE v(value) AS (
+           SELECT min(${column}) FROM backup_logs
            UNION ALL
-           SELECT (SELECT min(job) FROM backup_logs WHERE job > j.job) FROM j WHERE j.job IS NOT NULL
+           SELECT (SELECT min(${column}) FROM backup_logs WHERE ${column} > v.value) FROM v WHERE v.value IS NOT NULL
          )
-         SELECT job FROM j WHERE job IS NOT NULL`,
+         SELECT value FROM v WHERE value IS NOT NULL`,
       )
       .pluck()
       .all() as string[];
