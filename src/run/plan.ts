@@ -101,7 +101,8 @@ export const TEST_SCRIPT = '/usr/bin/false';
 /** The type: --type, else the job file's BACKUP_ALERT_TYPE, else a job named like a type. */
 function typeOf(options: RunOptions, jobFile: JobFile | undefined): BackupType {
   const fromFile = options.type === undefined ? jobFile?.values['BACKUP_ALERT_TYPE']?.trim() : undefined;
-  const type = options.type ?? fromFile ?? options.job;
+  // run --test with nothing else is the runbook §7.3 simulation: its `{"type": "manual"}`.
+  const type = options.type ?? fromFile ?? options.job ?? (options.test ? 'manual' : undefined);
   if (type === undefined) {
     throw new UsageError(
       'no backup type: give --type daily|weekly|monthly|manual (or --job NAME with a job file)',

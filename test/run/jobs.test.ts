@@ -240,6 +240,17 @@ describe('doctor and job files', () => {
       expect(detail).toContain(fragment);
     expect(result.stdout).not.toContain('SeCrEtJoBtOkEn');
   });
+
+  it('a job file that sets nothing yet (all comments, as init writes it) is a warning, not a failure', async () => {
+    const h = await jobsHost();
+    h.job('example', ['# BACKUP_ALERT_SCRIPT=/usr/local/sbin/backup.sh', '# BACKUP_ALERT_TYPE=daily']);
+    const result = await h.cli(['doctor', '--json']);
+    const checks = JSON.parse(result.stdout) as Array<{ title: string; status: string; detail: string }>;
+    expect(checks.find((c) => c.title === 'Job example')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('sets nothing yet'),
+    });
+  });
 });
 
 describe('silence add --job', () => {
@@ -287,6 +298,12 @@ describe('run --test (runbook §7.3)', () => {
     const status = await h.cli(['status', '--nagios']);
     expect(status.stdout).toMatch(/^OK - pg: last success/);
     expect(status.exitCode).toBe(0);
+    // With nothing else given it is the runbook's {"type": "manual"}: /usr/bin/false as manual.
+    const bare = await h.cli(['run', '--test']);
+    expect(bare.exitCode, bare.stderr).toBe(1);
+    expect(h.bodies().at(-1)!.subject).toMatch(
+      /^【テスト】【緊急】バックアップ失敗: manual@db1 BKP-\d{8}-\d{6}-manual$/,
+    );
     const history = await h.cli(['history']);
     expect(history.stdout).toMatch(/failure \(test\)/);
     // No incident was opened by a test.

@@ -51,6 +51,16 @@ export function checkJobFiles(jobsDir: string, cwd: string, defaultScript: strin
 }
 
 function checkJobFile(file: JobFile, cwd: string, defaultScript: string | undefined): Check {
+  // A file with every line commented (as `init` writes the example) is not set up yet, not broken.
+  if (Object.keys(file.values).length === 0 && file.problems.length === 0) {
+    return {
+      id: 'jobs',
+      status: 'warn',
+      title: `Job ${file.name}`,
+      detail: `${file.path} sets nothing yet (every line is a comment)`,
+      remedy: `set BACKUP_ALERT_SCRIPT and BACKUP_ALERT_TYPE in ${file.path}, or remove it`,
+    };
+  }
   const problems: string[] = file.problems.map((p) => p.message);
   const at = (key: string) => `${file.path}:${file.lines[key] ?? '?'}`;
   const secret = secretReadableByOthers(file);
