@@ -1,36 +1,13 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
-import { generate } from 'selfsigned';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { onTestFinished } from 'vitest';
-
-export interface TestCert {
-  key: Buffer;
-  cert: Buffer;
-}
+import { makeCert, type TestCert } from './cert.js';
 
 let certPromise: Promise<TestCert> | undefined;
 
-/**
- * A self-signed certificate for 127.0.0.1/localhost, made once per test file, in memory (the
- * `selfsigned` package: no openssl program needed, nothing written to the temp directory).
- */
+/** A self-signed certificate for 127.0.0.1/localhost (CN=localhost, RSA), made once per test file. */
 export function selfSignedCert(): Promise<TestCert> {
-  certPromise ??= generate([{ name: 'commonName', value: 'localhost' }], {
-    keyType: 'rsa',
-    keySize: 2048,
-    algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 2 * 24 * 3_600_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  }).then((pems) => ({ key: Buffer.from(pems.private), cert: Buffer.from(pems.cert) }));
+  certPromise ??= makeCert('localhost', 'rsa');
   return certPromise;
 }
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
+import { makeCert } from './cert.js';
 
 export interface CertFiles {
   certPath: string;
@@ -10,31 +10,14 @@ export interface CertFiles {
 }
 
 /**
- * A fresh self-signed certificate for localhost/127.0.0.1 with this CN, written into `dir`
- * (made in memory by the `selfsigned` package: npm test needs no openssl program).
+ * A fresh self-signed certificate for localhost/127.0.0.1 with this CN, written into `dir`.
  */
 export async function writeCert(dir: string, cn: string): Promise<CertFiles> {
-  const pems = await generate([{ name: 'commonName', value: cn }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 2 * 24 * 3_600_000),
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-        ],
-      },
-    ],
-  });
+  const { key, cert } = await makeCert(cn, 'ec');
   const certPath = join(dir, `${cn}.crt`);
   const keyPath = join(dir, `${cn}.key`);
-  const cert = Buffer.from(pems.cert);
   writeFileSync(certPath, cert);
-  writeFileSync(keyPath, pems.private, { mode: 0o600 });
+  writeFileSync(keyPath, key, { mode: 0o600 });
   return { certPath, keyPath, cert };
 }
 
