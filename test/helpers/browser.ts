@@ -1,13 +1,44 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { onTestFinished } from 'vitest';
 import { chromiumProgram } from './chromium-binary.js';
 
-/** The system's Chromium or npm's (chromium-binary.ts), driven by playwright-core. */
+/**
+ * The system's Chromium or npm's (chromium-binary.ts), driven by playwright-core.
+ *
+ * Chromium makes its own temp files (.org.chromium.Chromium.XXXXXX) and one closed mid-write
+ * leaves them behind, which CI counts as a leak: it gets a temp directory of its own (TMPDIR),
+ * removed once the browser is gone.
+ */
 export async function launchChromium(): Promise<Browser> {
   const program = await chromiumProgram();
+  const browserTmp = mkdtempSync(join(tmpdir(), 'backup-alert-chromium-'));
+  const removeBrowserTmp = () => rmSync(browserTmp, { recursive: true, force: true });
+  let browser: Browser;
+  try {
+    browser = await launch(program, browserTmp);
+  } catch (error) {
+    removeBrowserTmp();
+    throw error;
+  }
+  browser.on('disconnected', removeBrowserTmp);
+  const close = browser.close.bind(browser);
+  browser.close = async (options) => {
+    try {
+      await close(options);
+    } finally {
+      removeBrowserTmp();
+    }
+  };
+  return browser;
+}
+
+function launch(program: Awaited<ReturnType<typeof chromiumProgram>>, browserTmp: string): Promise<Browser> {
   return chromium.launch({
     executablePath: program.executablePath,
-    env: program.env,
+    env: { ...program.env, TMPDIR: browserTmp },
     // We run as root in CI: Chromium's sandbox needs an unprivileged user.
     args: [
       '--no-sandbox',
