@@ -215,7 +215,7 @@ describe('doctor and job files', () => {
     const good = writeScript(h.dir, 'ok.sh', 'exit 0');
     const plain = join(h.dir, 'not-executable.sh');
     writeFileSync(plain, 'exit 0\n');
-    h.job('ok', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=daily']);
+    h.job('ok', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=daily', 'BACKUP_ALERT_MAX_AGE=26h']);
     const bad = h.job('bad', [
       `BACKUP_ALERT_SCRIPT=${plain}`,
       'BACKUP_ALERT_TYPE=hourly',
@@ -227,7 +227,10 @@ describe('doctor and job files', () => {
     const result = await h.cli(['doctor', '--json']);
     expect(result.exitCode).toBe(1);
     const checks = JSON.parse(result.stdout) as Array<{ title: string; status: string; detail: string }>;
-    expect(checks.find((c) => c.title === 'Job ok')).toMatchObject({ status: 'ok' });
+    expect(checks.find((c) => c.title === 'Job ok')).toMatchObject({
+      status: 'ok',
+      detail: `${h.jobsDir}/ok.env: daily, ${good}; a success at least every 1d 2h`,
+    });
     const detail = checks.find((c) => c.title === 'Job bad')!.detail;
     expect(checks.find((c) => c.title === 'Job bad')!.status).toBe('fail');
     for (const fragment of [
@@ -250,6 +253,32 @@ describe('doctor and job files', () => {
       status: 'warn',
       detail: expect.stringContaining('sets nothing yet'),
     });
+  });
+
+  it('says what each job promises; a job that promises nothing is a warning naming the line to add', async () => {
+    const h = await jobsHost();
+    const good = writeScript(h.dir, 'ok.sh', 'exit 0');
+    h.job('pg', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=weekly']);
+    h.job('files', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=daily']);
+    h.job('adhoc', [`BACKUP_ALERT_SCRIPT=${good}`, 'BACKUP_ALERT_TYPE=manual']);
+    const result = await h.cli(['doctor', '--json'], { BACKUP_ALERT_EXPECT: 'files=30h' });
+    const checks = JSON.parse(result.stdout) as Array<{
+      title: string;
+      status: string;
+      detail: string;
+      remedy: string;
+    }>;
+    expect(checks.find((c) => c.title === 'Job pg')).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('promises nothing'),
+      remedy: `add BACKUP_ALERT_MAX_AGE=8d (the longest time allowed between successes) to ${h.jobsDir}/pg.env`,
+    });
+    // BACKUP_ALERT_EXPECT names the job: that is its promise.
+    expect(checks.find((c) => c.title === 'Job files')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('a success at least every 1d 6h'),
+    });
+    expect(checks.find((c) => c.title === 'Job adhoc')).toMatchObject({ status: 'ok' });
   });
 });
 

@@ -88,7 +88,7 @@ export async function doctorCommand(
     ...(await centreChecks(ctx)),
     checkStateDir(dirname(config.dbPath), config.dbPath),
     checkScript(config),
-    ...checkJobFiles(ctx.jobsDir, ctx.cwd, config.script),
+    ...checkJobFiles(ctx.jobsDir, ctx.cwd, config.script, config.expect),
   ];
   // Last line of defence: nothing secret leaves, whatever a check put in its text.
   const safe = checks.map((check) => ({

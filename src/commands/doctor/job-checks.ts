@@ -1,9 +1,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { type JobFile, secretReadableByOthers } from '../../config/job-file.js';
-import { listJobFiles, strayJobFiles } from '../../config/jobs-dir.js';
+import { listJobFiles, promiseOf, strayJobFiles } from '../../config/jobs-dir.js';
 import { parseSize } from '../../shared/bytes.js';
-import { parseDuration } from '../../shared/duration.js';
+import { formatDuration, parseDuration } from '../../shared/duration.js';
 import { errorMessage } from '../../shared/errors.js';
 import { isBackupType } from '../../shared/run-result.js';
 import type { Check } from './checks.js';
@@ -20,7 +20,12 @@ const DURATIONS = [
  * Every job file (borgmatic's `config validate`): its mode, its keys, its type, its script
  * and its values, each problem naming the file and the line. One check per job.
  */
-export function checkJobFiles(jobsDir: string, cwd: string, defaultScript: string | undefined): Check[] {
+export function checkJobFiles(
+  jobsDir: string,
+  cwd: string,
+  defaultScript: string | undefined,
+  expect: Readonly<Record<string, number>> = {},
+): Check[] {
   let files: JobFile[];
   try {
     files = listJobFiles(jobsDir);
@@ -47,10 +52,15 @@ export function checkJobFiles(jobsDir: string, cwd: string, defaultScript: strin
   if (files.length === 0 && stray.length === 0) {
     return [{ id: 'jobs', status: 'skip', title: 'Job files', detail: `none in ${jobsDir}`, remedy: null }];
   }
-  return [...files.map((file) => checkJobFile(file, cwd, defaultScript)), ...stray];
+  return [...files.map((file) => checkJobFile(file, cwd, defaultScript, expect)), ...stray];
 }
 
-function checkJobFile(file: JobFile, cwd: string, defaultScript: string | undefined): Check {
+function checkJobFile(
+  file: JobFile,
+  cwd: string,
+  defaultScript: string | undefined,
+  expect: Readonly<Record<string, number>>,
+): Check {
   // A file with every line commented (as `init` writes the example) is not set up yet, not broken.
   if (Object.keys(file.values).length === 0 && file.problems.length === 0) {
     return {
@@ -94,15 +104,49 @@ function checkJobFile(file: JobFile, cwd: string, defaultScript: string | undefi
     const where = file.values['BACKUP_ALERT_SCRIPT'] ? at('BACKUP_ALERT_SCRIPT') : file.path;
     problems.push(`${where}: ${scriptProblem === 'no script' ? 'no BACKUP_ALERT_SCRIPT' : scriptProblem}`);
   }
-  return problems.length === 0
-    ? { id: 'jobs', status: 'ok', title: `Job ${file.name}`, detail: file.path, remedy: null }
-    : {
-        id: 'jobs',
-        status: 'fail',
-        title: `Job ${file.name}`,
-        detail: problems.join('; '),
-        remedy: `fix ${file.path} (see docs/jobs.md)`,
-      };
+  if (problems.length > 0)
+    return {
+      id: 'jobs',
+      status: 'fail',
+      title: `Job ${file.name}`,
+      detail: problems.join('; '),
+      remedy: `fix ${file.path} (see docs/jobs.md)`,
+    };
+  return describeGoodJob(file, type ?? file.name, script ?? '', expect);
+}
+
+/** A promise with a margin over the type's period, suggested to a job that makes none. */
+const SUGGESTED_PROMISE: Readonly<Record<string, string>> = { daily: '26h', weekly: '8d', monthly: '32d' };
+
+/**
+ * A sound job's line says what it runs and what it promises: a job without a promise
+ * (BACKUP_ALERT_MAX_AGE in its file, or its name in BACKUP_ALERT_EXPECT) that stops being
+ * run by cron is seen by nobody, so that is a warning with the line to add.
+ */
+function describeGoodJob(
+  file: JobFile,
+  type: string,
+  script: string,
+  expect: Readonly<Record<string, number>>,
+): Check {
+  const promiseMs = promiseOf(file) ?? expect[file.name];
+  const runs = `${type}, ${script}`;
+  if (promiseMs === undefined && type !== 'manual')
+    return {
+      id: 'jobs',
+      status: 'warn',
+      title: `Job ${file.name}`,
+      detail: `${file.path}: ${runs}; promises nothing, so status cannot tell when it stops running`,
+      remedy: `add BACKUP_ALERT_MAX_AGE=${SUGGESTED_PROMISE[type] ?? '26h'} (the longest time allowed between successes) to ${file.path}`,
+    };
+  const promise = promiseMs === undefined ? '' : `; a success at least every ${formatDuration(promiseMs)}`;
+  return {
+    id: 'jobs',
+    status: 'ok',
+    title: `Job ${file.name}`,
+    detail: `${file.path}: ${runs}${promise}`,
+    remedy: null,
+  };
 }
 
 function checkScriptFile(path: string): string | undefined {
