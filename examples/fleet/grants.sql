@@ -31,4 +31,6 @@ GRANT EXECUTE ON FUNCTION centre_schema_state TO backup_alert_reader;
 -- SECURITY DEFINER functions (the tables are closed to them); readers see the storms.
 GRANT EXECUTE ON FUNCTION claim_storm(text, text, text, text, text, text, timestamptz, integer, integer),
                           claim_storm_update(text) TO backup_alert_host;
+-- A storm's reminders, one per storm fleet-wide (schema version 7).
+GRANT EXECUTE ON FUNCTION claim_storm_reminder(text, bigint, integer) TO backup_alert_host;
 GRANT SELECT ON storms, storm_hosts TO backup_alert_reader;

@@ -107,8 +107,17 @@ export async function sendDueReminders(ctx: AlertContext, host: string): Promise
       if (since === undefined || !reminderDue(row, gapsMs, since, now)) continue;
       const key = { job: row.job || row.type, type: row.type };
       if (ctx.journal.silences.active(now.toISOString(), key).length > 0) continue;
+      // Claimed here first: two processes of this host never both ask the centre.
       if (!ctx.journal.incidents.claimReminder(row.id, row.reminders_sent, now.toISOString())) continue;
-      await sendAlert(reminderAlert(row, row.reminders_sent + 1, now, ctx), ctx, { countHeld: false });
+      const reminder = row.reminders_sent + 1;
+      const alert = reminderAlert(row, reminder, now, ctx);
+      if (row.storm_id !== null) {
+        const { stormReminderVerdict } = await import('./storm-reminder.js');
+        const verdict = await stormReminderVerdict(row, reminder, ctx);
+        if (verdict.kind === 'elsewhere') continue;
+        if (verdict.kind === 'storm') alert.storm = verdict.facts;
+      }
+      await sendAlert(alert, ctx, { countHeld: false });
       sent++;
     }
   } catch (error) {

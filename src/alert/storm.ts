@@ -46,6 +46,8 @@ export async function stormVerdict(alert: Alert, ctx: AlertContext): Promise<Ale
     return alert;
   }
   if (decision.role === 'alone') return alert;
+  // Its reminders are the storm's from now on: one per storm, fleet-wide (storm-reminder.ts).
+  if (alert.incident && decision.stormId !== null) joinStorm(alert.incident.id, decision.stormId, ctx);
   const facts = {
     id: decision.stormId ?? 0,
     hostCount: decision.hostCount,
@@ -64,6 +66,17 @@ export async function stormVerdict(alert: Alert, ctx: AlertContext): Promise<Ale
     `Failure of ${run.backupId} is part of storm #${facts.id} (${facts.hostCount} hosts on ${facts.kind} ${facts.label}); ${decision.leaderHost ?? 'another host'} sent the summary`,
   );
   return ctx.config.alertmanager ? { ...alert, audience: 'alertmanager' } : undefined;
+}
+
+function joinStorm(incidentId: number, stormId: number, ctx: AlertContext): void {
+  try {
+    ctx.journal.incidents.joinStorm(incidentId, stormId);
+  } catch (error) {
+    ctx.logger.warn(
+      'Storm',
+      `Could not note storm #${stormId} on the incident: ${ctx.redactor.safeError(error)}`,
+    );
+  }
 }
 
 /**

@@ -2,8 +2,9 @@ import type { FleetConfig } from '../config/fleet.js';
 import { withCentre } from './connect.js';
 
 /**
- * The centre's side of storm control: two calls of the SECURITY DEFINER functions of
- * schema version 5 (migrations/05-storms.ts). Each is one statement, so one transaction.
+ * The centre's side of storm control: calls of the SECURITY DEFINER functions of schema
+ * versions 5 and 7 (migrations/05-storms.ts, 07-storm-reminders.ts). Each is one
+ * statement, so one transaction.
  */
 
 export interface StormClaim {
@@ -122,6 +123,55 @@ export async function claimStormUpdates(
         });
       }
       return updates;
+    },
+  );
+}
+
+export interface StormReminderClaim {
+  /** This caller sends reminder N for the storm; false: another host already did. */
+  claimed: boolean;
+  /** The storm's hosts whose latest run of the failed job is not a success. */
+  stillFailing: number;
+  hostCount: number;
+  kind: 'target' | 'error';
+  label: string;
+  job: string;
+  /** Up to 20 of the hosts still failing. */
+  hosts: string[];
+}
+
+/** Reminder `reminder` of storm `stormId` (schema version 7): claimed by one host of the storm, fleet-wide. */
+export async function claimStormReminder(
+  fleet: FleetConfig,
+  host: string,
+  stormId: number,
+  reminder: number,
+  timeoutMs: number,
+): Promise<StormReminderClaim> {
+  return withCentre(
+    fleet.databaseUrl,
+    connectOptions(fleet, timeoutMs, 'storm reminder'),
+    async ({ client }) => {
+      const { rows } = await client.query<{
+        claimed: boolean;
+        still_failing: number;
+        host_count: number;
+        kind: StormReminderClaim['kind'];
+        label: string;
+        job: string;
+        hosts: string[];
+      }>('SELECT * FROM claim_storm_reminder($1, $2, $3)', [host, stormId, reminder]);
+      const row = rows[0];
+      if (!row) throw new Error(`storm #${stormId} is not at the centre`);
+      return {
+        claimed: row.claimed,
+        stillFailing: row.still_failing,
+        hostCount: row.host_count,
+        kind: row.kind,
+        label: row.label,
+        job: row.job,
+        hosts: row.hosts,
+      };
     },
   );
 }

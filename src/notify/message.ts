@@ -86,6 +86,7 @@ export function stormLine(storm: NonNullable<Alert['storm']>): string {
   const hosts = storm.hosts?.length
     ? ` (${storm.hosts.join(', ')}${storm.hostCount > storm.hosts.length ? ', …' : ''})`
     : '';
+  if (storm.stillFailing) return `${storm.hostCount} hosts still failing: ${on}${hosts}`;
   return `${storm.hostCount} hosts failed${storm.final ? ' in total' : ''}: ${on}${hosts}`;
 }
 

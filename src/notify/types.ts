@@ -117,6 +117,8 @@ export interface StormFacts {
   final?: boolean;
   /** Some of the hosts, for the update. */
   hosts?: string[];
+  /** A storm's reminder: hostCount is how many hosts still fail. */
+  stillFailing?: boolean;
 }
 
 export interface SendReport {

@@ -125,6 +125,11 @@ export class IncidentTable {
     );
   }
 
+  /** Its failure was folded into the centre's storm `stormId` (as leader or member). */
+  joinStorm(id: number, stormId: number): void {
+    this.db.prepare('UPDATE incidents SET storm_id = ? WHERE id = ?').run(stormId, id);
+  }
+
   /** A failure alert about the incident was sent now: reminders count from it. */
   noteAlert(id: number, at: string): void {
     this.db.prepare('UPDATE incidents SET last_alert_at = ? WHERE id = ?').run(at, id);

@@ -49,6 +49,7 @@ export interface Journal {
     | 'close'
     | 'claimMissingAlert'
     | 'claimReminder'
+    | 'joinStorm'
     | 'noteAlert'
     | 'latestAlertDeliveries'
   >;
@@ -103,6 +104,7 @@ export const NO_JOURNAL: Journal = {
     close: () => undefined,
     claimMissingAlert: () => true,
     claimReminder: () => false,
+    joinStorm: () => {},
     noteAlert: () => {},
     latestAlertDeliveries: () => [],
   },

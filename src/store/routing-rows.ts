@@ -54,6 +54,8 @@ export interface IncidentRow {
   closed_at: string | null;
   /** The backup ID of the success that closed it. */
   closed_by: string | null;
+  /** The centre's storm its failure was folded into (migration 14): its reminders are the storm's. */
+  storm_id: number | null;
 }
 
 /** The notification rows of an incident's latest alert: was it delivered, and when. */

@@ -12,6 +12,7 @@ import { JOBS } from './migrations/10-jobs.js';
 import { SUPERSEDED_PINGS } from './migrations/11-superseded-pings.js';
 import { CONFIG_PROBLEMS } from './migrations/12-config-problems.js';
 import { METRICS_JOBS } from './migrations/13-metrics-jobs.js';
+import { INCIDENT_STORMS } from './migrations/14-incident-storms.js';
 
 /**
  * Migrations by PRAGMA user_version: index i brings the schema from version i to i+1.
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly string[] = [
   SUPERSEDED_PINGS,
   CONFIG_PROBLEMS,
   METRICS_JOBS,
+  INCIDENT_STORMS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -109,6 +109,7 @@ describe('reminder clock (pure)', () => {
     last_alert_at: '2026-01-01T00:00:00.000Z',
     closed_at: null,
     closed_by: null,
+    storm_id: null,
     ...patch,
   });
   const deliveries = (list: Array<{ status: 'sent' | 'failed' | 'pending'; sent_at: string | null }>) => ({

@@ -7,6 +7,7 @@ import { fleetHostsCommand, fleetMigrateCommand } from '../../src/commands/fleet
 import { fleetHistoryCommand } from '../../src/commands/fleet-history.js';
 import { fleetStatusCommand } from '../../src/commands/fleet-status.js';
 import { syncCommand } from '../../src/commands/sync.js';
+import { CENTRE_SCHEMA_VERSION } from '../../src/fleet/schema.js';
 import { Store } from '../../src/store/store.js';
 import { logLines } from '../helpers/cli.js';
 import { commandContext as baseContext } from '../helpers/context.js';
@@ -62,7 +63,9 @@ describe('syncCommand', () => {
     expect(await syncCommand({}, first.ctx, fleetConfig(url))).toBe(0);
     expect(first.stdout()).toBe('');
     // Once, on the host that happened to create the centre's schema.
-    expect(logLines(first.stderr()).join('\n')).toBe('[INFO] [Fleet] Centre schema migrated to version 5\n');
+    expect(logLines(first.stderr()).join('\n')).toBe(
+      `[INFO] [Fleet] Centre schema migrated to version ${CENTRE_SCHEMA_VERSION}\n`,
+    );
     const store = Store.open(dbPath);
     recordRun(store, { startedAt: new Date() });
     store.close();
@@ -104,11 +107,12 @@ describe('fleet migrate', () => {
     const first = commandContext(join(tempDir(), 'x.db'));
     expect(await fleetMigrateCommand({}, first.ctx, fleetConfig(url))).toBe(0);
     expect(first.stdout()).toMatch(
-      /^Migrated the centre \(postgres:\/\/owner@127\.0\.0\.1:\d+\/centre_\S+\) from schema version 0 to 5\.\n$/,
+      /^Migrated the centre \(postgres:\/\/owner@127\.0\.0\.1:\d+\/centre_\S+\) from schema version 0 to (\d+)\.\n$/,
     );
+    expect(first.stdout()).toContain(`to ${CENTRE_SCHEMA_VERSION}.`);
     const again = commandContext(join(tempDir(), 'x.db'));
     expect(await fleetMigrateCommand({}, again.ctx, fleetConfig(url))).toBe(0);
-    expect(again.stdout()).toContain('is up to date: schema version 5');
+    expect(again.stdout()).toContain(`is up to date: schema version ${CENTRE_SCHEMA_VERSION}`);
     expectNoSecret(first.stdout() + again.stdout(), url);
   });
 

@@ -150,6 +150,8 @@ describe('the fault and security battery, rerun (issue 25)', () => {
       'centre_schema_state',
       // Storm control (centre schema 5, issue 26): hosts claim storms through these two.
       'claim_storm',
+      // A storm's reminders, one per storm (centre schema 7).
+      'claim_storm_reminder',
       'claim_storm_update',
       'heartbeat',
       'ship_batch',

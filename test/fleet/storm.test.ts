@@ -6,7 +6,7 @@ import { errorClassOf } from '../../src/alert/error-class.js';
 import { migrateFleet } from '../../src/fleet/migrate.js';
 import { openCentrePool } from '../../src/fleet/pool.js';
 import { CentreReadModel } from '../../src/fleet/read-model.js';
-import { claimStorm, claimStormUpdates, type StormClaim } from '../../src/fleet/storm.js';
+import { claimStorm, claimStormReminder, claimStormUpdates, type StormClaim } from '../../src/fleet/storm.js';
 import { statusReport } from '../../src/serve/health.js';
 import { dashboard } from '../../src/serve/page/dashboard.js';
 import { MESSAGES } from '../../src/serve/page/i18n.js';
@@ -187,6 +187,73 @@ describe('storm claims at the centre (schema 5, SECURITY DEFINER)', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("a storm's reminders (schema 7): one per storm, fleet-wide", () => {
+  it('reminder N is claimed by the first host of the storm only; no host claims for another or outside it', async () => {
+    const as = (host: string) => fleetConfig(url(host), { host });
+    await claimStorm(as('db01'), claim('db01', 'nfs-r'), 5000);
+    const lead = await claimStorm(as('db02'), claim('db02', 'nfs-r'), 5000);
+    const stormId = lead.stormId!;
+    const first = await claimStormReminder(as('db01'), 'db01', stormId, 1, 5000);
+    expect(first).toMatchObject({ claimed: true, hostCount: 2, kind: 'target', label: 'nfs-r' });
+    // Neither host shipped a success of the failed job since: both still fail.
+    expect(first.stillFailing).toBe(2);
+    expect(first.hosts).toEqual(['db01', 'db02']);
+    expect(await claimStormReminder(as('db02'), 'db02', stormId, 1, 5000)).toMatchObject({ claimed: false });
+    expect(await claimStormReminder(as('db02'), 'db02', stormId, 2, 5000)).toMatchObject({ claimed: true });
+    await expect(claimStormReminder(as('db01'), 'db02', stormId, 3, 5000)).rejects.toThrow(
+      /may not act for host db02/,
+    );
+    const other = await claimStorm(fleetConfig(admin), claim('x9', 'nfs-s'), 5000);
+    expect(other.role).toBe('alone');
+    await expect(claimStormReminder(fleetConfig(admin), 'x9', stormId, 3, 5000)).rejects.toThrow(
+      /host x9 is not in storm/,
+    );
+  });
+
+  it('the hosts of a storm come due together: watch on each sends one reminder for the storm, not one each', async () => {
+    const dir = tempDir();
+    const hook = await scriptedServer([{ status: 200 }]);
+    const fail = writeScript(dir, 'fail.sh', 'echo "mount: nfs-t: Connection timed out" >&2; exit 32');
+    for (const host of ['db03', 'db04']) {
+      await cluster.runSqlFile('backup_alert', `${EXAMPLES}add-host.sql`, {
+        host,
+        password: `${host}-pw-123`,
+      });
+    }
+    const hosts = ['db01', 'db02', 'db03', 'db04'];
+    const env = (host: string) => ({
+      NODE_ENV: 'test',
+      BACKUP_ALERT_DB: join(dir, `${host}.db`),
+      BACKUP_ALERT_HOST: host,
+      BACKUP_ALERT_WEBHOOK_URL: hook.url,
+      BACKUP_ALERT_TARGET: 'nfs-t',
+      BACKUP_ALERT_REMIND: '4h',
+      BACKUP_ALERT_DATABASE_URL: url(host),
+    });
+    for (const host of hosts) {
+      expect((await runMain(['run', '--type', 'daily', '--script', fail], { env: env(host) })).exitCode).toBe(
+        32,
+      );
+    }
+    // db01 alone (before the storm), db02 leads with the summary, db03 and db04 send nothing.
+    expect(hook.requests).toHaveLength(2);
+    const later = new Date(Date.now() + 5 * 3_600_000);
+    const watches = [];
+    for (const host of hosts) watches.push(await runMain(['watch'], { env: env(host), now: () => later }));
+    // db01 reminds alone (its failure was not folded); one reminder speaks for the storm.
+    const reminders = hook.requests
+      .slice(2)
+      .map((_, i) => hook.json(i + 2) as { event: string; error: string });
+    expect(reminders.map((r) => r.event)).toEqual(['backup_reminder', 'backup_reminder']);
+    expect(reminders[1]!.error).toMatch(/^4 hosts still failing: target nfs-t \(db01, db02, db03, db04\): /);
+    expect(watches[2]!.stderr).toMatch(/Reminder #1 of storm #\d+ was sent by another host/);
+    // The next round: again one for the storm.
+    const next = new Date(later.getTime() + 5 * 3_600_000);
+    for (const host of hosts) await runMain(['watch'], { env: env(host), now: () => next });
+    expect(hook.requests).toHaveLength(6);
   });
 });
 

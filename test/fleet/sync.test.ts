@@ -1,6 +1,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CENTRE_MIGRATIONS } from '../../src/fleet/migrations.js';
 import { syncOnce } from '../../src/fleet/sync.js';
 import { recordAudit } from '../../src/store/audit.js';
 import { backlogSize } from '../../src/store/outbox.js';
@@ -54,7 +55,7 @@ describe('syncOnce', () => {
         version: VERSION,
         now: () => NOW,
       });
-      expect(result).toEqual({ shipped: 7, remaining: 0, migrated: [1, 2, 3, 4, 5] });
+      expect(result).toEqual({ shipped: 7, remaining: 0, migrated: CENTRE_MIGRATIONS.map((m) => m.version) });
       expect(await centreCount(cluster, db, 'backup_logs')).toBe(5);
       expect(await centreCount(cluster, db, 'notification_logs')).toBe(1);
       expect(await centreCount(cluster, db, 'backup_audit_logs')).toBe(1);
