@@ -217,13 +217,14 @@ describe("a storm's reminders (schema 7): one per storm, fleet-wide", () => {
     const dir = tempDir();
     const hook = await scriptedServer([{ status: 200 }]);
     const fail = writeScript(dir, 'fail.sh', 'echo "mount: nfs-t: Connection timed out" >&2; exit 32');
-    for (const host of ['db03', 'db04']) {
+    // Hosts of its own: another test's runs as db01 came from other local databases.
+    for (const host of ['st1', 'st2', 'st3', 'st4']) {
       await cluster.runSqlFile('backup_alert', `${EXAMPLES}add-host.sql`, {
         host,
         password: `${host}-pw-123`,
       });
     }
-    const hosts = ['db01', 'db02', 'db03', 'db04'];
+    const hosts = ['st1', 'st2', 'st3', 'st4'];
     const env = (host: string) => ({
       NODE_ENV: 'test',
       BACKUP_ALERT_DB: join(dir, `${host}.db`),
@@ -233,22 +234,23 @@ describe("a storm's reminders (schema 7): one per storm, fleet-wide", () => {
       BACKUP_ALERT_REMIND: '4h',
       BACKUP_ALERT_DATABASE_URL: url(host),
     });
+    const runs: string[] = [];
     for (const host of hosts) {
-      expect((await runMain(['run', '--type', 'daily', '--script', fail], { env: env(host) })).exitCode).toBe(
-        32,
-      );
+      const run = await runMain(['run', '--type', 'daily', '--script', fail], { env: env(host) });
+      expect(run.exitCode).toBe(32);
+      runs.push(run.stderr);
     }
-    // db01 alone (before the storm), db02 leads with the summary, db03 and db04 send nothing.
-    expect(hook.requests).toHaveLength(2);
+    // st1 alone (before the storm), st2 leads with the summary, st3 and st4 send nothing.
+    expect(hook.requests, runs.join('\n')).toHaveLength(2);
     const later = new Date(Date.now() + 5 * 3_600_000);
     const watches = [];
     for (const host of hosts) watches.push(await runMain(['watch'], { env: env(host), now: () => later }));
-    // db01 reminds alone (its failure was not folded); one reminder speaks for the storm.
+    // st1 reminds alone (its failure was not folded); one reminder speaks for the storm.
     const reminders = hook.requests
       .slice(2)
       .map((_, i) => hook.json(i + 2) as { event: string; error: string });
     expect(reminders.map((r) => r.event)).toEqual(['backup_reminder', 'backup_reminder']);
-    expect(reminders[1]!.error).toMatch(/^4 hosts still failing: target nfs-t \(db01, db02, db03, db04\): /);
+    expect(reminders[1]!.error).toMatch(/^4 hosts still failing: target nfs-t \(st1, st2, st3, st4\): /);
     expect(watches[2]!.stderr).toMatch(/Reminder #1 of storm #\d+ was sent by another host/);
     // The next round: again one for the storm.
     const next = new Date(later.getTime() + 5 * 3_600_000);

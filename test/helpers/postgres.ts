@@ -4,13 +4,17 @@ import {
   chownSync,
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import pg from 'pg';
 import { closedPort } from './net.js';
@@ -72,8 +76,85 @@ function psqlProgram(): string {
   return system && existsSync(join(system, 'psql')) ? join(system, 'psql') : 'psql';
 }
 
+const TEMPLATE_SUPERUSER = 'ba_super';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let templateOnce: Promise<{ data: string; superPassword: string }> | undefined;
+
 /**
- * initdb in a temp dir (owned by `postgres` when we are root), a random loopback port, the
+ * initdb takes seconds (most of a fleet test file's start), a copy of its result a fraction:
+ * initdb runs once per PostgreSQL build into a cache under node_modules (not the temp
+ * directory, which the suite must leave as it found it), and each cluster starts from a
+ * copy. It is made in a temp folder the server's OS user can write (a checkout under a 0700
+ * directory is closed to it), then moved into the cache under a staging name and renamed,
+ * so two test workers making it at once cannot see half a template.
+ */
+function dataTemplate(
+  bin: string,
+  asOwner: (command: string, args: string[]) => [string, string[]],
+  ownerIds: (() => { uid: number; gid: number }) | undefined,
+): Promise<{ data: string; superPassword: string }> {
+  templateOnce ??= (async () => {
+    const build = statSync(join(bin, 'initdb'));
+    const key = `${bin.replace(/[^A-Za-z0-9]+/g, '_')}-${Math.trunc(build.mtimeMs)}-${build.size}`;
+    const cache = join(ROOT, 'node_modules', '.cache', 'backup-alert-tests', `pg-template-${key}`);
+    const passwordFile = join(cache, 'superuser-password');
+    if (existsSync(passwordFile)) {
+      return { data: join(cache, 'data'), superPassword: readFileSync(passwordFile, 'utf8').trim() };
+    }
+    const work = mkdtempSync(join(tmpdir(), 'backup-alert-pg-template-'));
+    const staging = `${cache}.${process.pid}`;
+    try {
+      const superPassword = `super-${Math.random().toString(36).slice(2)}`;
+      const pwfile = join(work, 'pwfile');
+      writeFileSync(pwfile, `${superPassword}\n`);
+      if (ownerIds) {
+        const { uid, gid } = ownerIds();
+        chownSync(work, uid, gid);
+        chownSync(pwfile, uid, gid);
+      }
+      const [initdb, initArgs] = asOwner('initdb', [
+        '-D',
+        join(work, 'data'),
+        '-U',
+        TEMPLATE_SUPERUSER,
+        `--pwfile=${pwfile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=trust',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ]);
+      await execa(initdb, initArgs, { stdin: 'ignore' });
+      writeFileSync(join(work, 'data', 'postgresql.conf'), "include_if_exists = 'test.conf'\n", {
+        flag: 'a',
+      });
+      mkdirSync(staging, { recursive: true });
+      await execa('cp', ['-a', join(work, 'data'), join(staging, 'data')], { stdin: 'ignore' });
+      writeFileSync(join(staging, 'superuser-password'), `${superPassword}\n`);
+      try {
+        renameSync(staging, cache);
+      } catch (error) {
+        // Another worker made it first: use theirs.
+        rmSync(staging, { recursive: true, force: true });
+        if (!existsSync(passwordFile)) throw error;
+      }
+      return { data: join(cache, 'data'), superPassword: readFileSync(passwordFile, 'utf8').trim() };
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      rmSync(staging, { recursive: true, force: true });
+    }
+  })();
+  const made = templateOnce;
+  // A failed attempt is not remembered: the next cluster tries again.
+  made.catch(() => {
+    if (templateOnce === made) templateOnce = undefined;
+  });
+  return made;
+}
+
+/**
+ * A copy of the initdb template (dataTemplate) in a temp dir (owned by `postgres` when we are root), a random loopback port, the
  * socket in the temp dir, fsync off. Password (SCRAM) authentication on TCP, so tests can
  * present wrong passwords; trust only on the cluster's own unix socket.
  */
@@ -88,33 +169,17 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     uid: Number(execFileSync('id', ['-u', osUser as string], { encoding: 'utf8' }).trim()),
     gid: Number(execFileSync('id', ['-g', osUser as string], { encoding: 'utf8' }).trim()),
   });
+  const template = await dataTemplate(bin, asOwner, isRoot ? postgresIds : undefined);
+  const superuser = TEMPLATE_SUPERUSER;
+  const superPassword = template.superPassword;
   const dir = mkdtempSync(join(tmpdir(), 'backup-alert-pg-'));
   const data = join(dir, 'data');
-  const superuser = 'ba_super';
-  const superPassword = `super-${Math.random().toString(36).slice(2)}`;
-  const pwfile = join(dir, 'pwfile');
-  writeFileSync(pwfile, `${superPassword}\n`);
   if (isRoot) {
     const { uid, gid } = postgresIds();
     chownSync(dir, uid, gid);
-    chownSync(pwfile, uid, gid);
   }
-  const [initdb, initArgs] = asOwner('initdb', [
-    '-D',
-    data,
-    '-U',
-    superuser,
-    `--pwfile=${pwfile}`,
-    '--auth-host=scram-sha-256',
-    '--auth-local=trust',
-    '-E',
-    'UTF8',
-    '--locale=C',
-    '--no-sync',
-  ]);
-  await execa(initdb, initArgs, { stdin: 'ignore' });
-  rmSync(pwfile);
-  writeFileSync(join(data, 'postgresql.conf'), "include_if_exists = 'test.conf'\n", { flag: 'a' });
+  // cp -a keeps the owner (the server's OS user when we are root) and the modes initdb set.
+  await execa('cp', ['-a', template.data, data], { stdin: 'ignore' });
   const caFile = join(dir, 'server.crt');
   if (options.tls) {
     const key = join(data, 'server.key');

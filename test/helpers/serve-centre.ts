@@ -33,7 +33,7 @@ export async function seedCentre(cluster: PgCluster, options: SeedCentreOptions 
   const runs = [...FLEET, ...(options.extra ?? [])];
   const hosts = [...new Set(runs.map((r) => r.host))];
   const ids: string[] = new Array(runs.length);
-  const dir = mkdtempSync(join(tmpdir(), 'backup-alert-centre-seed-'));
+  const dir = mkdtempSync(join(tmpdir(), `backup-alert-centre-seed-${process.pid}-`));
   try {
     for (const host of hosts) await seedHost(host);
   } finally {

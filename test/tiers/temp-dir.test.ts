@@ -13,8 +13,9 @@ afterAll(async () => {
   await cluster?.destroy();
 });
 
+// This worker's own (the name carries its PID): other test files seed centres at the same time.
 const seedFolders = () =>
-  readdirSync(tmpdir()).filter((name) => name.startsWith('backup-alert-centre-seed-'));
+  readdirSync(tmpdir()).filter((name) => name.startsWith(`backup-alert-centre-seed-${process.pid}-`));
 
 describe('the temp directory', () => {
   it('seedCentre removes the hosts’ local databases it shipped from', async () => {
