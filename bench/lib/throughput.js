@@ -55,7 +55,11 @@ async function measure(b, writer, bytes, { runs, warmup, chronic, sink }) {
     { name: 'run', run: () => b.cliUsage(runArgs(false)) },
     { name: 'quiet', run: () => b.cliUsage(runArgs(true)) },
     // The same output, then exit 1: the log file replayed to our stdout, the alert sent.
-    { name: 'quietFail', run: () => b.cliUsage(runArgs(true, 1), { extraEnv: alerted }) },
+    {
+      name: 'quietFail',
+      run: () => b.cliUsage(runArgs(true, 1), { extraEnv: alerted }),
+      check: (result) => (result.code === 1 ? undefined : `exit ${result.code}, not the script's 1`),
+    },
   ];
   // chronic keeps all output in memory and prints it only on failure, like --quiet.
   if (chronic)
