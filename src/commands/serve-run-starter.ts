@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { listJobFiles } from '../config/jobs-dir.js';
 import type { CommandContext } from '../context.js';
 import { isProcessAlive } from '../run/lock-holder.js';
-import { explainTooLarge } from '../runner/exec-limits.js';
 import type { StartRun, StartRunOutcome } from '../serve/start-run.js';
 import { errorCode } from '../shared/errors.js';
+import { explainTooLarge } from '../shared/exec-limits.js';
 import { isBackupType } from '../shared/run-result.js';
 import type { Store } from '../store/store.js';
 

@@ -1,4 +1,4 @@
-import { groupDigits } from '../shared/bytes.js';
+import { groupDigits } from './bytes.js';
 
 /**
  * Linux's MAX_ARG_STRLEN (32 pages of 4 KiB): the longest one argument or one `NAME=value`
