@@ -14,7 +14,8 @@ const SCRIPTS = {
   // $1 bytes in 100-byte lines from a slow, small-chunk writer (4 KiB writes through
   // stdio, like `tar -cv` listing files): issue 15's small-chunk case. Exits $2 when
   // given: the failing run of issue 22 item 9 writes the same output, then fails.
-  'small-writer.sh': '#!/bin/bash\nhead -c "$1" /dev/zero | tr \'\\0\' a | fold -w 100\n[ -z "$2" ] || exit "$2"\n',
+  'small-writer.sh':
+    '#!/bin/bash\nhead -c "$1" /dev/zero | tr \'\\0\' a | fold -w 100\n[ -z "$2" ] || exit "$2"\n',
   // $1 bytes of log-like lines from `yes`, a writer that keeps the pipe full (our
   // reads come back full): the big-chunk case. Exits $2 when given.
   'big-writer.sh': `#!/bin/bash\nyes '${LINE}' | head -c "$1"\n[ -z "$2" ] || exit "$2"\n`,
