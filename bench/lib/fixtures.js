@@ -12,11 +12,13 @@ const SCRIPTS = {
   // and the failure path, so the two differ only by what a failure sets off.
   'exit.sh': '#!/bin/sh\necho "tar: /var/lib/data: Cannot open: Permission denied" >&2\nexit "$1"\n',
   // $1 bytes in 100-byte lines from a slow, small-chunk writer (4 KiB writes through
-  // stdio, like `tar -cv` listing files): issue 15's small-chunk case.
-  'small-writer.sh': '#!/bin/bash\nhead -c "$1" /dev/zero | tr \'\\0\' a | fold -w 100\n',
+  // stdio, like `tar -cv` listing files): issue 15's small-chunk case. Exits $2 when
+  // given: the failing run of issue 22 item 9 writes the same output, then fails.
+  'small-writer.sh':
+    '#!/bin/bash\nhead -c "$1" /dev/zero | tr \'\\0\' a | fold -w 100\n[ -z "$2" ] || exit "$2"\n',
   // $1 bytes of log-like lines from `yes`, a writer that keeps the pipe full (our
-  // reads come back full): the big-chunk case.
-  'big-writer.sh': `#!/bin/bash\nyes '${LINE}' | head -c "$1"\n`,
+  // reads come back full): the big-chunk case. Exits $2 when given.
+  'big-writer.sh': `#!/bin/bash\nyes '${LINE}' | head -c "$1"\n[ -z "$2" ] || exit "$2"\n`,
   // A backup that writes a 4 KiB archive to $1 (always the same size: no size warning).
   'artifact.sh': '#!/bin/sh\nhead -c 4096 /dev/zero > "$1"\n',
   // A failure whose exit time is stamped (ns since the epoch) into $1 just before it exits.

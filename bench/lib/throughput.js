@@ -1,12 +1,15 @@
 // Output (issue 15): a small-chunk writer (`head -c N /dev/zero | tr '\0' a | fold
 // -w 100`) and a big-chunk writer (`yes`), through `run` and `run --quiet`,
 // against `bash script > file`, with the peak RSS of every mode; `--quiet` (and
-// `run`) also on 200–800 MB runs; chronic as a peer when it is installed.
+// `run`) also on 200–800 MB runs; chronic as a peer when it is installed. Issue 22
+// item 9: the same output from a run that fails, through `run --quiet` (its log file
+// replayed to our stdout, its alert posted to a loopback Slack sink).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtMiB, fmtMs, infoRow, skippedRow, throughputRow } from './figures.js';
-import { interleave } from './measure.js';
+import { interleave, stats } from './measure.js';
 import { PEER_MISSING, peerPath } from './peers.js';
+import { startHttpSink } from './servers.js';
 
 const MiB = 1024 * 1024;
 const MB = 1_000_000;
@@ -26,11 +29,11 @@ export const sizeLabel = (bytes) =>
       : `${bytes / MiB} MiB`
     : `${bytes / MB} MB`;
 
-async function measure(b, writer, bytes, { runs, warmup, chronic }) {
+async function measure(b, writer, bytes, { runs, warmup, chronic, sink }) {
   const script = b.scripts[WRITERS[writer]];
   const out = join(b.tmp, 'baseline.out');
   const dbName = 'throughput';
-  const runArgs = (quiet) => [
+  const runArgs = (quiet, exitCode = 0) => [
     'run',
     '--type',
     'manual',
@@ -41,12 +44,22 @@ async function measure(b, writer, bytes, { runs, warmup, chronic }) {
     ...(quiet ? ['--quiet'] : []),
     '--',
     String(bytes),
+    String(exitCode),
   ];
+  // A failure alerts someone: Slack's payload is built with the output tail (cut to fit).
+  const alerted = { SLACK_WEBHOOK_URL: sink.url('slack/T0/B0/bench') };
+  const slackBefore = sink.count('slack');
   const cases = [
     { name: 'bash', run: () => b.runUsage('bash', [script, String(bytes)], { stdout: out }) },
     // Our stdout to /dev/null: the bytes land once on disk (the per-run log), as in the baseline.
     { name: 'run', run: () => b.cliUsage(runArgs(false)) },
     { name: 'quiet', run: () => b.cliUsage(runArgs(true)) },
+    // The same output, then exit 1: the log file replayed to our stdout, the alert sent.
+    {
+      name: 'quietFail',
+      run: () => b.cliUsage(runArgs(true, 1), { extraEnv: alerted }),
+      check: (result) => (result.code === 1 ? undefined : `exit ${result.code}, not the script's 1`),
+    },
   ];
   // chronic keeps all output in memory and prints it only on failure, like --quiet.
   if (chronic)
@@ -62,6 +75,9 @@ async function measure(b, writer, bytes, { runs, warmup, chronic }) {
   });
   rmSync(out, { force: true });
   b.clearLogs(dbName);
+  const alerts = sink.count('slack') - slackBefore;
+  if (alerts !== runs + warmup)
+    throw new Error(`failing --quiet runs: ${runs + warmup} expected to alert, the sink got ${alerts}`);
   return { writer, bytes, runs, ...result };
 }
 
@@ -70,15 +86,25 @@ async function run(b) {
   const chronic = peerPath('chronic');
   const main = [];
   const scan = [];
-  for (const writer of Object.keys(WRITERS)) {
-    main.push(await measure(b, writer, sizes.main, { runs: sizes.mainRuns, warmup: 1, chronic }));
-    // Memory is what the scan is for: one run of each is enough.
-    for (const bytes of sizes.scan) scan.push(await measure(b, writer, bytes, { runs: 1, warmup: 0 }));
+  const sink = await startHttpSink();
+  const stop = b.onCleanup(() => sink.close());
+  try {
+    for (const writer of Object.keys(WRITERS)) {
+      main.push(await measure(b, writer, sizes.main, { runs: sizes.mainRuns, warmup: 1, chronic, sink }));
+      // Memory is what the scan is for: one run of each is enough.
+      for (const bytes of sizes.scan)
+        scan.push(await measure(b, writer, bytes, { runs: 1, warmup: 0, sink }));
+    }
+  } finally {
+    stop();
   }
   return { main, scan, chronic: chronic !== null };
 }
 
 const rssOf = (s) => s?.rssKiB?.max ?? Number.NaN;
+const medianRssOf = (s) => (s?.rssKiB?.samples?.length ? stats(s.rssKiB.samples).median : Number.NaN);
+/** Issue 22 item 9: a failing `--quiet` run must stay within the peak documented for `run` (issue 15). */
+const FAILING_QUIET_TARGET_KIB = 72.2 * 1024;
 const peak = (...stats) => Math.max(...stats.map(rssOf));
 
 /** Per writer, the largest peak of `mode` in the scan and at which size (every size is in the scaling table). */
@@ -109,6 +135,16 @@ function targets({ main, scan, chronic }) {
       target: '≤ 80 MiB',
       met: rss <= 80 * 1024 ? 'yes' : 'NO',
     });
+    const failing = medianRssOf(m.quietFail);
+    rows.push({
+      figure: `peak RSS, ${label}, run --quiet on a failing run (log replayed, alert sent)`,
+      median: fmtMiB(failing),
+      range: `${fmtMiB(Math.min(...m.quietFail.rssKiB.samples))}–${fmtMiB(rssOf(m.quietFail))}`,
+      baseline: `--quiet, success: ${fmtMiB(medianRssOf(m.quiet))}`,
+      ratio: `+${((failing - medianRssOf(m.quiet)) / 1024).toFixed(1)} MiB`,
+      target: '≤ 72.2 MiB',
+      met: failing <= FAILING_QUIET_TARGET_KIB ? 'yes' : 'NO',
+    });
     if (m.chronic) {
       rows.push(
         infoRow(`peer: chronic, ${label}`, {
@@ -132,6 +168,16 @@ function targets({ main, scan, chronic }) {
     target: '≤ 80 MiB',
     met: quiet <= 80 * 1024 ? 'yes' : 'NO',
   });
+  const failing = peak(...scan.map((s) => s.quietFail));
+  rows.push({
+    figure: `peak RSS, run --quiet on a failing run (log replayed, alert sent), ${sizes} runs (both writers)`,
+    median: fmtMiB(failing),
+    range: largest(scan, 'quietFail'),
+    baseline: `--quiet, success: ${fmtMiB(quiet)}`,
+    ratio: `+${((failing - quiet) / 1024).toFixed(1)} MiB`,
+    target: '≤ 72.2 MiB',
+    met: failing <= FAILING_QUIET_TARGET_KIB ? 'yes' : 'NO',
+  });
   const plain = peak(...scan.map((s) => s.run));
   rows.push({
     figure: `peak RSS, run, ${sizes} runs (both writers)`,
@@ -150,7 +196,8 @@ function tables({ main, scan }) {
   const cell = (s, base) => `${fmtMs(s.median)} (${(base.median / s.median).toFixed(2)}×)`;
   return [
     {
-      title: 'Output scaling (median wall time of n runs; ratio = bash time / ours; peak RSS run / --quiet)',
+      title:
+        'Output scaling (median wall time of n runs; ratio = bash time / ours; peak RSS run / --quiet / --quiet failing)',
       columns: [
         ['writer', 'writer'],
         ['size', 'output'],
@@ -158,6 +205,7 @@ function tables({ main, scan }) {
         ['bash', 'bash > file'],
         ['run', 'run'],
         ['quiet', 'run --quiet'],
+        ['failing', 'run --quiet, failing'],
         ['rss', 'peak RSS'],
       ],
       rows: all.map((s) => ({
@@ -167,7 +215,8 @@ function tables({ main, scan }) {
         bash: fmtMs(s.bash.median),
         run: cell(s.run, s.bash),
         quiet: cell(s.quiet, s.bash),
-        rss: `${fmtMiB(rssOf(s.run))} / ${fmtMiB(rssOf(s.quiet))}`,
+        failing: cell(s.quietFail, s.bash),
+        rss: `${fmtMiB(rssOf(s.run))} / ${fmtMiB(rssOf(s.quiet))} / ${fmtMiB(rssOf(s.quietFail))}`,
       })),
     },
   ];

@@ -6,6 +6,8 @@ import { listJobFiles } from '../config/jobs-dir.js';
 import type { CommandContext } from '../context.js';
 import { isProcessAlive } from '../run/lock-holder.js';
 import type { StartRun, StartRunOutcome } from '../serve/start-run.js';
+import { errorCode } from '../shared/errors.js';
+import { explainTooLarge } from '../shared/exec-limits.js';
 import { isBackupType } from '../shared/run-result.js';
 import type { Store } from '../store/store.js';
 
@@ -88,14 +90,19 @@ export function createRunStarter(options: RunStarterOptions): StartRun {
       ...(ctx.config.envFile ? ['--env-file', ctx.config.envFile] : []),
     ];
     let child: ReturnType<typeof spawn>;
+    // The jobs directory serve found the job in, whoever the child runs as (root's is /etc's).
+    const env = { ...ctx.processEnv, BACKUP_ALERT_JOBS_DIR: ctx.jobsDir };
     try {
       child = spawn(execPath, fullArgs, {
         cwd: ctx.cwd,
-        // The jobs directory serve found the job in, whoever the child runs as (root's is /etc's).
-        env: { ...ctx.processEnv, BACKUP_ALERT_JOBS_DIR: ctx.jobsDir } as NodeJS.ProcessEnv,
+        env: env as NodeJS.ProcessEnv,
         detached: true,
         stdio: ['ignore', logFd, logFd],
       });
+    } catch (error) {
+      // spawn throws at once for E2BIG: say which variable, never its value.
+      if (errorCode(error) !== 'E2BIG') throw error;
+      return { kind: 'failed', reason: `cannot start the run: ${explainTooLarge(execPath, fullArgs, env)}` };
     } finally {
       closeSync(logFd);
     }

@@ -1,9 +1,11 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { errorCode } from '../shared/errors.js';
+import { explainTooLarge } from '../shared/exec-limits.js';
 import type { Logger } from '../shared/logger.js';
 import { redactUrl } from '../shared/redact.js';
 import { alertSubject, plainTextBody, singleLine } from './message.js';
@@ -167,7 +169,18 @@ function spawnBounded(
   signal: AbortSignal,
 ): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      // spawn throws at once for E2BIG (an environment string over 128 KiB): say which.
+      const code = errorCode(error) ?? 'ESPAWN';
+      const why = code === 'E2BIG' ? explainTooLarge(command, args, env) : code;
+      reject(
+        new DeliveryError(`apprise could not be started: ${why}`, { attempts: 0, permanent: false, code }),
+      );
+      return;
+    }
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);

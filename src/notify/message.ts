@@ -1,5 +1,5 @@
 import type { Lang } from '../config/alerting.js';
-import { formatBytes } from '../shared/bytes.js';
+import { formatBytes, groupDigits } from '../shared/bytes.js';
 import { formatDuration } from '../shared/duration.js';
 import { formatLocalTime } from '../shared/local-time.js';
 import { describeSizeFinding } from '../shared/size-finding.js';
@@ -196,7 +196,7 @@ export function tailOf(text: string, limit: number, earlierCutBytes = 0): string
     kept = start >= 0 && start < text.length - 1 ? text.slice(start + 1) : text.slice(cut);
   }
   const cutBytes = earlierCutBytes + Buffer.byteLength(text, 'utf8') - Buffer.byteLength(kept, 'utf8');
-  return cutBytes > 0 ? `[… ${cutBytes.toLocaleString('en-US')} bytes cut …]\n${kept}` : kept;
+  return cutBytes > 0 ? `[… ${groupDigits(cutBytes)} bytes cut …]\n${kept}` : kept;
 }
 
 /**

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type { AlertContext } from '../alert/dispatch.js';
 import type { Config } from '../config/config.js';
 import type { CommandContext } from '../context.js';
@@ -7,6 +5,7 @@ import { formatDuration } from '../shared/duration.js';
 import { errorMessage } from '../shared/errors.js';
 import { recordAudit } from '../store/audit.js';
 import { describePrune, type PruneResult, pruneSummary } from '../store/prune.js';
+import { replayFile } from './replay.js';
 
 /**
  * The work `run` does around the backup, each bounded and none able to change
@@ -29,14 +28,8 @@ export async function retryPendingQuickly(ctx: AlertContext): Promise<void> {
 
 /** --quiet: cron mails only when there is output, so a failed run replays what the script printed. */
 export async function replayOutput(logPath: string | null, tail: string, ctx: CommandContext): Promise<void> {
-  if (logPath) {
-    try {
-      await pipeline(createReadStream(logPath), ctx.io.stdoutStream, { end: false });
-      return;
-    } catch {
-      // Fall back to the tail kept in memory.
-    }
-  }
+  // No log file (or none readable): the tail kept in memory is what there is.
+  if (logPath && (await replayFile(logPath, ctx.io.stdoutStream))) return;
   ctx.io.stdout(tail);
 }
 

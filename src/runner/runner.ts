@@ -3,6 +3,7 @@ import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { Env } from '../config/env-source.js';
 import { errorCode, errorMessage } from '../shared/errors.js';
+import { explainTooLarge } from '../shared/exec-limits.js';
 import { OutputCapture } from './capture.js';
 import { lastNonEmptyLine } from './output-tail.js';
 import type { ForwardedSignal, SignalLatch } from './signals.js';
@@ -123,6 +124,14 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     (resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
+      // When spawn throws at once (E2BIG: an environment too large for exec), execa hands
+      // back a stand-in that never emits 'exit' or 'error', only its result: without this
+      // the run waited forever (or, with no timer left, Node quietly exited 0, row `running`).
+      if (child.pid === undefined) {
+        void child.then((result) => {
+          if (result.failed) resolve({ code: null, signal: null, error: result.cause ?? result });
+        });
+      }
     },
   );
   await terminator.finish();
@@ -145,7 +154,7 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
     outputBytes: output.tail.totalBytes,
     ...(output.logError ? { logError: output.logError } : {}),
   };
-  if (exit.error !== undefined) Object.assign(result, startFailure(options.script, exit.error));
+  if (exit.error !== undefined) Object.assign(result, startFailure(options, exit.error));
   return result;
 }
 
@@ -153,9 +162,16 @@ export async function runScript(options: RunnerOptions): Promise<RunnerResult> {
  * Why spawn failed. The script itself was checked before (it exists and is executable),
  * so ENOENT or EACCES from exec means its `#!` interpreter is missing or not executable:
  * name that, not the script ("Backup script not found" about a file that is right there).
+ * E2BIG names the environment variable or argument too large for exec, never its value.
  */
-function startFailure(script: string, error: unknown): Pick<RunnerResult, 'startError' | 'startErrorDetail'> {
+function startFailure(
+  { script, args, env }: RunnerOptions,
+  error: unknown,
+): Pick<RunnerResult, 'startError' | 'startErrorDetail'> {
   const code = errorCode(error);
+  if (code === 'E2BIG') {
+    return { startError: 'spawn-failed', startErrorDetail: explainTooLarge(script, args, env) };
+  }
   const interpreter = code === 'ENOENT' || code === 'EACCES' ? shebangInterpreter(script) : undefined;
   if (interpreter !== undefined) {
     return {

@@ -80,6 +80,29 @@ echo "$config" > "${record}.path"`,
   });
 });
 
+describe('the Apprise bridge: an environment too large for exec (E2BIG)', () => {
+  it('the alert is kept pending with the variable named (never its value); the script failed to start the same way', async () => {
+    const s = await routingSetup({ BACKUP_ALERT_APPRISE_URLS: 'json://127.0.0.1:9/hook' });
+    const bin = join(s.dir, 'bin');
+    mkdirSync(bin);
+    const ran = join(s.dir, 'apprise-ran');
+    writeScript(bin, 'apprise', `touch "${ran}"`);
+    // A PATH over Linux's 128 KiB per environment string: apprise is found on it, but
+    // neither it nor the script can be exec'd with it.
+    const path = `${bin}:${process.env['PATH']}:${'/opt/never-shown'.repeat(9_000)}`;
+    const result = await s.run('fail.sh', { env: { PATH: path } });
+    expect(result.exitCode).toBe(126);
+    expect(existsSync(ran)).toBe(false);
+    const row = readNotifications(s.db).find((n) => n.channel === 'apprise');
+    expect(row).toMatchObject({ status: 'pending' });
+    expect(row!.error_message).toMatch(
+      /^apprise could not be started: the environment variable PATH \([\d,]+ bytes\) is too large .*\(E2BIG\)$/,
+    );
+    expect(row!.error_message).not.toContain('never-shown');
+    expect(s.events().map((e) => e.event)).toEqual(['backup_failure']);
+  });
+});
+
 describe("apprise's own words in our error message", () => {
   it('keeps the last WARNING/ERROR line, without its timestamp, URLs reduced to scheme and host', async () => {
     const { lastProblem } = await import('../../src/notify/apprise.js');

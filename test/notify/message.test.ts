@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { plainTextBody } from '../../src/notify/message.js';
+import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { templateData } from '../../src/notify/email-content.js';
+import { PLAIN_TAIL_LIMIT, plainTextBody } from '../../src/notify/message.js';
 import { runbookAlert } from '../helpers/alert.js';
 
 describe('plain-text body (runbook §5.2)', () => {
@@ -33,5 +35,30 @@ describe('plain-text body (runbook §5.2)', () => {
     const between = lines.slice(6, -7);
     expect(between.slice(0, 2)).toEqual(['ジョブ: daily', 'ホスト: db01']);
     for (const line of runbook.filter(Boolean)) expect(between).not.toContain(line);
+  });
+});
+
+describe('the output tail in a message', () => {
+  it("says how much was cut in grouped digits without ICU's number formatting (~7 MiB of RSS on first use)", () => {
+    // Issue 22, item 9: toLocaleString('en-US') in the cut notice mapped ICU's locale data
+    // into every failing run whose output passed 4 KiB and had a channel configured.
+    const toLocale = vi.spyOn(Number.prototype, 'toLocaleString');
+    const numberFormat = vi.spyOn(Intl, 'NumberFormat');
+    const outputTail = `${'0123456789'.repeat(9)}ok\n`.repeat(700);
+    const alert = runbookAlert({ outputTail });
+    const body = plainTextBody(alert, 'en', undefined);
+    const html = templateData(
+      alert,
+      loadConfig({ BACKUP_ALERT_DB: '/tmp/x/backup-alert.db' }, {}, { cwd: '/srv', defaultTemplateDir: '/t' })
+        .config,
+    );
+    const notice = /\[… ([\d,]+) bytes cut …\]\n/.exec(body);
+    expect(notice?.[1]).toMatch(/^\d{1,3}(,\d{3})+$/);
+    const kept = body.slice(body.indexOf(notice![0]) + notice![0].length).split('\n\n')[0]!;
+    expect(kept.length).toBeLessThanOrEqual(PLAIN_TAIL_LIMIT);
+    expect(Number(notice![1]!.replaceAll(',', ''))).toBe(outputTail.trimEnd().length - kept.length);
+    expect(JSON.stringify(html)).toMatch(/\[… \d{1,3}(,\d{3})+ bytes cut …\]/);
+    expect(toLocale).not.toHaveBeenCalled();
+    expect(numberFormat).not.toHaveBeenCalled();
   });
 });

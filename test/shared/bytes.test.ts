@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteCount, formatBytes, parseSize } from '../../src/shared/bytes.js';
+import { byteCount, formatBytes, groupDigits, parseSize } from '../../src/shared/bytes.js';
 
 describe('parseSize', () => {
   const cases: Array<[string, number | undefined]> = [
@@ -41,4 +41,14 @@ describe('formatBytes / byteCount', () => {
   it('counts bytes exactly, singular for one', () => {
     expect([0, 1, 2].map(byteCount)).toEqual(['0 bytes', '1 byte', '2 bytes']);
   });
+});
+
+describe('groupDigits', () => {
+  // ICU's own grouping is the reference: the messages read as they did with toLocaleString.
+  it.each([0, 7, 999, 1000, 65_535, 131_072, 1_048_576, 987_654_321, 123_456_789_012, -1234])(
+    '%d as en-US groups it',
+    (n) => {
+      expect(groupDigits(n)).toBe(n.toLocaleString('en-US'));
+    },
+  );
 });
