@@ -10,16 +10,17 @@ import {
   type RunOutcomeStatus,
   type TypeSnapshot,
 } from '../metrics/snapshot.js';
+import { isBackupType } from '../shared/run-result.js';
 import { centreMs } from './read-sql.js';
 
 /**
- * The statements of the fleet-wide snapshot, exported for the plan test. Per host × type:
- * latest_runs, whose latest run is the latest finished one unless it is running (then one
- * seek of the (host, type, started_at) index finds the one before); counters from the count
- * tables.
+ * The statements of the fleet-wide snapshot, exported for the plan test. Per host × job, as
+ * each host's own textfile: latest_runs, whose latest run is the latest finished one unless
+ * it is running (then one seek of the (host, job, started_at) index finds the one before);
+ * counters from the count tables (by job since centre schema 8).
  */
 export const FLEET_METRICS_SQL = {
-  types: `SELECT lr.host, lr.type, lr.failures,
+  types: `SELECT lr.host, lr.job, lr.type, lr.failures,
       ${centreMs('coalesce(lr.success_finished_at, lr.success_started_at)', 'lr.success_received_at')} AS success_ms,
       coalesce(f.status, lr.status) AS last_status,
       CASE WHEN f.status IS NULL THEN ${centreMs('coalesce(lr.finished_at, lr.started_at)')}
@@ -35,14 +36,15 @@ export const FLEET_METRICS_SQL = {
        WHERE lr.status = 'running' AND b.host = lr.host AND b.job = lr.job AND b.status <> 'running'
        ORDER BY b.started_at DESC LIMIT 1
     ) f ON true`,
-  runs: `SELECT host, type, status, n::float8 AS n FROM backup_log_counts
-    WHERE status IN ('success', 'failure', 'abandoned') AND n > 0`,
+  runs: `SELECT host, job, min(type) AS type, status, sum(n)::float8 AS n FROM backup_log_counts
+    WHERE status IN ('success', 'failure', 'abandoned') AND n > 0 GROUP BY host, job, status`,
   notifications: 'SELECT host, channel, status, n::float8 AS n FROM notification_log_counts WHERE n > 0',
   hosts: 'SELECT host, expectations FROM hosts',
 } as const;
 
 interface TypeRow {
   host: string;
+  job: string;
   type: string;
   failures: number;
   success_ms: number | null;
@@ -57,13 +59,15 @@ const key = (host: string, other: string) => `${host}\u0000${other}`;
 
 /**
  * Every host's series, with a `host` on each entry (renderExposition then labels them): the
- * types each host ran or promised, its notification counters and pending count. Timestamps
+ * jobs each host ran or promised, its notification counters and pending count. Timestamps
  * are the hosts' own, as in each host's own metrics file.
  */
 export async function fleetMetricsSnapshot(client: ClientBase, version: string): Promise<MetricsSnapshot> {
   const types = (await client.query<TypeRow>(FLEET_METRICS_SQL.types)).rows;
   const runs = (
-    await client.query<{ host: string; type: string; status: string; n: number }>(FLEET_METRICS_SQL.runs)
+    await client.query<{ host: string; job: string; type: string; status: string; n: number }>(
+      FLEET_METRICS_SQL.runs,
+    )
   ).rows;
   const notes = (
     await client.query<{ host: string; channel: string; status: string; n: number }>(
@@ -75,26 +79,28 @@ export async function fleetMetricsSnapshot(client: ClientBase, version: string):
   ).rows;
 
   const byPair = new Map<string, TypeSnapshot>();
-  const pair = (host: string, type: string): TypeSnapshot => {
-    let entry = byPair.get(key(host, type));
+  // A job's type is its latest run's; a promised job that never ran is its name's when that
+  // is a type, else none (as each host's own textfile says it).
+  const pair = (host: string, job: string, type = isBackupType(job) ? job : ''): TypeSnapshot => {
+    let entry = byPair.get(key(host, job));
     if (!entry) {
-      entry = neverRan(type, host);
-      byPair.set(key(host, type), entry);
+      entry = neverRan(type, host, job);
+      byPair.set(key(host, job), entry);
     }
     return entry;
   };
   for (const row of types) {
-    const entry = pair(row.host, row.type);
+    const entry = pair(row.host, row.job, row.type);
     entry.lastSuccessAtMs = row.success_ms;
     // Failures since the latest success, as latest_runs counts them when the latest run failed.
     entry.consecutiveFailures = row.failures;
     entry.lastRun = lastRun(row);
   }
   for (const row of runs) {
-    if (isRunOutcome(row.status)) pair(row.host, row.type).runs[row.status] = row.n;
+    if (isRunOutcome(row.status)) pair(row.host, row.job, row.type).runs[row.status] = row.n;
   }
   for (const host of hosts) {
-    for (const type of Object.keys(host.expectations)) pair(host.host, type);
+    for (const job of Object.keys(host.expectations)) pair(host.host, job);
   }
 
   const byHost = new Map<string, NotificationSnapshot>();
@@ -132,7 +138,7 @@ export async function fleetMetricsSnapshot(client: ClientBase, version: string):
   return {
     version,
     types: [...byPair.values()].sort(
-      (a, b) => compare(a.host ?? '', b.host ?? '') || compare(a.type, b.type),
+      (a, b) => compare(a.host ?? '', b.host ?? '') || compare(a.job ?? a.type, b.job ?? b.type),
     ),
     notifications: [...byHost.values()].sort((a, b) => compare(a.host ?? '', b.host ?? '')),
   };

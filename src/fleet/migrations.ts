@@ -4,6 +4,7 @@ import { RUNNING } from './migrations/03-running.js';
 import { FUNCTIONS } from './migrations/04-functions.js';
 import { STORMS } from './migrations/05-storms.js';
 import { STORM_REMINDERS } from './migrations/07-storm-reminders.js';
+import { COUNTS_BY_JOB } from './migrations/08-counts-by-job.js';
 import type { CentreMigration } from './migrations/centre-migration.js';
 
 export type { CentreMigration } from './migrations/centre-migration.js';
@@ -16,4 +17,5 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
   FUNCTIONS,
   STORMS,
   STORM_REMINDERS,
+  COUNTS_BY_JOB,
 ];

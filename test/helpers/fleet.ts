@@ -36,6 +36,8 @@ export function localStore(name = 'backup-alert.db', dir?: string): Store {
 
 export interface RunSpec {
   type?: string;
+  /** Default: the type. */
+  job?: string;
   status?: 'success' | 'failure' | 'abandoned' | 'running';
   startedAt: Date;
   error?: string;
@@ -46,9 +48,18 @@ export interface RunSpec {
 /** One run as `run` records it: the running row, then (unless running) its outcome. */
 export function recordRun(store: Store, spec: RunSpec): string {
   const type = (spec.type ?? 'daily') as BackupType;
+  const job = spec.job ?? type;
   const iso = spec.startedAt.toISOString();
   const { backupId } = store.runs.insert(
-    { type, startedAt: iso, script: '/opt/backup.sh', host: 'os-host', pid: 4242, logPathTemplate: null },
+    {
+      job,
+      type,
+      startedAt: iso,
+      script: '/opt/backup.sh',
+      host: 'os-host',
+      pid: 4242,
+      logPathTemplate: null,
+    },
     spec.startedAt,
   );
   const status = spec.status ?? 'success';
@@ -57,7 +68,7 @@ export function recordRun(store: Store, spec: RunSpec): string {
   store.runs.finish({
     backupId,
     type,
-    job: type,
+    job,
     host: 'os-host',
     script: '/opt/backup.sh',
     logPath: null,
