@@ -3,9 +3,17 @@ import { SERVE } from './migrations/02-serve.js';
 import { RUNNING } from './migrations/03-running.js';
 import { FUNCTIONS } from './migrations/04-functions.js';
 import { STORMS } from './migrations/05-storms.js';
+import { HOST_SUMMARY } from './migrations/06-host-summary.js';
 import type { CentreMigration } from './migrations/centre-migration.js';
 
 export type { CentreMigration } from './migrations/centre-migration.js';
 
 /** The centre's schema, one entry per version, in order. */
-export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [FLEET, SERVE, RUNNING, FUNCTIONS, STORMS];
+export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
+  FLEET,
+  SERVE,
+  RUNNING,
+  FUNCTIONS,
+  STORMS,
+  HOST_SUMMARY,
+];

@@ -62,7 +62,7 @@ describe('syncCommand', () => {
     expect(await syncCommand({}, first.ctx, fleetConfig(url))).toBe(0);
     expect(first.stdout()).toBe('');
     // Once, on the host that happened to create the centre's schema.
-    expect(logLines(first.stderr()).join('\n')).toBe('[INFO] [Fleet] Centre schema migrated to version 5\n');
+    expect(logLines(first.stderr()).join('\n')).toBe('[INFO] [Fleet] Centre schema migrated to version 6\n');
     const store = Store.open(dbPath);
     recordRun(store, { startedAt: new Date() });
     store.close();
@@ -104,11 +104,11 @@ describe('fleet migrate', () => {
     const first = commandContext(join(tempDir(), 'x.db'));
     expect(await fleetMigrateCommand({}, first.ctx, fleetConfig(url))).toBe(0);
     expect(first.stdout()).toMatch(
-      /^Migrated the centre \(postgres:\/\/owner@127\.0\.0\.1:\d+\/centre_\S+\) from schema version 0 to 5\.\n$/,
+      /^Migrated the centre \(postgres:\/\/owner@127\.0\.0\.1:\d+\/centre_\S+\) from schema version 0 to 6\.\n$/,
     );
     const again = commandContext(join(tempDir(), 'x.db'));
     expect(await fleetMigrateCommand({}, again.ctx, fleetConfig(url))).toBe(0);
-    expect(again.stdout()).toContain('is up to date: schema version 5');
+    expect(again.stdout()).toContain('is up to date: schema version 6');
     expectNoSecret(first.stdout() + again.stdout(), url);
   });
 

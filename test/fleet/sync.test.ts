@@ -54,7 +54,7 @@ describe('syncOnce', () => {
         version: VERSION,
         now: () => NOW,
       });
-      expect(result).toEqual({ shipped: 7, remaining: 0, migrated: [1, 2, 3, 4, 5] });
+      expect(result).toEqual({ shipped: 7, remaining: 0, migrated: [1, 2, 3, 4, 5, 6] });
       expect(await centreCount(cluster, db, 'backup_logs')).toBe(5);
       expect(await centreCount(cluster, db, 'notification_logs')).toBe(1);
       expect(await centreCount(cluster, db, 'backup_audit_logs')).toBe(1);
