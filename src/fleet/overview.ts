@@ -49,7 +49,10 @@ export async function fleetOverview(client: ClientBase, maxAgeOverrideMs?: numbe
   return readOnly(client, async () => {
     const sql = candidatesSql({ overrideMs: maxAgeOverrideMs });
     const found = (
-      await client.query<{ now: number; hosts: number; pairs: number; candidates: string[] }>(sql.text, sql.values)
+      await client.query<{ now: number; hosts: number; pairs: number; candidates: string[] }>(
+        sql.text,
+        sql.values,
+      )
     ).rows[0]!;
     const judged =
       found.candidates.length === 0

@@ -7,6 +7,8 @@ import {
   type BackupItem,
   type BackupQuery,
   type BackupWithTail,
+  type FleetPage,
+  type FleetPageQuery,
   type HostNote,
   type HostTypeFacts,
   type NotificationItem,
@@ -18,6 +20,7 @@ import {
   type StormNote,
 } from '../serve/read-model.js';
 import { FleetError } from './errors.js';
+import { readFleetPage, summaryReadable } from './fleet-page.js';
 import { fleetMetricsSnapshot } from './metrics-query.js';
 import type { CentrePool } from './pool.js';
 import {
@@ -69,6 +72,8 @@ async function total(client: ClientBase, statement: Statement): Promise<number> 
  */
 export class CentreReadModel implements ReadModel {
   private schemaChecked = false;
+  /** host_summary is there and granted (checked until it is). */
+  private summaryReadable = false;
   /** Totals and host × type facts by key, valid while the snapshot is the same (see `remember`). */
   private readonly memo = new Map<string, { snapshot: string; value: unknown }>();
 
@@ -200,6 +205,24 @@ export class CentreReadModel implements ReadModel {
         }));
       }),
     );
+  }
+
+  /** See ReadModel.fleetPage; undefined before schema 6 or its grant, and below `minHosts`. */
+  async fleetPage(query: FleetPageQuery, minHosts: number): Promise<FleetPage | undefined> {
+    return this.read(async (client) => {
+      if (!this.summaryReadable) this.summaryReadable = await summaryReadable(client);
+      if (!this.summaryReadable) return undefined;
+      return readFleetPage(client, query, minHosts, async (hosts) =>
+        factsOf(
+          await rows<Record<string, unknown>>(client, statusFactsSql({ hosts })),
+          await rows<{ host: string; expectations: Record<string, unknown> }>(
+            client,
+            hostsSql(undefined, hosts),
+          ),
+          {},
+        ),
+      );
+    });
   }
 
   async hostNotes(): Promise<HostNote[]> {

@@ -78,7 +78,9 @@ beforeAll(async () => {
   );
   await shipped(host('h-stale', { weekly: 8 * DAY }, [{ ago: 10 * DAY, type: 'weekly' }]));
   await shipped(host('h-never', { daily: 26 * H, monthly: 32 * DAY }, [{ ago: H }]));
-  await shipped(host('h-running', { daily: 26 * H }, [{ ago: 30 * H }, { ago: 5 * 60_000, status: 'running' }]));
+  await shipped(
+    host('h-running', { daily: 26 * H }, [{ ago: 30 * H }, { ago: 5 * 60_000, status: 'running' }]),
+  );
   await shipped(host('h-silent', { daily: 26 * H }, [{ ago: 2 * H }]));
   // 30 h behind: its success of an hour ago carries a timestamp 31 h old; 2 h fast, a 25 h old one looks 23 h.
   await shipped(host('h-slow-clock', { daily: 26 * H }, [{ ago: H }], { clockOffsetMs: -30 * H }));
@@ -146,10 +148,12 @@ describe('the fleet from host_summary (issue 25, item 6)', () => {
 
   it('sees a host fall overdue with time alone, no write in between', async () => {
     // A promise of 3 s, kept a moment ago (and a weekly one, so the host is not silent).
-    const result = await host('h-soon', { daily: 3_000, weekly: 8 * DAY }, [{ ago: 0 }, { ago: 0, type: 'weekly' }]);
+    const result = await host('h-soon', { daily: 3_000, weekly: 8 * DAY }, [
+      { ago: 0 },
+      { ago: 0, type: 'weekly' },
+    ]);
     expect(result.error).toBeUndefined();
-    const row = () =>
-      cluster.query('SELECT * FROM host_summary WHERE host = $1', ['h-soon'], database);
+    const row = () => cluster.query('SELECT * FROM host_summary WHERE host = $1', ['h-soon'], database);
     const written = await row();
     expect((await fleetOverview(client)).problems.map((h) => h.host)).not.toContain('h-soon');
     await new Promise((resolve) => setTimeout(resolve, 4_500));

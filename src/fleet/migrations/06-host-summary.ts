@@ -5,7 +5,7 @@ import { ALLOWED } from './row-security.js';
 /** centreTime (queries.ts) in SQL over `hosts h`: a skew within a minute is a sync's own latency. */
 const CORRECTION = '(CASE WHEN abs(h.clock_skew_ms) > 60000 THEN h.clock_skew_ms ELSE 0 END)';
 /** A promise as an interval, bounded so that no value a host sends can overflow a timestamp. */
-const PROMISE = 'greatest(-1e13, least(p.promise_ms, 1e13)) * interval \'1 millisecond\'';
+const PROMISE = "greatest(-1e13, least(p.promise_ms, 1e13)) * interval '1 millisecond'";
 
 /**
  * Issue 25, item 6: one row per host kept by the centre, so that `status --fleet --nagios` and
