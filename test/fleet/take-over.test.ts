@@ -145,7 +145,7 @@ describe('centre schema 4 over an existing centre (issue 25)', () => {
     await oldShip('BKP-1', 'success', 48);
     await oldShip('BKP-2', 'failure', 24);
     const { migrateCentre } = await import('../../src/fleet/schema.js');
-    expect(await migrateCentre(await client(db), 'test')).toEqual([4, 5]);
+    expect(await migrateCentre(await client(db), 'test')).toEqual([4, 5, 6]);
     const latest = () =>
       cluster.query<{ job: string; type: string; backup_id: string; failures: number }>(
         'SELECT job, type, backup_id, failures FROM latest_runs',
