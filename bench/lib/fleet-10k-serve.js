@@ -64,6 +64,8 @@ async function round(server, path, seconds) {
     server: { ...stats(times), p99: percentile(times, 99) },
     client: { p50: percentile(result.latencies, 50), p99: percentile(result.latencies, 99) },
     rss: { start: rss[0], peak: Math.max(...rss), end: rss.at(-1) },
+    heapUsedMiB: report.heapUsedMiB,
+    externalMiB: report.externalMiB,
   };
 }
 
