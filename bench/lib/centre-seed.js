@@ -1,10 +1,13 @@
 // A centre's history for the fleet figures: `hosts` hosts (host-0001…), each
 // promising daily, weekly and monthly runs, with `days` days of daily runs of each
-// of 4 types (1 in 53 a failure, with its alert), inserted by PostgreSQL itself
-// (through the real triggers) into a schema `fleet migrate` made.
+// of 4 types (1 in 53 a failure, with its alert; and the latest daily run of every
+// hundredth host failed, so that the check and the page have hosts in trouble to show),
+// inserted by PostgreSQL itself (through the real triggers) into a schema `fleet migrate` made.
 const TYPES = ['daily', 'weekly', 'monthly', 'manual'];
 
-export async function seedCentre(pgc, database, hosts, days) {
+const CHUNK_DAYS = 32;
+
+export async function seedCentre(pgc, database, hosts, days, progress) {
   const started = process.hrtime.bigint();
   await pgc.query(
     `INSERT INTO hosts (host, instance_id, last_seen_at, version, expectations)
@@ -14,22 +17,28 @@ export async function seedCentre(pgc, database, hosts, days) {
     [hosts],
     database,
   );
-  await pgc.query(
-    `INSERT INTO backup_logs (host, backup_id, instance_id, local_id, revision, type, status, started_at,
-                              finished_at, duration_ms, exit_code, error_message, script, received_at)
-     SELECT h.host, 'BKP-' || to_char(ts, 'YYYYMMDD-HH24MISS') || '-' || t.type, h.instance_id,
-            d * 4 + t.n, 2, t.type, CASE WHEN (d + t.n * 7 + length(h.host)) % 53 = 0 THEN 'failure' ELSE 'success' END,
-            ts, ts + interval '5 minutes', 300000,
-            CASE WHEN (d + t.n * 7 + length(h.host)) % 53 = 0 THEN 1 ELSE 0 END,
-            CASE WHEN (d + t.n * 7 + length(h.host)) % 53 = 0 THEN 'Backup script failed with exit code 1: disk full' END,
-            '/opt/backup.sh', ts + interval '6 minutes'
-       FROM hosts h
-      CROSS JOIN unnest($1::text[]) WITH ORDINALITY AS t(type, n)
-      CROSS JOIN generate_series(0, $2 - 1) AS d
-      CROSS JOIN LATERAL (SELECT now() - interval '2 hours' - d * interval '1 day' + t.n * interval '1 minute' AS ts) x`,
-    [TYPES, days],
-    database,
-  );
+  // A month at a time, oldest first (as the rows would have arrived): each statement's
+  // triggers refresh latest_runs and host_summary once for every pair it touched.
+  for (let to = days - 1; to >= 0; to -= CHUNK_DAYS) {
+    const from = Math.max(0, to - CHUNK_DAYS + 1);
+    await pgc.query(
+      `INSERT INTO backup_logs (host, backup_id, instance_id, local_id, revision, type, status, started_at,
+                                finished_at, duration_ms, exit_code, error_message, script, received_at)
+       SELECT h.host, 'BKP-' || to_char(ts, 'YYYYMMDD-HH24MISS') || '-' || t.type, h.instance_id,
+              d * 4 + t.n, 2, t.type, CASE WHEN (d + t.n * 7 + length(h.host)) % 53 = 0 OR (d = 0 AND t.n = 1 AND h.host LIKE '%00') THEN 'failure' ELSE 'success' END,
+              ts, ts + interval '5 minutes', 300000,
+              CASE WHEN (d + t.n * 7 + length(h.host)) % 53 = 0 OR (d = 0 AND t.n = 1 AND h.host LIKE '%00') THEN 1 ELSE 0 END,
+              CASE WHEN (d + t.n * 7 + length(h.host)) % 53 = 0 OR (d = 0 AND t.n = 1 AND h.host LIKE '%00') THEN 'Backup script failed with exit code 1: disk full' END,
+              '/opt/backup.sh', ts + interval '6 minutes'
+         FROM hosts h
+        CROSS JOIN unnest($1::text[]) WITH ORDINALITY AS t(type, n)
+        CROSS JOIN generate_series($2::int, $3::int) AS d
+        CROSS JOIN LATERAL (SELECT now() - interval '2 hours' - d * interval '1 day' + t.n * interval '1 minute' AS ts) x`,
+      [TYPES, from, to],
+      database,
+    );
+    progress?.(days - from, days);
+  }
   // Each failure's alert, one in 7 still pending (the dashboard lists undelivered alerts).
   await pgc.query(
     `INSERT INTO notification_logs (host, instance_id, local_id, revision, notification_type, channel, recipient,

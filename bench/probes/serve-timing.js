@@ -21,6 +21,9 @@ http.Server.prototype.emit = function emit(event, ...args) {
       timings: Object.fromEntries(timings),
       cpuMs: (used.user + used.system) / 1000,
       rssMiB: process.memoryUsage().rss / 1048576,
+      // Where the RSS is: the JavaScript heap, or memory outside it (buffers, native).
+      heapUsedMiB: process.memoryUsage().heapUsed / 1048576,
+      externalMiB: process.memoryUsage().external / 1048576,
     });
     timings = new Map();
     cpu = process.cpuUsage();

@@ -20,6 +20,9 @@ GRANT SELECT ON hosts, backup_logs, notification_logs, backup_audit_logs, latest
   TO backup_alert_reader;
 GRANT SELECT ON backup_log_counts, notification_log_counts, audit_log_counts, host_clashes TO backup_alert_reader;
 GRANT EXECUTE ON FUNCTION centre_schema_state TO backup_alert_reader;
+-- host_summary (schema 6): one row per host kept by the centre, what `status --fleet --nagios`
+-- and the dashboard count; under the same row-level security.
+GRANT SELECT ON host_summary TO backup_alert_reader;
 
 -- Row-level security is on for the fleet tables (the migration enables it): a reader sees
 -- only rows whose host it is mapped to in host_roles (`*` = every host). Table owners

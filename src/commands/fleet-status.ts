@@ -10,6 +10,7 @@ import {
   type PairStatus,
   unhealthyHosts,
 } from '../fleet/health.js';
+import { type FleetOverview, fleetOverview, overviewOf } from '../fleet/overview.js';
 import { fleetSnapshot } from '../fleet/queries.js';
 import { recentStorms, type StormRow } from '../fleet/storm-rows.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
@@ -47,6 +48,16 @@ export async function readFleetStatus(
     storms: await recentStorms(client),
   }));
   return { ...judgeFleet(snapshot, maxAgeMs), storms };
+}
+
+/** Counts over the whole fleet from the summary, details of the hosts in trouble (overview.ts). */
+async function readFleetOverview(fleet: FleetConfig, maxAgeMs: number | undefined): Promise<FleetOverview> {
+  const connect = {
+    timeoutMs: fleet.syncTimeoutMs,
+    applicationName: 'backup-alert status',
+    secrets: fleet.secrets,
+  };
+  return withCentre(fleet.databaseUrl, connect, ({ client }) => fleetOverview(client, maxAgeMs));
 }
 
 /** The storm a failed pair's latest run belongs to, if any: its hosts are shown as the storm's one row. */
@@ -104,29 +115,28 @@ export function describeHost(host: HostStatus): string {
 const skew = (ms: number) => `${ms > 0 ? '+' : '-'}${formatDuration(Math.abs(ms))}`;
 
 /** The monitoring-plugin line: worst hosts named, every health counted in the perfdata. */
-export function nagiosLine(status: FleetStatus): { line: string; code: number } {
-  const bad = unhealthyHosts(status).filter((host) => host.health !== 'running');
-  const warn = unhealthyHosts(status).filter((host) => host.health === 'running');
+export function nagiosLine(status: FleetOverview): { line: string; code: number } {
+  const bad = status.problems.filter((host) => host.health !== 'running');
+  const warn = status.problems.filter((host) => host.health === 'running');
   const perf = [
-    `'hosts'=${status.hosts.length}`,
+    `'hosts'=${status.hostCount}`,
     ...(['ok', 'failed', 'silent', 'stale', 'never', 'running', 'clash'] as FleetHealth[]).map(
       (health) => `'${health}'=${status.counts[health]}`,
     ),
   ].join(' ');
   let label: keyof typeof NAGIOS;
   let text: string;
-  if (status.hosts.length === 0) {
+  if (status.hostCount === 0) {
     label = 'critical';
     text = 'no host has reported to the centre yet';
   } else if (bad.length > 0 || warn.length > 0) {
     label = bad.length > 0 ? 'critical' : 'warning';
     const shown = bad.length > 0 ? bad : warn;
     const more = shown.length > NAMED ? `; and ${shown.length - NAMED} more` : '';
-    text = `${shown.length} of ${status.hosts.length} hosts: ${shown.slice(0, NAMED).map(describeHost).join('; ')}${more}`;
+    text = `${shown.length} of ${status.hostCount} hosts: ${shown.slice(0, NAMED).map(describeHost).join('; ')}${more}`;
   } else {
     label = 'ok';
-    const pairs = status.hosts.reduce((sum, host) => sum + host.pairs.length, 0);
-    text = `${status.hosts.length} hosts, ${pairs} backup types healthy`;
+    text = `${status.hostCount} hosts, ${status.pairCount} backup types healthy`;
   }
   // "|" starts the performance data and a newline ends the status line (monitoring-plugin rules).
   const clean = text.replace(/\|/g, '/').replace(/\s*[\r\n]+\s*/g, ' ');
@@ -162,26 +172,30 @@ export async function fleetStatusCommand(
     return NAGIOS.unknown;
   }
   const fleet = requireFleet(fleetConfig);
-  let status: FleetStatus & { storms: StormRow[] };
-  try {
-    status = await readFleetStatus(
-      fleet,
-      { host: options.host, type: options.type, job: options.job },
-      maxAgeMs,
-    );
-  } catch (error) {
-    if (!(error instanceof FleetError)) throw error;
-    if (options.nagios) {
+  const filter = { host: options.host, type: options.type, job: options.job };
+  if (options.nagios) {
+    // The whole fleet from the centre's per-host summary; a filtered check reads its pairs.
+    const whole = filter.host === undefined && filter.type === undefined && filter.job === undefined;
+    try {
+      const overview = whole
+        ? await readFleetOverview(fleet, maxAgeMs)
+        : overviewOf(await readFleetStatus(fleet, filter, maxAgeMs));
+      const { line, code } = nagiosLine(overview);
+      ctx.io.stdout(line);
+      return code;
+    } catch (error) {
+      if (!(error instanceof FleetError)) throw error;
       ctx.io.stdout(`UNKNOWN - cannot read the centre (${error.code}): ${error.message}\n`);
       return NAGIOS.unknown;
     }
+  }
+  let status: FleetStatus & { storms: StormRow[] };
+  try {
+    status = await readFleetStatus(fleet, filter, maxAgeMs);
+  } catch (error) {
+    if (!(error instanceof FleetError)) throw error;
     ctx.io.stderr(`backup-alert: cannot read the centre (${error.code}): ${error.message}\n`);
     return ExitCode.failed;
-  }
-  if (options.nagios) {
-    const { line, code } = nagiosLine(status);
-    ctx.io.stdout(line);
-    return code;
   }
   if (options.json) {
     ctx.io.stdout(json(status, maxAgeMs));

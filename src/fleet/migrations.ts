@@ -3,6 +3,7 @@ import { SERVE } from './migrations/02-serve.js';
 import { RUNNING } from './migrations/03-running.js';
 import { FUNCTIONS } from './migrations/04-functions.js';
 import { STORMS } from './migrations/05-storms.js';
+import { HOST_SUMMARY } from './migrations/06-host-summary.js';
 import { STORM_REMINDERS } from './migrations/07-storm-reminders.js';
 import { COUNTS_BY_JOB } from './migrations/08-counts-by-job.js';
 import type { CentreMigration } from './migrations/centre-migration.js';
@@ -16,6 +17,7 @@ export const CENTRE_MIGRATIONS: readonly CentreMigration[] = [
   RUNNING,
   FUNCTIONS,
   STORMS,
+  HOST_SUMMARY,
   STORM_REMINDERS,
   COUNTS_BY_JOB,
 ];

@@ -23,6 +23,13 @@ export interface CentrePool {
    * Errors come back as FleetError.
    */
   read<T>(work: (client: ClientBase, snapshot: string) => Promise<T>): Promise<T>;
+  /**
+   * pg_current_snapshot() as of some moment after the call: equal to a read's `snapshot`
+   * means nothing committed since that read, so what it computed still holds. Callers that
+   * arrive while one check is on its way share the next one (50 requests in flight cost one
+   * or two round trips, not 50 transactions).
+   */
+  snapshot(): Promise<string>;
   /** Waits for connections in use to come back, then closes them all; at most a second more. */
   close(): Promise<void>;
 }
@@ -82,6 +89,34 @@ export async function openCentrePool(databaseUrl: string, options: CentrePoolOpt
     }
   };
 
+  const snapshotNow = async (): Promise<string> => {
+    if (closed) throw new FleetError(FleetErrorCode.other, 'the connection pool is closed');
+    try {
+      const found = await pool.query<{ snapshot: string }>('SELECT pg_current_snapshot()::text AS snapshot');
+      return found.rows[0]?.snapshot ?? '';
+    } catch (error) {
+      throw fail(error);
+    }
+  };
+  let inFlight: Promise<string> | undefined;
+  let next: Promise<string> | undefined;
+  const snapshot = (): Promise<string> => {
+    if (!inFlight) {
+      inFlight = snapshotNow().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    }
+    // The check on its way was asked before this caller came: the one after it answers.
+    next ??= inFlight
+      .catch(() => {})
+      .then(() => {
+        next = undefined;
+        return snapshot();
+      });
+    return next;
+  };
+
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
@@ -94,5 +129,5 @@ export async function openCentrePool(databaseUrl: string, options: CentrePoolOpt
     ]);
     clearTimeout(timer);
   };
-  return { endpoint, read, close };
+  return { endpoint, read, snapshot, close };
 }

@@ -90,10 +90,15 @@ export async function fleetSnapshot(
 /** Milliseconds since the epoch: pg's parsing of timestamptz text was most of the time of a 1,000-host status. */
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
-async function snapshot(
+/**
+ * The snapshot inside a read-only transaction the caller holds; `hosts` narrows it to those
+ * hosts (the summary's candidates, overview.ts).
+ */
+export async function snapshot(
   client: ClientBase,
-  filter: { host?: string; type?: string; job?: string },
+  filter: { host?: string; type?: string; job?: string; hosts?: readonly string[] },
 ): Promise<FleetSnapshot> {
+  const among = filter.hosts ?? null;
   const hosts = await client.query<{
     now: number;
     host: string;
@@ -104,8 +109,8 @@ async function snapshot(
   }>(
     `SELECT ${ms('now()')} AS now, host, ${ms('last_seen_at')} AS last_seen_at, version, expectations,
             clock_skew_ms::float8 AS clock_skew_ms
-       FROM hosts WHERE ($1::text IS NULL OR host = $1)`,
-    [filter.host ?? null],
+       FROM hosts WHERE ($1::text IS NULL OR host = $1) AND ($2::text[] IS NULL OR host = ANY ($2))`,
+    [filter.host ?? null, among],
   );
   // Two plain scans, joined here: a union and sort of 4,000 pairs on the server cost more.
   const latest = await client.query<{
@@ -127,8 +132,8 @@ async function snapshot(
             ${ms('success_received_at')} AS success_received_at, failures,
             running_backup_id IS NOT NULL AS running
        FROM latest_runs WHERE ($1::text IS NULL OR host = $1) AND ($2::text IS NULL OR type = $2)
-        AND ($3::text IS NULL OR job = $3)`,
-    [filter.host ?? null, filter.type ?? null, filter.job ?? null],
+        AND ($3::text IS NULL OR job = $3) AND ($4::text[] IS NULL OR host = ANY ($4))`,
+    [filter.host ?? null, filter.type ?? null, filter.job ?? null, among],
   );
   const clashes = await client.query<{
     host: string;
@@ -141,8 +146,9 @@ async function snapshot(
     `SELECT host, instance_id, ${ms('first_refused_at')} AS first_refused_at,
             ${ms('last_refused_at')} AS last_refused_at, refusals::float8 AS refusals,
             pending_rows::float8 AS pending_rows
-       FROM host_clashes WHERE ($1::text IS NULL OR host = $1) ORDER BY host, first_refused_at`,
-    [filter.host ?? null],
+       FROM host_clashes WHERE ($1::text IS NULL OR host = $1) AND ($2::text[] IS NULL OR host = ANY ($2))
+      ORDER BY host, first_refused_at`,
+    [filter.host ?? null, among],
   );
   const now =
     hosts.rows[0]?.now ?? (await client.query<{ now: number }>(`SELECT ${ms('now()')} AS now`)).rows[0]!.now;

@@ -7,6 +7,8 @@ import {
   type BackupItem,
   type BackupQuery,
   type BackupWithTail,
+  type FleetPage,
+  type FleetPageQuery,
   type HostNote,
   type HostTypeFacts,
   type NotificationItem,
@@ -18,6 +20,7 @@ import {
   type StormNote,
 } from '../serve/read-model.js';
 import { FleetError } from './errors.js';
+import { readFleetPage, summaryReadable } from './fleet-page.js';
 import { fleetMetricsSnapshot } from './metrics-query.js';
 import type { CentrePool } from './pool.js';
 import {
@@ -57,6 +60,8 @@ async function rows<T>(client: ClientBase, statement: Statement): Promise<T[]> {
   return (await client.query(statement.text, statement.values)).rows as T[];
 }
 
+const keyOf = (statement: Statement) => `${statement.text}\u0000${JSON.stringify(statement.values)}`;
+
 async function total(client: ClientBase, statement: Statement): Promise<number> {
   return (await rows<{ total: number }>(client, statement))[0]?.total ?? 0;
 }
@@ -69,8 +74,12 @@ async function total(client: ClientBase, statement: Statement): Promise<number> 
  */
 export class CentreReadModel implements ReadModel {
   private schemaChecked = false;
+  /** host_summary is there and granted (checked until it is). */
+  private summaryReadable = false;
   /** Totals and host × type facts by key, valid while the snapshot is the same (see `remember`). */
   private readonly memo = new Map<string, { snapshot: string; value: unknown }>();
+  /** The snapshot the memo's entries were computed in (the latest stored). */
+  private memoSnapshot = '';
 
   constructor(private readonly pool: CentrePool) {}
 
@@ -84,14 +93,41 @@ export class CentreReadModel implements ReadModel {
     const hit = this.memo.get(key);
     if (snapshot !== '' && hit?.snapshot === snapshot) return hit.value as T;
     const value = await compute();
-    if (this.memo.size >= 256) this.memo.clear();
+    // What an older snapshot computed can never be asked for again: keeping it grew the heap
+    // round after round under load. 256 keys at most (filters and offsets come from requests).
+    if (snapshot !== this.memoSnapshot || this.memo.size >= 256) {
+      this.memo.clear();
+      this.memoSnapshot = snapshot;
+    }
     this.memo.set(key, { snapshot, value });
     return value;
   }
 
+  /**
+   * `remember` without a transaction when nothing changed: the pool's shared snapshot check
+   * (one round trip for every request in flight) against the snapshot the value was computed
+   * in. Only a miss opens a read-only transaction.
+   */
+  private async cached<T>(
+    key: string,
+    compute: (client: ClientBase, snapshot: string) => Promise<T>,
+  ): Promise<T> {
+    const hit = this.memo.get(key);
+    if (hit !== undefined && hit.snapshot !== '' && this.schemaChecked) {
+      let now: string;
+      try {
+        now = await this.pool.snapshot();
+      } catch (error) {
+        if (error instanceof FleetError) throw new ReadModelUnavailableError(error.message, { cause: error });
+        throw error;
+      }
+      if (now === hit.snapshot) return hit.value as T;
+    }
+    return this.read((client, snapshot) => this.remember(key, snapshot, () => compute(client, snapshot)));
+  }
+
   private total(client: ClientBase, snapshot: string, statement: Statement): Promise<number> {
-    const key = `${statement.text}\u0000${JSON.stringify(statement.values)}`;
-    return this.remember(key, snapshot, () => total(client, statement));
+    return this.remember(keyOf(statement), snapshot, () => total(client, statement));
   }
 
   /**
@@ -123,7 +159,7 @@ export class CentreReadModel implements ReadModel {
 
   async backups(query: BackupQuery): Promise<Page<BackupItem>> {
     const sql = backupListSql(query);
-    return this.read(async (client, snapshot) => {
+    return this.cached(`backups\u0000${keyOf(sql.page)}`, async (client, snapshot) => {
       const count = await this.total(client, snapshot, sql.total);
       // Nothing matches: walking an index to find that out could read every row of one filter.
       if (count === 0 || query.offset >= count) return { total: count, items: [] };
@@ -158,80 +194,92 @@ export class CentreReadModel implements ReadModel {
   /** See factsOf; kept while the snapshot is unchanged (see `remember`). */
   async statusFacts(filter: { host?: string; type?: string; job?: string } = {}): Promise<HostTypeFacts[]> {
     const key = `facts\u0000${filter.host ?? ''}\u0000${filter.type ?? ''}\u0000${filter.job ?? ''}`;
-    return this.read((client, snapshot) =>
-      this.remember(key, snapshot, async () =>
-        factsOf(
-          await rows<Record<string, unknown>>(client, statusFactsSql(filter)),
-          await rows<{ host: string; expectations: Record<string, unknown> }>(client, hostsSql(filter.host)),
-          filter,
-        ),
+    return this.cached(key, async (client) =>
+      factsOf(
+        await rows<Record<string, unknown>>(client, statusFactsSql(filter)),
+        await rows<{ host: string; expectations: Record<string, unknown> }>(client, hostsSql(filter.host)),
+        filter,
       ),
     );
   }
 
   /** Storms of the last day (issue 26), newest first; none where the centre keeps none yet. */
   async storms(): Promise<StormNote[]> {
-    return this.read((client, snapshot) =>
-      this.remember('storms', snapshot, async () => {
-        // Checked first: a failed statement would abort the read's snapshot transaction.
-        const present = await rows<{ here: boolean }>(client, {
-          text: "SELECT to_regclass('storms') IS NOT NULL AS here",
-          values: [],
-        });
-        if (!present[0]?.here) return [];
-        return (
-          await rows<{
-            kind: StormNote['kind'];
-            label: string;
-            job: string;
-            host_count: number;
-            opened_at: Date;
-          }>(client, {
-            text: `SELECT kind, label, job, host_count, opened_at FROM storms
+    return this.cached('storms', async (client) => {
+      // Checked first: a failed statement would abort the read's snapshot transaction.
+      const present = await rows<{ here: boolean }>(client, {
+        text: "SELECT to_regclass('storms') IS NOT NULL AS here",
+        values: [],
+      });
+      if (!present[0]?.here) return [];
+      return (
+        await rows<{
+          kind: StormNote['kind'];
+          label: string;
+          job: string;
+          host_count: number;
+          opened_at: Date;
+        }>(client, {
+          text: `SELECT kind, label, job, host_count, opened_at FROM storms
                       WHERE opened_at > now() - interval '1 day' ORDER BY opened_at DESC, id DESC`,
-            values: [],
-          })
-        ).map((row) => ({
-          kind: row.kind,
-          label: row.label,
-          job: row.job,
-          hostCount: row.host_count,
-          openedAt: row.opened_at.toISOString(),
-        }));
-      }),
-    );
+          values: [],
+        })
+      ).map((row) => ({
+        kind: row.kind,
+        label: row.label,
+        job: row.job,
+        hostCount: row.host_count,
+        openedAt: row.opened_at.toISOString(),
+      }));
+    });
+  }
+
+  /** See ReadModel.fleetPage; undefined before schema 6 or its grant, and below `minHosts`. */
+  async fleetPage(query: FleetPageQuery, minHosts: number): Promise<FleetPage | undefined> {
+    return this.read(async (client) => {
+      if (!this.summaryReadable) this.summaryReadable = await summaryReadable(client);
+      if (!this.summaryReadable) return undefined;
+      return readFleetPage(client, query, minHosts, async (hosts) =>
+        factsOf(
+          await rows<Record<string, unknown>>(client, statusFactsSql({ hosts })),
+          await rows<{ host: string; expectations: Record<string, unknown> }>(
+            client,
+            hostsSql(undefined, hosts),
+          ),
+          {},
+        ),
+      );
+    });
   }
 
   async hostNotes(): Promise<HostNote[]> {
-    return this.read((client, snapshot) =>
-      this.remember('host-notes', snapshot, async () =>
-        (
-          await rows<{
-            host: string;
-            clock_skew_ms: number;
-            installations: number | null;
-            refusals: number | null;
-            pending_rows: number | null;
-          }>(client, hostNotesSql())
-        ).map((row) => ({
-          host: row.host,
-          clockSkewMs: row.clock_skew_ms,
-          clash:
-            row.installations === null
-              ? null
-              : {
-                  installations: row.installations,
-                  refusals: row.refusals ?? 0,
-                  pendingRows: row.pending_rows ?? 0,
-                },
-        })),
-      ),
+    return this.cached('host-notes', async (client) =>
+      (
+        await rows<{
+          host: string;
+          clock_skew_ms: number;
+          installations: number | null;
+          refusals: number | null;
+          pending_rows: number | null;
+        }>(client, hostNotesSql())
+      ).map((row) => ({
+        host: row.host,
+        clockSkewMs: row.clock_skew_ms,
+        clash:
+          row.installations === null
+            ? null
+            : {
+                installations: row.installations,
+                refusals: row.refusals ?? 0,
+                pendingRows: row.pending_rows ?? 0,
+              },
+      })),
     );
   }
 
   async notifications(query: NotificationQuery): Promise<Page<NotificationItem>> {
     const sql = notificationListSql(query);
-    return this.read(async (client, snapshot) => {
+    return this.cached(`notifications\u0000${keyOf(sql.page)}`, async (client, snapshot) => {
       const count = await this.total(client, snapshot, sql.total);
       if (count === 0 || query.offset >= count) return { total: count, items: [] };
       return {
@@ -243,7 +291,7 @@ export class CentreReadModel implements ReadModel {
 
   async audit(query: PageQuery): Promise<Page<AuditItem>> {
     const sql = auditListSql(query);
-    return this.read(async (client, snapshot) => {
+    return this.cached(`audit\u0000${keyOf(sql.page)}`, async (client, snapshot) => {
       const count = await this.total(client, snapshot, sql.total);
       if (count === 0 || query.offset >= count) return { total: count, items: [] };
       return { total: count, items: (await rows<CentreAuditRow>(client, sql.page)).map(auditItem) };
@@ -252,7 +300,7 @@ export class CentreReadModel implements ReadModel {
 
   async undelivered(limit: number): Promise<Page<NotificationItem>> {
     const sql = undeliveredSql(limit);
-    return this.read(async (client, snapshot) => {
+    return this.cached(`undelivered\u0000${limit}`, async (client, snapshot) => {
       const count = await this.total(client, snapshot, sql.total);
       if (count === 0) return { total: 0, items: [] };
       return {
@@ -263,7 +311,7 @@ export class CentreReadModel implements ReadModel {
   }
 
   async latestFailures(limit: number): Promise<BackupWithTail[]> {
-    return this.read(async (client) =>
+    return this.cached(`failures\u0000${limit}`, async (client) =>
       (await rows<CentreRunRow & { output_tail: string | null }>(client, latestFailuresSql(limit))).map(
         runWithTail,
       ),
@@ -278,9 +326,7 @@ export class CentreReadModel implements ReadModel {
 
   /** Every host's metrics, each series with a `host` label (GET /metrics over the centre). */
   async metricsSnapshot(version: string): Promise<MetricsSnapshot> {
-    return this.read((client, snapshot) =>
-      this.remember(`metrics\u0000${version}`, snapshot, () => fleetMetricsSnapshot(client, version)),
-    );
+    return this.cached(`metrics\u0000${version}`, (client) => fleetMetricsSnapshot(client, version));
   }
 
   close(): Promise<void> {

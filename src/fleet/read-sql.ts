@@ -73,6 +73,13 @@ class Where {
     this.parts.push(`${column} = $${this.values.length}`);
     return this;
   }
+  /** `column = ANY ($n)` when `values` is given. */
+  any(column: string, values: readonly string[] | undefined): this {
+    if (values === undefined) return this;
+    this.values.push(values);
+    this.parts.push(`${column} = ANY ($${this.values.length}::text[])`);
+    return this;
+  }
   param(value: unknown): string {
     this.values.push(value);
     return `$${this.values.length}`;
@@ -123,8 +130,17 @@ export function runNotificationsSql(backupId: string, host: string): Statement {
  * the centre's clock (centreMs): a host whose clock is off is judged like every other. The hosts
  * and their promises come separately.
  */
-export function statusFactsSql(filter: { host?: string; type?: string; job?: string }): Statement {
-  const where = new Where().eq('lr.host', filter.host).eq('lr.type', filter.type).eq('lr.job', filter.job);
+export function statusFactsSql(filter: {
+  host?: string;
+  type?: string;
+  job?: string;
+  hosts?: readonly string[];
+}): Statement {
+  const where = new Where()
+    .eq('lr.host', filter.host)
+    .eq('lr.type', filter.type)
+    .eq('lr.job', filter.job)
+    .any('lr.host', filter.hosts);
   return {
     text: `SELECT lr.host AS pair_host, lr.job AS pair_job, lr.type AS pair_type, lr.failures,
         lr.backup_id AS l_backup_id, lr.host AS l_host, lr.type AS l_type, lr.status AS l_status,
@@ -162,8 +178,8 @@ export function hostNotesSql(): Statement {
 }
 
 /** The hosts and what each promised (type → ms), as their last sync said. */
-export function hostsSql(host?: string): Statement {
-  const where = new Where().eq('host', host);
+export function hostsSql(host?: string, hosts?: readonly string[]): Statement {
+  const where = new Where().eq('host', host).any('host', hosts);
   return { text: `SELECT host, expectations FROM hosts ${where.clause}`, values: where.values };
 }
 

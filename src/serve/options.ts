@@ -42,6 +42,11 @@ export interface ServeOptions {
   timeZone?: string;
   /** <meta http-equiv="refresh"> period of the pages; 0 = none. Default 60. */
   refreshSeconds?: number;
+  /**
+   * Over a centre of at least this many hosts, `/` shows the hosts in trouble and pages the
+   * healthy ones instead of the host × job grid (pages.ts LARGE_FLEET_HOSTS by default).
+   */
+  largeFleetHosts?: number;
   /** Prometheus exposition for GET /metrics (src/metrics); 501 without it. */
   metricsText?: () => Promise<string>;
   /** Runbook §7.1 test e-mail (src/notify); 501 without it. */

@@ -188,3 +188,13 @@ export function pageLang(search: URLSearchParams): 'ja' | 'en' | undefined {
   const lang = search.get('lang');
   return lang === 'ja' || lang === 'en' ? lang : undefined;
 }
+
+/** `/`'s `?q=` (a piece of a host name, at most 100 characters) and `?page=` (from 1) over a large fleet. */
+export function fleetPageParams(search: URLSearchParams): { search?: string; page: number } {
+  const q = search.get('q')?.trim().slice(0, 100);
+  const page = Number(search.get('page') ?? '1');
+  return {
+    ...(q ? { search: q } : {}),
+    page: Number.isInteger(page) && page >= 1 && page <= 1_000_000 ? page : 1,
+  };
+}

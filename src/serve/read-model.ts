@@ -100,6 +100,29 @@ export interface StormNote {
   openedAt: string;
 }
 
+/** serve's page over a large fleet (issue 25, item 6): the page's clock, a search, a page. */
+export interface FleetPageQuery {
+  now: Date;
+  /** serve's --max-age: for jobs without a promise of their own. */
+  fallbackMaxAgeMs?: number;
+  /** A piece of a host name (any case): narrows the healthy list. */
+  search?: string;
+  /** From 1. */
+  page: number;
+}
+
+/** The hosts in trouble whole, the healthy ones counted and paged (FleetPageQuery). */
+export interface FleetPage {
+  hostCount: number;
+  /** Every host × job of the hosts that may not be ok at the page's clock, or whose clock is off. */
+  problemFacts: HostTypeFacts[];
+  /** Those hosts: when the centre last heard of them, and whether beyond their longest promise. */
+  problemHosts: Array<{ host: string; lastSeenAt: string; notSeen: boolean }>;
+  /** The other hosts (those the search matches), one page of them by name. */
+  healthy: Page<{ host: string; jobs: number; lastSeenAt: string }>;
+  pageSize: number;
+}
+
 export interface BackupQuery {
   status?: RunStatusName;
   type?: string;
@@ -145,6 +168,11 @@ export interface ReadModel {
   hostNotes?(): Promise<HostNote[]>;
   /** Over the centre: the storms of the last day, newest first. */
   storms?(): Promise<StormNote[]>;
+  /**
+   * Over a centre of at least `minHosts` hosts with a host summary: the page's data without
+   * reading every pair; undefined otherwise (the page shows the host × job grid).
+   */
+  fleetPage?(query: FleetPageQuery, minHosts: number): Promise<FleetPage | undefined>;
   /** Cheap liveness check of the storage for /healthz; throws when it cannot read. */
   ping(): Promise<void>;
 }

@@ -80,6 +80,7 @@ describe('least-privilege roles and row-level security (examples/fleet/*.sql)', 
         ),
       ).rejects.toThrow(/permission denied/);
       await expect(client.query('SELECT host FROM backup_logs')).rejects.toThrow(/permission denied/);
+      await expect(client.query('SELECT host FROM host_summary')).rejects.toThrow(/permission denied/);
     });
     const db02 = await cluster.query(
       "SELECT count(*)::int AS n FROM backup_logs WHERE host = 'db02' AND revision < 99",
@@ -112,6 +113,14 @@ describe('least-privilege roles and row-level security (examples/fleet/*.sql)', 
     await as('nagios', async (client) => {
       const hosts = await client.query<{ host: string }>('SELECT host FROM hosts ORDER BY host');
       expect(hosts.rows.map((row) => row.host)).toEqual(['db01', 'db02']);
+      // The centre's per-host summary (schema 6), kept by the ships above.
+      const summary = await client.query<{ host: string; jobs: number }>(
+        'SELECT host, jobs FROM host_summary ORDER BY host',
+      );
+      expect(summary.rows).toEqual([
+        { host: 'db01', jobs: 1 },
+        { host: 'db02', jobs: 1 },
+      ]);
       await expect(
         client.query("UPDATE backup_logs SET status = 'success' WHERE status = 'failure'"),
       ).rejects.toThrow(/permission denied/);

@@ -19,6 +19,9 @@ const H = 3_600_000;
 let cluster: PgCluster;
 let model: CentreReadModel;
 let server: RunningServer;
+/** The same centre with the large-fleet page from 2 hosts on. */
+let large: RunningServer;
+let database: string;
 let browser: Browser;
 let ids: string[];
 
@@ -31,6 +34,7 @@ beforeAll(async () => {
     extra: [{ host: 'backup1', type: 'daily', status: 'success', hoursAgo: 4 }],
   });
   ids = seeded.ids;
+  database = seeded.database;
   const pool = await openCentrePool(seeded.url, {
     timeoutMs: 10_000,
     max: 4,
@@ -48,12 +52,23 @@ beforeAll(async () => {
     escalateAfter: 3,
     timeZone: 'Asia/Tokyo',
   });
+  large = await startServer({
+    listen: '127.0.0.1:0',
+    readModel: model,
+    tokens: { read: TOKEN },
+    lang: 'ja',
+    now: () => NOW,
+    logger: createLogger({ write: () => {}, level: 'silent' }),
+    escalateAfter: 3,
+    largeFleetHosts: 2,
+  });
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await large?.close();
   await model?.close();
   await cluster?.destroy();
 });
@@ -96,6 +111,53 @@ describe('the dashboard over the centre, in Chromium', () => {
     const origin = new URL(server.url).origin;
     expect(w.requests.filter((url) => new URL(url).origin !== origin)).toEqual([]);
     expect(w.dialogs).toEqual([]);
+    expect(w.consoleErrors).toEqual([]);
+  });
+
+  it('a large fleet: the hosts in trouble first with counts per kind, the healthy ones paged and searchable without JavaScript', async () => {
+    // 120 quiet hosts that promised nothing, and one to search for, beside the five in trouble.
+    await cluster.query(
+      `INSERT INTO hosts (host, instance_id, last_seen_at, version, expectations)
+       SELECT name, gen_random_uuid(), now(), 'test', '{}'
+         FROM (SELECT 'bulk-' || lpad(n::text, 3, '0') AS name FROM generate_series(1, 120) n
+               UNION ALL SELECT 'zeta-special') x`,
+      [],
+      database,
+    );
+    const w = await openWatched(browser, TOKEN, { javaScriptEnabled: false });
+    const page = await w.context.newPage();
+    const response = await page.goto(`${large.url}?lang=en`, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    const kind = (name: string) => page.locator(`#problems li[data-kind="${name}"]`).textContent();
+    expect(await kind('failed')).toBe('failed: 3');
+    expect(await kind('never')).toBe('never ran: 1');
+    expect(await kind('healthy')).toBe('healthy: 121');
+    // The trouble grid holds the five hosts in trouble and no healthy one.
+    const troubled = await page.locator('#problems table.grid tbody th').allInnerTexts();
+    expect(new Set(troubled)).toEqual(new Set(['db1', 'web1', 'files1', 'mail1', 'backup1']));
+    expect(await page.locator('#problems td.h-failed[data-host="web1"][data-type="daily"]').count()).toBe(1);
+    expect(await page.locator('#healthy h2').textContent()).toBe('Healthy hosts (121)');
+    const rows = () => page.locator('#healthy tbody tr td:first-child').allInnerTexts();
+    const first = await rows();
+    expect(first).toHaveLength(50);
+    expect(first[0]).toBe('bulk-001');
+
+    await page.click('#healthy a[rel="next"]');
+    await page.waitForURL('**/?lang=en&page=2#healthy');
+    expect((await rows())[0]).toBe('bulk-051');
+    expect(await page.locator('#healthy .pager span').textContent()).toBe('page 2 of 3');
+
+    await page.fill('#healthy input[name="q"]', 'ZETA');
+    await page.press('#healthy input[name="q"]', 'Enter');
+    await page.waitForURL('**/?lang=en&q=ZETA');
+    expect(await rows()).toEqual(['zeta-special']);
+    expect(await page.locator('#healthy h2').textContent()).toBe('Healthy hosts (1)');
+
+    // Japanese by default.
+    await page.goto(large.url, { waitUntil: 'load' });
+    expect(await page.locator('#problems h2').textContent()).toBe('対応が必要なホスト');
+    const origin = new URL(large.url).origin;
+    expect(w.requests.filter((url) => new URL(url).origin !== origin)).toEqual([]);
     expect(w.consoleErrors).toEqual([]);
   });
 });

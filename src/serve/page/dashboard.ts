@@ -66,7 +66,7 @@ function cell(s: HostTypeStatus | undefined, o: DashboardOptions): SafeHtml {
   }<span class="err">${age}</span><a class="err" href="${jobHref(job?.job ?? s.type, s.host, o.langQuery)}">${m.job.link}</a></td>`;
 }
 
-function grid(report: StatusReport, o: DashboardOptions): SafeHtml {
+export function grid(report: StatusReport, o: DashboardOptions): SafeHtml {
   const m = o.messages;
   if (report.types.length === 0) return html`<p>${m.noRuns}</p>`;
   const types = typeOrder(report.types.map((s) => s.type));
@@ -106,7 +106,7 @@ function summary(report: StatusReport, o: DashboardOptions): SafeHtml {
   ).map((h) => html`<li class="h-${h}">${o.messages.health[h]}: ${counts.get(h)}</li>`)}</ul>`;
 }
 
-function escalations(report: StatusReport, o: DashboardOptions): SafeHtml | false {
+export function escalations(report: StatusReport, o: DashboardOptions): SafeHtml | false {
   const list = report.types.filter((s) => s.escalate && s.health === 'failed');
   if (list.length === 0) return false;
   return html`<section id="escalations"><h2>${o.messages.sections.escalations}</h2>${list.map(
@@ -118,7 +118,7 @@ function escalations(report: StatusReport, o: DashboardOptions): SafeHtml | fals
   )}</section>`;
 }
 
-function failures(list: BackupWithTail[], o: DashboardOptions): SafeHtml {
+export function failures(list: BackupWithTail[], o: DashboardOptions): SafeHtml {
   const m = o.messages;
   return html`<section id="failures"><h2>${m.sections.failures}</h2>${
     list.length === 0
@@ -147,7 +147,7 @@ export function notificationRows(items: NotificationItem[], o: DashboardOptions)
   )}</tbody></table></div>`;
 }
 
-function undelivered(page: Page<NotificationItem>, o: DashboardOptions): SafeHtml {
+export function undelivered(page: Page<NotificationItem>, o: DashboardOptions): SafeHtml {
   const m = o.messages;
   return html`<section id="undelivered"><h2>${m.sections.undelivered}${
     page.total > page.items.length &&
@@ -156,7 +156,7 @@ function undelivered(page: Page<NotificationItem>, o: DashboardOptions): SafeHtm
 }
 
 /** Over the centre: clashes (critical) and skewed clocks, above everything else. */
-function hostNotes(report: StatusReport, o: DashboardOptions): SafeHtml | false {
+export function hostNotes(report: StatusReport, o: DashboardOptions): SafeHtml | false {
   const notes = (report.hosts ?? []).filter((h) => h.clash || Math.abs(h.clockSkewMs) > SKEW_SHOWN_MS);
   if (notes.length === 0) return false;
   const m = o.messages.hostNotes;
@@ -172,7 +172,7 @@ function hostNotes(report: StatusReport, o: DashboardOptions): SafeHtml | false 
 }
 
 /** Over the centre: each storm as one row (its hosts' cells stay in the grid below). */
-function storms(list: readonly StormNote[] | undefined, o: DashboardOptions): SafeHtml | false {
+export function storms(list: readonly StormNote[] | undefined, o: DashboardOptions): SafeHtml | false {
   if (!list || list.length === 0) return false;
   const m = o.messages.storms;
   return html`<section id="storms"><h2>${m.section}</h2>${list.map(
@@ -186,7 +186,7 @@ function storms(list: readonly StormNote[] | undefined, o: DashboardOptions): Sa
   )}</section>`;
 }
 
-/** The body of `/`: storms, clashes and clocks, summary, escalations, the grid, failures, undelivered alerts. */
+/** The body of `/` (a small fleet, or one machine; fleet-dashboard.ts for a large one): storms, clashes and clocks, summary, escalations, the grid, failures, undelivered alerts. */
 export function dashboard(data: DashboardData, o: DashboardOptions): SafeHtml {
   return html`${storms(data.storms, o)}
 ${hostNotes(data.report, o)}
