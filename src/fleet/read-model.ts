@@ -20,7 +20,7 @@ import {
   type StormNote,
 } from '../serve/read-model.js';
 import { FleetError } from './errors.js';
-import { readFleetPage, summaryReadable } from './fleet-page.js';
+import { ProblemFactsCache, readFleetPage, summaryReadable } from './fleet-page.js';
 import { fleetMetricsSnapshot } from './metrics-query.js';
 import type { CentrePool } from './pool.js';
 import {
@@ -80,6 +80,8 @@ export class CentreReadModel implements ReadModel {
   private readonly memo = new Map<string, { snapshot: string; value: unknown }>();
   /** The snapshot the memo's entries were computed in (the latest stored). */
   private memoSnapshot = '';
+  /** The page's hosts in trouble, their pairs per host_summary row version (fleet-page.ts). */
+  private readonly problemFacts = new ProblemFactsCache();
 
   constructor(private readonly pool: CentrePool) {}
 
@@ -239,7 +241,7 @@ export class CentreReadModel implements ReadModel {
     return this.read(async (client) => {
       if (!this.summaryReadable) this.summaryReadable = await summaryReadable(client);
       if (!this.summaryReadable) return undefined;
-      return readFleetPage(client, query, minHosts, async (hosts) =>
+      return readFleetPage(client, query, minHosts, this.problemFacts, async (hosts) =>
         factsOf(
           await rows<Record<string, unknown>>(client, statusFactsSql({ hosts })),
           await rows<{ host: string; expectations: Record<string, unknown> }>(

@@ -60,29 +60,26 @@ export interface FleetPageSqlQuery {
 }
 
 /**
- * serve's page over a large fleet: the hosts that may not be ok at the page's clock ($3) or
- * whose clock is off (with what the summary knows of them), and one page of the rest.
+ * serve's page over a large fleet: one scan of host_summary for how many hosts there are, how
+ * many are healthy (those the search matches), and the hosts that may not be ok at the page's
+ * clock ($3) or whose clock is off, each with its row version (xmin: a new one whenever the
+ * triggers rewrite the row, that is whenever anything of the host was written); then one page
+ * of the healthy hosts, by the primary key.
  */
-export function fleetPageSql(query: FleetPageSqlQuery): {
-  counts: Statement;
-  problems: Statement;
-  healthy: Statement;
-} {
+export function fleetPageSql(query: FleetPageSqlQuery): { summary: Statement; healthy: Statement } {
   const trouble = `(${candidate('$3::timestamptz')} OR abs(s.clock_skew_ms) > 60000)`;
   // NULL (a host with nothing promised) is no trouble: IS NOT TRUE keeps it in the healthy list.
   const fine = `${trouble} IS NOT TRUE AND ($4::text IS NULL OR strpos(lower(s.host), lower($4)) > 0)`;
   const values = [null, query.fallbackMs ?? null, query.now, query.search ?? null];
   return {
-    counts: {
-      text: `SELECT count(*)::float8 AS hosts, count(*) FILTER (WHERE ${fine})::float8 AS healthy
+    summary: {
+      text: `SELECT count(*)::float8 AS hosts, count(*) FILTER (WHERE ${fine})::float8 AS healthy,
+          coalesce(json_agg(json_build_object('host', s.host, 'version', s.xmin::text,
+              'notSeen', ${notSeen('$3::timestamptz')},
+              'lastSeenAt', (extract(epoch FROM s.last_seen_at) * 1000)::float8) ORDER BY s.host)
+            FILTER (WHERE ${trouble}), '[]') AS problems
         FROM host_summary s`,
       values,
-    },
-    problems: {
-      text: `SELECT s.host, ${notSeen('$3::timestamptz')} AS not_seen,
-          (extract(epoch FROM s.last_seen_at) * 1000)::float8 AS last_seen_at
-        FROM host_summary s WHERE ${trouble} ORDER BY s.host`,
-      values: values.slice(0, 3),
     },
     healthy: {
       text: `SELECT s.host, s.jobs, (extract(epoch FROM s.last_seen_at) * 1000)::float8 AS last_seen_at

@@ -19,6 +19,22 @@ function ok(c: Context<ServeEnv>, data: unknown): Response {
   return c.json({ success: true, data });
 }
 
+/**
+ * The JSON of answers the read model hands out again while nothing changed (the centre's page
+ * of runs for an unchanged snapshot, read-model.ts `remember`; such values are never changed):
+ * serialised once, not once per request. Held as long as the value itself is.
+ */
+const sharedBodies = new WeakMap<object, string>();
+
+function okShared(c: Context<ServeEnv>, data: object): Response {
+  let body = sharedBodies.get(data);
+  if (body === undefined) {
+    body = JSON.stringify({ success: true, data });
+    sharedBodies.set(data, body);
+  }
+  return c.body(body, 200, { 'Content-Type': 'application/json' });
+}
+
 const searchOf = (c: Context<ServeEnv>): URLSearchParams => new URL(c.req.url).searchParams;
 
 /** The bound on a test e-mail when the injected sender has none of its own. */
@@ -73,7 +89,9 @@ function onlyType(
 export function apiRoutes(app: Hono<ServeEnv>, options: ServeOptions): void {
   const { readModel } = options;
 
-  app.get('/api/v1/backups', async (c) => ok(c, await readModel.backups(parseBackupQuery(searchOf(c)))));
+  app.get('/api/v1/backups', async (c) =>
+    okShared(c, await readModel.backups(parseBackupQuery(searchOf(c)))),
+  );
 
   app.get('/api/v1/backups/:backupId', async (c) => {
     const { host } = parseBackupDetailQuery(searchOf(c));
