@@ -73,12 +73,16 @@ export function fleetPageSql(query: FleetPageSqlQuery): { summary: Statement; he
   const values = [null, query.fallbackMs ?? null, query.now, query.search ?? null];
   return {
     summary: {
-      text: `SELECT count(*)::float8 AS hosts, count(*) FILTER (WHERE ${fine})::float8 AS healthy,
-          coalesce(json_agg(json_build_object('host', s.host, 'version', s.xmin::text,
+      // OFFSET 0 keeps the subquery whole: flattened, the condition would be evaluated twice a row.
+      text: `SELECT count(*)::float8 AS hosts,
+          count(*) FILTER (WHERE s.trouble IS NOT TRUE
+                             AND ($4::text IS NULL OR strpos(lower(s.host), lower($4)) > 0))::float8 AS healthy,
+          coalesce(json_agg(json_build_object('host', s.host, 'version', s.version::text,
               'notSeen', ${notSeen('$3::timestamptz')},
               'lastSeenAt', (extract(epoch FROM s.last_seen_at) * 1000)::float8) ORDER BY s.host)
-            FILTER (WHERE ${trouble}), '[]') AS problems
-        FROM host_summary s`,
+            FILTER (WHERE s.trouble), '[]') AS problems
+        FROM (SELECT s.host, s.xmin AS version, s.last_seen_at, s.longest_promise_ms, ${trouble} AS trouble
+                FROM host_summary s OFFSET 0) s`,
       values,
     },
     healthy: {
