@@ -4,6 +4,8 @@ import { openCentrePool } from '../../src/fleet/pool.js';
 import { CentreReadModel } from '../../src/fleet/read-model.js';
 import { syncOnce } from '../../src/fleet/sync.js';
 import type { FleetPage, HostTypeFacts } from '../../src/serve/read-model.js';
+import { startServer } from '../../src/serve/server.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { fleetConfig, freshCentre, localStore, type RunSpec, recordRun } from '../helpers/fleet.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -42,6 +44,13 @@ const errorOf = (p: FleetPage, host: string) =>
 beforeAll(async () => {
   cluster = await startPostgres();
   database = await freshCentre(cluster);
+  const pool = await openCentrePool(cluster.url({ database }), {
+    timeoutMs: 10_000,
+    max: 2,
+    applicationName: 'backup-alert test',
+    secrets: [],
+  });
+  model = new CentreReadModel(pool);
 }, 120_000);
 
 afterAll(async () => {
@@ -55,13 +64,6 @@ describe("the large page's hosts in trouble, kept per host_summary row version",
     await ship(dir, 'ok1', [{ ago: H }]);
     await ship(dir, 'bad1', [{ ago: 2 * H, status: 'failure', error: 'disk full' }]);
     await ship(dir, 'bad2', [{ ago: 2 * H, status: 'failure', error: 'no route to host' }]);
-    const pool = await openCentrePool(cluster.url({ database }), {
-      timeoutMs: 10_000,
-      max: 2,
-      applicationName: 'backup-alert test',
-      secrets: [],
-    });
-    model = new CentreReadModel(pool);
     const before = await page();
     expect(before.problemHosts.map((h) => h.host)).toEqual(['bad1', 'bad2']);
     expect(errorOf(before, 'bad1')).toContain('disk full');
@@ -79,6 +81,42 @@ describe("the large page's hosts in trouble, kept per host_summary row version",
     const recovered = await page();
     expect(recovered.problemHosts.map((h) => h.host)).toEqual(['bad1']);
     expect(new Set(recovered.problemFacts.map((f) => f.host))).toEqual(new Set(['bad1']));
+  });
+});
+
+describe('the API over the centre, a page of runs serialised once per snapshot', () => {
+  it('answers the same page with the same bytes while nothing changed, and the new run after a sync', async () => {
+    const dir = tempDir();
+    await ship(dir, 'api1', [{ ago: 2 * H }]);
+    const TOKEN = 'serve-memo-token-0123456789abcdef';
+    const server = await startServer({
+      listen: '127.0.0.1:0',
+      readModel: model,
+      tokens: { read: TOKEN },
+      lang: 'en',
+      now: () => new Date(),
+      logger: createLogger({ write: () => {}, level: 'silent' }),
+      escalateAfter: 3,
+    });
+    try {
+      const get = async () => {
+        const response = await fetch(`${server.url}api/v1/backups?limit=2`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        return response.text();
+      };
+      const first = await get();
+      expect(await get()).toBe(first);
+      const before = JSON.parse(first) as { data: { total: number } };
+      await ship(dir, 'api1', [{ ago: 1000, status: 'failure', error: 'new' }]);
+      const after = JSON.parse(await get()) as { data: { total: number; items: unknown[] } };
+      expect(after.data.total).toBe(before.data.total + 1);
+      expect(after.data.items[0]).toMatchObject({ host: 'api1', status: 'failure', errorMessage: 'new' });
+    } finally {
+      await server.close();
+    }
   });
 });
 
