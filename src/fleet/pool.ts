@@ -25,9 +25,9 @@ export interface CentrePool {
   read<T>(work: (client: ClientBase, snapshot: string) => Promise<T>): Promise<T>;
   /**
    * pg_current_snapshot() as of some moment after the call: equal to a read's `snapshot`
-   * means nothing committed since that read, so what it computed still holds. Callers that
-   * arrive while one check is on its way share the next one (50 requests in flight cost one
-   * or two round trips, not 50 transactions).
+   * means nothing committed since that read, so what it computed still holds. The callers of
+   * one turn of the event loop share one check, sent after the last of them came (50
+   * requests read together cost one round trip, not 50 transactions).
    */
   snapshot(): Promise<string>;
   /** Waits for connections in use to come back, then closes them all; at most a second more. */
@@ -98,23 +98,19 @@ export async function openCentrePool(databaseUrl: string, options: CentrePoolOpt
       throw fail(error);
     }
   };
-  let inFlight: Promise<string> | undefined;
-  let next: Promise<string> | undefined;
+  // One check for every caller of one turn of the event loop, sent after the last of them
+  // came (setImmediate runs once the sockets ready in this turn are read): a commit any of
+  // them could know of is in it. A check already on its way was sent too early for them,
+  // but they need not wait for it to end: theirs goes out on another pooled connection.
+  let scheduled: Promise<string> | undefined;
   const snapshot = (): Promise<string> => {
-    if (!inFlight) {
-      inFlight = snapshotNow().finally(() => {
-        inFlight = undefined;
+    scheduled ??= new Promise<string>((resolve, reject) => {
+      setImmediate(() => {
+        scheduled = undefined;
+        snapshotNow().then(resolve, reject);
       });
-      return inFlight;
-    }
-    // The check on its way was asked before this caller came: the one after it answers.
-    next ??= inFlight
-      .catch(() => {})
-      .then(() => {
-        next = undefined;
-        return snapshot();
-      });
-    return next;
+    });
+    return scheduled;
   };
 
   const close = async (): Promise<void> => {
