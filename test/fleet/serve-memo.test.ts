@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemFactsCache } from '../../src/fleet/fleet-page.js';
 import { openCentrePool } from '../../src/fleet/pool.js';
@@ -7,6 +8,7 @@ import type { FleetPage, HostTypeFacts } from '../../src/serve/read-model.js';
 import { startServer } from '../../src/serve/server.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { fleetConfig, freshCentre, localStore, type RunSpec, recordRun } from '../helpers/fleet.js';
+import { startSlowProxy } from '../helpers/net.js';
 import { type PgCluster, startPostgres } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -116,6 +118,67 @@ describe('the API over the centre, a page of runs serialised once per snapshot',
       expect(after.data.items[0]).toMatchObject({ host: 'api1', status: 'failure', errorMessage: 'new' });
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("serve's snapshot check under load", () => {
+  it('a request sent after a commit sees it, while other requests keep checks on their way', async () => {
+    const dir = tempDir();
+    await ship(dir, 'load1', [{ ago: 2 * H }]);
+    // The reader's answers come 30 ms late: a check is out long after the centre answered it.
+    const direct = new URL(cluster.url({ database }));
+    direct.port = String((await startSlowProxy(Number(direct.port), 30)).port);
+    const pool = await openCentrePool(direct.toString(), {
+      timeoutMs: 10_000,
+      max: 4,
+      applicationName: 'backup-alert test',
+      secrets: [],
+    });
+    const reader = new CentreReadModel(pool);
+    const writer = new pg.Client({ connectionString: cluster.url({ database }) });
+    await writer.connect();
+    try {
+      const [{ instance_id: instance }] = (
+        await writer.query<{ instance_id: string }>("SELECT instance_id FROM hosts WHERE host = 'load1'")
+      ).rows as [{ instance_id: string }];
+      const totalNow = async () => (await reader.backups({ host: 'load1', limit: 1, offset: 0 })).total;
+      // 20 readers asking without a pause: a check is nearly always on its way.
+      let stop = false;
+      const busy = Array.from({ length: 20 }, async () => {
+        while (!stop) await totalNow();
+      });
+      try {
+        let expected = await totalNow();
+        for (let i = 0; i < 10; i++) {
+          const run = {
+            backup_id: `BKP-LOAD-${i}`,
+            local_id: 1000 + i,
+            revision: 2,
+            job: 'daily',
+            type: 'daily',
+            status: 'success',
+            started_at: new Date(Date.now() - 60_000).toISOString(),
+            finished_at: new Date().toISOString(),
+            duration_ms: 60_000,
+            exit_code: 0,
+            script: '/opt/backup.sh',
+          };
+          const shipped = await writer.query<{ outcome: string }>(
+            "SELECT ship_batch('load1', $1, 'test', '{}', now(), false, 0, $2, NULL, NULL) AS outcome",
+            [instance, JSON.stringify([run])],
+          );
+          expect(shipped.rows[0]?.outcome).toBe('ok');
+          expected++;
+          expect(await totalNow()).toBe(expected);
+        }
+      } finally {
+        stop = true;
+        await Promise.all(busy);
+      }
+    } finally {
+      await writer.end();
+      await reader.close();
     }
   });
 });
