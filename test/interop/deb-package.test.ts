@@ -108,6 +108,8 @@ describe('the Debian package (npm run package:deb)', () => {
           NODE_ENV: 'test',
         },
         extendEnv: false,
+        // Where cron and the unit start it: not the checkout, which the user may not enter.
+        cwd: '/var/lib/backup-alert',
         reject: false,
         timeout: 60_000,
       },
