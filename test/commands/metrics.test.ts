@@ -10,10 +10,10 @@ import type { MainDeps } from '../../src/context.js';
 import { Store } from '../../src/store/store.js';
 import { commandContext } from '../helpers/context.js';
 import { finishRun } from '../helpers/db.js';
+import { samples } from '../helpers/exposition-samples.js';
 import { startHealthchecks, startUptimeKuma } from '../helpers/healthchecks.js';
 import { scriptedServer } from '../helpers/http.js';
 import { closedPort } from '../helpers/net.js';
-import { samples } from '../helpers/prometheus.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function context(env: Record<string, string>, overrides: Partial<MainDeps> = {}) {

@@ -115,22 +115,3 @@ export function startPushgateway(onFinished?: (stop: () => Promise<void>) => voi
     onFinished,
   );
 }
-
-/** Samples of `name` in an exposition: labels as an object, value as a number. */
-export function samples(
-  text: string,
-  name: string,
-): Array<{ labels: Record<string, string>; value: number }> {
-  const found: Array<{ labels: Record<string, string>; value: number }> = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const match = /^[^{ ]+(?:\{(.*)\})? (\S+)/s.exec(line);
-    if (!match) continue;
-    const labels: Record<string, string> = {};
-    for (const pair of (match[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[pair[1]!] = pair[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    }
-    found.push({ labels, value: Number(match[2]) });
-  }
-  return found;
-}

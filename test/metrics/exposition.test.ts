@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { escapeHelp, escapeLabelValue, formatValue, renderExposition } from '../../src/metrics/exposition.js';
 import { neverRan, type TypeSnapshot } from '../../src/metrics/snapshot.js';
 import { ODD, snapshotOf, success, VERSION } from '../helpers/exposition-cases.js';
-import { samples } from '../helpers/prometheus.js';
+import { samples } from '../helpers/exposition-samples.js';
 
 describe('exposition content', () => {
   it('names, HELP and TYPE lines, and "never" values', () => {

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, runMain } from '../helpers/cli.js';
 import { readNotifications } from '../helpers/db.js';
+import { samples } from '../helpers/exposition-samples.js';
 import { startHealthchecks } from '../helpers/healthchecks.js';
 import { closedPort } from '../helpers/net.js';
-import { samples } from '../helpers/prometheus.js';
 import { tempDir, writeScript } from '../helpers/tmp.js';
 
 describe('run: metrics and heartbeat around the backup', () => {

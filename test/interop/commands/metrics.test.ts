@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { metricsCommand } from '../../../src/commands/metrics.js';
 import { commandContext } from '../../helpers/context.js';
-import { promtoolCheckMetrics, samples } from '../../helpers/prometheus.js';
+import { samples } from '../../helpers/exposition-samples.js';
+import { promtoolCheckMetrics } from '../../helpers/prometheus.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 describe('backup-alert metrics', () => {

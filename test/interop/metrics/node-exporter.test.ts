@@ -10,7 +10,8 @@ import type { BackupType } from '../../../src/shared/run-result.js';
 import { metricsSnapshot } from '../../../src/store/metrics-query.js';
 import { Store } from '../../../src/store/store.js';
 import { finishRun } from '../../helpers/db.js';
-import { type Daemon, samples, startNodeExporter } from '../../helpers/prometheus.js';
+import { samples } from '../../helpers/exposition-samples.js';
+import { type Daemon, startNodeExporter } from '../../helpers/prometheus.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 // One node_exporter for the file, reading one textfile directory.

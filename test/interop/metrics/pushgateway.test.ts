@@ -5,7 +5,8 @@ import { publishMetrics } from '../../../src/metrics/publish.js';
 import { groupingPath, pushMetrics } from '../../../src/metrics/pushgateway.js';
 import { type MetricsSnapshot, neverRan, type TypeSnapshot } from '../../../src/metrics/snapshot.js';
 import { createLogger } from '../../../src/shared/logger.js';
-import { type Daemon, samples, startPushgateway } from '../../helpers/prometheus.js';
+import { samples } from '../../helpers/exposition-samples.js';
+import { type Daemon, startPushgateway } from '../../helpers/prometheus.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 let gateway: Daemon;

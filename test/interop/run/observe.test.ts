@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMain } from '../../helpers/cli.js';
-import { promtoolCheckMetrics, samples } from '../../helpers/prometheus.js';
+import { samples } from '../../helpers/exposition-samples.js';
+import { promtoolCheckMetrics } from '../../helpers/prometheus.js';
 import { tempDir, writeScript } from '../../helpers/tmp.js';
 
 describe('run: the metrics file it rewrites', () => {
